@@ -1,0 +1,64 @@
+# Cairn build entry points. `make help` lists them.
+SHELL := /bin/bash
+GO ?= go
+OUT ?= _out
+TAG ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+LDFLAGS := -s -w -X github.com/cairn-os/cairn/pkg/machinery/version.Tag=$(TAG) -X github.com/cairn-os/cairn/pkg/machinery/version.Commit=$(COMMIT)
+GOBUILD := CGO_ENABLED=0 GOFIPS140=certified $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+FUZZTIME ?= 10s
+GOLANGCI_LINT_VERSION := v2.6.2
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build cairnctl and the image binary into _out/
+	$(GOBUILD) -o $(OUT)/cairnctl ./cmd/cairnctl
+	$(GOBUILD) -o $(OUT)/cairn ./cmd/cairn
+
+.PHONY: cross
+cross: ## Cross-compile cairnctl for darwin/arm64 and windows/amd64
+	GOOS=darwin GOARCH=arm64 $(GOBUILD) -o $(OUT)/cairnctl-darwin-arm64 ./cmd/cairnctl
+	GOOS=windows GOARCH=amd64 $(GOBUILD) -o $(OUT)/cairnctl-windows-amd64.exe ./cmd/cairnctl
+	hack/check-machinery.sh
+
+.PHONY: test
+test: ## Run the unit and container-mode tests, then a short run of every fuzz test
+	$(GO) test -count=1 ./...
+	hack/fuzz.sh $(FUZZTIME)
+
+.PHONY: test-e2e
+test-e2e: ## Boot real images under QEMU and test them (slow)
+	$(GO) test -count=1 -tags e2e -timeout 60m ./test/e2e/...
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz test for longer (FUZZTIME=5m)
+	hack/fuzz.sh $(FUZZTIME)
+
+.PHONY: generate
+generate: ## Regenerate protobuf Go code and other generated files
+	hack/generate.sh
+
+.PHONY: verify-generate
+verify-generate: generate ## Fail if generated code is stale
+	@git diff --exit-code -- pkg/machinery/api docs || { echo "generated files are stale: run make generate and commit"; exit 1; }
+
+.PHONY: docs
+docs: ## Regenerate the configuration reference in docs/
+	$(GO) run ./hack/docgen docs/config.md
+
+.PHONY: verify-docs
+verify-docs: docs ## Fail if docs/ is stale
+	@git diff --exit-code -- docs || { echo "docs are stale: run make docs and commit"; exit 1; }
+
+.PHONY: lint
+lint: ## Run golangci-lint with the linters listed in .golangci.yml
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+
+.PHONY: bench
+bench: ## Run the Go benchmarks of the API
+	$(GO) test -run '^$$' -bench . -count 6 ./bench/...
