@@ -171,7 +171,7 @@ func (l *Log) roll() error {
 	}
 	if l.cur != nil {
 		if err := l.cur.Close(); err != nil {
-			f.Close()
+			_ = f.Close() // the first error is the one worth reporting
 			return fmt.Errorf("close audit segment: %w", err)
 		}
 	}
