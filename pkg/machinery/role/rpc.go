@@ -1,0 +1,96 @@
+package role
+
+import "slices"
+
+// NodeProxy is the role in the client certificate a node's apid presents when it proxies a call
+// to another node. It grants nothing by itself: it only lets the receiving node trust the
+// original caller named in the call's metadata. It is never issued to people.
+const NodeProxy Role = "os:node-proxy"
+
+// Method names of the public API, as gRPC spells them.
+const (
+	machine  = "/cairn.machine.MachineService/"
+	resource = "/cairn.resource.ResourceService/"
+	audit    = "/cairn.audit.AuditService/"
+)
+
+var (
+	everyone  = []Role{Admin, Operator, Reader, Auditor, EtcdBackup}
+	readers   = []Role{Admin, Operator, Reader}
+	operators = []Role{Admin, Operator}
+	admins    = []Role{Admin}
+	auditors  = []Role{Admin, Auditor}
+)
+
+// methodRoles is THE table: every RPC of the public API and the roles allowed to call it. A
+// method missing here is denied to everyone.
+var methodRoles = map[string][]Role{
+	machine + "Version":                     everyone,
+	machine + "Hostname":                    readers,
+	machine + "Disks":                       readers,
+	machine + "ServiceList":                 readers,
+	machine + "ServiceStart":                operators,
+	machine + "ServiceStop":                 operators,
+	machine + "ServiceRestart":              operators,
+	machine + "Logs":                        readers,
+	machine + "Dmesg":                       readers,
+	machine + "Events":                      readers,
+	machine + "Reboot":                      operators,
+	machine + "Shutdown":                    operators,
+	machine + "Reset":                       admins,
+	machine + "ApplyConfiguration":          admins,
+	machine + "ConfirmConfiguration":        admins,
+	machine + "GetConfiguration":            readers,
+	machine + "Read":                        readers,
+	machine + "List":                        readers,
+	machine + "Processes":                   readers,
+	machine + "Memory":                      readers,
+	machine + "Mounts":                      readers,
+	machine + "LoadAvg":                     readers,
+	machine + "Netstat":                     readers,
+	machine + "GenerateClientConfiguration": admins,
+	resource + "Get":                        readers,
+	resource + "List":                       readers,
+	resource + "Watch":                      readers,
+	audit + "Log":                           auditors,
+}
+
+// maintenanceMethods may be called without a client certificate while a node has no
+// configuration.
+var maintenanceMethods = []string{
+	machine + "Version",
+	machine + "Disks",
+	machine + "ApplyConfiguration",
+}
+
+// Allowed reports whether any of roles may call the gRPC method. Unknown methods are denied.
+func Allowed(method string, roles []Role) bool {
+	allowed, ok := methodRoles[method]
+	if !ok {
+		return false
+	}
+	for _, r := range roles {
+		if slices.Contains(allowed, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// MethodRoles returns the roles allowed to call method, and whether the method is in the table.
+func MethodRoles(method string) ([]Role, bool) {
+	r, ok := methodRoles[method]
+	return slices.Clone(r), ok
+}
+
+// AllowedInMaintenance reports whether method may be called, without a client certificate, on
+// a node in maintenance mode.
+func AllowedInMaintenance(method string) bool {
+	return slices.Contains(maintenanceMethods, method)
+}
+
+// SeesSecrets reports whether roles may read secrets (unredacted configuration, sensitive
+// resources).
+func SeesSecrets(roles []Role) bool {
+	return slices.Contains(roles, Admin)
+}
