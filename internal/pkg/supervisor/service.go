@@ -1,0 +1,54 @@
+// Package supervisor runs a node's services as child processes: it starts them in dependency
+// order, restarts them with exponential backoff when they exit, keeps each one's output in an
+// in-memory ring, and reports every state change.
+package supervisor
+
+import (
+	"os/exec"
+	"time"
+)
+
+// Spec describes one service.
+type Spec struct {
+	// Name identifies the service (e.g. "apid").
+	Name string
+	// DependsOn names services that must be running before this one starts.
+	DependsOn []string
+	// Command builds the command to run; it is called for every (re)start.
+	Command func() *exec.Cmd
+	// Protected services cannot be stopped through Stop (the API refuses it).
+	Protected bool
+	// StopTimeout is how long Stop waits after SIGTERM before SIGKILL (default 5s).
+	StopTimeout time.Duration
+}
+
+// State is the lifecycle state of a service.
+type State string
+
+// Service states.
+const (
+	StateWaiting  State = "Waiting"
+	StateStarting State = "Starting"
+	StateRunning  State = "Running"
+	StateBackoff  State = "Backoff"
+	StateStopping State = "Stopping"
+	StateStopped  State = "Stopped"
+	StateFailed   State = "Failed"
+)
+
+// Status is a snapshot of one service.
+type Status struct {
+	Name      string
+	State     State
+	PID       int
+	Restarts  uint32
+	LastError string
+	Since     time.Time
+	DependsOn []string
+}
+
+// Change is reported for every state transition.
+type Change struct {
+	Status
+	Message string
+}

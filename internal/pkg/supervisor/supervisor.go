@@ -1,0 +1,187 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Errors the supervisor classifies its refusals with.
+var (
+	ErrNotFound           = errors.New("service not found")
+	ErrFailedPrecondition = errors.New("failed precondition")
+)
+
+// Options tune a Supervisor.
+type Options struct {
+	// LogBytes is the size of each service's log ring (default 1 MiB).
+	LogBytes int
+	// OnChange is called (synchronously, keep it short) for every state change.
+	OnChange func(Change)
+	// MinBackoff and MaxBackoff bound the restart delay (defaults 200ms and 10s).
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Supervisor runs services.
+type Supervisor struct {
+	log  *slog.Logger
+	opts Options
+
+	mu       sync.Mutex
+	services map[string]*service
+	order    []string
+}
+
+// New returns a supervisor for specs. Dependencies must name known services and be acyclic.
+func New(log *slog.Logger, opts Options, specs ...Spec) (*Supervisor, error) {
+	if opts.LogBytes <= 0 {
+		opts.LogBytes = 1 << 20
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 200 * time.Millisecond
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 10 * time.Second
+	}
+	s := &Supervisor{log: log, opts: opts, services: map[string]*service{}}
+	for _, sp := range specs {
+		if _, dup := s.services[sp.Name]; dup || sp.Name == "" {
+			return nil, fmt.Errorf("service %q: empty or duplicate name", sp.Name)
+		}
+		s.services[sp.Name] = newService(sp, s)
+	}
+	order, err := s.sort(specs)
+	if err != nil {
+		return nil, err
+	}
+	s.order = order
+	return s, nil
+}
+
+// sort orders services so that dependencies come first.
+func (s *Supervisor) sort(specs []Spec) ([]string, error) {
+	var order []string
+	state := map[string]int{}
+	var visit func(name string, path []string) error
+	visit = func(name string, path []string) error {
+		svc, ok := s.services[name]
+		if !ok {
+			return fmt.Errorf("service %q depends on unknown service %q", path[len(path)-1], name)
+		}
+		switch state[name] {
+		case 1:
+			return fmt.Errorf("service dependency cycle: %v", append(path, name))
+		case 2:
+			return nil
+		}
+		state[name] = 1
+		for _, d := range svc.spec.DependsOn {
+			if err := visit(d, append(path, name)); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		order = append(order, name)
+		return nil
+	}
+	for _, sp := range specs {
+		if err := visit(sp.Name, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// StartAll starts every service in dependency order.
+func (s *Supervisor) StartAll(ctx context.Context) error {
+	for _, n := range s.order {
+		if err := s.Start(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StopAll stops every service in reverse dependency order, protected ones included.
+func (s *Supervisor) StopAll() {
+	for _, n := range slices.Backward(s.order) {
+		s.services[n].stop()
+	}
+}
+
+// Start starts a service after its dependencies.
+func (s *Supervisor) Start(ctx context.Context, name string) error {
+	svc, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	for _, d := range svc.spec.DependsOn {
+		if err := s.services[d].waitRunning(ctx); err != nil {
+			return fmt.Errorf("%w: service %q depends on %q: %w", ErrFailedPrecondition, name, d, err)
+		}
+	}
+	svc.start(ctx)
+	return nil
+}
+
+// Stop stops a service. Protected services and services others depend on are refused.
+func (s *Supervisor) Stop(name string) error {
+	svc, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	if svc.spec.Protected {
+		return fmt.Errorf("%w: service %q is protected: stopping it would cut off the API", ErrFailedPrecondition, name)
+	}
+	for _, n := range s.order {
+		o := s.services[n]
+		if slices.Contains(o.spec.DependsOn, name) && o.status().State == StateRunning {
+			return fmt.Errorf("%w: service %q is needed by running service %q", ErrFailedPrecondition, name, n)
+		}
+	}
+	svc.stop()
+	return nil
+}
+
+// Restart stops (even a protected service) and starts a service again.
+func (s *Supervisor) Restart(ctx context.Context, name string) error {
+	svc, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	svc.stop()
+	if err := s.Start(ctx, name); err != nil {
+		return err
+	}
+	return svc.waitRunning(ctx)
+}
+
+// List returns the status of every service in dependency order.
+func (s *Supervisor) List() []Status {
+	out := make([]Status, 0, len(s.order))
+	for _, n := range s.order {
+		out = append(out, s.services[n].status())
+	}
+	return out
+}
+
+// Logs returns the log ring of a service.
+func (s *Supervisor) Logs(name string) (*Ring, error) {
+	svc, err := s.get(name)
+	if err != nil {
+		return nil, err
+	}
+	return svc.ring, nil
+}
+
+func (s *Supervisor) get(name string) (*service, error) {
+	svc, ok := s.services[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q (known: %v)", ErrNotFound, name, s.order)
+	}
+	return svc, nil
+}

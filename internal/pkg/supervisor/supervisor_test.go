@@ -1,0 +1,103 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitFor polls cond until it holds; the test's own timeout bounds it.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		if t.Context().Err() != nil {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSupervisor(t *testing.T) {
+	changes := make(chan Change, 100)
+	sup, err := New(slog.New(slog.DiscardHandler), Options{MinBackoff: time.Millisecond, OnChange: func(c Change) {
+		select {
+		case changes <- c:
+		default:
+		}
+	}},
+		Spec{Name: "base", Protected: true, Command: func() *exec.Cmd { return exec.Command("sleep", "300") }},
+		Spec{Name: "flappy", DependsOn: []string{"base"}, Command: func() *exec.Cmd {
+			return exec.Command("sh", "-c", "echo hello from flappy; exit 3")
+		}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.StopAll()
+	ctx := context.Background()
+	if err := sup.StartAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "flappy restarts", func() bool { return sup.List()[1].Restarts >= 2 })
+	ring, _ := sup.Logs("flappy")
+	if got := string(ring.Tail(1)[0]); got != "hello from flappy\n" {
+		t.Errorf("Tail(1) = %q, want the service's output", got)
+	}
+	if st := sup.List()[1]; !strings.Contains(st.LastError, "exit status 3") {
+		t.Errorf("LastError = %q, want exit status 3", st.LastError)
+	}
+	if err := sup.Stop("base"); !errors.Is(err, ErrFailedPrecondition) {
+		t.Errorf("Stop(protected) = %v, want ErrFailedPrecondition", err)
+	}
+	if err := sup.Stop("flappy"); err != nil {
+		t.Fatal(err)
+	}
+	if st := sup.List()[1].State; st != StateStopped {
+		t.Errorf("state after Stop = %s, want Stopped", st)
+	}
+	pid := sup.List()[0].PID
+	if err := sup.Restart(ctx, "base"); err != nil {
+		t.Fatal(err)
+	}
+	if st := sup.List()[0]; st.State != StateRunning || st.PID == pid {
+		t.Errorf("after Restart: %+v, want Running with a new pid (old %d)", st, pid)
+	}
+	if err := sup.Start(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Start(nope) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestDependencyErrors(t *testing.T) {
+	cmd := func() *exec.Cmd { return exec.Command("true") }
+	if _, err := New(slog.New(slog.DiscardHandler), Options{}, Spec{Name: "a", DependsOn: []string{"b"}, Command: cmd}, Spec{Name: "b", DependsOn: []string{"a"}, Command: cmd}); err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Errorf("cycle: err = %v", err)
+	}
+	if _, err := New(slog.New(slog.DiscardHandler), Options{}, Spec{Name: "a", DependsOn: []string{"x"}, Command: cmd}); err == nil || !strings.Contains(err.Error(), `unknown service "x"`) {
+		t.Errorf("unknown dep: err = %v", err)
+	}
+}
+
+func TestRingFollow(t *testing.T) {
+	r := NewRing(20)
+	_, _ = r.Write([]byte("one\ntwo\nthree\nfour\nfi"))
+	if got := len(r.Tail(-1)); got != 4 {
+		t.Errorf("kept %d lines, want 4 within 20 bytes", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var got []string
+	go func() { _, _ = r.Write([]byte("ve\n")) }()
+	_ = r.Follow(ctx, 1, func(b []byte) error {
+		got = append(got, string(b))
+		if len(got) == 2 {
+			cancel()
+		}
+		return nil
+	})
+	if strings.Join(got, "") != "four\nfive\n" {
+		t.Errorf("Follow = %q, want four, five", got)
+	}
+}
