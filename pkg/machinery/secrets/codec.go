@@ -36,28 +36,24 @@ type (
 		Join      string `yaml:"join"`
 	}
 	wireCerts struct {
-		OS             wirePair `yaml:"os"`
-		Kubernetes     wirePair `yaml:"kubernetes"`
-		Etcd           wirePair `yaml:"etcd"`
-		FrontProxy     wirePair `yaml:"frontProxy"`
-		ServiceAccount wireKey  `yaml:"serviceAccount"`
-	}
-	wirePair struct {
-		Crt string `yaml:"crt"`
-		Key string `yaml:"key"`
+		OS             pki.PEMPair `yaml:"os"`
+		Kubernetes     pki.PEMPair `yaml:"kubernetes"`
+		Etcd           pki.PEMPair `yaml:"etcd"`
+		FrontProxy     pki.PEMPair `yaml:"frontProxy"`
+		ServiceAccount wireKey     `yaml:"serviceAccount"`
 	}
 	wireKey struct {
-		Key string `yaml:"key"`
+		Key pki.PEMBytes `yaml:"key"`
 	}
 )
 
 // Encode returns the bundle as YAML.
 func (b *Bundle) Encode() ([]byte, error) {
-	pair := func(kp *pki.KeyPair) wirePair {
+	pair := func(kp *pki.KeyPair) pki.PEMPair {
 		if kp == nil {
-			return wirePair{}
+			return pki.PEMPair{}
 		}
-		return wirePair{Crt: string(kp.CertPEM), Key: string(kp.KeyPEM)}
+		return kp.PEMPair()
 	}
 	w := wireBundle{
 		Version:                 Version,
@@ -67,7 +63,7 @@ func (b *Bundle) Encode() ([]byte, error) {
 		Certs: wireCerts{
 			OS: pair(b.Certs.OS), Kubernetes: pair(b.Certs.Kubernetes),
 			Etcd: pair(b.Certs.Etcd), FrontProxy: pair(b.Certs.FrontProxy),
-			ServiceAccount: wireKey{Key: string(b.Certs.ServiceAccountPEM)},
+			ServiceAccount: wireKey{Key: b.Certs.ServiceAccountPEM},
 		},
 	}
 	var buf bytes.Buffer

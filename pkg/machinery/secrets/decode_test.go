@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -30,6 +31,8 @@ func mutate(t *testing.T, b *Bundle, edit func(doc map[string]any)) []byte {
 	}
 	return out
 }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func sub(doc map[string]any, keys ...string) map[string]any {
 	for _, k := range keys {
@@ -63,16 +66,17 @@ func TestDecodeRejects(t *testing.T) {
 		}, []string{"tokens.bootstrap: token does not match", "tokens.join: is required"}},
 		{"bad encryption key", func(d map[string]any) { d["kubernetesEncryptionKey"] = "AAAA" }, []string{"kubernetesEncryptionKey: holds 3 bytes, want 32"}},
 		{"missing CA key", func(d map[string]any) { delete(sub(d, "certs", "etcd"), "key") }, []string{"certs.etcd.key: is required"}},
-		{"garbage CA cert", func(d map[string]any) { sub(d, "certs", "kubernetes")["crt"] = "garbage" }, []string{"certs.kubernetes.crt: no PEM CERTIFICATE block"}},
+		{"CA cert not base64", func(d map[string]any) { sub(d, "certs", "etcd")["crt"] = "%%%" }, []string{"not a base64 string of PEM text"}},
+		{"garbage CA cert", func(d map[string]any) { sub(d, "certs", "kubernetes")["crt"] = b64([]byte("garbage")) }, []string{"certs.kubernetes.crt: no PEM CERTIFICATE block"}},
 		{"mismatched CA key", func(d map[string]any) {
-			sub(d, "certs", "os")["key"] = string(b.Certs.Etcd.KeyPEM)
+			sub(d, "certs", "os")["key"] = b64(b.Certs.Etcd.KeyPEM)
 		}, []string{"certs.os.key: does not match the certificate"}},
 		{"leaf as CA", func(d map[string]any) {
-			sub(d, "certs", "frontProxy")["crt"] = string(leaf.CertPEM)
-			sub(d, "certs", "frontProxy")["key"] = string(leaf.KeyPEM)
+			sub(d, "certs", "frontProxy")["crt"] = b64(leaf.CertPEM)
+			sub(d, "certs", "frontProxy")["key"] = b64(leaf.KeyPEM)
 		}, []string{"certs.frontProxy.crt: is not a CA certificate"}},
 		{"service account key is a cert", func(d map[string]any) {
-			sub(d, "certs", "serviceAccount")["key"] = string(b.Certs.OS.CertPEM)
+			sub(d, "certs", "serviceAccount")["key"] = b64(b.Certs.OS.CertPEM)
 		}, []string{"certs.serviceAccount.key:"}},
 		{"missing service account", func(d map[string]any) { delete(sub(d, "certs"), "serviceAccount") }, []string{"certs.serviceAccount.key: is required"}},
 	}
@@ -87,7 +91,7 @@ func TestDecodeRejects(t *testing.T) {
 					t.Errorf("Decode() error does not mention %q:\n%v", f, err)
 				}
 			}
-			for _, secret := range []string{b.Cluster.Secret, b.Tokens.Join, string(b.Certs.OS.KeyPEM)} {
+			for _, secret := range []string{b.Cluster.Secret, b.Tokens.Join, b64(b.Certs.OS.KeyPEM)} {
 				if strings.Contains(err.Error(), secret) {
 					t.Errorf("Decode() error repeats a secret:\n%v", err)
 				}
@@ -143,7 +147,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(golden)
 	}
 	f.Add([]byte("version: v1alpha1\n"))
-	f.Add([]byte("certs: {os: {crt: x, key: y}}\n"))
+	f.Add([]byte("certs: {os: {crt: eA==, key: eQ==}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Decode(data)
 		if err != nil {

@@ -2,8 +2,8 @@
 // Kubernetes service-account key, tokens, and the cluster's identity. `cairnctl gen secrets`
 // writes one; machine configurations are generated from it.
 //
-// The bundle is YAML. Every certificate and key is PEM text, so that `openssl x509` can read
-// it straight from the file.
+// The bundle is YAML; certificates and keys are base64-encoded PEM ({crt: ..., key: ...}), as in
+// the machine configuration, so that values can be copied between the two.
 package secrets
 
 import (

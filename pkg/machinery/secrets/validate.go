@@ -45,12 +45,12 @@ func (w *wireBundle) bundle() (*Bundle, error) {
 	b.Certs.Kubernetes = c.ca("certs.kubernetes", w.Certs.Kubernetes)
 	b.Certs.Etcd = c.ca("certs.etcd", w.Certs.Etcd)
 	b.Certs.FrontProxy = c.ca("certs.frontProxy", w.Certs.FrontProxy)
-	if w.Certs.ServiceAccount.Key == "" {
+	if len(w.Certs.ServiceAccount.Key) == 0 {
 		c.add("certs.serviceAccount.key", errRequired)
-	} else if key, err := pki.ParsePrivateKey([]byte(w.Certs.ServiceAccount.Key)); err != nil {
+	} else if key, err := pki.ParsePrivateKey(w.Certs.ServiceAccount.Key); err != nil {
 		c.add("certs.serviceAccount.key", err)
 	} else {
-		b.Certs.ServiceAccount, b.Certs.ServiceAccountPEM = key, []byte(w.Certs.ServiceAccount.Key)
+		b.Certs.ServiceAccount, b.Certs.ServiceAccountPEM = key, w.Certs.ServiceAccount.Key
 	}
 	if err := errors.Join(c.errs...); err != nil {
 		return nil, fmt.Errorf("invalid secrets bundle:\n%w", err)
@@ -86,21 +86,21 @@ func (c *checker) token(field, value string) {
 }
 
 // ca parses a required certificate authority and its key.
-func (c *checker) ca(field string, p wirePair) *pki.KeyPair {
-	if p.Crt == "" || p.Key == "" {
-		if p.Crt == "" {
+func (c *checker) ca(field string, p pki.PEMPair) *pki.KeyPair {
+	if len(p.Crt) == 0 || len(p.Key) == 0 {
+		if len(p.Crt) == 0 {
 			c.add(field+".crt", errRequired)
 		}
-		if p.Key == "" {
+		if len(p.Key) == 0 {
 			c.add(field+".key", errRequired)
 		}
 		return nil
 	}
-	cert, certErr := pki.ParseCertificate([]byte(p.Crt))
+	cert, certErr := pki.ParseCertificate(p.Crt)
 	if certErr != nil {
 		c.add(field+".crt", certErr)
 	}
-	key, keyErr := pki.ParsePrivateKey([]byte(p.Key))
+	key, keyErr := pki.ParsePrivateKey(p.Key)
 	if keyErr != nil {
 		c.add(field+".key", keyErr)
 	}
@@ -115,5 +115,5 @@ func (c *checker) ca(field string, p wirePair) *pki.KeyPair {
 		c.add(field+".key", errors.New("does not match the certificate"))
 		return nil
 	}
-	return &pki.KeyPair{Certificate: cert, PrivateKey: key, CertPEM: []byte(p.Crt), KeyPEM: []byte(p.Key)}
+	return &pki.KeyPair{Certificate: cert, PrivateKey: key, CertPEM: p.Crt, KeyPEM: p.Key}
 }
