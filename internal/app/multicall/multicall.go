@@ -11,13 +11,17 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	initapp "github.com/cairn-os/cairn/internal/app/init"
 )
 
 // mainFunc is the entry point of one role. args excludes the role name.
 type mainFunc func(ctx context.Context, args []string) error
 
 // roles maps a role name to its entry point. Add one line per role.
-var roles = map[string]mainFunc{}
+var roles = map[string]mainFunc{
+	"init": initapp.Main,
+}
 
 // Main runs the role that argv names and returns the exit code.
 func Main(argv []string) int {

@@ -1,0 +1,172 @@
+package imager
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Options are the inputs of one image build.
+type Options struct {
+	Manifest *Manifest
+	Source   string // repository root (holds go.mod)
+	Cache    string // downloads and the extracted kernel
+	Out      string // vmlinuz, initramfs, rootfs.sqsh and manifest.json go here
+	Epoch    int64  // SOURCE_DATE_EPOCH: every timestamp in the image
+	Progress io.Writer
+}
+
+// Artifact is one output file.
+type Artifact struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Result is the manifest.json written next to the artifacts.
+type Result struct {
+	Tag             string              `json:"tag"`
+	Commit          string              `json:"commit"`
+	SourceDateEpoch int64               `json:"sourceDateEpoch"`
+	Kernel          Kernel              `json:"kernel"`
+	InitramfsMods   []string            `json:"initramfsModules"`
+	RootMods        []string            `json:"rootModules"`
+	Tools           map[string]string   `json:"tools"`
+	Artifacts       map[string]Artifact `json:"artifacts"`
+}
+
+type builder struct {
+	m           *Manifest
+	src, cache  string
+	epoch       int64
+	tag, commit string
+	out         io.Writer
+	step        int
+	start       time.Time
+}
+
+func (b *builder) progress(format string, args ...any) {
+	b.step++
+	fmt.Fprintf(b.out, "[%5.1fs] %s\n", time.Since(b.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// Build produces the boot assets. The same manifest, source tree and epoch give the same
+// bytes.
+func Build(ctx context.Context, o Options) (*Result, error) {
+	b := &builder{m: o.Manifest, src: o.Source, cache: o.Cache, epoch: o.Epoch, out: o.Progress, start: time.Now()}
+	if b.out == nil {
+		b.out = io.Discard
+	}
+	b.tag, b.commit = gitDescribe(o.Source)
+	for _, d := range []string{o.Cache, o.Out} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	work, err := os.MkdirTemp(o.Out, ".build-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	res, err := b.build(ctx, work)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"vmlinuz", "initramfs", "rootfs.sqsh", "manifest.json"} {
+		if err := os.Rename(filepath.Join(work, name), filepath.Join(o.Out, name)); err != nil {
+			return nil, err
+		}
+	}
+	b.progress("image written to %s", o.Out)
+	return res, nil
+}
+
+func (b *builder) build(ctx context.Context, work string) (*Result, error) {
+	deb, err := b.fetchKernel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kdir, err := b.extractKernel(ctx, deb)
+	if err != nil {
+		return nil, err
+	}
+	mods, err := indexModules(filepath.Join(kdir, "modules"))
+	if err != nil {
+		return nil, err
+	}
+	initDep, err := mods.closure(b.m.Modules.Initramfs)
+	if err != nil {
+		return nil, fmt.Errorf("initramfs modules: %w", err)
+	}
+	all := append(append(append([]string(nil), b.m.Modules.Initramfs...), b.m.Modules.Boot...), b.m.Modules.Carry...)
+	rootDep, err := mods.closure(all)
+	if err != nil {
+		return nil, fmt.Errorf("root modules: %w", err)
+	}
+	b.progress("modules: %d in the initramfs, %d in the root (dependencies from .modinfo)", len(initDep), len(rootDep))
+	binDir, stage := filepath.Join(work, "bin"), filepath.Join(work, "root")
+	if err := b.buildBinaries(ctx, binDir); err != nil {
+		return nil, err
+	}
+	if err := b.stageRoot(stage, binDir, mods, rootDep); err != nil {
+		return nil, fmt.Errorf("stage root: %w", err)
+	}
+	b.progress("packing rootfs.sqsh with mksquashfs and checking the image policy")
+	sqsh := filepath.Join(work, "rootfs.sqsh")
+	if err := b.mksquashfs(ctx, stage, sqsh); err != nil {
+		return nil, err
+	}
+	b.progress("writing the initramfs (newc cpio, gzip)")
+	initBin := filepath.Join(binDir, b.m.Binaries[0].Name)
+	if err := b.writeInitramfs(filepath.Join(work, "initramfs"), initBin, sqsh, mods, initDep); err != nil {
+		return nil, err
+	}
+	if err := copyFile(filepath.Join(kdir, "vmlinuz"), filepath.Join(work, "vmlinuz"), 0o644); err != nil {
+		return nil, err
+	}
+	return b.writeResult(ctx, work, initDep, rootDep)
+}
+
+func (b *builder) writeResult(ctx context.Context, work string, initDep, rootDep map[string][]string) (*Result, error) {
+	res := &Result{Tag: b.tag, Commit: b.commit, SourceDateEpoch: b.epoch, Kernel: b.m.Kernel,
+		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Artifacts: map[string]Artifact{}}
+	for _, name := range []string{"vmlinuz", "initramfs", "rootfs.sqsh"} {
+		sum, size, err := fileSHA256(filepath.Join(work, name))
+		if err != nil {
+			return nil, err
+		}
+		res.Artifacts[name] = Artifact{SHA256: sum, Size: size}
+		b.progress("%-12s %9d bytes  sha256 %s", name, size, sum)
+	}
+	data, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return res, os.WriteFile(filepath.Join(work, "manifest.json"), append(data, '\n'), 0o644)
+}
+
+func keys(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ReadResult reads the manifest.json of a built image directory.
+func ReadResult(dir string) (*Result, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read image manifest: %w", err)
+	}
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode %s/manifest.json: %w", dir, err)
+	}
+	return &r, nil
+}

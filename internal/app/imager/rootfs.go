@@ -1,0 +1,117 @@
+package imager
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-os/cairn/internal/pkg/kmod"
+)
+
+// rootDirs are the empty directories of the root: mount points and places machined fills.
+var rootDirs = []string{"dev", "proc", "sys", "run", "system", "tmp", "var", "mnt", "etc/kubernetes", "etc/modules-load.d", "usr/bin", "usr/lib"}
+
+// stageRoot writes the root tree into dir: binaries and their links, the kernel modules with
+// their modules.dep, a minimal /etc and the mount points.
+func (b *builder) stageRoot(dir, binDir string, mods *moduleIndex, dep kmod.Dep) error {
+	for _, d := range rootDirs {
+		if err := mkdir(filepath.Join(dir, d)); err != nil {
+			return err
+		}
+	}
+	for _, bin := range b.m.Binaries {
+		if err := copyFile(filepath.Join(binDir, bin.Name), filepath.Join(dir, bin.Path), 0o755); err != nil {
+			return err
+		}
+		for _, l := range bin.Links {
+			rel, _ := filepath.Rel(path.Dir(l), bin.Path)
+			if err := os.Symlink(rel, filepath.Join(dir, l)); err != nil {
+				return fmt.Errorf("link %s: %w", l, err)
+			}
+		}
+	}
+	if err := b.stageModules(filepath.Join(dir, "lib/modules", b.m.Kernel.Release), mods, dep); err != nil {
+		return err
+	}
+	files := map[string]string{
+		"etc/os-release": fmt.Sprintf("NAME=Cairn\nID=cairn\nVERSION_ID=%s\nPRETTY_NAME=\"Cairn %s\"\nHOME_URL=\"https://github.com/cairn-os/cairn\"\n", b.tag, b.tag),
+		"etc/hosts":      "127.0.0.1\tlocalhost\n::1\tlocalhost\n",
+		"etc/modules-load.d/cairn.conf": "# Modules machined loads at boot (with their dependencies), from the image manifest.\n" +
+			strings.Join(b.m.Modules.Boot, "\n") + "\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stageModules copies every module of dep and writes modules.dep into dir.
+func (b *builder) stageModules(dir string, mods *moduleIndex, dep kmod.Dep) error {
+	for p := range dep {
+		if err := copyFile(filepath.Join(mods.dir, p), filepath.Join(dir, p), 0o644); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	if err := dep.Format(&buf); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "modules.dep"), buf.Bytes(), 0o644)
+}
+
+// mksquashfs packs dir into file reproducibly and checks the image policy on the result.
+func (b *builder) mksquashfs(ctx context.Context, dir, file string) error {
+	if err := CheckTree(dir); err != nil {
+		return err
+	}
+	epoch := strconv.FormatInt(b.epoch, 10)
+	cmd := exec.CommandContext(ctx, "mksquashfs", dir, file, "-noappend", "-all-root", "-comp", "zstd",
+		"-mkfs-time", epoch, "-all-time", epoch, "-no-xattrs", "-reproducible", "-quiet", "-no-progress")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("mksquashfs: %w\n%s", err, out)
+	}
+	return CheckSquashfs(ctx, file)
+}
+
+// CheckSquashfs lists a squashfs image with unsquashfs and applies the image policy to it.
+func CheckSquashfs(ctx context.Context, file string) error {
+	out, err := exec.CommandContext(ctx, "unsquashfs", "-lls", "-d", "", file).Output()
+	if err != nil {
+		return fmt.Errorf("unsquashfs -lls %s: %w", file, err)
+	}
+	entries, err := ParseListing(bytes.NewReader(out))
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return fmt.Errorf("unsquashfs -lls %s: empty listing", file)
+	}
+	return CheckListing(entries)
+}
+
+func mkdir(p string) error {
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		return err
+	}
+	return os.Chmod(p, 0o755)
+}
+
+func copyFile(src, dst string, mode os.FileMode) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := mkdir(filepath.Dir(dst)); err != nil {
+		return err
+	}
+	return writeFrom(dst, f, mode)
+}

@@ -1,0 +1,76 @@
+// Package init is /init of the initramfs: it mounts the pseudo filesystems, loads the modules
+// that reach the root, mounts rootfs.sqsh read-only through a loop device, switches root and
+// execs machined.
+package init
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	sqsh    = "/rootfs.sqsh"
+	newRoot = "/newroot"
+	// machined is PID 1 on the real root.
+	machined = "/sbin/machined"
+)
+
+// Main is the "init" role of the multi-call binary.
+func Main(_ context.Context, _ []string) error {
+	if os.Getpid() != 1 {
+		return errors.New("init must run as PID 1")
+	}
+	if _, err := os.Stat(sqsh); errors.Is(err, os.ErrNotExist) {
+		// Started as /sbin/init on the real root: that is machined.
+		return exec()
+	}
+	log := consoleLogger()
+	start := time.Now()
+	if err := run(log); err != nil {
+		fatal(log, err)
+	}
+	log.Info("switched root; starting machined", "elapsed", time.Since(start).Round(time.Millisecond))
+	err := exec()
+	fatal(log, err)
+	return err
+}
+
+func exec() error {
+	err := unix.Exec(machined, []string{machined, "--mode", "metal"}, os.Environ())
+	return fmt.Errorf("exec %s: %w", machined, err)
+}
+
+// consoleLogger reopens the standard streams on /dev/console and logs there.
+func consoleLogger() *slog.Logger {
+	if c, err := os.OpenFile("/dev/console", os.O_RDWR, 0); err == nil {
+		for fd := 0; fd < 3; fd++ {
+			_ = unix.Dup3(int(c.Fd()), fd, 0)
+		}
+		c.Close()
+	}
+	h := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: dropTime})
+	return slog.New(h).With("component", "init")
+}
+
+// dropTime removes the wall clock from console lines (the kernel prefixes uptime anyway).
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
+// fatal is the one way out of /init: log, sync, wait so a human can read the console, reboot.
+func fatal(log *slog.Logger, err error) {
+	log.Error("boot failed; rebooting in 10s", "error", err)
+	unix.Sync()
+	time.Sleep(10 * time.Second)
+	_ = unix.Reboot(unix.LINUX_REBOOT_CMD_RESTART)
+	select {}
+}

@@ -1,0 +1,120 @@
+package init
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/cairn-os/cairn/internal/pkg/kmod"
+	"github.com/cairn-os/cairn/internal/pkg/mount"
+)
+
+// early are the pseudo filesystems /init needs; they move to the new root.
+var early = []mount.Point{
+	{Source: "devtmpfs", Target: "/dev", FSType: "devtmpfs", Flags: unix.MS_NOSUID, Data: "mode=0755"},
+	{Source: "proc", Target: "/proc", FSType: "proc", Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC},
+	{Source: "sysfs", Target: "/sys", FSType: "sysfs", Flags: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC},
+}
+
+// run performs the steps of /init in order.
+func run(log *slog.Logger) error {
+	for _, p := range early {
+		if err := p.Mount(); err != nil {
+			return err
+		}
+	}
+	consoleLogger() // /dev/console exists for sure now
+	rel, err := kmod.Release()
+	if err != nil {
+		return err
+	}
+	names, err := readLoadList("/etc/modules-load.d/cairn.conf")
+	if err != nil {
+		return err
+	}
+	n, err := kmod.LoadNames(log, filepath.Join("/lib/modules", rel), names...)
+	if err != nil {
+		return err
+	}
+	log.Info("modules loaded", "count", n, "kernel", rel)
+	dev, err := mount.Loop(sqsh, true)
+	if err != nil {
+		return err
+	}
+	root := mount.Point{Source: dev, Target: newRoot, FSType: "squashfs", Flags: unix.MS_RDONLY | unix.MS_NODEV}
+	if err := root.Mount(); err != nil {
+		return err
+	}
+	log.Info("root mounted read-only", "device", dev, "image", sqsh)
+	return switchRoot()
+}
+
+// switchRoot moves the pseudo filesystems and the new root over /, frees the initramfs and
+// chroots, like u-root's and busybox's switch_root.
+func switchRoot() error {
+	for _, p := range early {
+		if err := mount.Move(p.Target, newRoot+p.Target); err != nil {
+			return err
+		}
+	}
+	if err := unix.Chdir(newRoot); err != nil {
+		return fmt.Errorf("chdir %s: %w", newRoot, err)
+	}
+	freeInitramfs()
+	if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
+		return fmt.Errorf("move %s to /: %w", newRoot, err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot: %w", err)
+	}
+	return unix.Chdir("/")
+}
+
+// freeInitramfs deletes the initramfs files (they live in RAM) without crossing into other
+// filesystems. rootfs.sqsh stays allocated while its loop device holds it.
+func freeInitramfs() {
+	var root unix.Stat_t
+	if unix.Lstat("/", &root) != nil {
+		return
+	}
+	var walk func(dir string)
+	walk = func(dir string) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			var st unix.Stat_t
+			if unix.Lstat(p, &st) != nil || st.Dev != root.Dev {
+				continue
+			}
+			if e.IsDir() {
+				walk(p)
+				_ = unix.Rmdir(p)
+				continue
+			}
+			_ = unix.Unlink(p)
+		}
+	}
+	walk("/")
+}
+
+// readLoadList reads a modules-load.d file: one module name a line, # comments.
+func readLoadList(file string) ([]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+			names = append(names, l)
+		}
+	}
+	return names, sc.Err()
+}
