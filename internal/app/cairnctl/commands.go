@@ -6,6 +6,8 @@ import "github.com/spf13/cobra"
 func commands(g *globals) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionClientCmd(g),
+		newGenCmd(g),
+		newConfigCmd(g),
 		newImageCmd(g),
 	}
 }
