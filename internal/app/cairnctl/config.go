@@ -43,16 +43,16 @@ func (g *globals) clientConfigPath() (string, error) {
 }
 
 // loadClientConfig reads the client configuration, which must exist.
-func (g *globals) loadClientConfig() (*clientconfig.Config, string, error) {
+func (g *globals) loadClientConfig() (*clientconfig.Config, error) {
 	path, err := g.clientConfigPath()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	c, err := clientconfig.Load(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", fmt.Errorf("no client configuration at %s: create one with cairnctl gen config, config new or config add", path)
+		return nil, fmt.Errorf("no client configuration at %s: create one with cairnctl gen config, config new or config add", path)
 	}
-	return c, path, err
+	return c, err
 }
 
 // editClientConfig loads the client configuration (an empty one if missing when allowMissing),
@@ -66,7 +66,7 @@ func (g *globals) editClientConfig(allowMissing bool, edit func(c *clientconfig.
 	if allowMissing {
 		c, err = clientconfig.LoadOrNew(path)
 	} else {
-		c, _, err = g.loadClientConfig()
+		c, err = g.loadClientConfig()
 	}
 	if err != nil {
 		return err

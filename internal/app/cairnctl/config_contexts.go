@@ -66,7 +66,7 @@ func summarize(name string, current bool, ctx *clientconfig.Context) contextSumm
 }
 
 func (f *configContextsFlags) run(cmd *cobra.Command, g *globals) error {
-	c, _, err := g.loadClientConfig()
+	c, err := g.loadClientConfig()
 	if err != nil {
 		return err
 	}
@@ -77,14 +77,15 @@ func (f *configContextsFlags) run(cmd *cobra.Command, g *globals) error {
 	if done, err := writeStructured(cmd.OutOrStdout(), f.output, list); done {
 		return err
 	}
+	// The tabwriter reports write errors from Flush.
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CURRENT\tNAME\tENDPOINTS\tNODES\tROLES")
+	_, _ = fmt.Fprintln(tw, "CURRENT\tNAME\tENDPOINTS\tNODES\tROLES")
 	for _, s := range list {
 		mark := ""
 		if s.Current {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", mark, s.Name, strings.Join(s.Endpoints, ","), strings.Join(s.Nodes, ","), strings.Join(s.Roles, ","))
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", mark, s.Name, strings.Join(s.Endpoints, ","), strings.Join(s.Nodes, ","), strings.Join(s.Roles, ","))
 	}
 	return tw.Flush()
 }

@@ -27,7 +27,7 @@ func newConfigInfoCmd(g *globals) *cobra.Command {
 }
 
 func (f *configInfoFlags) run(cmd *cobra.Command, g *globals) error {
-	c, _, err := g.loadClientConfig()
+	c, err := g.loadClientConfig()
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package cairnctl
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,11 +32,11 @@ an existing context is not added twice. FILE's current context becomes current.`
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
+			var msg strings.Builder
 			for _, r := range renames {
-				fmt.Fprintf(out, "context %q renamed to %q\n", r.From, r.To)
+				fmt.Fprintf(&msg, "context %q renamed to %q\n", r.From, r.To)
 			}
-			_, err = fmt.Fprintf(out, "merged %d context(s) from %s; current context is %q\n", len(other.Contexts), args[0], current)
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%smerged %d context(s) from %s; current context is %q\n", msg.String(), len(other.Contexts), args[0], current)
 			return err
 		},
 	}

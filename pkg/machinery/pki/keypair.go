@@ -57,27 +57,27 @@ func NewCA(r Request) (*KeyPair, error) {
 	return &KeyPair{Certificate: cert, PrivateKey: key, CertPEM: EncodeCertificate(cert), KeyPEM: EncodePrivateKey(key)}, nil
 }
 
-// Issue generates a key and a leaf certificate for r signed by the CA.
-func (ca *KeyPair) Issue(r Request) (*KeyPair, error) {
+// Issue generates a key and a leaf certificate for r signed by kp, which must be a CA.
+func (kp *KeyPair) Issue(r Request) (*KeyPair, error) {
 	key, err := GenerateKey()
 	if err != nil {
 		return nil, err
 	}
-	certPEM, err := ca.Sign(&key.PublicKey, r)
+	certPEM, err := kp.Sign(&key.PublicKey, r)
 	if err != nil {
 		return nil, err
 	}
 	return ParseKeyPair(certPEM, EncodePrivateKey(key))
 }
 
-// Sign issues a leaf certificate for a public key (for example from a CSR) and returns it PEM
-// encoded. The certificate never outlives the CA.
-func (ca *KeyPair) Sign(pub *ecdsa.PublicKey, r Request) ([]byte, error) {
-	tmpl, err := ca.leafTemplate(r)
+// Sign issues a leaf certificate for a public key (for example from a CSR), signed by kp, which
+// must be a CA, and returns it PEM encoded. The certificate never outlives the CA.
+func (kp *KeyPair) Sign(pub *ecdsa.PublicKey, r Request) ([]byte, error) {
+	tmpl, err := kp.leafTemplate(r)
 	if err != nil {
 		return nil, err
 	}
-	cert, err := sign(tmpl, ca.Certificate, pub, ca.PrivateKey)
+	cert, err := sign(tmpl, kp.Certificate, pub, kp.PrivateKey)
 	if err != nil {
 		return nil, err
 	}
@@ -85,12 +85,12 @@ func (ca *KeyPair) Sign(pub *ecdsa.PublicKey, r Request) ([]byte, error) {
 }
 
 // leafTemplate checks a leaf request against the CA and builds its certificate template.
-func (ca *KeyPair) leafTemplate(r Request) (*x509.Certificate, error) {
-	if ca == nil || ca.Certificate == nil || ca.PrivateKey == nil {
+func (kp *KeyPair) leafTemplate(r Request) (*x509.Certificate, error) {
+	if kp == nil || kp.Certificate == nil || kp.PrivateKey == nil {
 		return nil, errors.New("sign: no CA certificate and key")
 	}
-	if !ca.Certificate.IsCA {
-		return nil, fmt.Errorf("sign: %q is not a CA certificate", ca.Certificate.Subject.CommonName)
+	if !kp.Certificate.IsCA {
+		return nil, fmt.Errorf("sign: %q is not a CA certificate", kp.Certificate.Subject.CommonName)
 	}
 	if r.CommonName == "" {
 		return nil, fmt.Errorf("%w: a leaf certificate needs a common name", ErrInvalidRequest)
@@ -102,8 +102,8 @@ func (ca *KeyPair) leafTemplate(r Request) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	if notAfter.After(ca.Certificate.NotAfter) {
-		notAfter = ca.Certificate.NotAfter
+	if notAfter.After(kp.Certificate.NotAfter) {
+		notAfter = kp.Certificate.NotAfter
 	}
 	serial, err := newSerial()
 	if err != nil {
