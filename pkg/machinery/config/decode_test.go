@@ -1,0 +1,86 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDecodeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"empty", "", "no documents: want a MachineConfig document"},
+		{"not YAML", "a: [", "document 1: line 1: did not find expected node content"},
+		{"first kind", "apiVersion: v1alpha1\nkind: TrustedRootsConfig\n",
+			`document 1: apiVersion "v1alpha1" kind "TrustedRootsConfig": the first document must be apiVersion v1alpha1 kind MachineConfig`},
+		{"unknown kind", "apiVersion: v1alpha1\nkind: MachineConfig\n---\napiVersion: v1alpha1\nkind: Files\n",
+			`document 2: unknown kind "Files" (apiVersion "v1alpha1")`},
+		{"unknown field", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  network:\n    interfaces:\n      - name: eth0\n        dhcpp: true\n",
+			`document 1: machine.network.interfaces[0]: unknown field "dhcpp" (line 7)`},
+		{"unknown top field", "apiVersion: v1alpha1\nkind: MachineConfig\nfiles: []\n",
+			`document 1: (root): unknown field "files" (line 3)`},
+		{"unknown PEMPair field", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  ca:\n    cert: x\n",
+			`document 1: machine.ca: unknown field "cert" (line 5)`},
+		{"unknown field in document", "apiVersion: v1alpha1\nkind: MachineConfig\n---\napiVersion: v1alpha1\nkind: TrustedRootsConfig\nname: a\ncerts: x\n",
+			`document 2: (root): unknown field "certs" (line 7)`},
+		{"wrong type", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  network:\n    interfaces:\n      - mtu: big\n",
+			"document 1: line 6: cannot unmarshal !!str `big` into int"},
+		{"bad base64", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  ca:\n    crt: '!!'\n",
+			"document 1: line 5: crt is not base64: illegal base64 data at input byte 0"},
+		{"all problems", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  x: 1\ncluster:\n  y: 2\n",
+			"document 1: machine: unknown field \"x\" (line 4)\ndocument 1: cluster: unknown field \"y\" (line 6)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode([]byte(tc.yaml))
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("Decode(%q) = %v, want %q", tc.yaml, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRoundTrip checks that Decode(Encode(c)) == c for a configuration that sets every field.
+func TestRoundTrip(t *testing.T) {
+	c := fullConfig(t)
+	data, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(data)
+	if err != nil {
+		t.Fatalf("Decode(Encode()) = %v\n%s", err, data)
+	}
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Errorf("Decode(Encode()) differs (-want +got):\n%s", diff)
+	}
+	golden(t, "full.yaml", data)
+}
+
+// TestDecodeSkipsEmptyDocuments checks that "---" separators around nothing are harmless.
+func TestDecodeSkipsEmptyDocuments(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "worker.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode([]byte("---\n" + string(data) + "---\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Machine.Type != TypeWorker || len(c.Documents) != 0 {
+		t.Errorf("Decode() = type %q, %d documents; want worker, 0", c.Machine.Type, len(c.Documents))
+	}
+}
+
+func TestLoad(t *testing.T) {
+	if _, err := Load(filepath.Join("testdata", "controlplane.yaml")); err != nil {
+		t.Errorf("Load() = %v", err)
+	}
+	_, err := Load(filepath.Join(t.TempDir(), "missing.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "read config") {
+		t.Errorf("Load(missing) = %v, want a read error", err)
+	}
+}

@@ -1,0 +1,53 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestGenerateGolden checks the generated configurations byte for byte against
+// testdata/{controlplane,worker}.yaml.
+func TestGenerateGolden(t *testing.T) {
+	cp, w := testConfigs(t)
+	for name, c := range map[string]*Config{"controlplane.yaml": cp, "worker.yaml": w} {
+		data, err := c.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, data)
+	}
+}
+
+// TestGenerateWorkerHasNoKeys checks that a worker config carries no private key and no
+// control-plane secret.
+func TestGenerateWorkerHasNoKeys(t *testing.T) {
+	_, w := testConfigs(t)
+	data, err := w.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"key:", "aggregatorCA", "serviceAccount", "aescbcEncryptionSecret", "etcd"} {
+		if strings.Contains(string(data), s) {
+			t.Errorf("worker config contains %q:\n%s", s, data)
+		}
+	}
+	b := testSecrets(t)
+	if w.Machine.Token != b.Tokens.Join || w.Cluster.Token != b.Tokens.Bootstrap || w.Cluster.Secret != b.Cluster.Secret {
+		t.Errorf("worker config lacks the join token, bootstrap token or cluster secret")
+	}
+}
+
+func TestGenerateRejectsBadInput(t *testing.T) {
+	in := testInput(t)
+	in.ClusterName, in.Endpoint = "Bad_Name", "http://cp:6443"
+	_, _, err := Generate(in)
+	want := "generated controlplane config is invalid:\n" +
+		`cluster.name: "Bad_Name" is not a valid DNS label` + "\n" +
+		`cluster.controlPlane.endpoint: "http://cp:6443" must be https://host:port`
+	if err == nil || err.Error() != want {
+		t.Errorf("Generate() = %v, want %q", err, want)
+	}
+	if _, _, err := Generate(GenerateInput{ClusterName: "x"}); err == nil {
+		t.Errorf("Generate() without secrets = nil error")
+	}
+}

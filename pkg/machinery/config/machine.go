@@ -1,0 +1,177 @@
+package config
+
+// MachineConfig configures one node.
+type MachineConfig struct {
+	// Type is the role of the node in the cluster.
+	//
+	// Validation: required; controlplane or worker.
+	// Example: controlplane
+	Type string `yaml:"type"`
+	// Token is the join token: a node presents it to trustd to get its certificates.
+	//
+	// Validation: required; at least 16 characters.
+	// Example: 4b7q2x.9mfw8rn1k2z7d3hp
+	Token string `yaml:"token" cairn:"secret"`
+	// CA is the certificate authority of the node API: certificate and key on control-plane
+	// nodes, certificate only on workers.
+	//
+	// Validation: crt required, a PEM certificate; key required on controlplane and forbidden
+	// on worker, a PEM ECDSA P-256 key matching crt.
+	// Example: {crt: LS0tLS1CRUdJTi..., key: LS0tLS1CRUdJTi...}
+	CA PEMPair `yaml:"ca" cairn:"secret"`
+	// CertSANs are extra subject alternative names of the node API's server certificate.
+	//
+	// Default: none (the node's addresses and host name are always included).
+	// Validation: each a DNS name or an IP address.
+	// Example: [cp.example.org, 192.0.2.10]
+	CertSANs []string `yaml:"certSANs,omitempty"`
+	// Install says where the node installs itself.
+	Install InstallConfig `yaml:"install,omitempty"`
+	// Network configures host name, interfaces and name servers.
+	Network NetworkConfig `yaml:"network,omitempty"`
+	// Time configures clock synchronisation.
+	Time TimeConfig `yaml:"time,omitempty"`
+	// Sysctls are kernel parameters set at boot, by their dotted name.
+	//
+	// Default: none.
+	// Validation: names are dotted lowercase words (a-z, 0-9, _, -); values are not empty and
+	// have no newline. In container mode only namespaced sysctls (net.*, kernel.shm*,
+	// kernel.msg*, kernel.sem, fs.mqueue.*) are set; the others are ignored.
+	// Example: {net.core.somaxconn: "65535"}
+	Sysctls map[string]string `yaml:"sysctls,omitempty"`
+	// Kernel configures extra kernel modules.
+	Kernel KernelConfig `yaml:"kernel,omitempty"`
+	// Kubelet configures the kubelet.
+	Kubelet KubeletConfig `yaml:"kubelet,omitempty"`
+	// Logging configures where the node sends its logs and audit events.
+	Logging LoggingConfig `yaml:"logging,omitempty"`
+	// Features turns optional behaviour on or off.
+	Features FeaturesConfig `yaml:"features,omitempty"`
+}
+
+// InstallConfig says where the node installs itself.
+type InstallConfig struct {
+	// Disk is the block device the node installs to.
+	//
+	// Validation: required in metal mode; an absolute path under /dev/. Ignored in container
+	// mode.
+	// Example: /dev/vda
+	Disk string `yaml:"disk,omitempty"`
+	// Wipe erases the whole disk before installing instead of only the partition table.
+	//
+	// Default: false.
+	// Validation: none.
+	// Example: true
+	Wipe bool `yaml:"wipe,omitempty"`
+}
+
+// TimeConfig configures clock synchronisation.
+type TimeConfig struct {
+	// Disabled turns off NTP synchronisation.
+	//
+	// Default: false.
+	// Validation: none.
+	// Example: true
+	Disabled bool `yaml:"disabled,omitempty"`
+	// Servers are the NTP servers to synchronise with.
+	//
+	// Default: [pool.ntp.org].
+	// Validation: each a DNS name or an IP address.
+	// Example: [192.0.2.1, ntp.example.org]
+	Servers []string `yaml:"servers,omitempty"`
+}
+
+// KernelConfig configures extra kernel modules.
+type KernelConfig struct {
+	// Modules are loaded at boot, in order, after the modules the node needs itself.
+	//
+	// Default: none.
+	// Validation: names unique. Ignored in container mode.
+	// Example: [{name: br_netfilter}]
+	Modules []KernelModuleConfig `yaml:"modules,omitempty"`
+}
+
+// KernelModuleConfig is one kernel module to load.
+type KernelModuleConfig struct {
+	// Name is the module's name.
+	//
+	// Validation: required; letters, digits, _ and -.
+	// Example: nf_conntrack
+	Name string `yaml:"name"`
+	// Parameters are passed to the module when it is loaded.
+	//
+	// Default: none.
+	// Validation: each name=value, the name made of letters, digits and _.
+	// Example: [hashsize=131072]
+	Parameters []string `yaml:"parameters,omitempty"`
+}
+
+// KubeletConfig configures the kubelet.
+type KubeletConfig struct {
+	// ExtraArgs are extra command line flags of the kubelet, without the leading dashes.
+	//
+	// Default: none.
+	// Validation: names are lowercase flag names; flags Cairn manages itself (config,
+	// kubeconfig, bootstrap-kubeconfig, cert-dir, root-dir, container-runtime-endpoint,
+	// hostname-override) are refused.
+	// Example: {max-pods: "250"}
+	ExtraArgs map[string]string `yaml:"extraArgs,omitempty"`
+	// NodeLabels are labels the node registers with.
+	//
+	// Default: none.
+	// Validation: keys are Kubernetes label keys ([prefix/]name); values are Kubernetes label
+	// values.
+	// Example: {topology.kubernetes.io/zone: zone-a}
+	NodeLabels map[string]string `yaml:"nodeLabels,omitempty"`
+	// NodeTaints are taints the node registers with, as key: value:Effect.
+	//
+	// Default: none.
+	// Validation: keys are Kubernetes label keys; values are [value]:Effect with Effect one of
+	// NoSchedule, PreferNoSchedule, NoExecute.
+	// Example: {dedicated: gpu:NoSchedule}
+	NodeTaints map[string]string `yaml:"nodeTaints,omitempty"`
+}
+
+// LoggingConfig configures where the node sends its logs and audit events.
+type LoggingConfig struct {
+	// Destinations receive every service log line and audit event.
+	//
+	// Default: none (logs stay on the node and are read over the API).
+	// Validation: endpoints unique.
+	// Example: [{endpoint: tcp+tls://logs.example.org:6514, format: rfc5424}]
+	Destinations []LoggingDestination `yaml:"destinations,omitempty"`
+}
+
+// LoggingDestination is one log receiver.
+type LoggingDestination struct {
+	// Endpoint is the receiver's address.
+	//
+	// Validation: required; tcp+tls://host:port (verified against the system trust store and
+	// TrustedRootsConfig documents) or udp://host:port.
+	// Example: tcp+tls://logs.example.org:6514
+	Endpoint string `yaml:"endpoint"`
+	// Format is the wire format: RFC 5424 syslog or one JSON object per line.
+	//
+	// Default: rfc5424.
+	// Validation: rfc5424 or json.
+	// Example: json
+	Format string `yaml:"format,omitempty"`
+}
+
+// FeaturesConfig turns optional behaviour on or off.
+type FeaturesConfig struct {
+	// StableHostname gives a node without a configured or DHCP host name a stable name
+	// derived from its machine identity (cairn-xxxxxx) instead of localhost.
+	//
+	// Default: true.
+	// Validation: none.
+	// Example: false
+	StableHostname *bool `yaml:"stableHostname,omitempty"`
+	// DiskQuotaSupport mounts EPHEMERAL with project quotas so that the kubelet can enforce
+	// ephemeral-storage limits.
+	//
+	// Default: false.
+	// Validation: none.
+	// Example: true
+	DiskQuotaSupport bool `yaml:"diskQuotaSupport,omitempty"`
+}

@@ -1,0 +1,94 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+)
+
+func validateCluster(v *validator, c *ClusterConfig, machineType string) {
+	requireSecret(v, "cluster.id", c.ID)
+	requireSecret(v, "cluster.secret", c.Secret)
+	switch {
+	case c.Name == "":
+		v.add("cluster.name", c.Name, "is required")
+	case len(c.Name) > 63 || !dnsLabelRE.MatchString(c.Name):
+		v.add("cluster.name", c.Name, "is not a valid DNS label")
+	}
+	if c.KubernetesVersion != "" && !versionRE.MatchString(c.KubernetesVersion) {
+		v.add("cluster.kubernetesVersion", c.KubernetesVersion, "must be vMAJOR.MINOR.PATCH")
+	}
+	switch ep := c.ControlPlane.Endpoint; {
+	case ep == "":
+		v.add("cluster.controlPlane.endpoint", ep, "is required")
+	case !isEndpointURL(ep, "https"):
+		v.add("cluster.controlPlane.endpoint", ep, "must be https://host:port")
+	}
+	validateClusterNetwork(v, &c.Network)
+	validateCA(v, "cluster.ca", c.CA, machineType)
+	validateControlPlaneCA(v, "cluster.aggregatorCA", c.AggregatorCA, machineType)
+	validateServiceAccount(v, c.ServiceAccount, machineType)
+	switch {
+	case c.Token == "":
+		v.add("cluster.token", c.Token, "is required")
+	case !bootstrapRE.MatchString(c.Token):
+		v.addSecret("cluster.token", c.Token, "must match [a-z0-9]{6}.[a-z0-9]{16}")
+	}
+	validateEncryptionSecret(v, c.AESCBCEncryptionSecret, machineType)
+	validateControlPlaneCA(v, "cluster.etcd.ca", c.Etcd.CA, machineType)
+	validateArgs(v, "cluster.etcd.extraArgs", c.Etcd.ExtraArgs, managedEtcdArgs)
+	validateHosts(v, "cluster.apiServer.certSANs", c.APIServer.CertSANs)
+	validateArgs(v, "cluster.apiServer.extraArgs", c.APIServer.ExtraArgs, managedAPIServerArgs)
+	validateArgs(v, "cluster.controllerManager.extraArgs", c.ControllerManager.ExtraArgs, managedControllerManagerArgs)
+	validateArgs(v, "cluster.scheduler.extraArgs", c.Scheduler.ExtraArgs, managedSchedulerArgs)
+}
+
+func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
+	type subnet struct {
+		path   string
+		prefix netip.Prefix
+	}
+	var pods []subnet
+	for i, s := range n.PodSubnets {
+		path := fmt.Sprintf("cluster.network.podSubnets[%d]", i)
+		if p, ok := validateSubnet(v, path, s); ok {
+			pods = append(pods, subnet{path, p})
+		} else if s == "" {
+			v.add(path, s, "is not a valid CIDR")
+		}
+	}
+	for i, s := range n.ServiceSubnets {
+		path := fmt.Sprintf("cluster.network.serviceSubnets[%d]", i)
+		p, ok := validateSubnet(v, path, s)
+		if s == "" {
+			v.add(path, s, "is not a valid CIDR")
+		}
+		for _, pod := range pods {
+			if ok && p.Overlaps(pod.prefix) {
+				v.add(path, s, fmt.Sprintf("overlaps %s %q", pod.path, pod.prefix))
+			}
+		}
+	}
+	if n.DNSDomain != "" && !isDNSName(n.DNSDomain) {
+		v.add("cluster.network.dnsDomain", n.DNSDomain, "is not a valid DNS name")
+	}
+	switch n.CNI.Name {
+	case "", "bridge", "flannel", "none":
+	default:
+		v.add("cluster.network.cni.name", n.CNI.Name, "must be bridge, flannel or none")
+	}
+}
+
+func validateEncryptionSecret(v *validator, s, machineType string) {
+	const path = "cluster.aescbcEncryptionSecret"
+	switch {
+	case machineType == TypeWorker && s != "":
+		v.addSecret(path, s, "must be empty on a worker")
+	case machineType == TypeControlPlane && s == "":
+		v.add(path, s, "is required on a controlplane")
+	case s != "":
+		if b, err := base64.StdEncoding.DecodeString(s); err != nil || len(b) != 32 {
+			v.addSecret(path, s, "must be the base64 encoding of 32 bytes")
+		}
+	}
+}

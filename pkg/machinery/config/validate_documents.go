@@ -1,0 +1,36 @@
+package config
+
+import (
+	"bytes"
+	"encoding/pem"
+	"fmt"
+
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
+)
+
+func (d *TrustedRootsConfig) validate(v *validator, prefix string, _ Mode) {
+	switch {
+	case d.Name == "":
+		v.add(prefix+".name", d.Name, "is required")
+	case len(d.Name) > 63 || !dnsLabelRE.MatchString(d.Name):
+		v.add(prefix+".name", d.Name, "is not a valid DNS label")
+	}
+	if d.Certificates == "" {
+		v.add(prefix+".certificates", "", "is required")
+		return
+	}
+	rest := []byte(d.Certificates)
+	for n := 0; ; n++ {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			if n == 0 || len(bytes.TrimSpace(rest)) > 0 {
+				v.add(prefix+".certificates", d.Certificates, "must be PEM certificates and nothing else")
+			}
+			return
+		}
+		if _, err := pki.ParseCertificate(pem.EncodeToMemory(block)); err != nil {
+			v.add(prefix+".certificates", d.Certificates, fmt.Sprintf("certificate %d: %v", n+1, err))
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// minSecretLen is the shortest accepted join token, cluster id and cluster secret.
+const minSecretLen = 16
+
+func validateMachine(v *validator, m *MachineConfig) {
+	if m.Type != TypeControlPlane && m.Type != TypeWorker {
+		v.add("machine.type", m.Type, "must be controlplane or worker")
+	}
+	requireSecret(v, "machine.token", m.Token)
+	validateCA(v, "machine.ca", m.CA, m.Type)
+	validateHosts(v, "machine.certSANs", m.CertSANs)
+	if v.mode == ModeMetal {
+		validateInstall(v, &m.Install)
+		validateModules(v, m.Kernel.Modules)
+	}
+	validateNetwork(v, &m.Network)
+	validateHosts(v, "machine.time.servers", m.Time.Servers)
+	validateSysctls(v, m.Sysctls)
+	validateArgs(v, "machine.kubelet.extraArgs", m.Kubelet.ExtraArgs, managedKubeletArgs)
+	validateLabels(v, m.Kubelet.NodeLabels)
+	validateTaints(v, m.Kubelet.NodeTaints)
+	validateLogging(v, m.Logging.Destinations)
+}
+
+// requireSecret checks a required secret string of at least minSecretLen characters.
+func requireSecret(v *validator, path, s string) {
+	switch {
+	case s == "":
+		v.add(path, s, "is required")
+	case len(s) < minSecretLen:
+		v.addSecret(path, s, fmt.Sprintf("must be at least %d characters", minSecretLen))
+	}
+}
+
+// validateHosts checks a list of DNS names or IP addresses.
+func validateHosts(v *validator, path string, hosts []string) {
+	for i, h := range hosts {
+		if !isHost(h) {
+			v.add(fmt.Sprintf("%s[%d]", path, i), h, "is not a DNS name or IP address")
+		}
+	}
+}
+
+func validateInstall(v *validator, in *InstallConfig) {
+	switch {
+	case in.Disk == "":
+		v.add("machine.install.disk", in.Disk, "is required in metal mode")
+	case !strings.HasPrefix(in.Disk, "/dev/") || len(in.Disk) == len("/dev/") || strings.Contains(in.Disk, ".."):
+		v.add("machine.install.disk", in.Disk, "must be an absolute path under /dev/")
+	}
+}
+
+func validateModules(v *validator, mods []KernelModuleConfig) {
+	seen := map[string]int{}
+	for i, mod := range mods {
+		path := fmt.Sprintf("machine.kernel.modules[%d]", i)
+		switch first, dup := seen[mod.Name]; {
+		case mod.Name == "":
+			v.add(path+".name", mod.Name, "is required")
+		case !moduleNameRE.MatchString(mod.Name):
+			v.add(path+".name", mod.Name, "is not a valid module name")
+		case dup:
+			v.add(path+".name", mod.Name, fmt.Sprintf("duplicates machine.kernel.modules[%d].name", first))
+		default:
+			seen[mod.Name] = i
+		}
+		for j, p := range mod.Parameters {
+			if !moduleParamRE.MatchString(p) || strings.ContainsAny(p, "\n\x00") {
+				v.add(fmt.Sprintf("%s.parameters[%d]", path, j), p, "must be name=value")
+			}
+		}
+	}
+}
+
+func validateSysctls(v *validator, sysctls map[string]string) {
+	for _, name := range sortedKeys(sysctls) {
+		path := fmt.Sprintf("machine.sysctls[%q]", name)
+		if !sysctlNameRE.MatchString(name) || strings.Contains(name, "..") {
+			v.add(path, name, "is not a valid sysctl name")
+		}
+		if val := sysctls[name]; val == "" || strings.ContainsAny(val, "\n\x00") {
+			v.add(path, val, "must be a non-empty single line")
+		}
+	}
+}
+
+func validateLabels(v *validator, labels map[string]string) {
+	for _, k := range sortedKeys(labels) {
+		path := fmt.Sprintf("machine.kubelet.nodeLabels[%q]", k)
+		if !isLabelKey(k) {
+			v.add(path, k, "is not a valid label key")
+		}
+		if !isLabelValue(labels[k]) {
+			v.add(path, labels[k], "is not a valid label value")
+		}
+	}
+}
+
+var taintEffects = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
+
+func validateTaints(v *validator, taints map[string]string) {
+	for _, k := range sortedKeys(taints) {
+		path := fmt.Sprintf("machine.kubelet.nodeTaints[%q]", k)
+		if !isLabelKey(k) {
+			v.add(path, k, "is not a valid taint key")
+		}
+		value, effect, found := strings.Cut(taints[k], ":")
+		if !found || !slices.Contains(taintEffects, effect) || !isLabelValue(value) {
+			v.add(path, taints[k], "must be [value]:NoSchedule, [value]:PreferNoSchedule or [value]:NoExecute")
+		}
+	}
+}
+
+func validateLogging(v *validator, dests []LoggingDestination) {
+	seen := map[string]int{}
+	for i, d := range dests {
+		path := fmt.Sprintf("machine.logging.destinations[%d]", i)
+		switch first, dup := seen[d.Endpoint]; {
+		case d.Endpoint == "":
+			v.add(path+".endpoint", d.Endpoint, "is required")
+		case !isEndpointURL(d.Endpoint, "tcp+tls") && !isEndpointURL(d.Endpoint, "udp"):
+			v.add(path+".endpoint", d.Endpoint, "must be tcp+tls://host:port or udp://host:port")
+		case dup:
+			v.add(path+".endpoint", d.Endpoint, fmt.Sprintf("duplicates machine.logging.destinations[%d].endpoint", first))
+		default:
+			seen[d.Endpoint] = i
+		}
+		if d.Format != "" && d.Format != "rfc5424" && d.Format != "json" {
+			v.add(path+".format", d.Format, "must be rfc5424 or json")
+		}
+	}
+}
+
+// sortedKeys returns the keys of m in order, so that errors come out deterministically.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
