@@ -32,16 +32,24 @@ var clusterCases = []validationCase{
 	{name: "encryption secret on worker", worker: true, mutate: func(c *Config) { c.Cluster.AESCBCEncryptionSecret = "x" }, want: []string{`cluster.aescbcEncryptionSecret: "******" must be empty on a worker`}},
 	{name: "etcd managed flag", mutate: func(c *Config) { c.Cluster.Etcd.ExtraArgs = map[string]string{"data-dir": "/tmp"} }, want: []string{`cluster.etcd.extraArgs["data-dir"]: "/tmp" is managed by Cairn and cannot be set`}},
 	{name: "apiserver certSANs", mutate: func(c *Config) { c.Cluster.APIServer.CertSANs = []string{"*"} }, want: []string{`cluster.apiServer.certSANs[0]: "*" is not a DNS name or IP address`}},
-	{name: "apiserver managed flag", mutate: func(c *Config) { c.Cluster.APIServer.ExtraArgs = map[string]string{"etcd-servers": "x", "audit-log-maxage": "3"} }, want: []string{`cluster.apiServer.extraArgs["etcd-servers"]: "x" is managed by Cairn and cannot be set`}},
-	{name: "controller manager flag", mutate: func(c *Config) { c.Cluster.ControllerManager.ExtraArgs = map[string]string{"root-ca-file": "x", "Bad": "y"} }, want: []string{
+	{name: "apiserver managed flag", mutate: func(c *Config) {
+		c.Cluster.APIServer.ExtraArgs = map[string]string{"etcd-servers": "x", "audit-log-maxage": "3"}
+	}, want: []string{`cluster.apiServer.extraArgs["etcd-servers"]: "x" is managed by Cairn and cannot be set`}},
+	{name: "controller manager flag", mutate: func(c *Config) {
+		c.Cluster.ControllerManager.ExtraArgs = map[string]string{"root-ca-file": "x", "Bad": "y"}
+	}, want: []string{
 		`cluster.controllerManager.extraArgs["Bad"]: "Bad" is not a valid flag name`, `cluster.controllerManager.extraArgs["root-ca-file"]: "x" is managed by Cairn and cannot be set`}},
 	{name: "scheduler flag", mutate: func(c *Config) { c.Cluster.Scheduler.ExtraArgs = map[string]string{"kubeconfig": "x"} }, want: []string{`cluster.scheduler.extraArgs["kubeconfig"]: "x" is managed by Cairn and cannot be set`}},
-	{name: "trusted roots name", mutate: func(c *Config) { c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Certificates: string(c.Cluster.CA.Crt)}} }, want: []string{
+	{name: "trusted roots name", mutate: func(c *Config) {
+		c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Certificates: string(c.Cluster.CA.Crt)}}
+	}, want: []string{
 		`documents[0](TrustedRootsConfig).name: "" is required`}},
 	{name: "trusted roots certificates", mutate: func(c *Config) {
 		c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Name: "corp", Certificates: "junk"}}
 	}, want: []string{`documents[0](TrustedRootsConfig).certificates: "junk" must be PEM certificates and nothing else`}},
-	{name: "trusted roots required", mutate: func(c *Config) { c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Name: "Corp"}} }, want: []string{
+	{name: "trusted roots required", mutate: func(c *Config) {
+		c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Name: "Corp"}}
+	}, want: []string{
 		`documents[0](TrustedRootsConfig).name: "Corp" is not a valid DNS label`, `documents[0](TrustedRootsConfig).certificates: "" is required`}},
 	{name: "trusted roots duplicate", mutate: func(c *Config) {
 		d := &TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Name: "corp", Certificates: string(c.Cluster.CA.Crt) + string(c.Machine.CA.Crt)}

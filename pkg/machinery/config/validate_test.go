@@ -70,7 +70,9 @@ var machineCases = []validationCase{
 	{name: "module name required", mutate: func(c *Config) { c.Machine.Kernel.Modules = []KernelModuleConfig{{}} }, want: []string{`machine.kernel.modules[0].name: "" is required`}},
 	{name: "module name", mutate: func(c *Config) { c.Machine.Kernel.Modules = []KernelModuleConfig{{Name: "../x"}} }, want: []string{`machine.kernel.modules[0].name: "../x" is not a valid module name`}},
 	{name: "module duplicate", mutate: func(c *Config) { c.Machine.Kernel.Modules = []KernelModuleConfig{{Name: "a"}, {Name: "a"}} }, want: []string{`machine.kernel.modules[1].name: "a" duplicates machine.kernel.modules[0].name`}},
-	{name: "module parameter", mutate: func(c *Config) { c.Machine.Kernel.Modules = []KernelModuleConfig{{Name: "a", Parameters: []string{"x"}}} }, want: []string{`machine.kernel.modules[0].parameters[0]: "x" must be name=value`}},
+	{name: "module parameter", mutate: func(c *Config) {
+		c.Machine.Kernel.Modules = []KernelModuleConfig{{Name: "a", Parameters: []string{"x"}}}
+	}, want: []string{`machine.kernel.modules[0].parameters[0]: "x" must be name=value`}},
 	{name: "modules container", mode: ModeContainer, mutate: func(c *Config) { c.Machine.Kernel.Modules = []KernelModuleConfig{{Name: "../x"}} }},
 	{name: "kubelet flag name", mutate: func(c *Config) { c.Machine.Kubelet.ExtraArgs = map[string]string{"--v": "2"} }, want: []string{`machine.kubelet.extraArgs["--v"]: "--v" is not a valid flag name`}},
 	{name: "kubelet managed flag", mutate: func(c *Config) { c.Machine.Kubelet.ExtraArgs = map[string]string{"kubeconfig": "/x"} }, want: []string{`machine.kubelet.extraArgs["kubeconfig"]: "/x" is managed by Cairn and cannot be set`}},
@@ -83,7 +85,9 @@ var machineCases = []validationCase{
 	{name: "log endpoint duplicate", mutate: func(c *Config) {
 		c.Machine.Logging.Destinations = []LoggingDestination{{Endpoint: "udp://logs:514"}, {Endpoint: "udp://logs:514"}}
 	}, want: []string{`machine.logging.destinations[1].endpoint: "udp://logs:514" duplicates machine.logging.destinations[0].endpoint`}},
-	{name: "log format", mutate: func(c *Config) { c.Machine.Logging.Destinations = []LoggingDestination{{Endpoint: "udp://logs:514", Format: "gelf"}} }, want: []string{`machine.logging.destinations[0].format: "gelf" must be rfc5424 or json`}},
+	{name: "log format", mutate: func(c *Config) {
+		c.Machine.Logging.Destinations = []LoggingDestination{{Endpoint: "udp://logs:514", Format: "gelf"}}
+	}, want: []string{`machine.logging.destinations[0].format: "gelf" must be rfc5424 or json`}},
 }
 
 func TestValidateRules(t *testing.T) {
