@@ -49,7 +49,7 @@ Known roles: ` + strings.Join(role.Strings(role.All()), ", ") + `.`,
 	fl.StringSliceVar(&f.roles, "roles", []string{string(role.Reader)}, "roles of the certificate, comma separated")
 	fl.DurationVar(&f.ttl, "ttl", 24*time.Hour, "lifetime of the certificate")
 	fl.StringVar(&f.secrets, "secrets", "", "secrets bundle whose OS API CA signs the certificate offline")
-	fl.StringVar(&f.name, "name", defaultIdentity(), "the certificate's common name (who it is for; audit events name it) and the context's name")
+	fl.StringVar(&f.name, "name", "", "the certificate's common name (who it is for; audit events name it) and the context's name (default: your login name)")
 	fl.BoolVar(&f.force, "force", false, "overwrite FILE if it exists")
 	return cmd
 }
@@ -58,6 +58,9 @@ func (f *configNewFlags) run(ctx context.Context, cmd *cobra.Command, g *globals
 	roles, err := role.ParseList(f.roles)
 	if err != nil {
 		return fmt.Errorf("--roles: %w", err)
+	}
+	if f.name == "" {
+		f.name = defaultIdentity()
 	}
 	req := clientconfig.IssueRequest{Name: f.name, Roles: roles, TTL: f.ttl}
 	issued, err := f.issue(ctx, g, req)
