@@ -1,5 +1,7 @@
 package config
 
+import "github.com/cairn-os/cairn/pkg/machinery/pki"
+
 // ClusterConfig configures the Kubernetes cluster a node belongs to.
 type ClusterConfig struct {
 	// ID identifies the cluster; every node of the cluster has the same one.
@@ -36,19 +38,19 @@ type ClusterConfig struct {
 	// Validation: crt required, a PEM certificate; key required on controlplane and forbidden
 	// on worker, a PEM ECDSA P-256 key matching crt.
 	// Example: {crt: LS0tLS1CRUdJTi..., key: LS0tLS1CRUdJTi...}
-	CA PEMPair `yaml:"ca" cairn:"secret"`
+	CA pki.PEMPair `yaml:"ca" cairn:"secret"`
 	// AggregatorCA is the front-proxy certificate authority of the API aggregation layer.
 	//
 	// Validation: on controlplane crt and key required (a PEM certificate and matching key);
 	// on worker forbidden.
 	// Example: {crt: LS0tLS1CRUdJTi..., key: LS0tLS1CRUdJTi...}
-	AggregatorCA PEMPair `yaml:"aggregatorCA,omitempty" cairn:"secret"`
+	AggregatorCA pki.PEMPair `yaml:"aggregatorCA,omitempty" cairn:"secret"`
 	// ServiceAccount holds the key that signs service-account tokens (key only).
 	//
 	// Validation: on controlplane key required, a PEM ECDSA P-256 key, and crt empty; on worker
 	// forbidden.
 	// Example: {key: LS0tLS1CRUdJTi...}
-	ServiceAccount PEMPair `yaml:"serviceAccount,omitempty" cairn:"secret"`
+	ServiceAccount pki.PEMPair `yaml:"serviceAccount,omitempty" cairn:"secret"`
 	// Token is the Kubernetes bootstrap token kubelets use to request their certificates.
 	//
 	// Validation: required; [a-z0-9]{6}.[a-z0-9]{16}.
@@ -123,7 +125,7 @@ type EtcdConfig struct {
 	// Validation: on controlplane crt and key required (a PEM certificate and matching key);
 	// on worker forbidden.
 	// Example: {crt: LS0tLS1CRUdJTi..., key: LS0tLS1CRUdJTi...}
-	CA PEMPair `yaml:"ca,omitempty" cairn:"secret"`
+	CA pki.PEMPair `yaml:"ca,omitempty" cairn:"secret"`
 	// ExtraArgs are extra command line flags of etcd, without the leading dashes.
 	//
 	// Default: none.

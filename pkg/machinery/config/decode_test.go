@@ -30,7 +30,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"wrong type", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  network:\n    interfaces:\n      - mtu: big\n",
 			"document 1: line 6: cannot unmarshal !!str `big` into int"},
 		{"bad base64", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  ca:\n    crt: '!!'\n",
-			"document 1: line 5: crt is not base64: illegal base64 data at input byte 0"},
+			"document 1: line 5: not a base64 string of PEM text"},
 		{"all problems", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  x: 1\ncluster:\n  y: 2\n",
 			"document 1: machine: unknown field \"x\" (line 4)\ndocument 1: cluster: unknown field \"y\" (line 6)"},
 	} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
@@ -43,7 +44,7 @@ func Generate(in GenerateInput) (controlplane, worker *Config, err error) {
 	worker.Machine = MachineConfig{
 		Type:    TypeWorker,
 		Token:   b.Tokens.Join,
-		CA:      PEMPair{Crt: b.Certs.OS.CertPEM},
+		CA:      pki.PEMPair{Crt: b.Certs.OS.CertPEM},
 		Install: InstallConfig{Disk: in.InstallDisk},
 	}
 	worker.Cluster = ClusterConfig{
@@ -54,7 +55,7 @@ func Generate(in GenerateInput) (controlplane, worker *Config, err error) {
 			PodSubnets: []string{DefaultPodSubnet}, ServiceSubnets: []string{DefaultServiceSubnet},
 			DNSDomain: DefaultDNSDomain, CNI: CNIConfig{Name: DefaultCNI},
 		},
-		CA:    PEMPair{Crt: b.Certs.Kubernetes.CertPEM},
+		CA:    pki.PEMPair{Crt: b.Certs.Kubernetes.CertPEM},
 		Token: b.Tokens.Bootstrap,
 	}
 	controlplane = worker.Clone()
@@ -62,10 +63,10 @@ func Generate(in GenerateInput) (controlplane, worker *Config, err error) {
 	controlplane.Machine.CA.Key = b.Certs.OS.KeyPEM
 	cl := &controlplane.Cluster
 	cl.CA.Key = b.Certs.Kubernetes.KeyPEM
-	cl.AggregatorCA = PEMPair{Crt: b.Certs.FrontProxy.CertPEM, Key: b.Certs.FrontProxy.KeyPEM}
-	cl.ServiceAccount = PEMPair{Key: b.Certs.ServiceAccountPEM}
+	cl.AggregatorCA = pki.PEMPair{Crt: b.Certs.FrontProxy.CertPEM, Key: b.Certs.FrontProxy.KeyPEM}
+	cl.ServiceAccount = pki.PEMPair{Key: b.Certs.ServiceAccountPEM}
 	cl.AESCBCEncryptionSecret = base64.StdEncoding.EncodeToString(b.KubernetesEncryptionKey)
-	cl.Etcd.CA = PEMPair{Crt: b.Certs.Etcd.CertPEM, Key: b.Certs.Etcd.KeyPEM}
+	cl.Etcd.CA = pki.PEMPair{Crt: b.Certs.Etcd.CertPEM, Key: b.Certs.Etcd.KeyPEM}
 	mode := ModeContainer
 	if in.InstallDisk != "" {
 		mode = ModeMetal

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 // TestGenerateGolden checks the generated configurations byte for byte against
@@ -49,5 +51,35 @@ func TestGenerateRejectsBadInput(t *testing.T) {
 	}
 	if _, _, err := Generate(GenerateInput{ClusterName: "x"}); err == nil {
 		t.Errorf("Generate() without secrets = nil error")
+	}
+}
+
+// TestGenerateClientConfigGolden checks the generated cairnconfig (its certificate comes from
+// a seeded random source) and that it carries an os:admin certificate signed by the OS CA.
+func TestGenerateClientConfigGolden(t *testing.T) {
+	in := testInput(t)
+	seeded(t)
+	cc, err := GenerateClientConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := cc.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "cairnconfig", data)
+	ctx := cc.Contexts["test"]
+	if cc.Context != "test" || ctx == nil || len(ctx.Endpoints) != 1 || ctx.Endpoints[0] != "192.0.2.10" {
+		t.Fatalf("GenerateClientConfig() = %+v, want context test with endpoint 192.0.2.10", cc)
+	}
+	cert, err := pki.ParseCertificate(ctx.Crt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cert.CheckSignatureFrom(in.Secrets.Certs.OS.Certificate); err != nil {
+		t.Errorf("client certificate is not signed by the OS CA: %v", err)
+	}
+	if got := cert.Subject.Organization; len(got) != 1 || got[0] != "os:admin" {
+		t.Errorf("client certificate roles = %q, want [os:admin]", got)
 	}
 }

@@ -1,5 +1,7 @@
 package config
 
+import "github.com/cairn-os/cairn/pkg/machinery/pki"
+
 // MachineConfig configures one node.
 type MachineConfig struct {
 	// Type is the role of the node in the cluster.
@@ -18,7 +20,7 @@ type MachineConfig struct {
 	// Validation: crt required, a PEM certificate; key required on controlplane and forbidden
 	// on worker, a PEM ECDSA P-256 key matching crt.
 	// Example: {crt: LS0tLS1CRUdJTi..., key: LS0tLS1CRUdJTi...}
-	CA PEMPair `yaml:"ca" cairn:"secret"`
+	CA pki.PEMPair `yaml:"ca" cairn:"secret"`
 	// CertSANs are extra subject alternative names of the node API's server certificate.
 	//
 	// Default: none (the node's addresses and host name are always included).

@@ -3,16 +3,18 @@ package config
 import (
 	"fmt"
 	"reflect"
+
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 // Redacted replaces a secret in a redacted configuration.
 const Redacted = "******"
 
 // secretTag is the struct tag that marks a field holding a secret: `cairn:"secret"`. On a
-// string the whole value is secret; on a PEMPair the key is (the certificate is public).
+// string the whole value is secret; on a pki.PEMPair the key is (the certificate is public).
 const secretTag = "secret"
 
-var pemPairType = reflect.TypeFor[PEMPair]()
+var pemPairType = reflect.TypeFor[pki.PEMPair]()
 
 // Redact returns a deep copy of the configuration with every secret replaced by [Redacted]:
 // private keys, the join and bootstrap tokens, the cluster secret. Empty secrets stay empty so

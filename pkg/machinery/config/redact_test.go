@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 // secretishName matches field names that suggest a secret.
@@ -92,7 +94,7 @@ func collectSecrets(v reflect.Value, out *[]string) {
 			f := v.Type().Field(i)
 			switch {
 			case IsSecret(f) && f.Type == pemPairType && v.Field(i).FieldByName("Key").Len() > 0:
-				data, _ := (&Config{Machine: MachineConfig{CA: v.Field(i).Interface().(PEMPair)}}).Encode()
+				data, _ := (&Config{Machine: MachineConfig{CA: v.Field(i).Interface().(pki.PEMPair)}}).Encode()
 				_, after, _ := strings.Cut(string(data), "key: ")
 				*out = append(*out, strings.Fields(after)[0])
 			case IsSecret(f) && f.Type.Kind() == reflect.String && v.Field(i).Len() > 0:

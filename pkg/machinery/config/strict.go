@@ -10,7 +10,7 @@ import (
 
 // unknownFields walks a YAML node alongside the Go type it decodes into and returns one
 // problem per mapping key that names no field, as `path: unknown field "key" (line N)`.
-// Types with their own UnmarshalYAML (PEMPair) are walked too: their Go fields carry the YAML
+// Types with their own UnmarshalYAML (pki.PEMPair) are walked too: their Go fields carry the YAML
 // keys of their wire form.
 func unknownFields(n *yaml.Node, target any) []string {
 	var out []string

@@ -1,5 +1,7 @@
 package config
 
+import "github.com/cairn-os/cairn/pkg/machinery/pki"
+
 var clusterCases = []validationCase{
 	{name: "cluster id required", mutate: func(c *Config) { c.Cluster.ID = "" }, want: []string{`cluster.id: "" is required`}},
 	{name: "cluster id short", mutate: func(c *Config) { c.Cluster.ID = "abc" }, want: []string{`cluster.id: "******" must be at least 16 characters`}},
@@ -16,9 +18,9 @@ var clusterCases = []validationCase{
 	{name: "cni", mutate: func(c *Config) { c.Cluster.Network.CNI.Name = "cilium" }, want: []string{`cluster.network.cni.name: "cilium" must be bridge, flannel or none`}},
 	{name: "kubernetes ca key on worker", worker: true, mutate: func(c *Config) { c.Cluster.CA.Key = []byte("x") }, want: []string{
 		`cluster.ca.key: "******" must be empty on a worker`, `cluster.ca.key: "******" is not a PEM ECDSA P-256 private key: no PEM private key block found`}},
-	{name: "aggregator ca required", mutate: func(c *Config) { c.Cluster.AggregatorCA = PEMPair{} }, want: []string{
+	{name: "aggregator ca required", mutate: func(c *Config) { c.Cluster.AggregatorCA = pki.PEMPair{} }, want: []string{
 		`cluster.aggregatorCA.crt: "" is required on a controlplane`, `cluster.aggregatorCA.key: "" is required on a controlplane`}},
-	{name: "aggregator ca on worker", worker: true, mutate: func(c *Config) { c.Cluster.AggregatorCA = PEMPair{Crt: []byte("c"), Key: []byte("k")} }, want: []string{
+	{name: "aggregator ca on worker", worker: true, mutate: func(c *Config) { c.Cluster.AggregatorCA = pki.PEMPair{Crt: []byte("c"), Key: []byte("k")} }, want: []string{
 		`cluster.aggregatorCA.crt: "c" must be empty on a worker`, `cluster.aggregatorCA.key: "******" must be empty on a worker`}},
 	{name: "etcd ca mismatch", mutate: func(c *Config) { c.Cluster.Etcd.CA.Key = c.Machine.CA.Key }, want: []string{`cluster.etcd.ca.key: "******" does not match the certificate in crt`}},
 	{name: "service account crt", mutate: func(c *Config) { c.Cluster.ServiceAccount.Crt = []byte("c") }, want: []string{`cluster.serviceAccount.crt: "c" must be empty: the service-account key has no certificate`}},

@@ -8,7 +8,7 @@ import (
 
 // validateCA checks a CA every node carries: the certificate always, the key on control-plane
 // nodes only.
-func validateCA(v *validator, path string, p PEMPair, machineType string) {
+func validateCA(v *validator, path string, p pki.PEMPair, machineType string) {
 	if len(p.Crt) == 0 {
 		v.add(path+".crt", "", "is required")
 	}
@@ -22,7 +22,7 @@ func validateCA(v *validator, path string, p PEMPair, machineType string) {
 }
 
 // validateControlPlaneCA checks a CA only control-plane nodes carry.
-func validateControlPlaneCA(v *validator, path string, p PEMPair, machineType string) {
+func validateControlPlaneCA(v *validator, path string, p pki.PEMPair, machineType string) {
 	switch machineType {
 	case TypeWorker:
 		if len(p.Crt) > 0 {
@@ -43,7 +43,7 @@ func validateControlPlaneCA(v *validator, path string, p PEMPair, machineType st
 	validatePair(v, path, p)
 }
 
-func validateServiceAccount(v *validator, p PEMPair, machineType string) {
+func validateServiceAccount(v *validator, p pki.PEMPair, machineType string) {
 	const path = "cluster.serviceAccount"
 	if len(p.Crt) > 0 {
 		v.add(path+".crt", string(p.Crt), "must be empty: the service-account key has no certificate")
@@ -61,7 +61,7 @@ func validateServiceAccount(v *validator, p PEMPair, machineType string) {
 }
 
 // validatePair parses whatever of crt and key is set and checks that they belong together.
-func validatePair(v *validator, path string, p PEMPair) {
+func validatePair(v *validator, path string, p pki.PEMPair) {
 	var pub *ecdsa.PublicKey
 	if len(p.Crt) > 0 {
 		cert, err := pki.ParseCertificate(p.Crt)
