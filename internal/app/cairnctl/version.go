@@ -5,11 +5,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/version"
 )
 
 type versionClientFlags struct {
 	clientOnly bool
+	ins        insecureFlags
+	out        outputFlags
 }
 
 func newVersionClientCmd(g *globals) *cobra.Command {
@@ -23,12 +26,51 @@ func newVersionClientCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&f.clientOnly, "client", false, "print only the client version")
+	f.ins.register(cmd)
+	f.out.register(cmd)
 	return cmd
 }
 
-func (f *versionClientFlags) run(cmd *cobra.Command, _ *globals) error {
-	v := version.Current()
-	_, err := fmt.Fprintf(cmd.OutOrStdout(), "Client:\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
-		v.Tag, v.Commit, v.GoVersion, v.OS, v.Arch, v.FIPS140)
-	return err
+func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
+	if err := f.out.check(); err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	if f.out.format == "table" {
+		v := version.Current()
+		if _, err := fmt.Fprintf(w, "Client:\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
+			v.Tag, v.Commit, v.GoVersion, v.OS, v.Arch, v.FIPS140); err != nil {
+			return err
+		}
+	}
+	if f.clientOnly {
+		return nil
+	}
+	s, err := g.connect(&f.ins)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	resp, err := s.c.Machine.Version(s.ctx(cmd.Context()), &common.Empty{})
+	if err != nil {
+		return apiError(err)
+	}
+	if done, err := f.out.structured(w, resp); done {
+		return err
+	}
+	var errs replyErrors
+	for _, m := range resp.GetMessages() {
+		if !errs.ok(m.GetMetadata()) {
+			continue
+		}
+		v := m.GetVersion()
+		state := "configured"
+		if m.GetMaintenance() {
+			state = "maintenance mode"
+		}
+		fmt.Fprintf(w, "Node %s (%s, %s mode, %s):\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
+			nodeName(m.GetMetadata()), m.GetMetadata().GetHostname(), m.GetMode(), state,
+			v.GetTag(), v.GetCommit(), v.GetGoVersion(), v.GetOs(), v.GetArch(), v.GetFips140())
+	}
+	return errs.err()
 }

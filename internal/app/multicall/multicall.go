@@ -12,7 +12,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/cairn-os/cairn/internal/app/apid"
 	initapp "github.com/cairn-os/cairn/internal/app/init"
+	"github.com/cairn-os/cairn/internal/app/machined"
+	"github.com/cairn-os/cairn/internal/app/trustd"
 )
 
 // mainFunc is the entry point of one role. args excludes the role name.
@@ -20,7 +23,10 @@ type mainFunc func(ctx context.Context, args []string) error
 
 // roles maps a role name to its entry point. Add one line per role.
 var roles = map[string]mainFunc{
-	"init": initapp.Main,
+	"init":     initapp.Main,
+	"machined": machined.Main,
+	"apid":     apid.Main,
+	"trustd":   trustd.Main,
 }
 
 // Main runs the role that argv names and returns the exit code.

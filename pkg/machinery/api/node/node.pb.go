@@ -11,6 +11,7 @@ package node
 
 import (
 	common "github.com/cairn-os/cairn/pkg/machinery/api/common"
+	trust "github.com/cairn-os/cairn/pkg/machinery/api/trust"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -168,7 +169,7 @@ var File_node_node_proto protoreflect.FileDescriptor
 const file_node_node_proto_rawDesc = "" +
 	"\n" +
 	"\x0fnode/node.proto\x12\n" +
-	"cairn.node\x1a\x13common/common.proto\"\xdb\x01\n" +
+	"cairn.node\x1a\x13common/common.proto\x1a\x11trust/trust.proto\"\xdb\x01\n" +
 	"\x0fAPICertificates\x12 \n" +
 	"\vmaintenance\x18\x01 \x01(\bR\vmaintenance\x12\x1d\n" +
 	"\n" +
@@ -182,10 +183,11 @@ const file_node_node_proto_rawDesc = "" +
 	"client_key\x18\x06 \x01(\fR\tclientKey\x12\x1a\n" +
 	"\bhostname\x18\a \x01(\tR\bhostname\"#\n" +
 	"\vAuditRecord\x12\x14\n" +
-	"\x05event\x18\x01 \x01(\fR\x05event2\x8e\x01\n" +
+	"\x05event\x18\x01 \x01(\fR\x05event2\xe8\x01\n" +
 	"\vNodeService\x12B\n" +
 	"\fCertificates\x12\x13.cairn.common.Empty\x1a\x1b.cairn.node.APICertificates0\x01\x12;\n" +
-	"\vRecordAudit\x12\x17.cairn.node.AuditRecord\x1a\x13.cairn.common.EmptyB2Z0github.com/cairn-os/cairn/pkg/machinery/api/nodeb\x06proto3"
+	"\vRecordAudit\x12\x17.cairn.node.AuditRecord\x1a\x13.cairn.common.Empty\x12X\n" +
+	"\x13SignNodeCertificate\x12\x1f.cairn.trust.CertificateRequest\x1a .cairn.trust.CertificateResponseB2Z0github.com/cairn-os/cairn/pkg/machinery/api/nodeb\x06proto3"
 
 var (
 	file_node_node_proto_rawDescOnce sync.Once
@@ -201,17 +203,21 @@ func file_node_node_proto_rawDescGZIP() []byte {
 
 var file_node_node_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_node_node_proto_goTypes = []any{
-	(*APICertificates)(nil), // 0: cairn.node.APICertificates
-	(*AuditRecord)(nil),     // 1: cairn.node.AuditRecord
-	(*common.Empty)(nil),    // 2: cairn.common.Empty
+	(*APICertificates)(nil),           // 0: cairn.node.APICertificates
+	(*AuditRecord)(nil),               // 1: cairn.node.AuditRecord
+	(*common.Empty)(nil),              // 2: cairn.common.Empty
+	(*trust.CertificateRequest)(nil),  // 3: cairn.trust.CertificateRequest
+	(*trust.CertificateResponse)(nil), // 4: cairn.trust.CertificateResponse
 }
 var file_node_node_proto_depIdxs = []int32{
 	2, // 0: cairn.node.NodeService.Certificates:input_type -> cairn.common.Empty
 	1, // 1: cairn.node.NodeService.RecordAudit:input_type -> cairn.node.AuditRecord
-	0, // 2: cairn.node.NodeService.Certificates:output_type -> cairn.node.APICertificates
-	2, // 3: cairn.node.NodeService.RecordAudit:output_type -> cairn.common.Empty
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	3, // 2: cairn.node.NodeService.SignNodeCertificate:input_type -> cairn.trust.CertificateRequest
+	0, // 3: cairn.node.NodeService.Certificates:output_type -> cairn.node.APICertificates
+	2, // 4: cairn.node.NodeService.RecordAudit:output_type -> cairn.common.Empty
+	4, // 5: cairn.node.NodeService.SignNodeCertificate:output_type -> cairn.trust.CertificateResponse
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name

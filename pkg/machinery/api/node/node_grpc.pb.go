@@ -12,6 +12,7 @@ package node
 import (
 	context "context"
 	common "github.com/cairn-os/cairn/pkg/machinery/api/common"
+	trust "github.com/cairn-os/cairn/pkg/machinery/api/trust"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -23,8 +24,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NodeService_Certificates_FullMethodName = "/cairn.node.NodeService/Certificates"
-	NodeService_RecordAudit_FullMethodName  = "/cairn.node.NodeService/RecordAudit"
+	NodeService_Certificates_FullMethodName        = "/cairn.node.NodeService/Certificates"
+	NodeService_RecordAudit_FullMethodName         = "/cairn.node.NodeService/RecordAudit"
+	NodeService_SignNodeCertificate_FullMethodName = "/cairn.node.NodeService/SignNodeCertificate"
 )
 
 // NodeServiceClient is the client API for NodeService service.
@@ -35,6 +37,8 @@ type NodeServiceClient interface {
 	Certificates(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (grpc.ServerStreamingClient[APICertificates], error)
 	// RecordAudit appends one audit event to the node's audit log.
 	RecordAudit(ctx context.Context, in *AuditRecord, opts ...grpc.CallOption) (*common.Empty, error)
+	// SignNodeCertificate signs a joining node's CSR when its join token matches (for trustd).
+	SignNodeCertificate(ctx context.Context, in *trust.CertificateRequest, opts ...grpc.CallOption) (*trust.CertificateResponse, error)
 }
 
 type nodeServiceClient struct {
@@ -74,6 +78,16 @@ func (c *nodeServiceClient) RecordAudit(ctx context.Context, in *AuditRecord, op
 	return out, nil
 }
 
+func (c *nodeServiceClient) SignNodeCertificate(ctx context.Context, in *trust.CertificateRequest, opts ...grpc.CallOption) (*trust.CertificateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(trust.CertificateResponse)
+	err := c.cc.Invoke(ctx, NodeService_SignNodeCertificate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NodeServiceServer is the server API for NodeService service.
 // All implementations must embed UnimplementedNodeServiceServer
 // for forward compatibility.
@@ -82,6 +96,8 @@ type NodeServiceServer interface {
 	Certificates(*common.Empty, grpc.ServerStreamingServer[APICertificates]) error
 	// RecordAudit appends one audit event to the node's audit log.
 	RecordAudit(context.Context, *AuditRecord) (*common.Empty, error)
+	// SignNodeCertificate signs a joining node's CSR when its join token matches (for trustd).
+	SignNodeCertificate(context.Context, *trust.CertificateRequest) (*trust.CertificateResponse, error)
 	mustEmbedUnimplementedNodeServiceServer()
 }
 
@@ -97,6 +113,9 @@ func (UnimplementedNodeServiceServer) Certificates(*common.Empty, grpc.ServerStr
 }
 func (UnimplementedNodeServiceServer) RecordAudit(context.Context, *AuditRecord) (*common.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordAudit not implemented")
+}
+func (UnimplementedNodeServiceServer) SignNodeCertificate(context.Context, *trust.CertificateRequest) (*trust.CertificateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignNodeCertificate not implemented")
 }
 func (UnimplementedNodeServiceServer) mustEmbedUnimplementedNodeServiceServer() {}
 func (UnimplementedNodeServiceServer) testEmbeddedByValue()                     {}
@@ -148,6 +167,24 @@ func _NodeService_RecordAudit_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NodeService_SignNodeCertificate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(trust.CertificateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NodeServiceServer).SignNodeCertificate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NodeService_SignNodeCertificate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NodeServiceServer).SignNodeCertificate(ctx, req.(*trust.CertificateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // NodeService_ServiceDesc is the grpc.ServiceDesc for NodeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -158,6 +195,10 @@ var NodeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordAudit",
 			Handler:    _NodeService_RecordAudit_Handler,
+		},
+		{
+			MethodName: "SignNodeCertificate",
+			Handler:    _NodeService_SignNodeCertificate_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,0 +1,108 @@
+// Package apid is the node's mTLS front door: TLS 1.3 only, client certificates required, roles
+// from the certificate's Organization, one roles table, an audit event for every call, and
+// proxying to other nodes. It holds no keys on disk: machined hands it its certificates over
+// machined's unix socket, where apid also forwards every call it lets through.
+package apid
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"google.golang.org/grpc"
+	grpccreds "google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/node"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
+)
+
+// MaxRequestBytes bounds one request message.
+const MaxRequestBytes = 4 << 20
+
+type options struct {
+	socket string
+	listen string
+}
+
+// Main runs apid until ctx ends or machined goes away.
+func Main(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("apid", flag.ContinueOnError)
+	var o options
+	fs.StringVar(&o.socket, "socket", "", "machined's unix socket (required)")
+	fs.StringVar(&o.listen, "listen", net.JoinHostPort("", strconv.Itoa(constants.APIPort)), "address to serve the API on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.socket == "" {
+		return errors.New("--socket is required")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "apid")
+	return run(ctx, log, o)
+}
+
+func run(ctx context.Context, log *slog.Logger, o options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	local, err := grpc.NewClient("unix://"+o.socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("connect to machined: %w", err)
+	}
+	defer local.Close()
+	_, portStr, err := net.SplitHostPort(o.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w", o.listen, err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	s := &server{log: log, local: local, nodeAPI: node.NewNodeServiceClient(local), port: port, now: time.Now, conns: map[string]*grpc.ClientConn{}}
+	s.creds = &credStore{changed: s.dropConns}
+	ready := make(chan struct{})
+	watchErr := make(chan error, 1)
+	go func() { watchErr <- s.creds.watch(ctx, s.nodeAPI, ready) }()
+	select {
+	case <-ready:
+	case err := <-watchErr:
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+	lis, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.serveListener(ctx, log, lis, watchErr)
+}
+
+func (s *server) serveListener(ctx context.Context, log *slog.Logger, lis net.Listener, watchErr <-chan error) error {
+	gs := grpc.NewServer(
+		grpc.Creds(grpccreds.NewTLS(s.creds.tlsConfig())),
+		grpc.UnknownServiceHandler(s.handle),
+		grpc.ForceServerCodec(rawCodec{}),
+		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		grpc.MaxConcurrentStreams(256),
+	)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- gs.Serve(lis) }()
+	log.Info("serving the API", "address", lis.Addr().String(), "maintenance", s.creds.cur.Load().maintenance)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-watchErr:
+	case err = <-serveErr:
+	}
+	stopped := make(chan struct{})
+	go func() { gs.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		gs.Stop()
+	}
+	s.dropConns()
+	return err
+}

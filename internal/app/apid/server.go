@@ -1,0 +1,147 @@
+package apid
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/node"
+	"github.com/cairn-os/cairn/pkg/machinery/role"
+
+	// The public API's descriptors: apid looks methods up in the registry.
+	_ "github.com/cairn-os/cairn/pkg/machinery/api/audit"
+	_ "github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	_ "github.com/cairn-os/cairn/pkg/machinery/api/resource"
+)
+
+// server is apid: it authenticates, authorizes and audits every call, then forwards it to the
+// local machined or to other nodes.
+type server struct {
+	log   *slog.Logger
+	creds *credStore
+	// local is machined's unix socket; nodeAPI is its internal API on the same connection.
+	local   *grpc.ClientConn
+	nodeAPI node.NodeServiceClient
+	port    int
+	now     func() time.Time
+
+	mu    sync.Mutex
+	conns map[string]*grpc.ClientConn
+}
+
+// handle serves every call: apid registers no service of its own.
+func (s *server) handle(_ any, ss grpc.ServerStream) error {
+	start := s.now()
+	method, _ := grpc.MethodFromServerStream(ss)
+	ctx := ss.Context()
+	creds := s.creds.cur.Load()
+	c := &call{requestID: newRequestID()}
+	c.peer, _ = identify(ctx)
+	c.caller = c.peer
+	var req frame
+	err := s.serve(ctx, ss, method, creds, c, &req)
+	err = toStatus(err)
+	s.record(c, method, creds, start, err, req.data)
+	return err
+}
+
+func (s *server) serve(ctx context.Context, ss grpc.ServerStream, method string, creds *credentialSet, c *call, req *frame) error {
+	if err := s.authenticate(ctx, c, creds); err != nil {
+		return err
+	}
+	if err := authorize(method, c, creds); err != nil {
+		return err
+	}
+	desc, err := lookupMethod(method)
+	if err != nil {
+		return err
+	}
+	if err := ss.RecvMsg(req); err != nil {
+		if errors.Is(err, io.EOF) {
+			return status.Error(codes.InvalidArgument, "the call carried no request message")
+		}
+		return err
+	}
+	if len(c.nodes) == 0 {
+		return s.forwardLocal(ctx, ss, method, desc, req, c)
+	}
+	return s.forwardNodes(ctx, ss, method, desc, req, c)
+}
+
+// authorize applies the one roles table (or, in maintenance mode, the maintenance list).
+func authorize(method string, c *call, creds *credentialSet) error {
+	if creds.maintenance {
+		if !role.AllowedInMaintenance(method) {
+			return status.Errorf(codes.PermissionDenied, "%s is not available in maintenance mode: the node has no configuration yet; only Version, Disks and ApplyConfiguration are", method)
+		}
+		return nil
+	}
+	allowed, ok := role.MethodRoles(method)
+	if !ok {
+		return status.Errorf(codes.PermissionDenied, "method %s is not in the roles table: denied", method)
+	}
+	if !role.Allowed(method, c.roles) {
+		return status.Errorf(codes.PermissionDenied, "%s is not allowed for roles %v (it needs one of %v)", method, role.Strings(c.roles), role.Strings(allowed))
+	}
+	return nil
+}
+
+// lookupMethod finds a method in the public API's descriptors.
+func lookupMethod(method string) (protoreflect.MethodDescriptor, error) {
+	svc, name, ok := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+	if !ok {
+		return nil, status.Errorf(codes.Unimplemented, "malformed method name %q", method)
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+	if err != nil {
+		return nil, status.Errorf(codes.Unimplemented, "unknown service %q", svc)
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return nil, status.Errorf(codes.Unimplemented, "%q is not a service", svc)
+	}
+	md := sd.Methods().ByName(protoreflect.Name(name))
+	if md == nil || md.IsStreamingClient() {
+		return nil, status.Errorf(codes.Unimplemented, "unknown method %q", method)
+	}
+	return md, nil
+}
+
+// toStatus converts an error to a gRPC status once, here at the edge.
+func toStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	return status.Error(codes.Internal, err.Error())
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// String describes the server for logs.
+func (s *server) String() string { return fmt.Sprintf("apid(port %d)", s.port) }

@@ -1,0 +1,102 @@
+package cairnctl
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+)
+
+// outputFlags select how a command prints what nodes return.
+type outputFlags struct{ format string }
+
+func (o *outputFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.format, "output", "o", "table", "output format: table, json or yaml")
+}
+
+func (o *outputFlags) check() error {
+	switch o.format {
+	case "table", "json", "yaml":
+		return nil
+	}
+	return fmt.Errorf("--output %q: want table, json or yaml", o.format)
+}
+
+// structured prints msg as JSON or YAML and reports whether it did (false: print a table).
+func (o *outputFlags) structured(w io.Writer, msg proto.Message) (bool, error) {
+	switch o.format {
+	case "json", "yaml":
+	default:
+		return false, nil
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(msg)
+	if err != nil {
+		return true, err
+	}
+	if o.format == "json" {
+		_, err = fmt.Fprintln(w, string(b))
+		return true, err
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return true, err
+	}
+	y, err := yaml.Marshal(v)
+	if err != nil {
+		return true, err
+	}
+	_, err = w.Write(y)
+	return true, err
+}
+
+// table writes aligned columns.
+type table struct{ tw *tabwriter.Writer }
+
+func newTable(w io.Writer, headers ...string) *table {
+	t := &table{tw: tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)}
+	t.row(headers...)
+	return t
+}
+
+func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+
+func (t *table) flush() error { return t.tw.Flush() }
+
+// nodeName is how a reply names its node: the address the client used, else its host name.
+func nodeName(md *common.Metadata) string {
+	switch {
+	case md.GetNode() != "":
+		return md.GetNode()
+	case md.GetHostname() != "":
+		return md.GetHostname()
+	}
+	return "(local)"
+}
+
+// replyErrors collects the per-node errors of a multi-node reply into one exit error, after
+// the successful replies were printed.
+type replyErrors struct{ errs []string }
+
+// ok reports whether a reply succeeded, recording its error otherwise.
+func (r *replyErrors) ok(md *common.Metadata) bool {
+	if md.GetError() == "" {
+		return true
+	}
+	r.errs = append(r.errs, fmt.Sprintf("%s: %s", nodeName(md), md.GetError()))
+	return false
+}
+
+func (r *replyErrors) err() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return &exitError{code: 1, err: fmt.Errorf("%d node(s) failed:\n  %s", len(r.errs), strings.Join(r.errs, "\n  "))}
+}

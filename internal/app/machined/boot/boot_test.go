@@ -1,0 +1,96 @@
+package boot
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPhaseOrder(t *testing.T) {
+	var got []string
+	for _, p := range phases() {
+		for _, tk := range p.tasks {
+			got = append(got, p.name+"/"+tk.name)
+		}
+	}
+	want := []string{"mounts/mount filesystems", "kernel/load modules", "kernel/sysctls", "kernel/rng", "etc/etc overlay",
+		"network/loopback", "network/links", "network/hostname", "network/resolvers", "time/ntp", "config/acquire"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("boot phases (-want +got):\n%s", diff)
+	}
+}
+
+func TestFetchConfigRetries(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) < 3 {
+			http.Error(w, "not yet", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "machine: {}\n")
+	}))
+	defer srv.Close()
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	data, err := fetchConfig(context.Background(), log, srv.Client(), srv.URL+"/config", 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != "machine: {}\n" || calls.Load() != 3 {
+		t.Errorf("fetchConfig() = %q after %d calls, want the config after 3", data, calls.Load())
+	}
+	if n := strings.Count(logs.String(), "cannot fetch the machine config"); n != 2 {
+		t.Errorf("%d retry messages, want 2:\n%s", n, logs.String())
+	}
+}
+
+func TestFetchConfigBadURL(t *testing.T) {
+	for _, u := range []string{"ftp://x/y", "not a url", "http://"} {
+		if _, err := fetchConfig(context.Background(), slog.New(slog.DiscardHandler), http.DefaultClient, u, time.Millisecond); err == nil {
+			t.Errorf("fetchConfig(%q) = nil error, want error", u)
+		}
+	}
+}
+
+func TestFetchConfigCancel(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := fetchConfig(ctx, slog.New(slog.DiscardHandler), srv.Client(), srv.URL, time.Millisecond); err == nil {
+		t.Error("fetchConfig(cancelled) = nil error, want error")
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		pid   int
+		state byte
+		ppid  int
+		ok    bool
+	}{
+		{"42 (kube let) Z 1 42 42 0", 42, 'Z', 1, true},
+		{"7 (a)b) S 3 0", 7, 'S', 3, true},
+		{"garbage", 0, 0, 0, false},
+		{"1 (x) ZZ 1", 0, 0, 0, false},
+	} {
+		pid, st, ppid, ok := parseStat([]byte(tc.in))
+		if pid != tc.pid || st != tc.state || ppid != tc.ppid || ok != tc.ok {
+			t.Errorf("parseStat(%q) = %d %q %d %v; want %d %q %d %v", tc.in, pid, st, ppid, ok, tc.pid, tc.state, tc.ppid, tc.ok)
+		}
+	}
+}
+
+func FuzzParseStat(f *testing.F) {
+	f.Add("42 (kube let) Z 1 42 42 0")
+	f.Fuzz(func(_ *testing.T, s string) { parseStat([]byte(s)) })
+}

@@ -1,0 +1,158 @@
+package boot
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Power actions.
+const (
+	Reboot   = "reboot"
+	Poweroff = "poweroff"
+)
+
+// Shutdown syncs the disks and reboots or powers off the machine. It returns only on
+// failure.
+func Shutdown(log *slog.Logger, action string) error {
+	cmd := unix.LINUX_REBOOT_CMD_RESTART
+	if action == Poweroff {
+		cmd = unix.LINUX_REBOOT_CMD_POWER_OFF
+	}
+	log.Info("syncing disks and going down", "action", action)
+	unix.Sync()
+	if err := unix.Reboot(cmd); err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	select {} // the kernel takes it from here
+}
+
+// Fatal is PID 1's one fatal path: log, sync, wait a moment for the console, reboot.
+func Fatal(log *slog.Logger, err error) {
+	log.Error("fatal error in machined; rebooting in 10s", "error", err)
+	unix.Sync()
+	time.Sleep(10 * time.Second)
+	_ = Shutdown(log, Reboot)
+}
+
+// Reap collects zombies re-parented to PID 1 until ctx ends. Children that machined itself
+// started (and waits for through os/exec) are left alone: a zombie is reaped only when it
+// was already a zombie at the previous scan, so the waiting goroutine had time to collect it.
+func Reap(ctx context.Context, log *slog.Logger) {
+	seen := map[int]bool{}
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := zombieChildren()
+		for pid := range now {
+			if !seen[pid] {
+				continue
+			}
+			var ws unix.WaitStatus
+			if got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); err == nil && got == pid {
+				log.Debug("reaped orphan", "pid", pid, "status", ws.ExitStatus())
+			}
+		}
+		seen = now
+	}
+}
+
+// zombieChildren lists the pids of our children in state Z.
+func zombieChildren() map[int]bool {
+	out := map[int]bool{}
+	self := os.Getpid()
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range dirs {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pid, state, ppid, ok := parseStat(data)
+		if ok && state == 'Z' && ppid == self {
+			out[pid] = true
+		}
+	}
+	return out
+}
+
+// parseStat reads pid, state and ppid from /proc/PID/stat ("pid (comm) S ppid ...").
+func parseStat(data []byte) (pid int, state byte, ppid int, ok bool) {
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	head, _, _ := strings.Cut(string(data), " ")
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 2 || len(f[0]) != 1 {
+		return 0, 0, 0, false
+	}
+	p, err1 := strconv.Atoi(head)
+	pp, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil {
+		return 0, 0, 0, false
+	}
+	return p, f[0][0], pp, true
+}
+
+// inputEvent is struct input_event on 64-bit Linux.
+type inputEvent struct {
+	Sec, Usec int64
+	Type      uint16
+	Code      uint16
+	Value     int32
+}
+
+const (
+	evKey    = 0x01
+	keyPower = 116
+)
+
+// WatchPowerButton calls onPress when an ACPI power button (or any input device with a power
+// key) is pressed. It watches the /dev/input/event* devices that exist at call time.
+func WatchPowerButton(ctx context.Context, log *slog.Logger, onPress func()) {
+	devs, _ := filepath.Glob("/dev/input/event*")
+	if len(devs) == 0 {
+		log.Warn("no input devices; the power button is not watched")
+		return
+	}
+	for _, d := range devs {
+		go watchInput(ctx, log, d, onPress)
+	}
+}
+
+func watchInput(ctx context.Context, log *slog.Logger, dev string, onPress func()) {
+	f, err := os.Open(dev)
+	if err != nil {
+		log.Warn("cannot watch input device", "device", dev, "error", err)
+		return
+	}
+	go func() { <-ctx.Done(); f.Close() }()
+	for {
+		var ev inputEvent
+		if err := binary.Read(f, binary.LittleEndian, &ev); err != nil {
+			if !errors.Is(err, os.ErrClosed) {
+				log.Debug("input device closed", "device", dev, "error", err)
+			}
+			return
+		}
+		if ev.Type == evKey && ev.Code == keyPower && ev.Value == 1 {
+			log.Info("power button pressed", "device", dev)
+			onPress()
+		}
+	}
+}

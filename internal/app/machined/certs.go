@@ -1,0 +1,133 @@
+package machined
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/node"
+	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
+	"github.com/cairn-os/cairn/pkg/machinery/role"
+)
+
+// certFeed holds apid's current TLS material and wakes the Certificates streams on change.
+type certFeed struct {
+	mu      sync.Mutex
+	cur     *node.APICertificates
+	changed chan struct{}
+}
+
+func newCertFeed() *certFeed { return &certFeed{changed: make(chan struct{})} }
+
+func (f *certFeed) set(m *node.APICertificates) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cur = m
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// watch calls fn with the current material and again after every change.
+func (f *certFeed) watch(ctx context.Context, fn func(*node.APICertificates) error) error {
+	for {
+		f.mu.Lock()
+		cur, changed := f.cur, f.changed
+		f.mu.Unlock()
+		if cur != nil {
+			if err := fn(proto.Clone(cur).(*node.APICertificates)); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		}
+	}
+}
+
+// apiCertificates issues apid's server certificate and its proxy client certificate from the
+// OS CA in the configuration.
+func apiCertificates(cfg *config.Config, hostname string, listenIP net.IP) (*node.APICertificates, error) {
+	if len(cfg.Machine.CA.Key) == 0 {
+		return nil, fmt.Errorf("machine.ca has no key: this build issues the API certificate only on nodes holding the OS CA key (control-plane nodes); workers need trustd")
+	}
+	ca, err := pki.ParseKeyPair(cfg.Machine.CA.Crt, cfg.Machine.CA.Key)
+	if err != nil {
+		return nil, fmt.Errorf("machine.ca: %w", err)
+	}
+	dns, ips := serverNames(hostname, listenIP, cfg.Machine.CertSANs)
+	server, err := ca.Issue(pki.Request{CommonName: hostname, DNSNames: dns, IPAddresses: ips, Usage: pki.ServerAuth})
+	if err != nil {
+		return nil, fmt.Errorf("issue API server certificate: %w", err)
+	}
+	client, err := ca.Issue(pki.Request{CommonName: hostname, Organization: []string{string(role.NodeProxy)}, Usage: pki.ClientAuth})
+	if err != nil {
+		return nil, fmt.Errorf("issue proxy client certificate: %w", err)
+	}
+	return &node.APICertificates{
+		ServerCrt: server.CertPEM, ServerKey: server.KeyPEM, Ca: ca.CertPEM,
+		ClientCrt: client.CertPEM, ClientKey: client.KeyPEM, Hostname: hostname,
+	}, nil
+}
+
+// serverNames are the subject alternative names of the API server certificate.
+func serverNames(hostname string, listenIP net.IP, sans []string) ([]string, []net.IP) {
+	dns := []string{hostname, "localhost"}
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	if listenIP != nil && !listenIP.IsUnspecified() {
+		ips = append(ips, listenIP)
+	} else if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				ips = append(ips, n.IP)
+			}
+		}
+	}
+	for _, s := range sans {
+		if ip := net.ParseIP(s); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			dns = append(dns, s)
+		}
+	}
+	return dns, ips
+}
+
+// selfSigned creates the maintenance-mode server certificate.
+func selfSigned(hostname string, listenIP net.IP) (*pki.KeyPair, error) {
+	key, err := pki.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, fmt.Errorf("serial: %w", err)
+	}
+	dns, ips := serverNames(hostname, listenIP, nil)
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: hostname + " (maintenance)"},
+		NotBefore: now.Add(-pki.Backdate), NotAfter: now.Add(24 * time.Hour),
+		DNSNames: dns, IPAddresses: ips, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("self-signed certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return pki.ParseKeyPair(pki.EncodeCertificate(cert), pki.EncodePrivateKey(key))
+}

@@ -1,0 +1,188 @@
+package machined
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/cosi-project/runtime/pkg/state"
+
+	"github.com/cairn-os/cairn/internal/pkg/auditlog"
+	"github.com/cairn-os/cairn/internal/pkg/supervisor"
+	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
+)
+
+// lifecycle requests the run loop carries out.
+type lifecycle int
+
+const (
+	lifecycleReboot lifecycle = iota + 1
+	lifecycleShutdown
+	lifecycleReset
+)
+
+// daemon is one running machined.
+type daemon struct {
+	log    *slog.Logger
+	ring   *supervisor.Ring
+	opts   Options
+	events *eventBus
+	st     state.State
+	audit  *auditlog.Log
+	sup    *supervisor.Supervisor
+	certs  *certFeed
+	listen net.IP
+	// defaultHostname names the node while its configuration names none.
+	defaultHostname string
+	maintenanceCert *pki.KeyPair
+
+	mu  sync.Mutex
+	cfg *config.Config // nil: maintenance mode
+	try *tryConfig
+
+	requests chan lifecycle
+}
+
+func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error) {
+	host, _, _ := net.SplitHostPort(o.Listen)
+	n := &daemon{
+		log: log, ring: ring, opts: o, events: newEventBus(1000), certs: newCertFeed(),
+		listen: net.ParseIP(host), requests: make(chan lifecycle, 1),
+	}
+	n.defaultHostname = defaultHostname(n.listen)
+	sup, err := supervisor.New(log, supervisor.Options{OnChange: n.serviceChanged}, n.serviceSpecs()...)
+	if err != nil {
+		return nil, err
+	}
+	n.sup = sup
+	return n, nil
+}
+
+// defaultHostname is "cairn-" and the listen address, so that nodes sharing a host differ.
+func defaultHostname(ip net.IP) string {
+	if ip == nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			return h
+		}
+		return "cairn"
+	}
+	return "cairn-" + strings.NewReplacer(".", "-", ":", "-").Replace(ip.String())
+}
+
+// serviceSpecs are the node's services in container mode: apid and trustd, both started from
+// this binary.
+func (n *daemon) serviceSpecs() []supervisor.Spec {
+	cmd := func(role string, args ...string) func() *exec.Cmd {
+		return func() *exec.Cmd {
+			c := exec.Command(n.opts.Executable)
+			c.Args = append([]string{"cairn", role}, args...)
+			c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+			return c
+		}
+	}
+	return []supervisor.Spec{
+		{Name: "apid", Protected: true, Command: cmd("apid", "--socket", n.opts.Socket, "--listen", n.opts.Listen)},
+		{Name: "trustd", DependsOn: []string{"apid"}, Command: cmd("trustd", "--socket", n.opts.Socket, "--listen", trustdAddress(n.opts.Listen))},
+	}
+}
+
+// trustdAddress is the API address with the trustd port.
+func trustdAddress(listen string) string {
+	host, _, _ := net.SplitHostPort(listen)
+	return net.JoinHostPort(host, "50001")
+}
+
+func (n *daemon) serviceChanged(c supervisor.Change) {
+	n.events.publish(KindService, c.Message, "service", c.Name, "state", string(c.State))
+	n.updateServiceResource(c.Status)
+}
+
+// phase runs one named boot phase and reports it.
+func (n *daemon) phase(name string, fn func() error) error {
+	n.events.publish(KindPhase, "phase started", "phase", name)
+	if err := fn(); err != nil {
+		n.events.publish(KindPhase, "phase failed", "phase", name, "error", err.Error())
+		return fmt.Errorf("phase %s: %w", name, err)
+	}
+	n.events.publish(KindPhase, "phase done", "phase", name)
+	return nil
+}
+
+func (n *daemon) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := n.phase("state", func() error { return os.MkdirAll(n.opts.State, 0o700) }); err != nil {
+		return err
+	}
+	if err := n.phase("audit", n.openAudit); err != nil {
+		return err
+	}
+	defer n.audit.Close()
+	if err := n.phase("resources", func() error { return n.startResources(ctx) }); err != nil {
+		return err
+	}
+	if err := n.phase("config", n.loadConfig); err != nil {
+		return err
+	}
+	stopAPI, err := n.serveSocket()
+	if err != nil {
+		return err
+	}
+	defer stopAPI()
+	defer n.sup.StopAll()
+	if err := n.phase("services", func() error { return n.sup.StartAll(ctx) }); err != nil {
+		return err
+	}
+	n.setStage(ctx)
+	return n.loop(ctx)
+}
+
+func (n *daemon) openAudit() error {
+	opts := auditlog.DefaultOptions
+	opts.Node = n.defaultHostname
+	opts.Logger = n.log
+	l, err := auditlog.Open(filepath.Join(n.opts.State, "audit"), opts)
+	if err != nil {
+		return err
+	}
+	n.audit = l
+	return nil
+}
+
+// loop carries out lifecycle requests until the node shuts down.
+func (n *daemon) loop(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case r := <-n.requests:
+			switch r {
+			case lifecycleShutdown:
+				n.events.publish(KindLifecycle, "shutdown: stopping services and exiting (simulated power-off)")
+				return nil
+			case lifecycleReboot:
+				n.reboot(ctx)
+			case lifecycleReset:
+				n.reset(ctx)
+			}
+		}
+	}
+}
+
+// request queues a lifecycle request; a second one while one is pending is refused.
+func (n *daemon) request(r lifecycle) error {
+	select {
+	case n.requests <- r:
+		return nil
+	default:
+		return fmt.Errorf("another reboot, shutdown or reset is already in progress")
+	}
+}

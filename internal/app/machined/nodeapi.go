@@ -1,0 +1,84 @@
+package machined
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+
+	"github.com/cairn-os/cairn/internal/app/machined/apierr"
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/node"
+	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
+	auditpkg "github.com/cairn-os/cairn/pkg/machinery/audit"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
+)
+
+// nodeAPI is the machined-internal service apid uses: certificates and audit records.
+type nodeAPI struct {
+	node.UnimplementedNodeServiceServer
+	n *daemon
+}
+
+func (a *nodeAPI) Certificates(_ *common.Empty, s node.NodeService_CertificatesServer) error {
+	return a.n.certs.watch(s.Context(), s.Send)
+}
+
+func (a *nodeAPI) RecordAudit(_ context.Context, r *node.AuditRecord) (*common.Empty, error) {
+	ev, err := decodeUnsealed(r.GetEvent())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.n.audit.Append(ev); err != nil {
+		return nil, apierr.Unavailable("audit log: %v", err)
+	}
+	return &common.Empty{}, nil
+}
+
+// decodeUnsealed parses an event apid built; the log assigns its sequence number and hashes.
+func decodeUnsealed(data []byte) (auditpkg.Event, error) {
+	var ev auditpkg.Event
+	if len(data) > auditpkg.MaxEventSize {
+		return ev, apierr.Invalid("audit event: %d bytes, more than %d", len(data), auditpkg.MaxEventSize)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		return ev, apierr.Invalid("audit event: %v", err)
+	}
+	if ev.Kind != auditpkg.KindCall {
+		return ev, apierr.Invalid("audit event: kind %q: apid records only %q events", ev.Kind, auditpkg.KindCall)
+	}
+	if ev.Method == "" {
+		return ev, fmt.Errorf("%w: audit event: method is empty", apierr.ErrInvalidArgument)
+	}
+	return ev, nil
+}
+
+// SignNodeCertificate signs a joining node's CSR with the OS CA when its join token matches.
+func (a *nodeAPI) SignNodeCertificate(_ context.Context, r *trust.CertificateRequest) (*trust.CertificateResponse, error) {
+	cfg := a.n.config()
+	if cfg == nil {
+		return nil, apierr.Unavailable("the node has no configuration (maintenance mode)")
+	}
+	if subtle.ConstantTimeCompare([]byte(r.GetToken()), []byte(cfg.Machine.Token)) != 1 {
+		return nil, apierr.Denied("token: the join token does not match")
+	}
+	if len(cfg.Machine.CA.Key) == 0 {
+		return nil, apierr.Precondition("this node does not hold the OS CA key: ask a control-plane node")
+	}
+	ca, err := pki.ParseKeyPair(cfg.Machine.CA.Crt, cfg.Machine.CA.Key)
+	if err != nil {
+		return nil, fmt.Errorf("machine.ca: %w", err)
+	}
+	csr, pub, err := pki.ParseCSR(r.GetCsr())
+	if err != nil {
+		return nil, apierr.Invalid("csr: %v", err)
+	}
+	crt, err := ca.Sign(pub, pki.Request{CommonName: csr.Subject.CommonName, DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, Usage: pki.ServerAuth})
+	if err != nil {
+		return nil, apierr.Invalid("csr: %v", err)
+	}
+	return &trust.CertificateResponse{Ca: ca.CertPEM, Crt: crt}, nil
+}
