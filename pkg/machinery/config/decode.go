@@ -77,18 +77,33 @@ func splitDocuments(data []byte) ([]*yaml.Node, error) {
 func decodeDocument(i int, n *yaml.Node) (any, []error) {
 	where := fmt.Sprintf("document %d", i+1)
 	apiVersion, kind := header(n)
-	var target any
-	switch {
-	case i == 0 && (kind != KindMachineConfig || apiVersion != APIVersion):
+	if i == 0 && (kind != KindMachineConfig || apiVersion != APIVersion) {
 		return nil, []error{fmt.Errorf("%s: apiVersion %q kind %q: the first document must be apiVersion %s kind %s",
 			where, apiVersion, kind, APIVersion, KindMachineConfig)}
-	case i == 0:
-		target = &Config{}
-	case documentKinds[apiVersion+"/"+kind] == nil:
-		return nil, []error{fmt.Errorf("%s: unknown kind %q (apiVersion %q)", where, kind, apiVersion)}
-	default:
-		target = documentKinds[apiVersion+"/"+kind]()
 	}
+	if i > 0 && kind == KindMachineConfig {
+		return nil, []error{fmt.Errorf("%s: only the first document may be a %s", where, KindMachineConfig)}
+	}
+	target, err := newDocument(apiVersion, kind)
+	if err != nil {
+		return nil, []error{fmt.Errorf("%s: %w", where, err)}
+	}
+	return target, decodeInto(where, n, target)
+}
+
+// newDocument returns an empty document of the given header.
+func newDocument(apiVersion, kind string) (any, error) {
+	if apiVersion == APIVersion && kind == KindMachineConfig {
+		return &Config{}, nil
+	}
+	if newDoc := documentKinds[apiVersion+"/"+kind]; newDoc != nil {
+		return newDoc(), nil
+	}
+	return nil, fmt.Errorf("unknown kind %q (apiVersion %q)", kind, apiVersion)
+}
+
+// decodeInto decodes n into target, reporting unknown fields and type errors.
+func decodeInto(where string, n *yaml.Node, target any) []error {
 	var errs []error
 	for _, p := range unknownFields(n, target) {
 		errs = append(errs, fmt.Errorf("%s: %s", where, p))
@@ -96,8 +111,26 @@ func decodeDocument(i int, n *yaml.Node) (any, []error) {
 	if err := n.Decode(target); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", where, cleanYAMLError(err)))
 	}
-	return target, errs
+	return errs
 }
+
+// CheckPartial checks one document of a strategic-merge patch: it decodes it strictly as the
+// kind its header names, or as a MachineConfig when it has no header, and returns every
+// unknown field (with path and line) and every value of the wrong type, each prefixed by where.
+func CheckPartial(where string, n *yaml.Node) []error {
+	apiVersion, kind := header(n)
+	if apiVersion == "" && kind == "" {
+		apiVersion, kind = APIVersion, KindMachineConfig
+	}
+	target, err := newDocument(apiVersion, kind)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", where, err)}
+	}
+	return decodeInto(where, n, target)
+}
+
+// Header returns the apiVersion and kind of a YAML document node, empty when absent.
+func Header(n *yaml.Node) (apiVersion, kind string) { return header(n) }
 
 // header returns the apiVersion and kind of a document node, empty when absent.
 func header(n *yaml.Node) (apiVersion, kind string) {

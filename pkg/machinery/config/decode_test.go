@@ -19,6 +19,8 @@ func TestDecodeErrors(t *testing.T) {
 			`document 1: apiVersion "v1alpha1" kind "TrustedRootsConfig": the first document must be apiVersion v1alpha1 kind MachineConfig`},
 		{"unknown kind", "apiVersion: v1alpha1\nkind: MachineConfig\n---\napiVersion: v1alpha1\nkind: Files\n",
 			`document 2: unknown kind "Files" (apiVersion "v1alpha1")`},
+		{"second MachineConfig", "apiVersion: v1alpha1\nkind: MachineConfig\n---\napiVersion: v1alpha1\nkind: MachineConfig\n",
+			"document 2: only the first document may be a MachineConfig"},
 		{"unknown field", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  network:\n    interfaces:\n      - name: eth0\n        dhcpp: true\n",
 			`document 1: machine.network.interfaces[0]: unknown field "dhcpp" (line 7)`},
 		{"unknown top field", "apiVersion: v1alpha1\nkind: MachineConfig\nfiles: []\n",
