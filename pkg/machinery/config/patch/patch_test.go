@@ -54,7 +54,9 @@ func TestApply(t *testing.T) {
 		{"json patch big integer", []string{`[{"op": "add", "path": "/machine/network/interfaces/0/routes", "value": [{"network": "0.0.0.0/0", "metric": 4000000000}]}]`},
 			func(c *config.Config) any { return c.Machine.Network.Interfaces[0].Routes[0].Metric }, uint32(4000000000)},
 		{"maps merge", []string{"machine:\n  network:\n    hostname: cp-1\n  sysctls:\n    net.ipv4.ip_forward: \"1\"\n"},
-			func(c *config.Config) any { return []any{c.Machine.Network.Hostname, c.Machine.Sysctls, c.Machine.Type} },
+			func(c *config.Config) any {
+				return []any{c.Machine.Network.Hostname, c.Machine.Sysctls, c.Machine.Type}
+			},
 			[]any{"cp-1", map[string]string{"net.core.somaxconn": "1024", "net.ipv4.ip_forward": "1"}, "controlplane"}},
 		{"other lists replace", []string{"machine:\n  certSANs: [b.example]\n"},
 			func(c *config.Config) any { return c.Machine.CertSANs }, []string{"b.example"}},
