@@ -9,5 +9,7 @@ func commands(g *globals) []*cobra.Command {
 		newGenCmd(g),
 		newConfigCmd(g),
 		newImageCmd(g),
+		newValidateCmd(g),
+		newMachineConfigCmd(g),
 	}
 }
