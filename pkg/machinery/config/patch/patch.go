@@ -1,5 +1,7 @@
-// Package patch changes a machine configuration with patches, as `cairnctl gen config
-// --config-patch` and `cairnctl machineconfig patch` do. A patch is one of:
+// Package patch applies patches to a machine configuration.
+//
+// `cairnctl gen config --config-patch` and `cairnctl machineconfig patch` take patches inline
+// or as @FILE, and apply them in the order given. A patch is one of:
 //
 //   - An RFC 6902 JSON patch: a YAML or JSON list of operations, applied to the MachineConfig
 //     document, e.g. `[{"op": "add", "path": "/machine/network/hostname", "value": "cp-1"}]`.
