@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,11 +249,15 @@ func waitReady(n *node, cairnconfig string) error {
 func ctl(t *testing.T, cairnconfig string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	full := append([]string{"--cairnconfig", cairnconfig}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	code := cairnctl.Context{Args: full, Stdout: &out, Stderr: &errOut, Env: func(string) (string, bool) { return "", false }}.Execute(ctx)
+	code := ctlContext(ctx, &out, &errOut, cairnconfig, args...)
 	return code, out.String(), errOut.String()
+}
+
+func ctlContext(ctx context.Context, out, errOut io.Writer, cairnconfig string, args ...string) int {
+	full := append([]string{"--cairnconfig", cairnconfig}, args...)
+	return cairnctl.Context{Args: full, Stdout: out, Stderr: errOut, Env: func(string) (string, bool) { return "", false }}.Execute(ctx)
 }
 
 // mustCtl runs cairnctl and fails the test unless it succeeds.

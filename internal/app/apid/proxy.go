@@ -128,7 +128,7 @@ func (s *server) fanOutStream(ctx context.Context, ss grpc.ServerStream, method 
 				})
 			}
 			errs[i] = err
-			if errs[i] != nil && len(nodes) > 1 && ctx.Err() == nil {
+			if errs[i] != nil && len(nodes) > 1 && ctx.Err() == nil && !callerEnded(errs[i]) {
 				_ = send(&frame{data: errorStream(errorMetadata(n, errs[i]))})
 			}
 		})
@@ -169,4 +169,11 @@ func (s *server) dropConns() {
 		_ = c.Close()
 		delete(s.conns, n)
 	}
+}
+
+// callerEnded reports whether a node's stream ended because the caller's own deadline passed
+// or it cancelled: that is no failure of the node.
+func callerEnded(err error) bool {
+	c := status.Code(err)
+	return c == codes.Canceled || c == codes.DeadlineExceeded
 }

@@ -12,7 +12,7 @@ import (
 type versionClientFlags struct {
 	clientOnly bool
 	ins        insecureFlags
-	out        outputFlags
+	out        printFlags
 }
 
 func newVersionClientCmd(g *globals) *cobra.Command {
@@ -36,7 +36,7 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 		return err
 	}
 	w := cmd.OutOrStdout()
-	if f.out.format == "table" {
+	if f.out.format == "textTable" {
 		v := version.Current()
 		if _, err := fmt.Fprintf(w, "Client:\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
 			v.Tag, v.Commit, v.GoVersion, v.OS, v.Arch, v.FIPS140); err != nil {
@@ -58,7 +58,7 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 	if done, err := f.out.structured(w, resp); done {
 		return err
 	}
-	var errs replyErrors
+	var errs nodeErrors
 	for _, m := range resp.GetMessages() {
 		if !errs.ok(m.GetMetadata()) {
 			continue
@@ -69,7 +69,7 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 			state = "maintenance mode"
 		}
 		fmt.Fprintf(w, "Node %s (%s, %s mode, %s):\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
-			nodeName(m.GetMetadata()), m.GetMetadata().GetHostname(), m.GetMode(), state,
+			replyNode(m.GetMetadata()), m.GetMetadata().GetHostname(), m.GetMode(), state,
 			v.GetTag(), v.GetCommit(), v.GetGoVersion(), v.GetOs(), v.GetArch(), v.GetFips140())
 	}
 	return errs.err()

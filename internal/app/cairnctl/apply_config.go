@@ -1,0 +1,107 @@
+package cairnctl
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+)
+
+type applyConfigFlags struct {
+	file    string
+	mode    string
+	dryRun  bool
+	timeout time.Duration
+	confirm bool
+	ins     insecureFlags
+}
+
+var applyModes = map[string]machine.ApplyConfigurationRequest_Mode{
+	"auto":   machine.ApplyConfigurationRequest_AUTO,
+	"reboot": machine.ApplyConfigurationRequest_REBOOT,
+	"staged": machine.ApplyConfigurationRequest_STAGED,
+	"try":    machine.ApplyConfigurationRequest_TRY,
+}
+
+func newApplyConfigCmd(g *globals) *cobra.Command {
+	f := &applyConfigFlags{}
+	cmd := &cobra.Command{
+		Use:   "apply-config",
+		Short: "Apply a machine configuration to the nodes",
+		Long: `Apply a machine configuration. Modes: auto applies live what can be and reboots only when
+needed (and says so); reboot stores it and reboots; staged stores it for the next boot; try
+applies it live and reverts it after --timeout unless confirmed with --confirm. --dry-run
+shows the diff (secrets redacted) and changes nothing. A node in maintenance mode takes its
+first configuration with --insecure --cert-fingerprint FP.`,
+		Example: "  cairnctl apply-config --insecure --cert-fingerprint FP -n 10.5.0.2 -f controlplane.yaml",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.file, "file", "f", "", "the machine configuration to apply")
+	fl.StringVar(&f.mode, "mode", "auto", "auto, reboot, staged or try")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "show what would change and change nothing")
+	fl.DurationVar(&f.timeout, "timeout", time.Minute, "with --mode try: revert after this long unless confirmed")
+	fl.BoolVar(&f.confirm, "confirm", false, "confirm the configuration being tried (no -f)")
+	f.ins.register(cmd)
+	return cmd
+}
+
+func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
+	if f.confirm {
+		return f.runConfirm(cmd, g)
+	}
+	mode, ok := applyModes[f.mode]
+	if !ok {
+		return fmt.Errorf("--mode %q: want auto, reboot, staged or try", f.mode)
+	}
+	if f.file == "" {
+		return fmt.Errorf("--file is required")
+	}
+	data, err := os.ReadFile(f.file)
+	if err != nil {
+		return err
+	}
+	s, err := g.connect(&f.ins)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	req := &machine.ApplyConfigurationRequest{Data: data, Mode: mode, DryRun: f.dryRun}
+	if mode == machine.ApplyConfigurationRequest_TRY {
+		req.TryTimeout = durationpb.New(f.timeout)
+	}
+	resp, err := s.c.Machine.ApplyConfiguration(s.ctx(cmd.Context()), req)
+	if err != nil {
+		return apiError(err)
+	}
+	var errs nodeErrors
+	w := cmd.OutOrStdout()
+	for _, m := range checkAll(resp.GetMessages(), &errs) {
+		fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), m.GetMode(), m.GetMessage())
+		if m.GetDiff() != "" {
+			fmt.Fprint(w, m.GetDiff())
+		} else if f.dryRun {
+			fmt.Fprintln(w, "(no changes)")
+		}
+	}
+	return errs.err()
+}
+
+func (f *applyConfigFlags) runConfirm(cmd *cobra.Command, g *globals) error {
+	s, err := g.connect(&f.ins)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	resp, err := s.c.Machine.ConfirmConfiguration(s.ctx(cmd.Context()), &common.Empty{})
+	if err != nil {
+		return apiError(err)
+	}
+	return printActions(cmd, resp)
+}

@@ -1,0 +1,162 @@
+package cairnctl
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	auditapi "github.com/cairn-os/cairn/pkg/machinery/api/audit"
+	"github.com/cairn-os/cairn/pkg/machinery/audit"
+)
+
+func newAuditCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Read and verify the nodes' hash-chained audit trail (os:auditor, os:admin)",
+	}
+	cmd.AddCommand(newAuditLogCmd(g), newAuditVerifyCmd(g))
+	return cmd
+}
+
+type auditLogFlags struct {
+	follow bool
+	from   uint64
+	out    printFlags
+}
+
+func newAuditLogCmd(g *globals) *cobra.Command {
+	f := &auditLogFlags{}
+	cmd := &cobra.Command{
+		Use:   "log",
+		Short: "Print the audit events of the nodes: who called what, through which proxy, with what outcome",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
+	}
+	cmd.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep printing new events")
+	cmd.Flags().Uint64Var(&f.from, "from", 0, "first sequence number to print")
+	f.out.register(cmd)
+	return cmd
+}
+
+func (f *auditLogFlags) run(cmd *cobra.Command, g *globals) error {
+	if err := f.out.check(); err != nil {
+		return err
+	}
+	s, err := g.connect(nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	stream, err := s.c.Audit.Log(s.ctx(cmd.Context()), &auditapi.LogRequest{From: f.from, Follow: f.follow})
+	if err != nil {
+		return apiError(err)
+	}
+	w := cmd.OutOrStdout()
+	var errs nodeErrors
+	if err := drain(stream, &errs, func(e *auditapi.LogEntry) error {
+		if f.out.format != "table" {
+			_, err := fmt.Fprintf(w, "%s\n", e.GetEvent())
+			return err
+		}
+		ev, err := audit.Decode(e.GetEvent())
+		if err != nil {
+			return fmt.Errorf("%s: %w", replyNode(e.GetMetadata()), err)
+		}
+		_, err = fmt.Fprintln(w, formatEvent(replyNode(e.GetMetadata()), ev))
+		return err
+	}); err != nil {
+		return err
+	}
+	return errs.err()
+}
+
+// formatEvent renders one event on a line.
+func formatEvent(node string, ev audit.Event) string {
+	if ev.Kind != audit.KindCall {
+		return fmt.Sprintf("%s #%d %s %s %s", node, ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, ev.Note)
+	}
+	who := fmt.Sprintf("%s[%s]", ev.Caller.Subject, strings.Join(ev.Caller.Roles, ","))
+	for _, v := range ev.Via {
+		who += " via " + v.Subject
+	}
+	line := fmt.Sprintf("%s #%d %s %s from %s %s -> %s (%s)", node, ev.Seq, ev.Time.Local().Format(time.DateTime),
+		who, ev.Caller.Address, ev.Method, ev.Code, time.Duration(ev.Duration).Round(time.Microsecond))
+	if len(ev.Nodes) > 0 {
+		line += " nodes=" + strings.Join(ev.Nodes, ",")
+	}
+	if ev.Args != "" {
+		line += " args: " + ev.Args
+	}
+	return line
+}
+
+func newAuditVerifyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify",
+		Short: "Fetch the audit trail of the nodes and check its hash chain; report the first broken or missing link",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := g.connect(nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			stream, err := s.c.Audit.Log(s.ctx(cmd.Context()), &auditapi.LogRequest{})
+			if err != nil {
+				return apiError(err)
+			}
+			return verifyStream(cmd, stream)
+		},
+	}
+}
+
+// verifyStream checks each node's chain separately, as events arrive.
+func verifyStream(cmd *cobra.Command, stream auditapi.AuditService_LogClient) error {
+	verifiers := map[string]*audit.Verifier{}
+	var order []string
+	broken := map[string]error{}
+	var errs nodeErrors
+	if err := drain(stream, &errs, func(e *auditapi.LogEntry) error {
+		node := replyNode(e.GetMetadata())
+		v, ok := verifiers[node]
+		if !ok {
+			v = &audit.Verifier{}
+			verifiers[node] = v
+			order = append(order, node)
+		}
+		if broken[node] != nil {
+			return nil
+		}
+		ev, err := audit.Decode(e.GetEvent())
+		if err == nil {
+			err = v.Add(ev)
+		}
+		if err != nil {
+			broken[node] = err
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	failed := 0
+	for _, node := range order {
+		rep, err := verifiers[node].Finish()
+		if broken[node] != nil {
+			err = broken[node]
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(w, "%s: BROKEN: %v\n", node, err)
+			continue
+		}
+		fmt.Fprintf(w, "%s: OK: %d events, seq %d..%d, chain intact (from genesis: %v, rotations recorded: %d)\n",
+			node, rep.Count, rep.FirstSeq, rep.LastSeq, rep.Genesis, len(rep.Rotations))
+	}
+	if failed > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("the audit chain of %d node(s) does not verify", failed)}
+	}
+	return errs.err()
+}

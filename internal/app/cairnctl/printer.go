@@ -1,0 +1,108 @@
+package cairnctl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+)
+
+// printFlags select how a command prints what nodes return.
+type printFlags struct{ format string }
+
+func (o *printFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.format, "output", "o", "textTable", "output format: textTable, json or yaml")
+}
+
+func (o *printFlags) check() error {
+	switch o.format {
+	case "textTable", "json", "yaml":
+		return nil
+	}
+	return fmt.Errorf("--output %q: want textTable, json or yaml", o.format)
+}
+
+// structured prints msg as JSON or YAML and reports whether it did (false: print a table).
+func (o *printFlags) structured(w io.Writer, msg proto.Message) (bool, error) {
+	switch o.format {
+	case "json", "yaml":
+	default:
+		return false, nil
+	}
+	// protojson varies its whitespace on purpose; re-indent for stable output.
+	b, err := protojson.Marshal(msg)
+	if err != nil {
+		return true, err
+	}
+	if o.format == "json" {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, b, "", "  "); err != nil {
+			return true, err
+		}
+		_, err = fmt.Fprintln(w, buf.String())
+		return true, err
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return true, err
+	}
+	y, err := yaml.Marshal(v)
+	if err != nil {
+		return true, err
+	}
+	_, err = w.Write(y)
+	return true, err
+}
+
+// textTable writes aligned columns.
+type textTable struct{ tw *tabwriter.Writer }
+
+func newTextTable(w io.Writer, headers ...string) *textTable {
+	t := &textTable{tw: tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)}
+	t.row(headers...)
+	return t
+}
+
+func (t *textTable) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+
+func (t *textTable) flush() error { return t.tw.Flush() }
+
+// replyNode is how a reply names its node: the address the client used, else its host name.
+func replyNode(md *common.Metadata) string {
+	switch {
+	case md.GetNode() != "":
+		return md.GetNode()
+	case md.GetHostname() != "":
+		return md.GetHostname()
+	}
+	return "(local)"
+}
+
+// nodeErrors collects the per-node errors of a multi-node reply into one exit error, after
+// the successful replies were printed.
+type nodeErrors struct{ errs []string }
+
+// ok reports whether a reply succeeded, recording its error otherwise.
+func (r *nodeErrors) ok(md *common.Metadata) bool {
+	if md.GetError() == "" {
+		return true
+	}
+	r.errs = append(r.errs, fmt.Sprintf("%s: %s", replyNode(md), md.GetError()))
+	return false
+}
+
+func (r *nodeErrors) err() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return &exitError{code: 1, err: fmt.Errorf("%d node(s) failed:\n  %s", len(r.errs), strings.Join(r.errs, "\n  "))}
+}

@@ -1,0 +1,17 @@
+package cairnctl
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+)
+
+func newShutdownCmd(g *globals) *cobra.Command {
+	return newLifecycleCmd(g, "shutdown", "Shut the nodes down (in container mode: machined stops its services and exits)",
+		func(s *session, ctx context.Context) (*machine.ActionResponse, error) {
+			return s.c.Machine.Shutdown(ctx, &common.Empty{})
+		})
+}

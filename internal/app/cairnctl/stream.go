@@ -1,0 +1,50 @@
+package cairnctl
+
+import (
+	"errors"
+	"io"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+)
+
+// receiver is a server stream of replies.
+type receiver[T any] interface{ Recv() (T, error) }
+
+// reply is any message that names its node.
+type reply interface{ GetMetadata() *common.Metadata }
+
+// drain hands every successful message of a stream to fn and records per-node errors. A
+// stream that ends because the command was interrupted or timed out ends quietly.
+func drain[T reply](s receiver[T], errs *nodeErrors, fn func(T) error) error {
+	for {
+		m, err := s.Recv()
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case status.Code(err) == codes.Canceled || status.Code(err) == codes.DeadlineExceeded:
+			return nil
+		case err != nil:
+			return apiError(err)
+		}
+		if !errs.ok(m.GetMetadata()) {
+			continue
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+}
+
+// checkAll records the per-node errors of unary replies and returns the successful ones.
+func checkAll[T reply](msgs []T, errs *nodeErrors) []T {
+	var out []T
+	for _, m := range msgs {
+		if errs.ok(m.GetMetadata()) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
