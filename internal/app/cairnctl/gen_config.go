@@ -39,7 +39,7 @@ type genConfigFlags struct {
 	force             bool
 }
 
-func newGenConfigCmd(g *globals) *cobra.Command {
+func newGenConfigCmd(_ *globals) *cobra.Command {
 	f := &genConfigFlags{}
 	cmd := &cobra.Command{
 		Use:   "config NAME https://ENDPOINT:6443",
