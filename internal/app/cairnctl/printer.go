@@ -20,15 +20,15 @@ import (
 type printFlags struct{ format string }
 
 func (o *printFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.format, "output", "o", "textTable", "output format: textTable, json or yaml")
+	cmd.Flags().StringVarP(&o.format, "output", "o", "table", "output format: table, json or yaml")
 }
 
 func (o *printFlags) check() error {
 	switch o.format {
-	case "textTable", "json", "yaml":
+	case "table", "json", "yaml":
 		return nil
 	}
-	return fmt.Errorf("--output %q: want textTable, json or yaml", o.format)
+	return fmt.Errorf("--output %q: want table, json or yaml", o.format)
 }
 
 // structured prints msg as JSON or YAML and reports whether it did (false: print a table).

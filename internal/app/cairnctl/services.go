@@ -25,7 +25,7 @@ func newServicesCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// run lists services; only, when set, limits the textTable to one service.
+// run lists services; only, when set, limits the table to one service.
 func (f *servicesFlags) run(cmd *cobra.Command, g *globals, only string) error {
 	if err := f.out.check(); err != nil {
 		return err

@@ -36,7 +36,7 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 		return err
 	}
 	w := cmd.OutOrStdout()
-	if f.out.format == "textTable" {
+	if f.out.format == "table" {
 		v := version.Current()
 		if _, err := fmt.Fprintf(w, "Client:\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
 			v.Tag, v.Commit, v.GoVersion, v.OS, v.Arch, v.FIPS140); err != nil {
