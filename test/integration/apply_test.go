@@ -43,7 +43,9 @@ func TestApplyConfigModes(t *testing.T) {
 	rename := func(h string) string {
 		return variant(t, n.config, func(c *config.Config) { c.Machine.Network.Hostname = h })
 	}
-	apply := func(args ...string) string { return mustCtl(t, admin, append(append([]string{"apply-config"}, args...), e...)...) }
+	apply := func(args ...string) string {
+		return mustCtl(t, admin, append(append([]string{"apply-config"}, args...), e...)...)
+	}
 
 	out := apply("-f", rename("node-c2"), "--dry-run")
 	wantContains(t, "dry run", out, "dry run: nothing was changed", "-    hostname: node-c\n", "+    hostname: node-c2\n")
