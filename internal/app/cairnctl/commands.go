@@ -27,6 +27,7 @@ func commands(g *globals) []*cobra.Command {
 		newGenCmd(g),
 		newConfigCmd(g),
 		newImageCmd(g),
+		newClusterCmd(g),
 		newValidateCmd(g),
 		newMachineConfigCmd(g),
 	}

@@ -1,0 +1,249 @@
+package cairnctl
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cairn-os/cairn/internal/provision/qemu"
+	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
+	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/secrets"
+)
+
+type clusterCreateFlags struct {
+	name                   string
+	controlplanes, workers int
+	memory, cpus, disk     int
+	kernelArgs             []string
+	image                  string
+	wait                   time.Duration
+	noConfig               bool
+}
+
+func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
+	f := &clusterCreateFlags{}
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a local cluster of QEMU VMs and add its context to the cairnconfig",
+		Long: `Create a local cluster: generate its secrets and machine configurations, start the VMs in a
+new network namespace (TCG, or KVM when a quick probe shows it works), forward each node's API
+to a loopback port, add a context named after the cluster to the cairnconfig and make it
+current, and wait until every node's API answers. With --no-config the nodes boot into
+maintenance mode instead.`,
+		Example: `  cairnctl image build
+  cairnctl cluster create --name demo
+  cairnctl --context demo version`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g, cf) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.name, "name", "cairn", "cluster name (also the cairnconfig context)")
+	fl.IntVar(&f.controlplanes, "controlplanes", 1, "number of control-plane nodes")
+	fl.IntVar(&f.workers, "workers", 0, "number of worker nodes")
+	fl.IntVar(&f.memory, "memory", 1024, "memory of each VM in MiB")
+	fl.IntVar(&f.cpus, "cpus", 1, "virtual CPUs of each VM")
+	fl.IntVar(&f.disk, "disk", 8, "size of each VM's sparse virtio disk in GiB")
+	fl.StringSliceVar(&f.kernelArgs, "kernel-args", nil, "extra kernel arguments, comma separated")
+	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs)")
+	fl.DurationVar(&f.wait, "wait", 5*time.Minute, "how long to wait for every node's API")
+	fl.BoolVar(&f.noConfig, "no-config", false, "boot without a configuration (maintenance mode)")
+	return cmd
+}
+
+func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags) error {
+	out := cmd.OutOrStdout()
+	dir, err := cf.dir(g, f.name)
+	if err != nil {
+		return err
+	}
+	image, err := filepath.Abs(f.image)
+	if err != nil {
+		return err
+	}
+	for _, a := range []string{"vmlinuz", "initramfs"} {
+		if _, err := os.Stat(filepath.Join(image, a)); err != nil {
+			return fmt.Errorf("--image %s: %w (run cairnctl image build first)", f.image, err)
+		}
+	}
+	plan, err := qemu.NewPlan(qemu.Request{Name: f.name, Dir: dir, Image: image, Controlplanes: f.controlplanes,
+		Workers: f.workers, Memory: f.memory, CPUs: f.cpus, DiskGiB: f.disk, KernelArgs: f.kernelArgs, NoConfig: f.noConfig})
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("%w: %s (cairnctl cluster destroy --name %s)", qemu.ErrExists, dir, f.name)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	ctxt, err := f.create(cmd.Context(), out, plan)
+	if err != nil {
+		fmt.Fprintf(out, "cluster create failed; cleaning up\n")
+		if derr := qemu.Destroy(dir, io.Discard); derr != nil {
+			_ = os.RemoveAll(dir)
+		}
+		return err
+	}
+	return f.finish(cmd.Context(), out, g, plan, ctxt)
+}
+
+// create generates the configurations, starts the cluster daemon and returns the client
+// context (nil in maintenance mode).
+func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qemu.Plan) (*clientconfig.Context, error) {
+	fmt.Fprintf(out, "probing KVM (at most 3s)...\n")
+	plan.Accel = qemu.ProbeAccel(ctx, filepath.Join(plan.Image, "vmlinuz"), 3*time.Second)
+	fmt.Fprintf(out, "accelerator: %s\n", plan.Accel)
+	var cctx *clientconfig.Context
+	if !f.noConfig {
+		var err error
+		if cctx, err = writeConfigs(plan); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "generated secrets and machine configurations in %s\n", plan.Dir)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	st, err := qemu.Start(ctx, plan, exe, []string{"cluster", "serve", "--dir", plan.Dir}, out)
+	if err != nil {
+		return nil, err
+	}
+	if cctx != nil {
+		cctx.Endpoints = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[plan.Nodes[0].Name]))}
+	}
+	return cctx, nil
+}
+
+// writeConfigs generates the cluster's secrets and each node's configuration.
+func writeConfigs(plan *qemu.Plan) (*clientconfig.Context, error) {
+	b, err := secrets.New(secrets.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.WriteFile(filepath.Join(plan.Dir, "secrets.yaml"), false); err != nil {
+		return nil, err
+	}
+	in := config.GenerateInput{ClusterName: plan.Name, Endpoint: "https://" + plan.Nodes[0].IP.String() + ":6443", Secrets: b,
+		InstallDisk: qemu.InstallDisk}
+	cp, worker, err := config.Generate(in)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range plan.Nodes {
+		c := cp
+		if n.Type == "worker" {
+			c = worker
+		}
+		data, err := c.Encode()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(n.Config, data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	cc, err := config.GenerateClientConfig(in)
+	if err != nil {
+		return nil, err
+	}
+	return cc.Contexts[plan.Name], nil
+}
+
+// finish saves the context and waits for every API.
+func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globals, plan *qemu.Plan, cctx *clientconfig.Context) error {
+	st, err := qemu.LoadState(plan.Dir)
+	if err != nil {
+		return err
+	}
+	var tlsConf *tls.Config
+	if cctx != nil {
+		path, err := clientconfig.Path(g.cairnconfig, g.lookupEnv)
+		if err != nil {
+			return err
+		}
+		if err := saveContext(path, plan.Name, cctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "context %q added to %s and made current\n", plan.Name, path)
+		if tlsConf, err = cctx.TLSConfig(); err != nil {
+			return err
+		}
+	}
+	for _, n := range plan.Nodes {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[n.Name]))
+		if err := waitAPI(ctx, out, n.Name, addr, tlsConf, f.wait); err != nil {
+			return fmt.Errorf("%w (console log: %s)", err, n.Console)
+		}
+	}
+	printNext(out, plan, st, cctx != nil)
+	return nil
+}
+
+func saveContext(path, name string, cctx *clientconfig.Context) error {
+	c, err := clientconfig.LoadOrNew(path)
+	if err != nil {
+		return err
+	}
+	if err := c.Add(name, cctx, true); err != nil {
+		return err
+	}
+	if err := c.Use(name); err != nil {
+		return err
+	}
+	return c.Save(path, true)
+}
+
+// waitAPI waits until a TLS handshake with the node's API succeeds. With conf nil (maintenance
+// mode) any server certificate is accepted: only "it answers" is checked.
+func waitAPI(ctx context.Context, out io.Writer, node, addr string, conf *tls.Config, timeout time.Duration) error {
+	start := time.Now()
+	if conf == nil {
+		//nolint:gosec // G402: maintenance mode has a self-signed certificate; this only waits for an answer.
+		conf = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}
+	}
+	last := time.Time{}
+	for {
+		d := tls.Dialer{Config: conf, NetDialer: &net.Dialer{Timeout: 3 * time.Second}}
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+			fmt.Fprintf(out, "node %s: API answers at %s (%.1fs)\n", node, addr, time.Since(start).Seconds())
+			return nil
+		}
+		if time.Since(start) > timeout {
+			return fmt.Errorf("node %s: API at %s did not answer within %s: %w", node, addr, timeout, err)
+		}
+		if time.Since(last) >= 5*time.Second {
+			fmt.Fprintf(out, "node %s: waiting for the API at %s (%.0fs)\n", node, addr, time.Since(start).Seconds())
+			last = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool) {
+	fmt.Fprintf(out, "\ncluster %q is up (%d node(s), %s). Next:\n", plan.Name, len(plan.Nodes), st.Accel)
+	if configured {
+		fmt.Fprintf(out, "  cairnctl version                 # client and node versions over mTLS\n")
+		fmt.Fprintf(out, "  cairnctl services                # the node's services\n")
+		fmt.Fprintf(out, "  cairnctl dmesg                   # the kernel log\n")
+	} else {
+		fmt.Fprintf(out, "  the nodes are in maintenance mode: see the fingerprint in their console logs\n")
+	}
+	fmt.Fprintf(out, "  cairnctl cluster show --name %s\n  cairnctl cluster destroy --name %s\n", plan.Name, plan.Name)
+}

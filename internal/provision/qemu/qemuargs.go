@@ -1,0 +1,72 @@
+package qemu
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Args returns the QEMU command line of a node: virtio devices only (the cloud kernel has no
+// e1000), the serial console appended to the node's log, a QMP socket for the power button.
+func (p *Plan) Args(n Node) []string {
+	cmdline := []string{"console=ttyS0", "panic=10"}
+	if n.Config != "" {
+		cmdline = append(cmdline, "cairn.config="+n.ConfigURL())
+	}
+	cmdline = append(cmdline, p.KernelArgs...)
+	return []string{
+		"-name", n.Name,
+		"-machine", "q35", "-accel", p.Accel, "-cpu", "max",
+		"-smp", strconv.Itoa(p.CPUs), "-m", strconv.Itoa(p.Memory),
+		"-nodefaults", "-no-user-config", "-display", "none",
+		"-kernel", filepath.Join(p.Image, "vmlinuz"), "-initrd", filepath.Join(p.Image, "initramfs"),
+		"-append", strings.Join(cmdline, " "),
+		"-netdev", "tap,id=net0,ifname=" + n.Tap + ",script=no,downscript=no",
+		"-device", "virtio-net-pci,netdev=net0,mac=" + n.MAC,
+		"-device", "virtio-rng-pci",
+		"-drive", "file=" + n.Disk + ",if=virtio,format=raw,cache=unsafe",
+		"-chardev", "file,id=serial0,path=" + n.Console + ",append=on",
+		"-serial", "chardev:serial0",
+		"-qmp", "unix:" + filepath.Join(p.Dir, n.Name+".qmp") + ",server=on,wait=off",
+	}
+}
+
+// InstallDisk is the node's disk as the guest sees it (the first virtio disk).
+const InstallDisk = "/dev/vda"
+
+// qemuBinary is the system emulator used for every node.
+const qemuBinary = "qemu-system-x86_64"
+
+// ProbeAccel returns "kvm" when a KVM guest really runs here, else "tcg". The probe boots
+// the image's kernel without a root under KVM: it panics and, with -no-reboot, QEMU exits in
+// about a second. A KVM that only spins (as on some nested hosts) is killed after timeout.
+// $CAIRN_QEMU_ACCEL (kvm or tcg) skips the probe.
+func ProbeAccel(ctx context.Context, kernel string, timeout time.Duration) string {
+	if a := os.Getenv("CAIRN_QEMU_ACCEL"); a == "kvm" || a == "tcg" {
+		return a
+	}
+	if _, err := os.Stat("/dev/kvm"); err != nil {
+		return "tcg"
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, qemuBinary, "-accel", "kvm", "-machine", "q35", "-m", "256",
+		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+		"-kernel", kernel, "-append", "panic=-1 root=/dev/cairn-kvm-probe")
+	if err := cmd.Run(); err == nil {
+		return "kvm"
+	}
+	return "tcg"
+}
+
+// describeAccel explains the choice for the progress output.
+func describeAccel(a string) string {
+	if a == "kvm" {
+		return "KVM (the probe guest ran)"
+	}
+	return "TCG (software emulation; KVM is missing or its probe guest did not finish)"
+}
