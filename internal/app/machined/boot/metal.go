@@ -2,6 +2,7 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,9 +35,17 @@ func Start(ctx context.Context, log *slog.Logger, configFile string) string {
 	return fetchedConfig
 }
 
-// End is where machined as PID 1 goes when it stops: an error takes the fatal path (reboot),
-// a clean stop powers the machine off. PID 1 must never simply exit.
+// ErrReboot is what machined returns from its run loop to have End reboot the machine (a
+// reboot requested over the API in metal mode).
+var ErrReboot = errors.New("reboot requested")
+
+// End is where machined as PID 1 goes when it stops: ErrReboot reboots, another error takes
+// the fatal path (log, sync, reboot), a clean stop powers the machine off. PID 1 must never
+// simply exit.
 func End(log *slog.Logger, err error) {
+	if errors.Is(err, ErrReboot) {
+		err = Shutdown(log, Reboot)
+	}
 	if err != nil {
 		Fatal(log, err)
 	}
