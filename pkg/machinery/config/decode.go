@@ -108,7 +108,9 @@ func decodeInto(where string, n *yaml.Node, target any) []error {
 	for _, p := range unknownFields(n, target) {
 		errs = append(errs, fmt.Errorf("%s: %s", where, p))
 	}
-	if err := n.Decode(target); err != nil {
+	// The walker names the path of each problem; the yaml package's own errors (line only)
+	// are the backstop for whatever it does not check.
+	if err := n.Decode(target); err != nil && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("%s: %w", where, cleanYAMLError(err)))
 	}
 	return errs

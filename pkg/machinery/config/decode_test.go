@@ -30,9 +30,19 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown field in document", "apiVersion: v1alpha1\nkind: MachineConfig\n---\napiVersion: v1alpha1\nkind: TrustedRootsConfig\nname: a\ncerts: x\n",
 			`document 2: (root): unknown field "certs" (line 7)`},
 		{"wrong type", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  network:\n    interfaces:\n      - mtu: big\n",
-			"document 1: line 6: cannot unmarshal !!str `big` into int"},
+			`document 1: machine.network.interfaces[0].mtu: "big" must be an integer (line 6)`},
+		{"wrong shapes", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  certSANs: a\n  sysctls: [a]\n  install: {wipe: maybe, disk: [x]}\n" +
+			"  network: {interfaces: [{routes: [{metric: -1}]}]}\ncluster: 7\n",
+			`document 1: machine.certSANs: must be a list, not "a" (line 4)` + "\n" +
+				`document 1: machine.sysctls: must be a mapping, not a list (line 5)` + "\n" +
+				`document 1: machine.install.wipe: "maybe" must be true or false (line 6)` + "\n" +
+				`document 1: machine.install.disk: must be a string, not a list (line 6)` + "\n" +
+				`document 1: machine.network.interfaces[0].routes[0].metric: "-1" must be an integer from 0 to 4294967295 (line 7)` + "\n" +
+				`document 1: cluster: must be a mapping, not "7" (line 8)`},
+		{"aliases walked once", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  certSANs: &a [a, b]\n  network: {nameservers: *a}\n  time: {servers: *a, bad: 1}\n",
+			`document 1: machine.time: unknown field "bad" (line 6)`},
 		{"bad base64", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  ca:\n    crt: '!!'\n",
-			"document 1: line 5: not a base64 string of PEM text"},
+			"document 1: machine.ca.crt: must be a base64 string of PEM text (line 5)"},
 		{"all problems", "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  x: 1\ncluster:\n  y: 2\n",
 			"document 1: machine: unknown field \"x\" (line 4)\ndocument 1: cluster: unknown field \"y\" (line 6)"},
 	} {
@@ -84,5 +94,19 @@ func TestLoad(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "missing.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "read config") {
 		t.Errorf("Load(missing) = %v, want a read error", err)
+	}
+}
+
+// TestDecodeAliasBomb checks that aliases nested through interfaces, VLANs and routes (27
+// million routes when expanded) are walked once, not expanded, and that the yaml decoder
+// refuses them.
+func TestDecodeAliasBomb(t *testing.T) {
+	refs := func(name string) string { return strings.Repeat(", *"+name, 299) }
+	doc := "apiVersion: v1alpha1\nkind: MachineConfig\nmachine:\n  network:\n    interfaces: [" +
+		"&i {name: eth0, vlans: [&v {id: 1, routes: [&r {network: 10.0.0.0/8}" + refs("r") + "]}" + refs("v") + "]}" +
+		refs("i") + "]\n"
+	_, err := Decode([]byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "excessive aliasing") {
+		t.Errorf("Decode(alias bomb) = %v, want the yaml decoder to refuse excessive aliasing", err)
 	}
 }

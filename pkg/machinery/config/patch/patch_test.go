@@ -100,7 +100,7 @@ func TestApplyErrors(t *testing.T) {
 		{"unknown field", "machine:\n  network:\n    hostnam: x\n",
 			`patch inline patch document 1: machine.network: unknown field "hostnam" (line 3)`},
 		{"wrong type", "machine:\n  network:\n    interfaces: {name: eth0}\n",
-			"patch inline patch document 1: line 3: cannot unmarshal !!map into []config.InterfaceConfig"},
+			"patch inline patch document 1: machine.network.interfaces: must be a list, not a mapping (line 3)"},
 		{"unknown kind", "apiVersion: v1alpha1\nkind: Files\n", `patch inline patch document 1: unknown kind "Files" (apiVersion "v1alpha1")`},
 		{"bad directive", "machine:\n  $patch: replace\n", `patch inline patch document 1: line 2: $patch: "replace": the only directive is delete`},
 		{"not a mapping", "hello\n", "patch inline patch document 1: want a mapping (a partial config document)"},
