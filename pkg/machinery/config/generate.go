@@ -36,37 +36,8 @@ func Generate(in GenerateInput) (controlplane, worker *Config, err error) {
 	if b == nil || b.Certs.OS == nil || b.Certs.Kubernetes == nil || b.Certs.Etcd == nil || b.Certs.FrontProxy == nil {
 		return nil, nil, errors.New("generate config: the secrets bundle is incomplete")
 	}
-	version := in.KubernetesVersion
-	if version == "" {
-		version = constants.DefaultKubernetesVersion
-	}
-	worker = New()
-	worker.Machine = MachineConfig{
-		Type:    TypeWorker,
-		Token:   b.Tokens.Join,
-		CA:      pki.PEMPair{Crt: b.Certs.OS.CertPEM},
-		Install: InstallConfig{Disk: in.InstallDisk},
-	}
-	worker.Cluster = ClusterConfig{
-		ID: b.Cluster.ID, Secret: b.Cluster.Secret, Name: in.ClusterName,
-		KubernetesVersion: version,
-		ControlPlane:      ControlPlaneConfig{Endpoint: in.Endpoint},
-		Network: ClusterNetworkConfig{
-			PodSubnets: []string{DefaultPodSubnet}, ServiceSubnets: []string{DefaultServiceSubnet},
-			DNSDomain: DefaultDNSDomain, CNI: CNIConfig{Name: DefaultCNI},
-		},
-		CA:    pki.PEMPair{Crt: b.Certs.Kubernetes.CertPEM},
-		Token: b.Tokens.Bootstrap,
-	}
-	controlplane = worker.Clone()
-	controlplane.Machine.Type = TypeControlPlane
-	controlplane.Machine.CA.Key = b.Certs.OS.KeyPEM
-	cl := &controlplane.Cluster
-	cl.CA.Key = b.Certs.Kubernetes.KeyPEM
-	cl.AggregatorCA = pki.PEMPair{Crt: b.Certs.FrontProxy.CertPEM, Key: b.Certs.FrontProxy.KeyPEM}
-	cl.ServiceAccount = pki.PEMPair{Key: b.Certs.ServiceAccountPEM}
-	cl.AESCBCEncryptionSecret = base64.StdEncoding.EncodeToString(b.KubernetesEncryptionKey)
-	cl.Etcd.CA = pki.PEMPair{Crt: b.Certs.Etcd.CertPEM, Key: b.Certs.Etcd.KeyPEM}
+	worker = workerConfig(in)
+	controlplane = controlPlaneConfig(worker, b)
 	mode := ModeContainer
 	if in.InstallDisk != "" {
 		mode = ModeMetal
@@ -77,4 +48,48 @@ func Generate(in GenerateInput) (controlplane, worker *Config, err error) {
 		}
 	}
 	return controlplane, worker, nil
+}
+
+// workerConfig is what every node gets: certificates, tokens and the cluster's identity. The
+// cluster network is written out, not left to defaults, because it must never change under
+// a running cluster.
+func workerConfig(in GenerateInput) *Config {
+	b := in.Secrets
+	version := in.KubernetesVersion
+	if version == "" {
+		version = constants.DefaultKubernetesVersion
+	}
+	c := New()
+	c.Machine = MachineConfig{
+		Type:    TypeWorker,
+		Token:   b.Tokens.Join,
+		CA:      pki.PEMPair{Crt: b.Certs.OS.CertPEM},
+		Install: InstallConfig{Disk: in.InstallDisk},
+	}
+	c.Cluster = ClusterConfig{
+		ID: b.Cluster.ID, Secret: b.Cluster.Secret, Name: in.ClusterName,
+		KubernetesVersion: version,
+		ControlPlane:      ControlPlaneConfig{Endpoint: in.Endpoint},
+		Network: ClusterNetworkConfig{
+			PodSubnets: []string{DefaultPodSubnet}, ServiceSubnets: []string{DefaultServiceSubnet},
+			DNSDomain: DefaultDNSDomain, CNI: CNIConfig{Name: DefaultCNI},
+		},
+		CA:    pki.PEMPair{Crt: b.Certs.Kubernetes.CertPEM},
+		Token: b.Tokens.Bootstrap,
+	}
+	return c
+}
+
+// controlPlaneConfig adds the CA keys and control-plane secrets to a worker configuration.
+func controlPlaneConfig(worker *Config, b *secrets.Bundle) *Config {
+	c := worker.Clone()
+	c.Machine.Type = TypeControlPlane
+	c.Machine.CA.Key = b.Certs.OS.KeyPEM
+	cl := &c.Cluster
+	cl.CA.Key = b.Certs.Kubernetes.KeyPEM
+	cl.AggregatorCA = pki.PEMPair{Crt: b.Certs.FrontProxy.CertPEM, Key: b.Certs.FrontProxy.KeyPEM}
+	cl.ServiceAccount = pki.PEMPair{Key: b.Certs.ServiceAccountPEM}
+	cl.AESCBCEncryptionSecret = base64.StdEncoding.EncodeToString(b.KubernetesEncryptionKey)
+	cl.Etcd.CA = pki.PEMPair{Crt: b.Certs.Etcd.CertPEM, Key: b.Certs.Etcd.KeyPEM}
+	return c
 }
