@@ -18,7 +18,8 @@ var pemPairType = reflect.TypeFor[pki.PEMPair]()
 
 // Redact returns a deep copy of the configuration with every secret replaced by [Redacted]:
 // private keys, the join and bootstrap tokens, the cluster secret. Empty secrets stay empty so
-// that the reader sees which ones are set. The result is for display to callers without
+// that the reader sees which ones are set. A redacted key is the bytes of [Redacted], so
+// Encode shows it as their base64, "KioqKioq". The result is for display to callers without
 // access to secrets; it is not a working configuration.
 func (c *Config) Redact() *Config {
 	out := c.Clone()
