@@ -38,7 +38,8 @@ type MachineConfig struct {
 	// Default: none.
 	// Validation: names are dotted lowercase words (a-z, 0-9, _, -); values are not empty and
 	// have no newline. In container mode only namespaced sysctls (net.*, kernel.shm*,
-	// kernel.msg*, kernel.sem, fs.mqueue.*) are set; the others are ignored.
+	// kernel.msg*, kernel.sem, fs.mqueue.*, kernel.hostname, kernel.domainname) are set; the others
+	// are ignored.
 	// Example: {net.core.somaxconn: "65535"}
 	Sysctls map[string]string `yaml:"sysctls,omitempty"`
 	// Kernel configures extra kernel modules.
