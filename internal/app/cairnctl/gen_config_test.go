@@ -176,3 +176,19 @@ func TestGenConfigBadArguments(t *testing.T) {
 		t.Errorf("wrote %q", got)
 	}
 }
+
+// TestGenConfigRollsBack checks that when a write fails midway (here worker.yaml is a
+// directory, which --force cannot replace) the files already written are removed again.
+func TestGenConfigRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "worker.yaml"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "gen", "config", "demo", "https://192.0.2.10:6443", "-o", dir, "--force")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1; stderr %q", r.code, r.stderr)
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"worker.yaml"}) {
+		t.Errorf("directory holds %q after a failed write, want only the original worker.yaml", got)
+	}
+}
