@@ -75,6 +75,12 @@ func (b *builder) mksquashfs(ctx context.Context, dir, file string) error {
 	epoch := strconv.FormatInt(b.epoch, 10)
 	cmd := exec.CommandContext(ctx, "mksquashfs", dir, file, "-noappend", "-all-root", "-comp", "zstd",
 		"-mkfs-time", epoch, "-all-time", epoch, "-no-xattrs", "-reproducible", "-quiet", "-no-progress")
+	// mksquashfs refuses SOURCE_DATE_EPOCH next to -mkfs-time/-all-time; the flags carry it.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SOURCE_DATE_EPOCH=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("mksquashfs: %w\n%s", err, out)
 	}

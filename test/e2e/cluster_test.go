@@ -1,0 +1,105 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestClusterLifecycle creates a one-node cluster, talks to its mTLS API, reboots it through
+// the API, sees it come back, and destroys it without leaving anything behind.
+func TestClusterLifecycle(t *testing.T) {
+	img := buildImage(t)
+	e := newEnv(t)
+	name := "e2e"
+	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
+	out := e.must("cluster", "create", "--name", name, "--image", img, "--wait", "5m")
+	if !strings.Contains(out, "API answers") {
+		t.Fatalf("cluster create did not report the API answering:\n%s", out)
+	}
+	v := e.must("version")
+	if !strings.Contains(v, "metal mode, configured") {
+		t.Errorf("version does not show a configured metal node:\n%s", v)
+	}
+	svc := e.must("services")
+	for _, s := range []string{"apid", "trustd", "Running"} {
+		if !strings.Contains(svc, s) {
+			t.Errorf("services lacks %q:\n%s", s, svc)
+		}
+	}
+	if logs := e.must("logs", "machined"); !strings.Contains(logs, "boot done") {
+		t.Errorf("machined logs lack the boot phases:\n%s", logs)
+	}
+	if dmesg := e.must("dmesg"); !strings.Contains(dmesg, "Linux version 6.1") {
+		t.Errorf("dmesg lacks the kernel banner:\n%.2000s", dmesg)
+	}
+	show := e.must("cluster", "show", "--name", name)
+	if !strings.Contains(show, "10.5.0.2") || !strings.Contains(show, "true") {
+		t.Errorf("cluster show lacks the running node:\n%s", show)
+	}
+
+	e.must("reboot")
+	waitFor(t, "API back after reboot", 5*time.Minute, func() error {
+		out, err := e.run("services")
+		if err == nil && !strings.Contains(out, "Running") {
+			err = errors.New("services not running yet")
+		}
+		return err
+	})
+
+	state := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
+	e.must("cluster", "destroy", "--name", name)
+	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state directory %s still exists after destroy (%v)", state, err)
+	}
+	if _, err := os.Stat("/run/netns/cairn-" + name); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("network namespace cairn-%s still exists after destroy", name)
+	}
+}
+
+var reFingerprint = regexp.MustCompile(`cert-fingerprint ([0-9a-f]{64})`)
+
+// TestMaintenanceMode boots a node without configuration and configures it over the API.
+func TestMaintenanceMode(t *testing.T) {
+	img := buildImage(t)
+	e := newEnv(t)
+	name := "e2e-maint"
+	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
+	e.must("cluster", "create", "--name", name, "--image", img, "--no-config", "--wait", "5m")
+	dir := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
+	console := filepath.Join(dir, name+"-cp1.console.log")
+	var fp string
+	waitFor(t, "maintenance fingerprint on the console", 3*time.Minute, func() error {
+		data, _ := os.ReadFile(console)
+		m := reFingerprint.FindSubmatch(data)
+		if m == nil {
+			return fmt.Errorf("no fingerprint in %s yet", console)
+		}
+		fp = string(m[1])
+		return nil
+	})
+	show := e.must("cluster", "show", "--name", name)
+	endpoint := regexp.MustCompile(`127\.0\.0\.1:\d+`).FindString(show)
+	if endpoint == "" {
+		t.Fatalf("no forwarded endpoint in:\n%s", show)
+	}
+	cfgDir := t.TempDir()
+	e.must("gen", "config", name, "https://10.5.0.2:6443", "--install-disk", "/dev/vda", "-o", cfgDir)
+	e.must("apply-config", "--insecure", "--cert-fingerprint", fp, "-e", endpoint,
+		"-f", filepath.Join(cfgDir, "controlplane.yaml"))
+	e.vars["CAIRNCONFIG"] = filepath.Join(cfgDir, "cairnconfig")
+	waitFor(t, "configured API answers", 3*time.Minute, func() error {
+		out, err := e.run("version", "-e", endpoint)
+		if err == nil && !strings.Contains(out, "configured") {
+			err = fmt.Errorf("node not configured yet")
+		}
+		return err
+	})
+}
