@@ -49,6 +49,9 @@ var clusterCases = []validationCase{
 	{name: "trusted roots certificates", mutate: func(c *Config) {
 		c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Name: "corp", Certificates: "junk"}}
 	}, want: []string{`documents[0](TrustedRootsConfig).certificates: "junk" must be PEM certificates and nothing else`}},
+	{name: "trusted roots bad certificate", mutate: func(c *Config) {
+		c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Name: "corp", Certificates: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}
+	}, want: []string{`documents[0](TrustedRootsConfig).certificates: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" certificate 1: parse certificate: x509: malformed certificate`}},
 	{name: "trusted roots required", mutate: func(c *Config) {
 		c.Documents = []Document{&TrustedRootsConfig{APIVersion: APIVersion, Kind: KindTrustedRoots, Name: "Corp"}}
 	}, want: []string{
