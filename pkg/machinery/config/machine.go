@@ -164,7 +164,7 @@ type LoggingDestination struct {
 // FeaturesConfig turns optional behaviour on or off.
 type FeaturesConfig struct {
 	// StableHostname gives a node without a configured or DHCP host name a stable name
-	// derived from its machine identity (cairn-xxxxxx) instead of localhost.
+	// derived from its first link's MAC address (cairn-xxxxxx) instead of localhost.
 	//
 	// Default: true.
 	// Validation: none.

@@ -8,8 +8,9 @@ type NetworkConfig struct {
 	// Validation: an RFC 1123 host name of at most 253 characters.
 	// Example: cp-1
 	Hostname string `yaml:"hostname,omitempty"`
-	// Interfaces configure network links. A link not listed here is brought up with DHCP
-	// when it is the only physical link.
+	// Interfaces configure network links once the configuration is applied. (At boot, before
+	// any configuration is read, the first Ethernet link is configured by DHCP or by the ip=
+	// kernel argument.)
 	//
 	// Default: none.
 	// Validation: names and hardware addresses unique.
