@@ -7,7 +7,7 @@ import (
 )
 
 func validateCluster(v *validator, c *ClusterConfig, machineType string) {
-	requireSecret(v, "cluster.id", c.ID)
+	requireLong(v, "cluster.id", c.ID)
 	requireSecret(v, "cluster.secret", c.Secret)
 	switch {
 	case c.Name == "":

@@ -4,8 +4,9 @@ import "github.com/cairn-os/cairn/pkg/machinery/pki"
 
 var clusterCases = []validationCase{
 	{name: "cluster id required", mutate: func(c *Config) { c.Cluster.ID = "" }, want: []string{`cluster.id: "" is required`}},
-	{name: "cluster id short", mutate: func(c *Config) { c.Cluster.ID = "abc" }, want: []string{`cluster.id: "******" must be at least 16 characters`}},
+	{name: "cluster id short", mutate: func(c *Config) { c.Cluster.ID = "abc" }, want: []string{`cluster.id: "abc" must be at least 16 characters`}},
 	{name: "cluster secret required", mutate: func(c *Config) { c.Cluster.Secret = "" }, want: []string{`cluster.secret: "" is required`}},
+	{name: "cluster secret short", mutate: func(c *Config) { c.Cluster.Secret = "abc" }, want: []string{`cluster.secret: "******" must be at least 16 characters`}},
 	{name: "cluster name required", mutate: func(c *Config) { c.Cluster.Name = "" }, want: []string{`cluster.name: "" is required`}},
 	{name: "cluster name", mutate: func(c *Config) { c.Cluster.Name = "Prod" }, want: []string{`cluster.name: "Prod" is not a valid DNS label`}},
 	{name: "kubernetes version", mutate: func(c *Config) { c.Cluster.KubernetesVersion = "1.34" }, want: []string{`cluster.kubernetesVersion: "1.34" must be vMAJOR.MINOR.PATCH`}},

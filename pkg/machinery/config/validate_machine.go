@@ -29,13 +29,24 @@ func validateMachine(v *validator, m *MachineConfig) {
 	validateLogging(v, m.Logging.Destinations)
 }
 
-// requireSecret checks a required secret string of at least minSecretLen characters.
+// requireSecret checks a required secret string of at least minSecretLen characters without
+// showing it.
 func requireSecret(v *validator, path, s string) {
 	switch {
 	case s == "":
 		v.add(path, s, "is required")
 	case len(s) < minSecretLen:
 		v.addSecret(path, s, fmt.Sprintf("must be at least %d characters", minSecretLen))
+	}
+}
+
+// requireLong checks a required public string of at least minSecretLen characters.
+func requireLong(v *validator, path, s string) {
+	switch {
+	case s == "":
+		v.add(path, s, "is required")
+	case len(s) < minSecretLen:
+		v.add(path, s, fmt.Sprintf("must be at least %d characters", minSecretLen))
 	}
 }
 
