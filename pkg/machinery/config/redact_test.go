@@ -105,3 +105,27 @@ func collectSecrets(v reflect.Value, out *[]string) {
 		}
 	}
 }
+
+// TestValidateNeverShowsSecrets makes every secret malformed and checks that no error repeats
+// one.
+func TestValidateNeverShowsSecrets(t *testing.T) {
+	for _, worker := range []bool{false, true} {
+		cp, w := testConfigs(t)
+		c := cp
+		if worker {
+			c = w
+		}
+		c.Machine.Token, c.Cluster.Secret, c.Cluster.Token = "SECRET1", "SECRET2", "SECRET3"
+		c.Cluster.AESCBCEncryptionSecret = "SECRET4"
+		for _, p := range []*pki.PEMPair{&c.Machine.CA, &c.Cluster.CA, &c.Cluster.AggregatorCA, &c.Cluster.ServiceAccount, &c.Cluster.Etcd.CA} {
+			p.Key = []byte("SECRET-KEY")
+		}
+		err := c.Validate(ModeMetal)
+		if err == nil || strings.Count(err.Error(), "\n") < 8 {
+			t.Fatalf("Validate() = %v, want many problems", err)
+		}
+		if strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("Validate() shows a secret:\n%v", err)
+		}
+	}
+}
