@@ -149,7 +149,7 @@ func TestBadRequests(t *testing.T) {
 		t.Errorf("proxy to a node that is down: %v, want Unavailable", err)
 	}
 	// TLS 1.2 is refused.
-	tc := &tls.Config{MaxVersion: tls.VersionTLS12, InsecureSkipVerify: true} //nolint:gosec // testing the server's refusal
+	tc := &tls.Config{MaxVersion: tls.VersionTLS12, InsecureSkipVerify: true}
 	if conn, err := tls.Dial("tcp", "127.0.0.2:50000", tc); err == nil {
 		conn.Close()
 		t.Error("a TLS 1.2 handshake succeeded")

@@ -238,7 +238,7 @@ func waitReady(n *node, cairnconfig string) error {
 			return nil
 		}
 		if n.exited() || time.Now().After(deadline) {
-			return fmt.Errorf("node %s did not become ready: %v\n%s", n.ip, err, tail(n.out.String(), 40))
+			return fmt.Errorf("node %s did not become ready: %w\n%s", n.ip, err, tail(n.out.String(), 40))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -54,7 +54,7 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	if err != nil {
 		return fmt.Errorf("connect to machined: %w", err)
 	}
-	defer local.Close()
+	defer func() { _ = local.Close() }()
 	_, portStr, err := net.SplitHostPort(o.listen)
 	if err != nil {
 		return fmt.Errorf("--listen %q: %w", o.listen, err)

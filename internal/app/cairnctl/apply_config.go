@@ -83,11 +83,11 @@ func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
 	var errs nodeErrors
 	w := cmd.OutOrStdout()
 	for _, m := range checkAll(resp.GetMessages(), &errs) {
-		fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), m.GetMode(), m.GetMessage())
+		_, _ = fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), m.GetMode(), m.GetMessage())
 		if m.GetDiff() != "" {
-			fmt.Fprint(w, m.GetDiff())
+			_, _ = fmt.Fprint(w, m.GetDiff())
 		} else if f.dryRun {
-			fmt.Fprintln(w, "(no changes)")
+			_, _ = fmt.Fprintln(w, "(no changes)")
 		}
 	}
 	return errs.err()

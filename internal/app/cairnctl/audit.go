@@ -149,10 +149,10 @@ func verifyStream(cmd *cobra.Command, stream auditapi.AuditService_LogClient) er
 		}
 		if err != nil {
 			failed++
-			fmt.Fprintf(w, "%s: BROKEN: %v\n", node, err)
+			_, _ = fmt.Fprintf(w, "%s: BROKEN: %v\n", node, err)
 			continue
 		}
-		fmt.Fprintf(w, "%s: OK: %d events, seq %d..%d, chain intact (from genesis: %v, rotations recorded: %d)\n",
+		_, _ = fmt.Fprintf(w, "%s: OK: %d events, seq %d..%d, chain intact (from genesis: %v, rotations recorded: %d)\n",
 			node, rep.Count, rep.FirstSeq, rep.LastSeq, rep.Genesis, len(rep.Rotations))
 	}
 	if failed > 0 {

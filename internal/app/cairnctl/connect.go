@@ -81,7 +81,7 @@ func (g *globals) connectInsecure(ins *insecureFlags) (*session, error) {
 		return nil, errors.New("--insecure talks to exactly one node: name it with --nodes (or --endpoints)")
 	}
 	if ins.fingerprint == "" {
-		fmt.Fprintln(g.ctx.Stderr, "warning: --insecure without --cert-fingerprint accepts any server certificate")
+		_, _ = fmt.Fprintln(g.ctx.Stderr, "warning: --insecure without --cert-fingerprint accepts any server certificate")
 	}
 	c, err := client.Insecure(targets, ins.fingerprint)
 	if err != nil {

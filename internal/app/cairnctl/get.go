@@ -147,7 +147,7 @@ func (f *getFlags) runWatch(cmd *cobra.Command, s *session, typ, id string) erro
 			return nil
 		}
 		if f.out.format == "yaml" {
-			fmt.Fprintf(w, "# %s\n", e.GetType())
+			_, _ = fmt.Fprintf(w, "# %s\n", e.GetType())
 			return writeResourceYAML(w, nodeResource{e.GetMetadata(), e.GetResource()})
 		}
 		md := e.GetResource().GetMetadata()

@@ -72,7 +72,7 @@ func newTextTable(w io.Writer, headers ...string) *textTable {
 	return t
 }
 
-func (t *textTable) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+func (t *textTable) row(cols ...string) { _, _ = fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
 
 func (t *textTable) flush() error { return t.tw.Flush() }
 

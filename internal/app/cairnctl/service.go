@@ -63,7 +63,7 @@ func serviceAction(cmd *cobra.Command, g *globals, id, action string) error {
 func printActions(cmd *cobra.Command, resp *machine.ActionResponse) error {
 	var errs nodeErrors
 	for _, m := range checkAll(resp.GetMessages(), &errs) {
-		fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", replyNode(m.GetMetadata()), m.GetMessage())
+		_, _ = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", replyNode(m.GetMetadata()), m.GetMessage())
 	}
 	return errs.err()
 }

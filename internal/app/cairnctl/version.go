@@ -68,7 +68,7 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 		if m.GetMaintenance() {
 			state = "maintenance mode"
 		}
-		fmt.Fprintf(w, "Node %s (%s, %s mode, %s):\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
+		_, _ = fmt.Fprintf(w, "Node %s (%s, %s mode, %s):\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
 			replyNode(m.GetMetadata()), m.GetMetadata().GetHostname(), m.GetMode(), state,
 			v.GetTag(), v.GetCommit(), v.GetGoVersion(), v.GetOs(), v.GetArch(), v.GetFips140())
 	}

@@ -135,7 +135,7 @@ func (n *daemon) enterMaintenance() error {
 	}
 	fp := pki.Fingerprint(n.maintenanceCert.Certificate)
 	n.certs.set(&node.APICertificates{Maintenance: true, ServerCrt: n.maintenanceCert.CertPEM, ServerKey: n.maintenanceCert.KeyPEM, Hostname: n.defaultHostname})
-	fmt.Fprintf(n.opts.Stderr, "\nmachined: MAINTENANCE MODE: no configuration. Server certificate fingerprint:\n  %s\napply one with: cairnctl apply-config --insecure --cert-fingerprint %s -n %s -f CONFIG.yaml\n\n", fp, fp, n.opts.Listen)
+	_, _ = fmt.Fprintf(n.opts.Stderr, "\nmachined: MAINTENANCE MODE: no configuration. Server certificate fingerprint:\n  %s\napply one with: cairnctl apply-config --insecure --cert-fingerprint %s -n %s -f CONFIG.yaml\n\n", fp, fp, n.opts.Listen)
 	n.log.Warn("maintenance mode: waiting for a configuration", "fingerprint", fp, "listen", n.opts.Listen)
 	n.events.publish(KindConfig, "maintenance mode: waiting for a configuration", "fingerprint", fp)
 	return nil

@@ -33,8 +33,8 @@ type eventBus struct {
 	subs   map[chan event]struct{}
 }
 
-func newEventBus(max int) *eventBus {
-	return &eventBus{max: max, nextID: 1, subs: map[chan event]struct{}{}}
+func newEventBus(limit int) *eventBus {
+	return &eventBus{max: limit, nextID: 1, subs: map[chan event]struct{}{}}
 }
 
 // publish records an event; attrs are key, value pairs.

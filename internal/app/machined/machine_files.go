@@ -58,17 +58,17 @@ func (n *daemon) allowedPath(p string) (string, error) {
 	if !underPrefix(clean) || deniedName(clean) {
 		return "", apierr.Denied("path: %q is not in the allowlist of readable paths (%s)", p, strings.Join(readablePrefixes, ", "))
 	}
-	real, err := filepath.EvalSymlinks(clean)
+	resolved, err := filepath.EvalSymlinks(clean)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", apierr.NotFound("path: %q does not exist", p)
 		}
 		return "", err
 	}
-	if !underPrefix(real) || deniedName(real) || strings.HasPrefix(real, n.opts.State) {
-		return "", apierr.Denied("path: %q resolves to %q, which is not in the allowlist of readable paths", p, real)
+	if !underPrefix(resolved) || deniedName(resolved) || strings.HasPrefix(resolved, n.opts.State) {
+		return "", apierr.Denied("path: %q resolves to %q, which is not in the allowlist of readable paths", p, resolved)
 	}
-	return real, nil
+	return resolved, nil
 }
 
 func (a *machineAPI) Read(_ context.Context, r *machine.ReadRequest) (*machine.ReadResponse, error) {
@@ -80,7 +80,7 @@ func (a *machineAPI) Read(_ context.Context, r *machine.ReadRequest) (*machine.R
 	if err != nil {
 		return nil, fileError(r.GetPath(), err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, apierr.Invalid("path: %q is a directory (use List)", r.GetPath())
 	}

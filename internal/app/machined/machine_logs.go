@@ -66,7 +66,7 @@ func (a *machineAPI) Dmesg(r *machine.DmesgRequest, s machine.MachineService_Dme
 		}
 		return fmt.Errorf("open /dev/kmsg: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	lines, err := readKmsg(f, r.GetFollow())
 	if err != nil {
 		return apierr.Unavailable("kernel log: %v", err)

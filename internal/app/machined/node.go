@@ -82,7 +82,7 @@ func defaultHostname(ip net.IP) string {
 func (n *daemon) serviceSpecs() []supervisor.Spec {
 	cmd := func(role string, args ...string) func() *exec.Cmd {
 		return func() *exec.Cmd {
-			c := exec.Command(n.opts.Executable)
+			c := exec.Command(n.opts.Executable) //nolint:gosec // our own binary, from os.Executable or the caller
 			c.Args = append([]string{"cairn", role}, args...)
 			c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 			return c
@@ -125,7 +125,7 @@ func (n *daemon) run(ctx context.Context) error {
 	if err := n.phase("audit", n.openAudit); err != nil {
 		return err
 	}
-	defer n.audit.Close()
+	defer func() { _ = n.audit.Close() }()
 	if err := n.phase("resources", func() error { return n.startResources(ctx) }); err != nil {
 		return err
 	}
@@ -142,7 +142,8 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	n.setStage(ctx)
-	return n.loop(ctx)
+	n.loop(ctx)
+	return nil
 }
 
 func (n *daemon) openAudit() error {
@@ -158,16 +159,16 @@ func (n *daemon) openAudit() error {
 }
 
 // loop carries out lifecycle requests until the node shuts down.
-func (n *daemon) loop(ctx context.Context) error {
+func (n *daemon) loop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case r := <-n.requests:
 			switch r {
 			case lifecycleShutdown:
 				n.events.publish(KindLifecycle, "shutdown: stopping services and exiting (simulated power-off)")
-				return nil
+				return
 			case lifecycleReboot:
 				n.reboot(ctx)
 			case lifecycleReset:

@@ -91,7 +91,7 @@ func (n *daemon) serveSocket() (stop func(), err error) {
 		return nil, fmt.Errorf("listen on %s: %w", n.opts.Socket, err)
 	}
 	if err := os.Chmod(n.opts.Socket, 0o600); err != nil {
-		lis.Close()
+		_ = lis.Close()
 		return nil, fmt.Errorf("restrict socket: %w", err)
 	}
 	gs := grpc.NewServer(

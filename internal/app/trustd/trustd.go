@@ -55,7 +55,7 @@ func run(ctx context.Context, log *slog.Logger, socket, listen string) error {
 	if err != nil {
 		return fmt.Errorf("connect to machined: %w", err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	s := &server{node: node.NewNodeServiceClient(conn)}
 	stream, err := s.node.Certificates(ctx, &common.Empty{})
 	if err != nil {

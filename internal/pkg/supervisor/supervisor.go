@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -31,7 +30,6 @@ type Supervisor struct {
 	log  *slog.Logger
 	opts Options
 
-	mu       sync.Mutex
 	services map[string]*service
 	order    []string
 }

@@ -53,11 +53,13 @@ func LoadAvg(data string) (l1, l5, l15 float64, err error) {
 	if len(f) < 3 {
 		return 0, 0, 0, fmt.Errorf("loadavg: want 3 values, got %q", data)
 	}
-	var v [3]float64
-	for i := range 3 {
-		if v[i], err = strconv.ParseFloat(f[i], 64); err != nil {
+	v := make([]float64, 0, 3)
+	for _, s := range f[:3] {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
 			return 0, 0, 0, fmt.Errorf("loadavg: %w", err)
 		}
+		v = append(v, x)
 	}
 	return v[0], v[1], v[2], nil
 }

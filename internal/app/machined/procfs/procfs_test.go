@@ -46,7 +46,7 @@ func TestParseMountsAndMeminfo(t *testing.T) {
 func FuzzParsers(f *testing.F) {
 	f.Add("1 (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 1 1")
 	f.Add("  sl local\n 0: 0100007F:0016 00000000:0000 0A 0:0 0:0 0 0 0 1")
-	f.Fuzz(func(t *testing.T, s string) {
+	f.Fuzz(func(_ *testing.T, s string) {
 		_, _ = ParseStat(s)
 		_, _ = ParseNet(s, false)
 		_, _ = ParseMounts(s)
