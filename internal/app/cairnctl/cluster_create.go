@@ -182,7 +182,7 @@ func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globa
 	}
 	for _, n := range plan.Nodes {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[n.Name]))
-		if err := waitAPI(ctx, out, n.Name, addr, tlsConf, f.wait); err != nil {
+		if err := waitAPI(ctx, out, n.Name, addr, tlsConf, f.wait, st.Started[n.Name]); err != nil {
 			return fmt.Errorf("%w (console log: %s)", err, n.Console)
 		}
 	}
@@ -206,8 +206,11 @@ func saveContext(path, name string, cctx *clientconfig.Context) error {
 
 // waitAPI waits until a TLS handshake with the node's API succeeds. With conf nil (maintenance
 // mode) any server certificate is accepted: only "it answers" is checked.
-func waitAPI(ctx context.Context, out io.Writer, node, addr string, conf *tls.Config, timeout time.Duration) error {
+func waitAPI(ctx context.Context, out io.Writer, node, addr string, conf *tls.Config, timeout time.Duration, booted time.Time) error {
 	start := time.Now()
+	if booted.IsZero() {
+		booted = start
+	}
 	if conf == nil {
 		//nolint:gosec // G402: maintenance mode has a self-signed certificate; this only waits for an answer.
 		conf = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}
@@ -218,7 +221,7 @@ func waitAPI(ctx context.Context, out io.Writer, node, addr string, conf *tls.Co
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err == nil {
 			c.Close()
-			fmt.Fprintf(out, "node %s: API answers at %s (%.1fs)\n", node, addr, time.Since(start).Seconds())
+			fmt.Fprintf(out, "node %s: API answers at %s (%.1fs after QEMU started)\n", node, addr, time.Since(booted).Seconds())
 			return nil
 		}
 		if time.Since(start) > timeout {

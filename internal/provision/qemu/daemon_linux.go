@@ -37,7 +37,7 @@ func Serve(ctx context.Context, log *slog.Logger, dir string) error {
 		return err
 	}
 	d := &daemon{log: log, plan: plan, procs: map[string]*exec.Cmd{},
-		state: State{DaemonPID: os.Getpid(), QEMU: map[string]int{}, Forwards: map[string]int{}, Accel: plan.Accel}}
+		state: State{DaemonPID: os.Getpid(), QEMU: map[string]int{}, Forwards: map[string]int{}, Started: map[string]time.Time{}, Accel: plan.Accel}}
 	err = d.start(ctx)
 	if err != nil {
 		d.state.Error = err.Error()
@@ -136,6 +136,7 @@ func (d *daemon) startQEMU(n Node) error {
 	d.procs[n.Name] = cmd
 	d.mu.Unlock()
 	d.state.QEMU[n.Name] = cmd.Process.Pid
+	d.state.Started[n.Name] = time.Now()
 	d.log.Info("QEMU started", "node", n.Name, "pid", cmd.Process.Pid, "accel", d.plan.Accel)
 	go func() {
 		err := cmd.Wait()

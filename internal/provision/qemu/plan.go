@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 )
 
 // Subnet layout inside every cluster's namespace (namespaces isolate clusters, so each
@@ -169,7 +170,9 @@ type State struct {
 	Error     string         `json:"error,omitempty"`
 	QEMU      map[string]int `json:"qemuPids"`     // node name -> PID
 	Forwards  map[string]int `json:"forwardPorts"` // node name -> 127.0.0.1 port
-	Accel     string         `json:"accel"`
+	// Started is when each node's QEMU process started (for boot-time measurements).
+	Started map[string]time.Time `json:"qemuStarted"`
+	Accel   string               `json:"accel"`
 }
 
 // LoadState reads the daemon state of the cluster in dir.
