@@ -62,3 +62,7 @@ lint: ## Run golangci-lint with the linters listed in .golangci.yml
 .PHONY: bench
 bench: ## Run the Go benchmarks of the API
 	$(GO) test -run '^$$' -bench . -count 6 ./bench/...
+
+.PHONY: bench-compare
+bench-compare: ## Boot Cairn and a Debian 12 node under identical QEMU settings; write bench/results/compare.md and compare.png
+	$(GO) run ./bench/compare $(BENCH_COMPARE_FLAGS)

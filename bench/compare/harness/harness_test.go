@@ -1,0 +1,147 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cairn-os/cairn/bench/compare/surface"
+)
+
+func TestArgsIdenticalButImage(t *testing.T) {
+	base := vmSpec{MemMiB: 2048, CPUs: 2, SSHPort: 40022, APIPort: 40050, ConfigCmd: "/x/compare serve-config /w/c.yaml"}
+	deb := withImage(base, &image{Kernel: "/d/vmlinuz", Initrd: "/d/initrd.img", Disk: "/d/disk.raw", Append: "root=/dev/vda console=ttyS0"}, "")
+	cairn := withImage(base, &image{Kernel: "/c/vmlinuz", Initrd: "/c/initramfs", Disk: "/c/blank.raw", Append: "console=ttyS0 cairn.config=" + configURL}, "")
+	a, b := deb.args(), cairn.args()
+	if len(a) != len(b) {
+		t.Fatalf("argument counts differ: %d vs %d", len(a), len(b))
+	}
+	var differ []string
+	for i := range a {
+		if a[i] != b[i] {
+			differ = append(differ, a[i-1])
+		}
+	}
+	if want := []string{"-kernel", "-initrd", "-append", "-drive"}; !cmp.Equal(differ, want) {
+		t.Errorf("arguments after %v differ, want only after %v", differ, want)
+	}
+	joined := strings.Join(a, " ")
+	for _, want := range []string{"-accel tcg", "-m 2048", "-smp 2", "restrict=on", "hostfwd=tcp:127.0.0.1:40022-:22",
+		"hostfwd=tcp:127.0.0.1:40050-:50000", "guestfwd=tcp:10.0.2.100:80-cmd:/x/compare serve-config /w/c.yaml",
+		"-snapshot", "virtio-net-pci", "virtio-rng-pci", "if=virtio"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("QEMU arguments lack %q: %s", want, joined)
+		}
+	}
+	if strings.Contains(joined, "kvm") || strings.Contains(joined, "hostfwd=tcp::") || strings.Contains(joined, "0.0.0.0") {
+		t.Errorf("QEMU arguments use KVM or a non-loopback forward: %s", joined)
+	}
+}
+
+func TestArgsEscapeCommas(t *testing.T) {
+	s := vmSpec{ConfigCmd: "/a,b serve-config /c"}
+	if got := strings.Join(s.args(), " "); !strings.Contains(got, "cmd:/a,,b serve-config") {
+		t.Errorf("comma not doubled for QEMU's option parser: %s", got)
+	}
+}
+
+func TestProcStatCPU(t *testing.T) {
+	line := "4242 (qemu-system-x86) S 1 4242 4242 0 -1 4194560 5000 0 0 0 1234 567 0 0 20 0 5 0 100 0 0"
+	if got, err := procStatCPU(line); err != nil || got != 1801 {
+		t.Errorf("procStatCPU = %d, %v; want 1801", got, err)
+	}
+	// A command holding ") " must not shift the fields.
+	odd := "7 (a) b) R 1 7 7 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 1 0 0"
+	if got, err := procStatCPU(odd); err != nil || got != 30 {
+		t.Errorf("procStatCPU(odd) = %d, %v; want 30", got, err)
+	}
+	for _, bad := range []string{"", "1 (x) S 1 2", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 x 2 0"} {
+		if _, err := procStatCPU(bad); err == nil {
+			t.Errorf("procStatCPU(%q) = nil error", bad)
+		}
+	}
+}
+
+func TestParseProcStatAndCores(t *testing.T) {
+	a, err := parseProcStat("cpu  100 10 50 1000 20 5 5 0 0 0\ncpu0 1 2 3\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != (cpuSample{busy: 170, total: 1190}) {
+		t.Errorf("parseProcStat = %+v, want busy 170 total 1190", a)
+	}
+	b := cpuSample{busy: 170 + 300, total: 1190 + 400}
+	// 300 busy ticks in 2 s, 100 of them QEMU's: 200 ticks = 2 s of CPU over 2 s = 1 core.
+	if got := cores(a, b, 100, 2*time.Second); got != 1 {
+		t.Errorf("cores = %v, want 1", got)
+	}
+	if _, err := parseProcStat("intr 1 2 3\n"); err == nil {
+		t.Error("parseProcStat without a cpu line = nil error")
+	}
+}
+
+func TestListening(t *testing.T) {
+	for _, tc := range []struct {
+		proto, state string
+		want         bool
+	}{
+		{"tcp", "LISTEN", true}, {"tcp6", "LISTEN", true}, {"tcp", "ESTABLISHED", false},
+		{"udp", "UNCONN", true}, {"udp6", "UNCONN", true}, {"udp", "", false},
+	} {
+		if got := listening(tc.proto, tc.state); got != tc.want {
+			t.Errorf("listening(%q, %q) = %v, want %v", tc.proto, tc.state, got, tc.want)
+		}
+	}
+}
+
+func TestRows(t *testing.T) {
+	res := &results{
+		runs: []bootRun{
+			{N: 1, OS: osDebian, Seconds: 33}, {N: 1, OS: osCairn, Seconds: 8},
+			{N: 2, OS: osDebian, Seconds: 31}, {N: 2, OS: osCairn, Err: "timeout"},
+			{N: 3, OS: osDebian, Seconds: 35}, {N: 3, OS: osCairn, Seconds: 9},
+		},
+		cairn: osResult{img: &image{}, components: 2, surface: &surface.Figures{ELFExecutables: 1},
+			runtime: runtimeFigures{UsedBytes: 50 << 20, Sockets: []string{"tcp LISTEN :::50000"}}},
+		debian: osResult{img: &image{}, components: 231, surface: &surface.Figures{ELFExecutables: 578, Shells: []string{"sh", "bash"}},
+			runtime: runtimeFigures{Err: "probe block not seen"}},
+	}
+	got := map[string][3]string{}
+	for _, r := range rows(res, true) {
+		got[r.Metric] = [3]string{r.Cairn.Text, r.Debian.Text, r.RatioText()}
+	}
+	for metric, want := range map[string][3]string{
+		"boot: QEMU start → endpoint answers (s, median (min–max))": {"8.50 (8.00–9.00), 1 failed", "33.00 (31.00–35.00)", "3.88×"},
+		"boot: spread max−min (s)":                                  {"1.00", "4.00", "4.00×"},
+		"memory in use after idle, MemTotal−MemAvailable (MiB)":     {"50.0", "n/a (see notes)", "n/a"},
+		"ELF executables in the root":                               {"1", "578", "578×"},
+		"shells":                                                    {"0", "2: sh bash", "∞ (Cairn: 0)"},
+		"kernel (MiB)":                                              {"n/a (not measured)", "n/a (not measured)", "n/a"},
+	} {
+		if got[metric] != want {
+			t.Errorf("row %q = %q, want %q", metric, got[metric], want)
+		}
+	}
+	if n := len(rows(res, false)); n != 14 {
+		t.Errorf("rows without boots = %d, want the 14 offline rows", n)
+	}
+}
+
+func TestShellJoin(t *testing.T) {
+	got := shellJoin([]string{"qemu", "-append", "root=/dev/vda console=ttyS0", "it's"})
+	if want := `qemu -append 'root=/dev/vda console=ttyS0' 'it'\''s'`; got != want {
+		t.Errorf("shellJoin = %s, want %s", got, want)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	o := &Options{Runs: 0, MemMiB: 128, CPUs: 0, Timeout: time.Second}
+	err := o.validate()
+	for _, want := range []string{"-runs: 0", "-memory: 128", "-cpus: 0"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("validate() = %v, want it to name %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package harness
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-os/cairn/bench/compare/report"
+)
+
+// Chart size in pixels.
+const chartW, chartH = 1200, 800
+
+// write renders compare.md and compare.png into the output directory and prints the table.
+func (r *runner) write() error {
+	out := r.abs(r.o.Out)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	doc := r.document()
+	md := doc.Markdown()
+	if err := writeAtomic(filepath.Join(out, "compare.md"), []byte(md)); err != nil {
+		return err
+	}
+	png, err := report.Chart("Debian 12 node ÷ Cairn, same kernel, same QEMU settings", doc.Rows, chartW, chartH)
+	if err != nil {
+		r.log.Warn("no chart drawn", "error", err)
+	} else if err := writeAtomic(filepath.Join(out, "compare.png"), png); err != nil {
+		return err
+	}
+	fmt.Fprint(r.stdout, md)
+	r.log.Info("report written", "markdown", filepath.Join(out, "compare.md"), "chart", filepath.Join(out, "compare.png"))
+	return nil
+}
+
+func (r *runner) document() *report.Document {
+	res := &r.res
+	doc := &report.Document{
+		Title: "Cairn side by side with a Debian 12 node",
+		Meta: [][2]string{
+			{"date", res.started.Format(time.RFC3339)},
+			{"machine", machine()},
+			{"QEMU", firstLine("qemu-system-x86_64", "--version")},
+			{"Go", runtime.Version()},
+			{"Cairn source", firstLine("git", "-C", r.root, "describe", "--tags", "--always", "--dirty")},
+			{"VM settings (both)", fmt.Sprintf("TCG, %d vCPUs, %d MiB, virtio-blk (-snapshot), virtio-net user-mode restrict=on with loopback-only forwards, virtio-rng, serial console; %d boots each, alternating Debian/Cairn", r.o.CPUs, r.o.MemMiB, r.o.Runs)},
+			{"endpoints", "Cairn: a mutual-TLS Version call through the API succeeds; Debian: the SSH banner (SSH-2.0) is read"},
+		},
+		Rows: rows(res, !r.o.SkipBoot),
+	}
+	if !r.o.SkipBoot {
+		doc.Sections = append(doc.Sections, report.Section{Title: "Boots (other_cores: cores the rest of the host used meanwhile)", Body: runsTable(res.runs)},
+			report.Section{Title: "Runtime notes", Body: runtimeNotes(res)})
+	}
+	doc.Sections = append(doc.Sections, report.Section{Title: "Commands", Body: r.commandsBody()})
+	if r.o.BenchCount > 0 {
+		doc.Sections = append(doc.Sections, report.Section{Title: fmt.Sprintf("API micro-benchmarks (bench/api, -count %d, benchstat)", r.o.BenchCount), Body: res.apiBench})
+	}
+	return doc
+}
+
+func runsTable(runs []bootRun) string {
+	var rows [][]string
+	for _, run := range runs {
+		s := fmt.Sprintf("%.2f", run.Seconds)
+		if run.Err != "" {
+			s = "FAIL: " + run.Err
+		}
+		rows = append(rows, []string{strconv.Itoa(run.N), run.OS, s, fmt.Sprintf("%.2f", run.OtherCores), fmt.Sprintf("%.2f", run.IdleCheck), run.Load1})
+	}
+	return report.Table([]string{"run", "system", "seconds to endpoint", "other_cores", "idle check", "load1"}, "llrrrr", rows)
+}
+
+func runtimeNotes(res *results) string {
+	var b strings.Builder
+	for _, s := range []struct {
+		name string
+		f    runtimeFigures
+	}{{osCairn, res.cairn.runtime}, {osDebian, res.debian.runtime}} {
+		fmt.Fprintf(&b, "- **%s**: memory read %s.", s.name, s.f.IdleFrom)
+		if s.f.Err != "" {
+			fmt.Fprintf(&b, " Not measured: %s.", s.f.Err)
+		}
+		fmt.Fprintf(&b, " Listening sockets: %s\n", codeList(s.f.Sockets))
+	}
+	return b.String()
+}
+
+func codeList(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = "`" + strings.Join(strings.Fields(s), " ") + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+func (r *runner) commandsBody() string {
+	var b strings.Builder
+	b.WriteString("```\n")
+	fmt.Fprintf(&b, "# this report\ngo run ./bench/compare %s\n", strings.Join(r.args, " "))
+	b.WriteString("# host commands, in order\n")
+	for _, c := range r.res.commands {
+		b.WriteString(c + "\n")
+	}
+	for _, name := range []string{osDebian, osCairn} {
+		if q := r.res.qemu[name]; len(q) > 0 {
+			fmt.Fprintf(&b, "# QEMU, %s\n%s\n", name, shellJoin(q))
+		}
+	}
+	b.WriteString("```")
+	return b.String()
+}
+
+// shellJoin quotes arguments that need it for a copy-pasteable command line.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t'\"$;&|<>()*?") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		q[i] = a
+	}
+	return strings.Join(q, " ")
+}
+
+// machine describes the host: cores, memory and CPU model.
+func machine() string {
+	model := "unknown CPU"
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	mem := "?"
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == "MemTotal:" {
+				if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+					mem = fmt.Sprintf("%.1f GiB", kb/(1<<20))
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("%d cores (nproc), %s memory, %s", runtime.NumCPU(), mem, model)
+}
+
+func firstLine(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
+
+// writeAtomic writes through a temporary file and a rename.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
