@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cairn-os/cairn/internal/provision/qemu"
 )
 
 // TestClusterLifecycle creates a one-node cluster, talks to its mTLS API, reboots it through
@@ -54,7 +56,25 @@ func TestClusterLifecycle(t *testing.T) {
 		return err
 	})
 
+	// The ACPI power button powers the node off: its QEMU process exits.
 	state := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
+	if err := qemu.PowerButton(state, name+"-cp1"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "power off after the ACPI power button", 2*time.Minute, func() error {
+		st, err := qemu.LoadState(state)
+		if err != nil {
+			return err
+		}
+		if st.Running(name + "-cp1") {
+			return errors.New("QEMU still running")
+		}
+		return nil
+	})
+	if data, _ := os.ReadFile(filepath.Join(state, name+"-cp1.console.log")); !strings.Contains(string(data), "power button pressed") {
+		t.Errorf("console log does not show the power button being handled")
+	}
+
 	e.must("cluster", "destroy", "--name", name)
 	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("state directory %s still exists after destroy (%v)", state, err)
@@ -72,7 +92,9 @@ func TestMaintenanceMode(t *testing.T) {
 	e := newEnv(t)
 	name := "e2e-maint"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--image", img, "--no-config", "--wait", "5m")
+	// This node also takes its address from the kernel's ip= argument instead of DHCP.
+	e.must("cluster", "create", "--name", name, "--image", img, "--no-config", "--wait", "5m",
+		"--kernel-args", "ip=10.5.0.2::10.5.0.1:255.255.255.0:static-node:eth0:off")
 	dir := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
 	console := filepath.Join(dir, name+"-cp1.console.log")
 	var fp string
@@ -85,6 +107,9 @@ func TestMaintenanceMode(t *testing.T) {
 		fp = string(m[1])
 		return nil
 	})
+	if data, _ := os.ReadFile(console); !strings.Contains(string(data), "static network from ip=") {
+		t.Errorf("console log does not show the static network from ip=")
+	}
 	show := e.must("cluster", "show", "--name", name)
 	endpoint := regexp.MustCompile(`127\.0\.0\.1:\d+`).FindString(show)
 	if endpoint == "" {

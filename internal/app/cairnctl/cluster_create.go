@@ -62,6 +62,9 @@ maintenance mode instead.`,
 
 func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags) error {
 	out := cmd.OutOrStdout()
+	if os.Geteuid() != 0 {
+		return errors.New("cluster create needs root: it creates a network namespace, a bridge and taps")
+	}
 	dir, err := cf.dir(g, f.name)
 	if err != nil {
 		return err
