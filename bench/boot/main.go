@@ -57,7 +57,7 @@ func run(image string, runs int, idle time.Duration) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	env := map[string]string{"CAIRNCONFIG": filepath.Join(tmp, "cairnconfig"), "XDG_STATE_HOME": filepath.Join(tmp, "state")}
 	var times []float64
 	for i := 1; i <= runs; i++ {

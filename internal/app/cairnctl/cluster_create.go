@@ -91,7 +91,7 @@ func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlag
 	}
 	ctxt, err := f.create(cmd.Context(), out, plan)
 	if err != nil {
-		fmt.Fprintf(out, "cluster create failed; cleaning up\n")
+		_, _ = fmt.Fprintf(out, "cluster create failed; cleaning up\n")
 		if derr := qemu.Destroy(dir, io.Discard); derr != nil {
 			_ = os.RemoveAll(dir)
 		}
@@ -103,16 +103,16 @@ func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlag
 // create generates the configurations, starts the cluster daemon and returns the client
 // context (nil in maintenance mode).
 func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qemu.Plan) (*clientconfig.Context, error) {
-	fmt.Fprintf(out, "probing KVM (at most 3s)...\n")
+	_, _ = fmt.Fprintf(out, "probing KVM (at most 3s)...\n")
 	plan.Accel = qemu.ProbeAccel(ctx, filepath.Join(plan.Image, "vmlinuz"), 3*time.Second)
-	fmt.Fprintf(out, "accelerator: %s\n", plan.Accel)
+	_, _ = fmt.Fprintf(out, "accelerator: %s\n", plan.Accel)
 	var cctx *clientconfig.Context
 	if !f.noConfig {
 		var err error
 		if cctx, err = writeConfigs(plan); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(out, "generated secrets and machine configurations in %s\n", plan.Dir)
+		_, _ = fmt.Fprintf(out, "generated secrets and machine configurations in %s\n", plan.Dir)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -178,7 +178,7 @@ func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globa
 		if err := saveContext(path, plan.Name, cctx); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "context %q added to %s and made current\n", plan.Name, path)
+		_, _ = fmt.Fprintf(out, "context %q added to %s and made current\n", plan.Name, path)
 		if tlsConf, err = cctx.TLSConfig(); err != nil {
 			return err
 		}
@@ -223,15 +223,15 @@ func waitAPI(ctx context.Context, out io.Writer, node, addr string, conf *tls.Co
 		d := tls.Dialer{Config: conf, NetDialer: &net.Dialer{Timeout: 3 * time.Second}}
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err == nil {
-			c.Close()
-			fmt.Fprintf(out, "node %s: API answers at %s (%.1fs after QEMU started)\n", node, addr, time.Since(booted).Seconds())
+			_ = c.Close()
+			_, _ = fmt.Fprintf(out, "node %s: API answers at %s (%.1fs after QEMU started)\n", node, addr, time.Since(booted).Seconds())
 			return nil
 		}
 		if time.Since(start) > timeout {
 			return fmt.Errorf("node %s: API at %s did not answer within %s: %w", node, addr, timeout, err)
 		}
 		if time.Since(last) >= 5*time.Second {
-			fmt.Fprintf(out, "node %s: waiting for the API at %s (%.0fs)\n", node, addr, time.Since(start).Seconds())
+			_, _ = fmt.Fprintf(out, "node %s: waiting for the API at %s (%.0fs)\n", node, addr, time.Since(start).Seconds())
 			last = time.Now()
 		}
 		select {
@@ -243,13 +243,13 @@ func waitAPI(ctx context.Context, out io.Writer, node, addr string, conf *tls.Co
 }
 
 func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool) {
-	fmt.Fprintf(out, "\ncluster %q is up (%d node(s), %s). Next:\n", plan.Name, len(plan.Nodes), st.Accel)
+	_, _ = fmt.Fprintf(out, "\ncluster %q is up (%d node(s), %s). Next:\n", plan.Name, len(plan.Nodes), st.Accel)
 	if configured {
-		fmt.Fprintf(out, "  cairnctl version                 # client and node versions over mTLS\n")
-		fmt.Fprintf(out, "  cairnctl services                # the node's services\n")
-		fmt.Fprintf(out, "  cairnctl dmesg                   # the kernel log\n")
+		_, _ = fmt.Fprintf(out, "  cairnctl version                 # client and node versions over mTLS\n")
+		_, _ = fmt.Fprintf(out, "  cairnctl services                # the node's services\n")
+		_, _ = fmt.Fprintf(out, "  cairnctl dmesg                   # the kernel log\n")
 	} else {
-		fmt.Fprintf(out, "  the nodes are in maintenance mode: see the fingerprint in their console logs\n")
+		_, _ = fmt.Fprintf(out, "  the nodes are in maintenance mode: see the fingerprint in their console logs\n")
 	}
-	fmt.Fprintf(out, "  cairnctl cluster show --name %s\n  cairnctl cluster destroy --name %s\n", plan.Name, plan.Name)
+	_, _ = fmt.Fprintf(out, "  cairnctl cluster show --name %s\n  cairnctl cluster destroy --name %s\n", plan.Name, plan.Name)
 }

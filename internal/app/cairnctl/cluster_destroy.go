@@ -54,8 +54,8 @@ func (f *clusterDestroyFlags) run(cmd *cobra.Command, g *globals, cf *clusterFla
 		if err := c.Save(path, true); err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "context %q removed from %s\n", f.name, path)
+		_, _ = fmt.Fprintf(cmd.OutOrStdout(), "context %q removed from %s\n", f.name, path)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "cluster %q destroyed\n", f.name)
+	_, _ = fmt.Fprintf(cmd.OutOrStdout(), "cluster %q destroyed\n", f.name)
 	return nil
 }

@@ -39,15 +39,15 @@ func (f *clusterShowFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags)
 		st = &qemu.State{}
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "cluster %s: namespace %s, accelerator %s, state in %s\n\n", plan.Name, plan.Netns, plan.Accel, dir)
+	_, _ = fmt.Fprintf(out, "cluster %s: namespace %s, accelerator %s, state in %s\n\n", plan.Name, plan.Netns, plan.Accel, dir)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NODE\tTYPE\tADDRESS\tAPI ENDPOINT\tMAC\tRUNNING\tCONSOLE")
+	_, _ = fmt.Fprintln(w, "NODE\tTYPE\tADDRESS\tAPI ENDPOINT\tMAC\tRUNNING\tCONSOLE")
 	for _, n := range plan.Nodes {
 		ep := "-"
 		if p, ok := st.Forwards[n.Name]; ok {
 			ep = fmt.Sprintf("127.0.0.1:%d", p)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", n.Name, n.Type, n.IP, ep, n.MAC, st.Running(n.Name), n.Console)
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", n.Name, n.Type, n.IP, ep, n.MAC, st.Running(n.Name), n.Console)
 	}
 	return w.Flush()
 }

@@ -81,7 +81,7 @@ func findSource() (string, error) {
 		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
 			sc := bufio.NewScanner(f)
 			sc.Scan()
-			f.Close()
+			_ = f.Close()
 			if strings.TrimSpace(sc.Text()) == "module github.com/cairn-os/cairn" {
 				return dir, nil
 			}

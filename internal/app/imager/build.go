@@ -51,7 +51,7 @@ type builder struct {
 
 func (b *builder) progress(format string, args ...any) {
 	b.step++
-	fmt.Fprintf(b.out, "[%5.1fs] %s\n", time.Since(b.start).Seconds(), fmt.Sprintf(format, args...))
+	_, _ = fmt.Fprintf(b.out, "[%5.1fs] %s\n", time.Since(b.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
 // Build produces the boot assets. The same manifest, source tree and epoch give the same
@@ -63,7 +63,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	}
 	b.tag, b.commit = gitDescribe(o.Source)
 	for _, d := range []string{o.Cache, o.Out} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.MkdirAll(d, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 			return nil, err
 		}
 	}
@@ -71,7 +71,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }()
 	res, err := b.build(ctx, work)
 	if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (b *builder) writeResult(ctx context.Context, work string, initDep, rootDep
 	if err != nil {
 		return nil, err
 	}
-	return res, os.WriteFile(filepath.Join(work, "manifest.json"), append(data, '\n'), 0o644)
+	return res, os.WriteFile(filepath.Join(work, "manifest.json"), append(data, '\n'), 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
 }
 
 func keys(m map[string][]string) []string {

@@ -29,7 +29,7 @@ func (b *builder) fetchKernel(ctx context.Context) (string, error) {
 		return deb, nil
 	}
 	b.progress("downloading %s=%s with apt-get", k.Package, k.Version)
-	cmd := exec.CommandContext(ctx, "apt-get", "download", "-q", k.Package+"="+k.Version)
+	cmd := exec.CommandContext(ctx, "apt-get", "download", "-q", k.Package+"="+k.Version) //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
 	cmd.Dir = b.cache
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("apt-get download %s=%s (run apt-get update first?): %w\n%s", k.Package, k.Version, err, out)
@@ -57,7 +57,7 @@ func fileSHA256(file string) (string, int64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {
@@ -98,7 +98,7 @@ func (b *builder) extractKernel(ctx context.Context, deb string) (string, error)
 	if _, err := os.Stat(filepath.Join(dir, "vmlinuz")); err != nil {
 		return "", fmt.Errorf("kernel package has no /boot/vmlinuz-%s", k.Release)
 	}
-	return dir, os.WriteFile(marker, nil, 0o644)
+	return dir, os.WriteFile(marker, nil, 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
 }
 
 // untarKernel copies /boot/vmlinuz-RELEASE to dir/vmlinuz and lib/modules/RELEASE/** to
@@ -131,7 +131,7 @@ func untarKernel(r io.Reader, dir, release string) error {
 }
 
 func writeFrom(dst string, r io.Reader, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 		return err
 	}
 	f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
@@ -139,7 +139,7 @@ func writeFrom(dst string, r io.Reader, mode os.FileMode) error {
 		return err
 	}
 	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("write %s: %w", dst, err)
 	}
 	if err := f.Close(); err != nil {

@@ -102,7 +102,8 @@ func parseListLine(line string) (ListEntry, error) {
 	}
 	// The path follows the time (hh:mm); the size may hold a comma for devices.
 	i := 4
-	for ; i < len(f) && !isClock(f[i]); i++ {
+	for i < len(f) && !isClock(f[i]) {
+		i++
 	}
 	if i >= len(f) {
 		return ListEntry{}, fmt.Errorf("%q has no time and path", line)
@@ -140,20 +141,20 @@ func parsePerm(s string) (fs.FileMode, error) {
 	default:
 		return 0, fmt.Errorf("unknown file type %q", s[0])
 	}
-	bits := []fs.FileMode{0o400, 0o200, 0o100, 0o040, 0o020, 0o010, 0o004, 0o002, 0o001}
-	for i, c := range s[1:] {
+	bits := [9]fs.FileMode{0o400, 0o200, 0o100, 0o040, 0o020, 0o010, 0o004, 0o002, 0o001}
+	for i, c := range s[1:10] {
 		switch {
 		case c == '-':
 		case c == rune("rwxrwxrwx"[i]):
 			m |= bits[i]
 		case (i == 2 || i == 5) && (c == 's' || c == 'S'):
 			if c == 's' {
-				m |= bits[i]
+				m |= bits[i] //nolint:gosec // i < 9: the range is over s[1:10] and bits has 9 entries.
 			}
 			m |= map[int]fs.FileMode{2: fs.ModeSetuid, 5: fs.ModeSetgid}[i]
 		case i == 8 && (c == 't' || c == 'T'):
 			if c == 't' {
-				m |= bits[i]
+				m |= bits[i] //nolint:gosec // i < 9: the range is over s[1:10] and bits has 9 entries.
 			}
 			m |= fs.ModeSticky
 		default:

@@ -46,7 +46,7 @@ func (b *builder) stageRoot(dir, binDir string, mods *moduleIndex, dep kmod.Dep)
 			strings.Join(b.m.Modules.Boot, "\n") + "\n",
 	}
 	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil { //nolint:gosec // the image, its root and /etc are world-readable by design.
 			return err
 		}
 	}
@@ -64,7 +64,7 @@ func (b *builder) stageModules(dir string, mods *moduleIndex, dep kmod.Dep) erro
 	if err := dep.Format(&buf); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "modules.dep"), buf.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(dir, "modules.dep"), buf.Bytes(), 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
 }
 
 // mksquashfs packs dir into file reproducibly and checks the image policy on the result.
@@ -73,7 +73,7 @@ func (b *builder) mksquashfs(ctx context.Context, dir, file string) error {
 		return err
 	}
 	epoch := strconv.FormatInt(b.epoch, 10)
-	cmd := exec.CommandContext(ctx, "mksquashfs", dir, file, "-noappend", "-all-root", "-comp", "zstd",
+	cmd := exec.CommandContext(ctx, "mksquashfs", dir, file, "-noappend", "-all-root", "-comp", "zstd", //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
 		"-mkfs-time", epoch, "-all-time", epoch, "-no-xattrs", "-reproducible", "-quiet", "-no-progress")
 	// mksquashfs refuses SOURCE_DATE_EPOCH next to -mkfs-time/-all-time; the flags carry it.
 	for _, kv := range os.Environ() {
@@ -104,10 +104,10 @@ func CheckSquashfs(ctx context.Context, file string) error {
 }
 
 func mkdir(p string) error {
-	if err := os.MkdirAll(p, 0o755); err != nil {
+	if err := os.MkdirAll(p, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 		return err
 	}
-	return os.Chmod(p, 0o755)
+	return os.Chmod(p, 0o755) //nolint:gosec // image directories are world-readable by design.
 }
 
 func copyFile(src, dst string, mode os.FileMode) error {
@@ -115,7 +115,7 @@ func copyFile(src, dst string, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if err := mkdir(filepath.Dir(dst)); err != nil {
 		return err
 	}

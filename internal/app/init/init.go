@@ -52,7 +52,7 @@ func consoleLogger() *slog.Logger {
 		for fd := 0; fd < 3; fd++ {
 			_ = unix.Dup3(int(c.Fd()), fd, 0)
 		}
-		c.Close()
+		_ = c.Close()
 	}
 	h := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: dropTime})
 	return slog.New(h).With("component", "init")

@@ -108,7 +108,7 @@ func readLoadList(file string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var names []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

@@ -59,8 +59,11 @@ func readEntry(r *countReader) (Entry, error) {
 		return Entry{}, err
 	}
 	data, err := io.ReadAll(io.LimitReader(r, int64(size)))
-	if err != nil || len(data) != int(size) {
-		return Entry{}, fmt.Errorf("cpio: read data of %s: short or failed read (%d of %d bytes): %v", name[:namesize-1], len(data), size, err)
+	if err != nil {
+		return Entry{}, fmt.Errorf("cpio: read data of %s: %w", name[:namesize-1], err)
+	}
+	if len(data) != int(size) {
+		return Entry{}, fmt.Errorf("cpio: read data of %s: %d of %d bytes: %w", name[:namesize-1], len(data), size, io.ErrUnexpectedEOF)
 	}
 	if err := r.skipPad(); err != nil {
 		return Entry{}, err

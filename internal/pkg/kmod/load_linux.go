@@ -17,7 +17,7 @@ func Load(file, params string) error {
 	if err != nil {
 		return fmt.Errorf("load module: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if err := unix.FinitModule(int(f.Fd()), params, 0); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("load module %s: %w", file, err)
 	}
@@ -32,7 +32,7 @@ func LoadNames(log *slog.Logger, dir string, names ...string) (int, error) {
 		return 0, fmt.Errorf("load modules: %w", err)
 	}
 	dep, err := ParseDep(f)
-	f.Close()
+	_ = f.Close()
 	if err != nil {
 		return 0, err
 	}

@@ -11,7 +11,7 @@ import (
 // Mount creates the target directory and mounts p, unless something is mounted there
 // already (then it does nothing).
 func (p Point) Mount() error {
-	if err := os.MkdirAll(p.Target, 0o755); err != nil {
+	if err := os.MkdirAll(p.Target, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 		return fmt.Errorf("%s: %w", p, err)
 	}
 	if ok, err := IsMountpoint(p.Target); err == nil && ok {
@@ -29,7 +29,7 @@ func IsMountpoint(target string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	infos, err := ParseMountInfo(f)
 	if err != nil {
 		return false, err
@@ -44,7 +44,7 @@ func IsMountpoint(target string) (bool, error) {
 
 // Move moves the mount at src to dst (mount --move).
 func Move(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := os.MkdirAll(dst, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 		return err
 	}
 	if err := unix.Mount(src, dst, "", unix.MS_MOVE, ""); err != nil {
@@ -59,7 +59,7 @@ func Loop(file string, readOnly bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("loop: %w", err)
 	}
-	defer ctl.Close()
+	defer func() { _ = ctl.Close() }()
 	// No LO_FLAGS_AUTOCLEAR: it would detach the device as soon as configure closes it,
 	// before anything mounts it.
 	flag, loFlags := os.O_RDWR, uint32(0)
@@ -70,7 +70,7 @@ func Loop(file string, readOnly bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("loop: %w", err)
 	}
-	defer backing.Close()
+	defer func() { _ = backing.Close() }()
 	for attempt := 0; attempt < 8; attempt++ {
 		n, err := unix.IoctlRetInt(int(ctl.Fd()), unix.LOOP_CTL_GET_FREE)
 		if err != nil {
@@ -94,7 +94,7 @@ func configure(dev string, backing *os.File, loFlags uint32) error {
 	if err != nil {
 		return fmt.Errorf("loop: %w", err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	cfg := unix.LoopConfig{Fd: uint32(backing.Fd())}
 	cfg.Info.Flags = loFlags
 	copy(cfg.Info.File_name[:], backing.Name())

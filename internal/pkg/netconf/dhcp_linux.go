@@ -42,7 +42,7 @@ func RequestDHCP(ctx context.Context, log *slog.Logger, link string) (*DHCP, *Se
 		log.Warn("dhcp request failed; retrying", "link", link, "attempt", attempt, "error", err)
 		select {
 		case <-ctx.Done():
-			c.Close()
+			_ = c.Close()
 			return nil, nil, fmt.Errorf("dhcp on %s: %w", link, ctx.Err())
 		case <-time.After(time.Second):
 		}
@@ -76,7 +76,7 @@ func addrs(ips []net.IP) []netip.Addr {
 
 // Maintain renews the lease at half its lifetime and reapplies it, until ctx ends.
 func (d *DHCP) Maintain(ctx context.Context, log *slog.Logger) {
-	defer d.client.Close()
+	defer func() { _ = d.client.Close() }()
 	for {
 		wait := d.settings().LeaseTime / 2
 		select {

@@ -25,7 +25,7 @@ func Set(name, value string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(p, []byte(value), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(value), 0o644); err != nil { //nolint:gosec // the image, its root and /etc are world-readable by design.
 		return fmt.Errorf("sysctl %s=%s: %w", name, value, err)
 	}
 	return nil

@@ -24,7 +24,7 @@ func Start(ctx context.Context, p *Plan, executable string, args []string, progr
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }()
 	cmd := exec.Command(executable, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -34,7 +34,7 @@ func Start(ctx context.Context, p *Plan, executable string, args []string, progr
 	pid := cmd.Process.Pid
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	fmt.Fprintf(progress, "cluster daemon started (pid %d); creating namespace %s, bridge, DHCP and config servers\n", pid, p.Netns)
+	_, _ = fmt.Fprintf(progress, "cluster daemon started (pid %d); creating namespace %s, bridge, DHCP and config servers\n", pid, p.Netns)
 	for {
 		if st, err := LoadState(p.Dir); err == nil {
 			if st.Error != "" {
@@ -46,7 +46,7 @@ func Start(ctx context.Context, p *Plan, executable string, args []string, progr
 		}
 		select {
 		case err := <-done:
-			return nil, fmt.Errorf("cluster daemon exited (%v); see %s", err, filepath.Join(p.Dir, "daemon.log"))
+			return nil, fmt.Errorf("cluster daemon exited (see %s): %w", filepath.Join(p.Dir, "daemon.log"), err)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
@@ -63,14 +63,14 @@ func Destroy(dir string, progress io.Writer) error {
 	}
 	if st, err := LoadState(dir); err == nil {
 		if ownProcess(st.DaemonPID, "cairnctl", dir) || ownProcess(st.DaemonPID, "", dir) {
-			fmt.Fprintf(progress, "stopping cluster daemon (pid %d)\n", st.DaemonPID)
+			_, _ = fmt.Fprintf(progress, "stopping cluster daemon (pid %d)\n", st.DaemonPID)
 			_ = syscall.Kill(st.DaemonPID, syscall.SIGTERM)
 			waitGone(st.DaemonPID, 20*time.Second)
 			_ = syscall.Kill(st.DaemonPID, syscall.SIGKILL)
 		}
 		for name, pid := range st.QEMU {
 			if ownProcess(pid, "qemu", name) {
-				fmt.Fprintf(progress, "killing QEMU of %s (pid %d)\n", name, pid)
+				_, _ = fmt.Fprintf(progress, "killing QEMU of %s (pid %d)\n", name, pid)
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 				waitGone(pid, 5*time.Second)
 			}
@@ -79,7 +79,7 @@ func Destroy(dir string, progress io.Writer) error {
 	if err := deleteNetns(p.Netns); err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "namespace %s removed\n", p.Netns)
+	_, _ = fmt.Fprintf(progress, "namespace %s removed\n", p.Netns)
 	return os.RemoveAll(dir)
 }
 

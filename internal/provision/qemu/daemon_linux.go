@@ -101,7 +101,7 @@ func (d *daemon) startServers(ctx context.Context) error {
 	srv := &http.Server{Handler: configHandler(d.log, d.plan.Nodes), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = dhcp.Serve() }()
 	go func() { _ = srv.Serve(httpL) }()
-	go func() { <-ctx.Done(); dhcp.Close(); srv.Close() }()
+	go func() { <-ctx.Done(); _ = dhcp.Close(); _ = srv.Close() }()
 	return nil
 }
 
@@ -125,11 +125,11 @@ func (d *daemon) startQEMU(n Node) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(qemuBinary, d.plan.Args(n)...)
+	cmd := exec.Command(qemuBinary, d.plan.Args(n)...) //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := d.ns.do(cmd.Start); err != nil {
-		out.Close()
+		_ = out.Close()
 		return fmt.Errorf("start QEMU for %s: %w", n.Name, err)
 	}
 	d.mu.Lock()
@@ -140,7 +140,7 @@ func (d *daemon) startQEMU(n Node) error {
 	d.log.Info("QEMU started", "node", n.Name, "pid", cmd.Process.Pid, "accel", d.plan.Accel)
 	go func() {
 		err := cmd.Wait()
-		out.Close()
+		_ = out.Close()
 		d.log.Info("QEMU exited", "node", n.Name, "status", fmt.Sprint(err))
 	}()
 	return nil
@@ -206,6 +206,6 @@ func sparseFile(name string, size int64) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	return f.Truncate(size)
 }

@@ -33,7 +33,7 @@ func newNamedNetns(name string) (*nsThread, error) {
 		if err != nil {
 			return
 		}
-		defer ns.Close()
+		defer func() { _ = ns.Close() }()
 		for {
 			select {
 			case f := <-t.work:
@@ -98,7 +98,7 @@ func setupBridge(nodes []Node) error {
 			return fmt.Errorf("tap %s: %w", n.Tap, err)
 		}
 		for _, f := range tap.Fds {
-			f.Close()
+			_ = f.Close()
 		}
 		l, err := netlink.LinkByName(n.Tap)
 		if err != nil {

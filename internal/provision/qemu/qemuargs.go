@@ -62,11 +62,3 @@ func ProbeAccel(ctx context.Context, kernel string, timeout time.Duration) strin
 	}
 	return "tcg"
 }
-
-// describeAccel explains the choice for the progress output.
-func describeAccel(a string) string {
-	if a == "kvm" {
-		return "KVM (the probe guest ran)"
-	}
-	return "TCG (software emulation; KVM is missing or its probe guest did not finish)"
-}

@@ -16,7 +16,7 @@ func PowerButton(dir, node string) error {
 	if err != nil {
 		return fmt.Errorf("qmp %s: %w", node, err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	r := bufio.NewReader(c)
 	if _, err := r.ReadBytes('\n'); err != nil { // greeting

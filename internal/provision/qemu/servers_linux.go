@@ -90,7 +90,7 @@ func configHandler(log *slog.Logger, nodes []Node) http.Handler {
 // forward accepts on l (host loopback) and splices each connection to target inside the
 // namespace.
 func forward(ctx context.Context, log *slog.Logger, l net.Listener, t *nsThread, target string) {
-	go func() { <-ctx.Done(); l.Close() }()
+	go func() { <-ctx.Done(); _ = l.Close() }()
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -100,12 +100,12 @@ func forward(ctx context.Context, log *slog.Logger, l net.Listener, t *nsThread,
 			return
 		}
 		go func() {
-			defer c.Close()
+			defer func() { _ = c.Close() }()
 			up, err := t.dial(target)
 			if err != nil {
 				return
 			}
-			defer up.Close()
+			defer func() { _ = up.Close() }()
 			splice(c, up)
 		}()
 	}

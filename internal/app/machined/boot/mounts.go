@@ -50,7 +50,7 @@ func mountAll(_ context.Context, s *state) error {
 // resolv.conf, hostname and Kubernetes files; the root stays read-only.
 func etcOverlay(_ context.Context, _ *state) error {
 	for _, d := range []string{"/system/etc/upper", "/system/etc/work"} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.MkdirAll(d, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 			return fmt.Errorf("etc overlay: %w", err)
 		}
 	}

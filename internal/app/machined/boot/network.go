@@ -71,7 +71,7 @@ func setHostname(_ context.Context, s *state) error {
 		return fmt.Errorf("sethostname %q: %w", name, err)
 	}
 	s.res.Hostname = name
-	return os.WriteFile("/etc/hostname", []byte(name+"\n"), 0o644)
+	return os.WriteFile("/etc/hostname", []byte(name+"\n"), 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
 }
 
 // writeResolvers writes /etc/resolv.conf (in the /etc overlay) from DHCP or ip=.
@@ -88,5 +88,5 @@ func writeResolvers(_ context.Context, s *state) error {
 		}
 	}
 	s.res.Resolvers = servers
-	return os.WriteFile("/etc/resolv.conf", netconf.ResolvConf(servers, nil), 0o644)
+	return os.WriteFile("/etc/resolv.conf", netconf.ResolvConf(servers, nil), 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
 }

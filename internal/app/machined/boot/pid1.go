@@ -141,7 +141,7 @@ func watchInput(ctx context.Context, log *slog.Logger, dev string, onPress func(
 		log.Warn("cannot watch input device", "device", dev, "error", err)
 		return
 	}
-	go func() { <-ctx.Done(); f.Close() }()
+	go func() { <-ctx.Done(); _ = f.Close() }()
 	for {
 		var ev inputEvent
 		if err := binary.Read(f, binary.LittleEndian, &ev); err != nil {
