@@ -203,3 +203,16 @@ func FuzzParseListing(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseManifest(f *testing.F) {
+	f.Add(string(defaultManifest))
+	f.Fuzz(func(t *testing.T, in string) {
+		m, err := ParseManifest([]byte(in))
+		if err != nil {
+			return
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatalf("ParseManifest accepted a manifest that Validate rejects: %v", err)
+		}
+	})
+}

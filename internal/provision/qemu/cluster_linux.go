@@ -59,6 +59,12 @@ func Start(ctx context.Context, p *Plan, executable string, args []string, progr
 func Destroy(dir string, progress io.Writer) error {
 	p, err := LoadPlan(dir)
 	if err != nil {
+		// No plan (a create that died early): remove what its name implies, if anything.
+		ns := "cairn-" + filepath.Base(dir)
+		if _, serr := os.Stat(filepath.Join("/run/netns", ns)); serr == nil {
+			_, _ = fmt.Fprintf(progress, "no plan in %s; removing namespace %s by name\n", dir, ns)
+			return errors.Join(deleteNetns(ns), os.RemoveAll(dir))
+		}
 		return fmt.Errorf("no cluster in %s: %w", dir, err)
 	}
 	if st, err := LoadState(dir); err == nil {
