@@ -47,6 +47,25 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Errorf("cluster show lacks the running node:\n%s", show)
 	}
 
+	// Nothing of the cluster listens on or talks from a host address but loopback: the
+	// daemon's host sockets are its API forwards, QEMU has none.
+	st, err := qemu.LoadState(filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []int{st.DaemonPID, st.QEMU[name+"-cp1"]} {
+		socks, err := hostSockets(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := onlyLoopback(socks); err != nil {
+			t.Errorf("pid %d: %v (all: %q)", pid, err, socks)
+		}
+		if pid == st.DaemonPID && len(socks) == 0 {
+			t.Errorf("the daemon holds no host socket; its API forward should be one")
+		}
+	}
+
 	e.must("reboot")
 	waitFor(t, "API back after reboot", 5*time.Minute, func() error {
 		out, err := e.run("services")
