@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 	"github.com/cairn-os/cairn/pkg/machinery/role"
@@ -61,8 +62,13 @@ func TestApplyConfigModes(t *testing.T) {
 
 	out = apply("-f", rename("node-c3"), "--mode", "try", "--timeout", "1s")
 	wantContains(t, "try", out, "applied on trial")
-	waitFor(t, "the tried host name", hostnameIs(t, "node-c3"))
-	waitFor(t, "the try to be reverted", hostnameIs(t, "node-c"))
+	waitFor(t, "the tried configuration to be reverted", func() bool {
+		_, out, _ := ctlFor(t, 2*time.Second, admin, append([]string{"events", "--duration", "500ms"}, e...)...)
+		return strings.Contains(out, "tried configuration reverted")
+	})
+	waitFor(t, "the host name before the try", hostnameIs(t, "node-c"))
+	_, out, _ = ctlFor(t, 2*time.Second, admin, append([]string{"events", "--duration", "500ms"}, e...)...)
+	wantContains(t, "events of the try", out, "configuration applied on trial", "hostname=node-c3", "tried configuration reverted")
 
 	apply("-f", rename("node-c4"), "--mode", "try", "--timeout", "10m")
 	wantContains(t, "confirm", apply("--confirm"), "confirmed and stored")

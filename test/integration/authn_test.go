@@ -164,3 +164,25 @@ func TestProxyErrorsPerNode(t *testing.T) {
 	wantContains(t, "version output", out, "Node 127.0.0.3 (node-b")
 	wantContains(t, "version errors", errOut, "1 node(s) failed", "127.0.0.9: ")
 }
+
+func TestGetConfigurationRedaction(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		r        role.Role
+		redacted bool
+	}{{role.Reader, true}, {role.Operator, true}, {role.Admin, false}} {
+		resp, err := adminClient(t, shared.configs[tt.r]).Machine.GetConfiguration(client.WithNodes(ctx, "127.0.0.3"), &common.Empty{})
+		if err != nil {
+			t.Fatalf("GetConfiguration as %s: %v", tt.r, err)
+		}
+		m := resp.GetMessages()[0]
+		hasKey := strings.Contains(string(m.GetData()), "key: LS0t")
+		if m.GetRedacted() != tt.redacted || hasKey == tt.redacted || m.GetMetadata().GetNode() != "127.0.0.3" {
+			t.Errorf("GetConfiguration as %s: redacted=%v, shows a key=%v, node=%q", tt.r, m.GetRedacted(), hasKey, m.GetMetadata().GetNode())
+		}
+	}
+	_, err := adminClient(t, shared.configs[role.Auditor]).Machine.GetConfiguration(ctx, &common.Empty{})
+	if status.Code(err) != codes.PermissionDenied {
+		t.Errorf("GetConfiguration as auditor: %v, want PermissionDenied", err)
+	}
+}

@@ -35,7 +35,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "cairn")
-	build := exec.Command("go", "build", "-o", binary, "github.com/cairn-os/cairn/cmd/cairn")
+	args := []string{"build", "-o", binary}
+	if os.Getenv("CAIRN_RACE") != "" {
+		args = append(args, "-race") // the nodes then report data races on their output
+	}
+	build := exec.Command("go", append(args, "github.com/cairn-os/cairn/cmd/cairn")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build cairn:", err)
@@ -48,6 +52,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	shared.stop()
+	for _, n := range []*node{shared.a, shared.b} {
+		if strings.Contains(n.out.String(), "DATA RACE") {
+			fmt.Fprintf(os.Stderr, "machined %s reported a data race\n", n.ip)
+			code = 1
+		}
+	}
 	if code != 0 {
 		for _, n := range []*node{shared.a, shared.b} {
 			fmt.Fprintf(os.Stderr, "--- machined %s output:\n%s\n", n.ip, tail(n.out.String(), 80))
@@ -95,6 +106,9 @@ func startNode(t *testing.T, ip, state, cfgFile string) *node {
 	}
 	t.Cleanup(func() {
 		n.stop()
+		if strings.Contains(n.out.String(), "DATA RACE") {
+			t.Errorf("machined %s reported a data race", n.ip)
+		}
 		if t.Failed() {
 			t.Logf("machined %s output:\n%s", n.ip, tail(n.out.String(), 80))
 		}
