@@ -66,8 +66,15 @@ func TestClusterLifecycle(t *testing.T) {
 		}
 	}
 
+	// A reboot through the API restarts the kernel: the console shows a second boot, then the
+	// API answers again.
+	consoleLog := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name, name+"-cp1.console.log")
 	e.must("reboot")
 	waitFor(t, "API back after reboot", 5*time.Minute, func() error {
+		data, _ := os.ReadFile(consoleLog)
+		if n := strings.Count(string(data), "switched root; starting machined"); n < 2 {
+			return fmt.Errorf("%d boot(s) on the console, want 2", n)
+		}
 		out, err := e.run("services")
 		if err == nil && !strings.Contains(out, "Running") {
 			err = errors.New("services not running yet")
