@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -55,11 +56,14 @@ func (f *certFeed) watch(ctx context.Context, fn func(*node.APICertificates) err
 	}
 }
 
+// errNoCAKey says the node (a worker) must get its certificate from trustd.
+var errNoCAKey = errors.New("machine.ca has no key")
+
 // apiCertificates issues apid's server certificate and its proxy client certificate from the
 // OS CA in the configuration.
 func apiCertificates(cfg *config.Config, hostname string, listenIP net.IP) (*node.APICertificates, error) {
 	if len(cfg.Machine.CA.Key) == 0 {
-		return nil, fmt.Errorf("machine.ca has no key: this build issues the API certificate only on nodes holding the OS CA key (control-plane nodes); workers need trustd")
+		return nil, errNoCAKey
 	}
 	ca, err := pki.ParseKeyPair(cfg.Machine.CA.Crt, cfg.Machine.CA.Key)
 	if err != nil {

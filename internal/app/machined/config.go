@@ -1,6 +1,7 @@
 package machined
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -103,7 +104,11 @@ func (n *daemon) persist(name string, cfg *config.Config) error {
 // activate makes cfg the running configuration: apid gets certificates from its CA and the
 // configuration resource is updated.
 func (n *daemon) activate(cfg *config.Config) error {
-	certs, err := apiCertificates(cfg, hostnameOf(cfg, n.defaultHostname), n.listen)
+	hostname := hostnameOf(cfg, n.defaultHostname)
+	certs, err := apiCertificates(cfg, hostname, n.listen)
+	if errors.Is(err, errNoCAKey) {
+		certs, err = workerCertificates(context.Background(), cfg, hostname, n.listen)
+	}
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cosi-project/runtime/pkg/state"
 
+	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/internal/pkg/auditlog"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -97,7 +98,7 @@ func (n *daemon) serviceSpecs() []supervisor.Spec {
 // trustdAddress is the API address with the trustd port.
 func trustdAddress(listen string) string {
 	host, _, _ := net.SplitHostPort(listen)
-	return net.JoinHostPort(host, "50001")
+	return net.JoinHostPort(host, trustdPort)
 }
 
 func (n *daemon) serviceChanged(c supervisor.Change) {
@@ -142,8 +143,7 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	n.setStage(ctx)
-	n.loop(ctx)
-	return nil
+	return n.loop(ctx)
 }
 
 func (n *daemon) openAudit() error {
@@ -159,17 +159,21 @@ func (n *daemon) openAudit() error {
 }
 
 // loop carries out lifecycle requests until the node shuts down.
-func (n *daemon) loop(ctx context.Context) {
+func (n *daemon) loop(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case r := <-n.requests:
 			switch r {
 			case lifecycleShutdown:
 				n.events.publish(KindLifecycle, "shutdown: stopping services and exiting (simulated power-off)")
-				return
+				return nil
 			case lifecycleReboot:
+				if n.opts.Mode == ModeMetal {
+					n.events.publish(KindLifecycle, "reboot: stopping services and rebooting the kernel")
+					return boot.ErrReboot
+				}
 				n.reboot(ctx)
 			case lifecycleReset:
 				n.reset(ctx)

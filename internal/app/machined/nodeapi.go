@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
 	auditpkg "github.com/cairn-os/cairn/pkg/machinery/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
+	"github.com/cairn-os/cairn/pkg/machinery/role"
 )
 
 // nodeAPI is the machined-internal service apid uses: certificates and audit records.
@@ -76,7 +77,12 @@ func (a *nodeAPI) SignNodeCertificate(_ context.Context, r *trust.CertificateReq
 	if err != nil {
 		return nil, apierr.Invalid("csr: %v", err)
 	}
-	crt, err := ca.Sign(pub, pki.Request{CommonName: csr.Subject.CommonName, DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, Usage: pki.ServerAuth})
+	// The node's apid serves the API with this certificate and presents it when it proxies,
+	// so it carries the node-proxy role: the join token is what a node is trusted by.
+	crt, err := ca.Sign(pub, pki.Request{
+		CommonName: csr.Subject.CommonName, Organization: []string{string(role.NodeProxy)},
+		DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, Usage: pki.ServerAuth | pki.ClientAuth,
+	})
 	if err != nil {
 		return nil, apierr.Invalid("csr: %v", err)
 	}
