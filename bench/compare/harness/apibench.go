@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,7 +25,7 @@ func (r *runner) apiBenchmarks(ctx context.Context) string {
 	if err := r.command(ctx, "api-bench.txt", "go", "test", "-run", "^$", "-bench", ".", "-count", count, "./bench/api/..."); err != nil {
 		return fmt.Sprintf("The benchmarks failed: %v", err)
 	}
-	out, err := exec.CommandContext(ctx, "go", "run", "golang.org/x/perf/cmd/benchstat@"+benchstatVersion, raw).CombinedOutput()
+	out, err := groupCommand(ctx, "go", "run", "golang.org/x/perf/cmd/benchstat@"+benchstatVersion, raw).CombinedOutput()
 	r.res.commands = append(r.res.commands, "go run golang.org/x/perf/cmd/benchstat@"+benchstatVersion+" "+raw)
 	if err != nil {
 		data, _ := os.ReadFile(raw)

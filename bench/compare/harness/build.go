@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -29,9 +28,8 @@ func (r *runner) command(ctx context.Context, logName string, name string, args 
 		return err
 	}
 	defer f.Close()
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := groupCommand(ctx, name, args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = r.root, f, f
-	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	r.log.Info("running", "command", name+" "+strings.Join(args, " "), "log", logPath)
 	r.res.commands = append(r.res.commands, name+" "+strings.Join(args, " "))

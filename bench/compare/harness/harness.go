@@ -119,6 +119,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return err
 	}
+	removeStale(cache, r.log)
 	r.work, err = os.MkdirTemp(cache, "run-")
 	if err != nil {
 		return err
@@ -162,4 +163,15 @@ func (r *runner) abs(p string) string {
 		return p
 	}
 	return filepath.Join(r.root, p)
+}
+
+// removeStale deletes scratch directories left by a run that was killed outright (SIGKILL
+// leaves no chance to clean up; its QEMUs die with it through PDEATHSIG). One comparison runs
+// at a time per cache directory.
+func removeStale(cache string, log *slog.Logger) {
+	stale, _ := filepath.Glob(filepath.Join(cache, "run-*"))
+	for _, d := range stale {
+		log.Info("removing the scratch directory of an earlier, killed run", "dir", d)
+		_ = os.RemoveAll(d)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -160,7 +159,7 @@ func (r *runner) sshPS(ctx context.Context, port int) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	key := r.abs(r.o.Cache) + "/debian/id_ed25519"
-	cmd := exec.CommandContext(ctx, "ssh", "-i", key, "-p", strconv.Itoa(port),
+	cmd := groupCommand(ctx, "ssh", "-i", key, "-p", strconv.Itoa(port),
 		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
 		"-o", "LogLevel=ERROR", "root@127.0.0.1", "ps -e -o pid=,ppid=,rss=,comm=")
 	out, err := cmd.Output()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/cairn-os/cairn/bench/compare/surface"
@@ -45,7 +44,7 @@ func (r *runner) surface(ctx context.Context, dir, logName string) (*surface.Fig
 	r.log.Info("running surface.sh", "rootfs", dir)
 	r.res.commands = append(r.res.commands, script+" "+dir)
 	var out, errb bytes.Buffer
-	cmd := exec.CommandContext(ctx, script, dir)
+	cmd := groupCommand(ctx, script, dir)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("surface.sh %s: %w: %s", dir, err, errb.String())
