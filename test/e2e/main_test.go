@@ -24,7 +24,11 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == "cluster" && os.Args[2] == "serve" {
 		os.Exit(cairnctl.Context{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}.Execute(context.Background()))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if imageDir != "" {
+		_ = os.RemoveAll(imageDir)
+	}
+	os.Exit(code)
 }
 
 // env is the environment of one test's cairnctl runs: its own cairnconfig and cluster state.
