@@ -71,8 +71,10 @@ func TestMain(m *testing.M) {
 
 // node is one running machined.
 type node struct {
-	ip     string
-	state  string
+	ip    string
+	state string
+	// env is added to the environment of machined (and so of its services).
+	env    []string
 	config string
 	cmd    *exec.Cmd
 	out    *syncBuffer
@@ -132,6 +134,7 @@ func (n *node) start() error {
 	n.out = &syncBuffer{}
 	n.cmd = exec.Command(binary, args...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
+	n.cmd.Env = append(os.Environ(), n.env...)
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := n.cmd.Start(); err != nil {
 		return fmt.Errorf("start machined on %s: %w", n.ip, err)
