@@ -186,7 +186,7 @@ func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globa
 	for _, n := range plan.Nodes {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[n.Name]))
 		if err := waitAPI(ctx, out, n.Name, addr, tlsConf, f.wait, st.Started[n.Name]); err != nil {
-			return fmt.Errorf("%w (console log: %s)", err, n.Console)
+			return fmt.Errorf("%w (console log: %s; the cluster is left running for inspection: cairnctl cluster destroy --name %s)", err, n.Console, plan.Name)
 		}
 	}
 	printNext(out, plan, st, cctx != nil)
