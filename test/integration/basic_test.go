@@ -152,3 +152,13 @@ func TestGetResources(t *testing.T) {
 	_, out, _ := ctlFor(t, 2*time.Second, r, "get", "svc", "-w")
 	wantContains(t, "get -w", out, "CREATED runtime Services.runtime.cairn.dev apid")
 }
+
+func TestHostnameAndShowConfig(t *testing.T) {
+	wantContains(t, "hostname", mustCtl(t, shared.configs[role.Reader], "hostname", "-n", "127.0.0.2,127.0.0.3"), "127.0.0.2   node-a", "127.0.0.3   node-b")
+	out := mustCtl(t, shared.configs[role.Reader], "show-config", "-n", "127.0.0.3")
+	wantContains(t, "show-config as reader", out, "# node 127.0.0.3 (secrets redacted)", "hostname: node-b", "******")
+	if strings.Contains(out, "key: LS0t") {
+		t.Errorf("show-config shows a key to a reader:\n%s", out)
+	}
+	wantContains(t, "show-config as admin", mustCtl(t, shared.configs[role.Admin], "show-config"), "# node node-a\n", "key: LS0t")
+}

@@ -24,6 +24,8 @@ func commands(g *globals) []*cobra.Command {
 		newDisksCmd(g),
 		newEventsCmd(g),
 		newAuditCmd(g),
+		newHostnameCmd(g),
+		newShowConfigCmd(g),
 		newGenCmd(g),
 		newConfigCmd(g),
 		newImageCmd(g),

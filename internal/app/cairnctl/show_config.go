@@ -1,0 +1,40 @@
+package cairnctl
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+)
+
+func newShowConfigCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show-config",
+		Short: "Print the machine configuration of the nodes (secrets redacted unless you are os:admin)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := g.connect(nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			resp, err := s.c.Machine.GetConfiguration(s.ctx(cmd.Context()), &common.Empty{})
+			if err != nil {
+				return apiError(err)
+			}
+			var errs nodeErrors
+			w := cmd.OutOrStdout()
+			for _, m := range checkAll(resp.GetMessages(), &errs) {
+				note := ""
+				if m.GetRedacted() {
+					note = " (secrets redacted)"
+				}
+				if _, err := fmt.Fprintf(w, "# node %s%s\n%s", replyNode(m.GetMetadata()), note, m.GetData()); err != nil {
+					return err
+				}
+			}
+			return errs.err()
+		},
+	}
+}
