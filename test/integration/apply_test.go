@@ -84,6 +84,7 @@ func TestApplyConfigModes(t *testing.T) {
 
 	wantContains(t, "staged", apply("-f", rename("node-c7"), "--mode", "staged"), "staged: it becomes active at the next reboot")
 	waitFor(t, "host name unchanged by staging", hostnameIs(t, "node-c6"))
+	wantContains(t, "machine status with a staged configuration", mustCtl(t, admin, append([]string{"get", "ms", "machine", "-o", "yaml"}, e...)...), "configPending: staged")
 	wantContains(t, "reboot", mustCtl(t, admin, append([]string{"reboot"}, e...)...), "rebooting", "simulated")
 	waitFor(t, "the staged host name after reboot", hostnameIs(t, "node-c7"))
 	waitFor(t, "services after reboot", func() bool {

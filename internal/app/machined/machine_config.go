@@ -101,6 +101,7 @@ func (n *daemon) apply(ctx context.Context, r *machine.ApplyConfigurationRequest
 			return err
 		}
 		n.events.publish(KindConfig, "configuration staged for the next boot")
+		n.setStage(ctx)
 		reply.Mode, reply.Message = "staged", "configuration staged: it becomes active at the next reboot"
 	case machine.ApplyConfigurationRequest_REBOOT:
 		if err := n.persist(stagedConfigFile, cfg); err != nil {

@@ -85,6 +85,9 @@ func (o *Options) complete() error {
 	o.State = abs
 	if o.Socket == "" {
 		o.Socket = filepath.Join(o.State, "machined.sock")
+		if o.Mode == ModeMetal {
+			o.Socket = "/run/cairn/machined.sock" // tmpfs: never on the STATE partition
+		}
 	}
 	if o.Executable == "" {
 		if o.Executable, err = os.Executable(); err != nil {

@@ -3,6 +3,7 @@ package machined
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/cosi-project/runtime/pkg/controller/runtime"
 	"github.com/cosi-project/runtime/pkg/resource"
@@ -102,6 +103,9 @@ func (n *daemon) setStage(ctx context.Context) {
 
 func (n *daemon) setStageTo(ctx context.Context, stage string) {
 	pending := ""
+	if _, err := os.Stat(n.statePath(stagedConfigFile)); err == nil {
+		pending = "staged"
+	}
 	n.mu.Lock()
 	if n.try != nil {
 		pending = "try"

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -83,6 +84,9 @@ func streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 
 // serveSocket serves the local API on machined's unix socket (mode 0600).
 func (n *daemon) serveSocket() (stop func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(n.opts.Socket), 0o700); err != nil {
+		return nil, fmt.Errorf("create socket directory: %w", err)
+	}
 	if err := os.Remove(n.opts.Socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("remove stale socket: %w", err)
 	}
