@@ -186,3 +186,21 @@ func TestGetConfigurationRedaction(t *testing.T) {
 		t.Errorf("GetConfiguration as auditor: %v, want PermissionDenied", err)
 	}
 }
+
+func TestNoClientCertificate(t *testing.T) {
+	roots, err := clientconfig.ParseCAs(shared.bundle.Certs.OS.CertPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.New([]string{"127.0.0.2"}, &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	_, err = cl.Machine.Version(context.Background(), &common.Empty{})
+	if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), "a client certificate is required") {
+		t.Fatalf("Version without a client certificate: %v, want Unauthenticated", err)
+	}
+	wantContains(t, "audit of the anonymous call", mustCtl(t, shared.configs[role.Auditor], "audit", "log"),
+		"(anonymous)[] from 127.0.0.1", "/cairn.machine.MachineService/Version -> Unauthenticated")
+}
