@@ -100,6 +100,10 @@ func TestDmesg(t *testing.T) {
 	code, out, errOut := ctl(t, shared.configs[role.Reader], "dmesg", "--tail", "3")
 	switch {
 	case code == 0 && strings.Count(out, "\n") == 3:
+		code, out, errOut = ctlFor(t, 1500*time.Millisecond, shared.configs[role.Reader], "dmesg", "-f", "--tail", "1")
+		if code != 0 || strings.Count(out, "\n") < 1 {
+			t.Errorf("dmesg -f: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
 	case code != 0 && strings.Contains(errOut, "Unavailable: unavailable: kernel log: /dev/kmsg is not readable"):
 		t.Logf("dmesg is unavailable here, as the node says: %s", errOut)
 	default:
