@@ -4,6 +4,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/role"
@@ -31,6 +32,11 @@ func TestAuditThroughProxy(t *testing.T) {
 	}
 	wantContains(t, "the endpoint's event", mustCtl(t, shared.configs[role.Auditor], "audit", "log"),
 		"reader[os:reader] from", "/cairn.machine.MachineService/ServiceList -> OK", "nodes=127.0.0.3")
+	code, out, errOut := ctlFor(t, 1500*time.Millisecond, shared.configs[role.Auditor], "audit", "log", "-f", "-n", "127.0.0.2,127.0.0.3")
+	if code != 0 {
+		t.Errorf("audit log -f: exit %d: %s", code, errOut)
+	}
+	wantContains(t, "audit log -f on both nodes", out, "127.0.0.2 #1 ", "127.0.0.3 #1 ")
 	out = mustCtl(t, shared.configs[role.Auditor], "audit", "verify", "-n", "127.0.0.2,127.0.0.3")
 	wantContains(t, "audit verify", out, "127.0.0.2: OK", "127.0.0.3: OK", "chain intact")
 }
