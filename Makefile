@@ -20,6 +20,14 @@ build: ## Build cairnctl and the image binary into _out/
 	$(GOBUILD) -o $(OUT)/cairnctl ./cmd/cairnctl
 	$(GOBUILD) -o $(OUT)/cairn ./cmd/cairn
 
+.PHONY: image
+image: build ## Build the bootable image (kernel, initramfs, rootfs.sqsh) into _out/image
+	$(OUT)/cairnctl image build --out $(OUT)/image
+
+.PHONY: bench-boot
+bench-boot: ## Measure image sizes, boot-to-API time (median of 3) and idle RSS under QEMU
+	$(GO) run ./bench/boot
+
 .PHONY: cross
 cross: ## Cross-compile cairnctl for darwin/arm64 and windows/amd64
 	GOOS=darwin GOARCH=arm64 $(GOBUILD) -o $(OUT)/cairnctl-darwin-arm64 ./cmd/cairnctl
