@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 	"github.com/cairn-os/cairn/pkg/machinery/role"
 )
 
@@ -63,6 +65,13 @@ func TestServiceStopStartRestartThroughProxy(t *testing.T) {
 	out = mustCtl(t, op, append([]string{"service", "trustd", "restart"}, b...)...)
 	wantContains(t, "service restart", out, `service "trustd" restarted`)
 	wantFail(t, op, append([]string{"service", "apid", "stop"}, b...), "FailedPrecondition", `service "apid" is protected`)
+	before := apidPID(t, "127.0.0.3")
+	out = mustCtl(t, op, append([]string{"service", "apid", "restart"}, b...)...)
+	wantContains(t, "apid restart", out, `service "apid" is restarting (after this reply)`)
+	waitFor(t, "node-b's apid after its restart", func() bool {
+		pid := apidPID(t, "127.0.0.3")
+		return pid != 0 && pid != before
+	})
 	wantFail(t, op, []string{"service", "nope", "restart"}, "NotFound", `service not found: "nope"`)
 	wantFail(t, op, []string{"service", "trustd", "explode"}, `action "explode"`)
 }
@@ -165,4 +174,21 @@ func TestHostnameAndShowConfig(t *testing.T) {
 		t.Errorf("show-config shows a key to a reader:\n%s", out)
 	}
 	wantContains(t, "show-config as admin", mustCtl(t, shared.configs[role.Admin], "show-config"), "# node node-a\n", "key: LS0t")
+}
+
+// apidPID is the pid of a node's running apid (0 when it does not answer or is not running).
+func apidPID(t *testing.T, node string) int32 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := adminClient(t, shared.configs[role.Reader]).Machine.ServiceList(client.WithNodes(ctx, node), &common.Empty{})
+	if err != nil {
+		return 0
+	}
+	for _, s := range resp.GetMessages()[0].GetServices() {
+		if s.GetId() == "apid" && s.GetState() == "Running" {
+			return s.GetPid()
+		}
+	}
+	return 0
 }
