@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -113,6 +114,14 @@ func measure(b *testing.B, call func() error) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	report(b, lat, elapsed)
+}
+
+// report adds the p50 and p99 latency and the calls per second to the benchmark's result.
+func report(b *testing.B, lat []time.Duration, elapsed time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) }
 	b.ReportMetric(pct(0.50), "p50-µs")
@@ -138,4 +147,31 @@ func BenchmarkResourceGet(b *testing.B) {
 		_, err := cl.Resource.Get(ctx, req)
 		return err
 	})
+}
+
+// BenchmarkVersionParallel issues Version from 8 goroutines per CPU over the one connection:
+// throughput under concurrency (the audit log serialises the writes).
+func BenchmarkVersionParallel(b *testing.B) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(8)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			t0 := time.Now()
+			if _, err := cl.Machine.Version(ctx, &common.Empty{}); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(t0))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	report(b, lat, elapsed)
 }
