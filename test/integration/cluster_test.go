@@ -43,12 +43,14 @@ func TestMain(m *testing.M) {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build cairn:", err)
+		_ = os.RemoveAll(dir)
 		os.Exit(1)
 	}
 	shared, err = newCluster(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start the two-node cluster:", err)
 		shared.stop()
+		_ = os.RemoveAll(dir)
 		os.Exit(1)
 	}
 	code := m.Run()
