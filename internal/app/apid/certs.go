@@ -34,6 +34,9 @@ func parseCredentials(m *node.APICertificates) (*credentialSet, error) {
 	if !cs.ca.AppendCertsFromPEM(m.GetCa()) {
 		return nil, fmt.Errorf("CA certificate: no PEM certificate found")
 	}
+	if len(m.GetClientCrt()) == 0 {
+		return cs, nil // a worker: it serves the API but does not proxy
+	}
 	client, err := tls.X509KeyPair(m.GetClientCrt(), m.GetClientKey())
 	if err != nil {
 		return nil, fmt.Errorf("proxy client certificate: %w", err)

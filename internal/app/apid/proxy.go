@@ -75,6 +75,9 @@ func errorMetadata(node string, err error) *common.Metadata {
 // after its node. With one target its error is the call's error; with several, a failing node
 // becomes a reply carrying the error.
 func (s *server) forwardNodes(ctx context.Context, ss grpc.ServerStream, method string, desc protoreflect.MethodDescriptor, req *frame, c *call) error {
+	if cs := s.creds.cur.Load(); cs.client == nil {
+		return status.Errorf(codes.FailedPrecondition, "node %q is a worker and does not proxy to other nodes: use a control-plane node as the endpoint (-e)", cs.hostname)
+	}
 	octx := proxyContext(ctx, c)
 	if desc.IsStreamingServer() {
 		return s.fanOutStream(octx, ss, method, req, c.nodes)

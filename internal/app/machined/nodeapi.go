@@ -13,7 +13,6 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
 	auditpkg "github.com/cairn-os/cairn/pkg/machinery/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
-	"github.com/cairn-os/cairn/pkg/machinery/role"
 )
 
 // nodeAPI is the machined-internal service apid uses: certificates and audit records.
@@ -77,11 +76,13 @@ func (a *nodeAPI) SignNodeCertificate(_ context.Context, r *trust.CertificateReq
 	if err != nil {
 		return nil, apierr.Invalid("csr: %v", err)
 	}
-	// The node's apid serves the API with this certificate and presents it when it proxies,
-	// so it carries the node-proxy role: the join token is what a node is trusted by.
+	// The joining node's apid serves the API with this certificate. It carries no role and no
+	// ClientAuth usage: the join token sits in every worker's configuration, so it must not
+	// buy the node-proxy role, which lets a peer name any caller. Only control-plane nodes,
+	// which hold the CA key, issue themselves proxy certificates; workers do not proxy.
 	crt, err := ca.Sign(pub, pki.Request{
-		CommonName: csr.Subject.CommonName, Organization: []string{string(role.NodeProxy)},
-		DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, Usage: pki.ServerAuth | pki.ClientAuth,
+		CommonName: csr.Subject.CommonName,
+		DNSNames:   csr.DNSNames, IPAddresses: csr.IPAddresses, Usage: pki.ServerAuth,
 	})
 	if err != nil {
 		return nil, apierr.Invalid("csr: %v", err)

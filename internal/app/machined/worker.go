@@ -59,7 +59,7 @@ func workerCertificates(ctx context.Context, cfg *config.Config, hostname string
 	keyPEM := pki.EncodePrivateKey(key)
 	return &node.APICertificates{
 		ServerCrt: resp.GetCrt(), ServerKey: keyPEM, Ca: cfg.Machine.CA.Crt,
-		ClientCrt: resp.GetCrt(), ClientKey: keyPEM, Hostname: hostname,
+		Hostname: hostname, // no proxy client certificate: workers do not proxy
 	}, nil
 }
 
