@@ -57,7 +57,7 @@ func (c Context) Execute(ctx context.Context) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(c.Stderr, "error: %v\n", err)
+	_, _ = fmt.Fprintf(c.Stderr, "error: %v\n", err) // nothing better to do if stderr fails
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
