@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -86,7 +87,7 @@ func (r *runner) baseSpec() (vmSpec, error) {
 	ssh, err1 := freePort()
 	api, err2 := freePort()
 	if err1 != nil || err2 != nil {
-		return vmSpec{}, fmt.Errorf("pick loopback ports: %v %v", err1, err2)
+		return vmSpec{}, fmt.Errorf("pick loopback ports: %w", errors.Join(err1, err2))
 	}
 	return vmSpec{MemMiB: r.o.MemMiB, CPUs: r.o.CPUs, SSHPort: ssh, APIPort: api, ConfigCmd: cmd}, nil
 }
@@ -141,7 +142,7 @@ func (r *runner) timedBoot(ctx context.Context, n int, name string, spec vmSpec,
 
 func (r *runner) logPath(name string) string {
 	dir := filepath.Join(r.abs(r.o.Cache), "logs")
-	_ = os.MkdirAll(dir, 0o755)
+	_ = os.MkdirAll(dir, 0o750)
 	return filepath.Join(dir, name)
 }
 

@@ -20,14 +20,14 @@ type image struct {
 // command runs a host command with its output going to the log file and stderr summary.
 func (r *runner) command(ctx context.Context, logName string, name string, args ...string) error {
 	logPath := filepath.Join(r.abs(r.o.Cache), "logs", logName)
-	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o750); err != nil {
 		return err
 	}
 	f, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	cmd := groupCommand(ctx, name, args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = r.root, f, f
 	start := time.Now()
@@ -74,7 +74,7 @@ func blankDisk(path string, size int64) error {
 		return err
 	}
 	if err := f.Truncate(size); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	return f.Close()
@@ -90,7 +90,7 @@ func (r *runner) buildDebian(ctx context.Context) (*image, error) {
 	peers := r.abs(r.o.Peers)
 	built := fmt.Sprintf("%s/build-rootfs.sh %s %s.pub && %s/make-disk.sh %s %s 2G", peers, rootfs, key, peers, rootfs, img)
 	if _, err := os.Stat(stamp); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, err
 		}
 		if _, err := os.Stat(key); err != nil {
@@ -105,7 +105,7 @@ func (r *runner) buildDebian(ctx context.Context) (*image, error) {
 		if err := r.command(ctx, "debian-make-disk.log", filepath.Join(peers, "make-disk.sh"), rootfs, img, "2G"); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(stamp, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(stamp, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o600); err != nil {
 			return nil, err
 		}
 	} else {

@@ -26,18 +26,18 @@ func waitEndpoint(ctx context.Context, v *vm, timeout time.Duration, probe probe
 	deadline := v.started.Add(timeout)
 	var last error
 	for {
-		if err := probe(ctx); err == nil {
+		err := probe(ctx)
+		if err == nil {
 			return time.Since(v.started), nil
-		} else {
-			last = err
 		}
+		last = err
 		switch {
 		case ctx.Err() != nil:
 			return 0, ctx.Err()
 		case v.exited():
-			return 0, fmt.Errorf("QEMU exited before the endpoint answered (last error: %v; serial log %s)", last, v.serial)
+			return 0, fmt.Errorf("QEMU exited before the endpoint answered (serial log %s): last error: %w", v.serial, last)
 		case time.Now().After(deadline):
-			return 0, fmt.Errorf("no answer within %s (last error: %v; serial log %s)", timeout, last, v.serial)
+			return 0, fmt.Errorf("no answer within %s (serial log %s): last error: %w", timeout, v.serial, last)
 		}
 		time.Sleep(pollEvery)
 	}
@@ -51,7 +51,7 @@ func apiProbe(cctx *clientconfig.Context, port int) probeFunc {
 		if err != nil {
 			return err
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
 		resp, err := c.Machine.Version(ctx, &common.Empty{})
@@ -74,7 +74,7 @@ func sshProbe(port int) probeFunc {
 		if err != nil {
 			return err
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
 		line, err := bufio.NewReader(conn).ReadString('\n')
 		if err != nil {
@@ -93,6 +93,6 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }

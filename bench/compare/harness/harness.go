@@ -67,7 +67,7 @@ func (o *Options) validate() error {
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == ServeConfigCommand {
 		if err := serveConfigMain(args[1:], stdin, stdout); err != nil {
-			fmt.Fprintln(stderr, "serve-config:", err)
+			_, _ = fmt.Fprintln(stderr, "serve-config:", err)
 			return 1
 		}
 		return 0
@@ -80,7 +80,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return 2
 	}
 	if err := o.validate(); err != nil {
-		fmt.Fprintln(stderr, err)
+		_, _ = fmt.Fprintln(stderr, err)
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -116,7 +116,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	cache := r.abs(r.o.Cache)
-	if err := os.MkdirAll(cache, 0o755); err != nil {
+	if err := os.MkdirAll(cache, 0o750); err != nil {
 		return err
 	}
 	removeStale(cache, r.log)
@@ -124,7 +124,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(r.work)
+	defer func() { _ = os.RemoveAll(r.work) }()
 	r.res.started = time.Now().UTC()
 	if err := r.measure(ctx); err != nil {
 		return err

@@ -67,8 +67,8 @@ func (s *vmSet) start(spec vmSpec, serialPath string) (*vm, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	cmd := exec.Command("qemu-system-x86_64", spec.args()...)
+	defer func() { _ = f.Close() }()
+	cmd := exec.Command("qemu-system-x86_64", spec.args()...) //nolint:gosec // G204: the arguments are our own image paths and settings, not a caller's input.
 	cmd.Stdout, cmd.Stderr = f, f
 	// Own process group (a terminal's ^C reaches us, not QEMU directly) and killed by the
 	// kernel should this process die without cleaning up.

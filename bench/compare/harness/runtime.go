@@ -59,18 +59,18 @@ func readCairn(ctx context.Context, cctx *clientconfig.Context, port int, f *run
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	mem, err := c.Machine.Memory(ctx, &common.Empty{})
-	if err != nil || len(mem.GetMessages()) == 0 {
-		return fmt.Errorf("memory: %v", err)
+	if err := answered("memory", err, len(mem.GetMessages())); err != nil {
+		return err
 	}
 	mi := mem.GetMessages()[0].GetMeminfo()
 	f.UsedBytes = int64(mi.GetTotal()) - int64(mi.GetAvailable())
 	ps, err := c.Machine.Processes(ctx, &common.Empty{})
-	if err != nil || len(ps.GetMessages()) == 0 {
-		return fmt.Errorf("processes: %v", err)
+	if err := answered("processes", err, len(ps.GetMessages())); err != nil {
+		return err
 	}
 	var procs []probe.Proc
 	for _, p := range ps.GetMessages()[0].GetProcesses() {
@@ -78,13 +78,24 @@ func readCairn(ctx context.Context, cctx *clientconfig.Context, port int, f *run
 	}
 	f.RSSBytes, f.Processes = probe.UserSpace(procs)
 	ns, err := c.Machine.Netstat(ctx, &common.Empty{})
-	if err != nil || len(ns.GetMessages()) == 0 {
-		return fmt.Errorf("netstat: %v", err)
+	if err := answered("netstat", err, len(ns.GetMessages())); err != nil {
+		return err
 	}
 	for _, cn := range ns.GetMessages()[0].GetConnections() {
 		if listening(cn.GetProtocol(), cn.GetState()) {
 			f.Sockets = append(f.Sockets, fmt.Sprintf("%s %s %s", cn.GetProtocol(), cn.GetState(), cn.GetLocal()))
 		}
+	}
+	return nil
+}
+
+// answered turns a failed or empty API answer into an error.
+func answered(call string, err error, messages int) error {
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", call, err)
+	case messages == 0:
+		return fmt.Errorf("%s: empty answer", call)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func (r *runner) surface(ctx context.Context, dir, logName string) (*surface.Fig
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("surface.sh %s: %w: %s", dir, err, errb.String())
 	}
-	if err := os.WriteFile(r.logPath(logName), out.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(r.logPath(logName), out.Bytes(), 0o600); err != nil {
 		return nil, err
 	}
 	f, err := surface.Parse(&out)

@@ -20,7 +20,7 @@ const chartW, chartH = 1200, 800
 // write renders compare.md and compare.png into the output directory and prints the table.
 func (r *runner) write() error {
 	out := r.abs(r.o.Out)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := os.MkdirAll(out, 0o750); err != nil {
 		return err
 	}
 	doc := r.document()
@@ -34,7 +34,7 @@ func (r *runner) write() error {
 	} else if err := writeAtomic(filepath.Join(out, "compare.png"), png); err != nil {
 		return err
 	}
-	fmt.Fprint(r.stdout, md)
+	_, _ = fmt.Fprint(r.stdout, md)
 	r.log.Info("report written", "markdown", filepath.Join(out, "compare.md"), "chart", filepath.Join(out, "compare.png"))
 	return nil
 }
@@ -154,7 +154,7 @@ func machine() string {
 				break
 			}
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	mem := "?"
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
@@ -184,15 +184,15 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }()
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { //nolint:gosec // G302: the report is meant to be read and committed.
 		return err
 	}
 	return os.Rename(tmp.Name(), path)

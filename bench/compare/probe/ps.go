@@ -24,13 +24,13 @@ func ParsePS(out string) ([]Proc, error) {
 		if len(f) < 4 {
 			return nil, fmt.Errorf("ps line %d: %q: want pid ppid rss command", i+1, line)
 		}
-		var n [3]int64
-		for j := range n {
-			v, err := strconv.ParseInt(f[j], 10, 64)
+		var n []int64
+		for j, s := range f[:3] {
+			v, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || v < 0 || v > 1<<40 {
-				return nil, fmt.Errorf("ps line %d: field %d: %q is not a number in 0..2^40", i+1, j+1, f[j])
+				return nil, fmt.Errorf("ps line %d: field %d: %q is not a number in 0..2^40", i+1, j+1, s)
 			}
-			n[j] = v
+			n = append(n, v)
 		}
 		procs = append(procs, Proc{PID: int(n[0]), PPID: int(n[1]), RSSBytes: n[2] * 1024, Command: strings.Join(f[3:], " ")})
 	}
