@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cairn-os/cairn/bench/compare/probe"
 	"github.com/cairn-os/cairn/bench/compare/surface"
 )
 
@@ -143,5 +144,18 @@ func TestValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("validate() = %v, want it to name %q", err, want)
 		}
+	}
+}
+
+func TestProcList(t *testing.T) {
+	procs := []probe.Proc{
+		{PID: 1, RSSBytes: 30 << 20, Command: "machined"}, {PID: 2, Command: "kthreadd"},
+		{PID: 9, PPID: 2, Command: "kworker/0:1"}, {PID: 103, PPID: 1, RSSBytes: 45 << 20, Command: "apid"},
+	}
+	if got, want := procList(procs), "apid 45.0 MiB, machined 30.0 MiB"; got != want {
+		t.Errorf("procList = %q, want %q", got, want)
+	}
+	if got := procList(nil); got != "none" {
+		t.Errorf("procList(nil) = %q, want none", got)
 	}
 }

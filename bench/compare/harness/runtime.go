@@ -21,7 +21,8 @@ type runtimeFigures struct {
 	RSSBytes  int64 // sum over the OS's own user-space processes
 	Processes int   // user-space processes
 	Sockets   []string
-	IdleFrom  string // what the idle time was counted from
+	Procs     []probe.Proc // the processes summed
+	IdleFrom  string       // what the idle time was counted from
 	Err       string
 }
 
@@ -76,6 +77,7 @@ func readCairn(ctx context.Context, cctx *clientconfig.Context, port int, f *run
 	for _, p := range ps.GetMessages()[0].GetProcesses() {
 		procs = append(procs, probe.Proc{PID: int(p.GetPid()), PPID: int(p.GetPpid()), RSSBytes: int64(p.GetResidentBytes()), Command: p.GetCommand()})
 	}
+	f.Procs = procs
 	f.RSSBytes, f.Processes = probe.UserSpace(procs)
 	ns, err := c.Machine.Netstat(ctx, &common.Empty{})
 	if err := answered("netstat", err, len(ns.GetMessages())); err != nil {
@@ -143,7 +145,8 @@ func (r *runner) debianRuntime(ctx context.Context, spec vmSpec, ssh probeFunc) 
 		f.Err = err.Error()
 		return
 	}
-	f.RSSBytes, f.Processes = probe.UserSpace(probe.WithoutSSHSessions(procs))
+	f.Procs = probe.WithoutSSHSessions(procs)
+	f.RSSBytes, f.Processes = probe.UserSpace(f.Procs)
 }
 
 // waitProbe waits for the probe block on the serial console and parses it.

@@ -7,10 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cairn-os/cairn/bench/compare/probe"
 	"github.com/cairn-os/cairn/bench/compare/report"
 )
 
@@ -98,9 +100,28 @@ func runtimeNotes(res *results) string {
 		if s.f.Err != "" {
 			fmt.Fprintf(&b, " Not measured: %s.", s.f.Err)
 		}
-		fmt.Fprintf(&b, " Listening sockets: %s\n", codeList(s.f.Sockets))
+		fmt.Fprintf(&b, " Listening sockets: %s. Processes by RSS: %s\n", codeList(s.f.Sockets), procList(s.f.Procs))
 	}
 	return b.String()
+}
+
+// procList names the user-space processes, largest RSS first: "machined 30.1 MiB, ...".
+func procList(procs []probe.Proc) string {
+	var user []probe.Proc
+	for _, p := range procs {
+		if p.PID != 2 && p.PPID != 2 {
+			user = append(user, p)
+		}
+	}
+	if len(user) == 0 {
+		return "none"
+	}
+	sort.SliceStable(user, func(i, j int) bool { return user[i].RSSBytes > user[j].RSSBytes })
+	parts := make([]string, len(user))
+	for i, p := range user {
+		parts[i] = fmt.Sprintf("%s %.1f MiB", p.Command, float64(p.RSSBytes)/(1<<20))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func codeList(items []string) string {
