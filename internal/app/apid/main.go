@@ -19,6 +19,7 @@ import (
 	grpccreds "google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
@@ -33,6 +34,11 @@ type options struct {
 
 // Main runs apid until ctx ends or machined goes away.
 func Main(ctx context.Context, args []string) error {
+	// First of all: apid holds no privilege and never gains one.
+	st, warnings, err := sandbox.Restrict()
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 	fs := flag.NewFlagSet("apid", flag.ContinueOnError)
 	var o options
 	fs.StringVar(&o.socket, "socket", "", "machined's unix socket (required)")
@@ -44,6 +50,7 @@ func Main(ctx context.Context, args []string) error {
 		return errors.New("--socket is required")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "apid")
+	sandbox.Log(log, st, warnings)
 	return run(ctx, log, o)
 }
 

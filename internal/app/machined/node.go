@@ -6,11 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/cosi-project/runtime/pkg/state"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/auditlog"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
@@ -44,6 +43,10 @@ type daemon struct {
 	// defaultHostname names the node while its configuration names none.
 	defaultHostname string
 	maintenanceCert *pki.KeyPair
+	// sandbox is how services are restricted; socketFile is machined's socket opened O_PATH,
+	// which services running as their own uids inherit.
+	sandbox    *sandboxing
+	socketFile *os.File
 
 	mu  sync.Mutex
 	cfg *config.Config // nil: maintenance mode
@@ -59,6 +62,7 @@ func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error
 		listen: net.ParseIP(host), requests: make(chan lifecycle, 1),
 	}
 	n.defaultHostname = defaultHostname(n.listen)
+	n.sandbox = newSandboxing(log, o, n.defaultHostname)
 	sup, err := supervisor.New(log, supervisor.Options{OnChange: n.serviceChanged}, n.serviceSpecs()...)
 	if err != nil {
 		return nil, err
@@ -78,20 +82,14 @@ func defaultHostname(ip net.IP) string {
 	return "cairn-" + strings.NewReplacer(".", "-", ":", "-").Replace(ip.String())
 }
 
-// serviceSpecs are the node's services in container mode: apid and trustd, both started from
-// this binary.
+// serviceSpecs are the node's services: apid and trustd, both started from this binary, each
+// as its own uid without capabilities, with no_new_privs, in its own cgroup.
 func (n *daemon) serviceSpecs() []supervisor.Spec {
-	cmd := func(role string, args ...string) func() *exec.Cmd {
-		return func() *exec.Cmd {
-			c := exec.Command(n.opts.Executable) //nolint:gosec // our own binary, from os.Executable or the caller
-			c.Args = append([]string{"cairn", role}, args...)
-			c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-			return c
-		}
-	}
+	apid := serviceUser{uid: constants.ApidUID, gid: constants.ApidGID}
+	trustd := serviceUser{uid: constants.TrustdUID, gid: constants.TrustdGID}
 	return []supervisor.Spec{
-		{Name: "apid", Protected: true, Command: cmd("apid", "--socket", n.opts.Socket, "--listen", n.opts.Listen)},
-		{Name: "trustd", DependsOn: []string{"apid"}, Command: cmd("trustd", "--socket", n.opts.Socket, "--listen", trustdAddress(n.opts.Listen))},
+		{Name: "apid", Protected: true, Sandbox: n.sandbox.spec("apid", apid), Command: n.command("apid", "--listen", n.opts.Listen)},
+		{Name: "trustd", DependsOn: []string{"apid"}, Sandbox: n.sandbox.spec("trustd", trustd), Command: n.command("trustd", "--listen", trustdAddress(n.opts.Listen))},
 	}
 }
 
@@ -138,6 +136,7 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	defer stopAPI()
+	defer n.sandbox.close()
 	defer n.sup.StopAll()
 	if err := n.phase("services", func() error { return n.sup.StartAll(ctx) }); err != nil {
 		return err

@@ -2,12 +2,7 @@ package machined
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,11 +13,13 @@ import (
 
 	"github.com/cairn-os/cairn/internal/app/apid/callmeta"
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
+	"github.com/cairn-os/cairn/internal/pkg/peercred"
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/role"
 )
 
@@ -82,22 +79,16 @@ func streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 	return apierr.ToGRPC(h(srv, wrappedStream{ServerStream: ss, ctx: ctx}))
 }
 
-// serveSocket serves the local API on machined's unix socket (mode 0600).
+// serveSocket serves the local API on machined's unix socket. The socket (and its directory,
+// unless that is the state directory) belongs to root and the cairn-api group, and only root,
+// machined's own uid and the services' uids may stay connected (SO_PEERCRED).
 func (n *daemon) serveSocket() (stop func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(n.opts.Socket), 0o700); err != nil {
-		return nil, fmt.Errorf("create socket directory: %w", err)
-	}
-	if err := os.Remove(n.opts.Socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("remove stale socket: %w", err)
-	}
-	lis, err := net.Listen("unix", n.opts.Socket)
+	lis, err := n.listenSocket()
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", n.opts.Socket, err)
+		return nil, err
 	}
-	if err := os.Chmod(n.opts.Socket, 0o600); err != nil {
-		_ = lis.Close()
-		return nil, fmt.Errorf("restrict socket: %w", err)
-	}
+	allowed := peercred.AllowUIDs(0, uint32(os.Geteuid()), constants.ApidUID, constants.TrustdUID)
+	lis = peercred.Listen(lis, allowed, n.log)
 	gs := grpc.NewServer(
 		grpc.UnaryInterceptor(unaryInterceptor),
 		grpc.StreamInterceptor(streamInterceptor),
@@ -121,6 +112,9 @@ func (n *daemon) serveSocket() (stop func(), err error) {
 			gs.Stop()
 		}
 		_ = os.Remove(n.opts.Socket)
+		if n.socketFile != nil {
+			_ = n.socketFile.Close()
+		}
 	}, nil
 }
 

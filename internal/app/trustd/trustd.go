@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
@@ -29,6 +30,11 @@ import (
 
 // Main runs trustd until ctx ends or machined goes away.
 func Main(ctx context.Context, args []string) error {
+	// First of all: trustd holds no privilege and never gains one.
+	st, warnings, err := sandbox.Restrict()
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 	fs := flag.NewFlagSet("trustd", flag.ContinueOnError)
 	socket := fs.String("socket", "", "machined's unix socket (required)")
 	listen := fs.String("listen", ":50001", "address to serve on")
@@ -39,6 +45,7 @@ func Main(ctx context.Context, args []string) error {
 		return errors.New("--socket is required")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "trustd")
+	sandbox.Log(log, st, warnings)
 	return run(ctx, log, *socket, *listen)
 }
 

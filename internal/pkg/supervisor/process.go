@@ -126,12 +126,11 @@ func (s *service) runOnce(ctx context.Context) error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true
-	if err := cmd.Start(); err != nil {
+	waited, err := spawn(cmd, s.spec.Sandbox)
+	if err != nil {
 		return fmt.Errorf("start %s: %w", s.spec.Name, err)
 	}
 	s.set(StateRunning, cmd.Process.Pid, "", "running")
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
 	select {
 	case err := <-waited:
 		if err == nil {

@@ -18,6 +18,8 @@ type Spec struct {
 	Command func() *exec.Cmd
 	// Protected services cannot be stopped through Stop (the API refuses it).
 	Protected bool
+	// Sandbox restricts the process; nil runs it with the supervisor's privileges.
+	Sandbox *Sandbox
 	// StopTimeout is how long Stop waits after SIGTERM before SIGKILL (default 5s).
 	StopTimeout time.Duration
 }

@@ -10,4 +10,14 @@ const (
 	CairnconfigEnv = "CAIRNCONFIG"
 	// DefaultKubernetesVersion is the Kubernetes version generated configs ask for.
 	DefaultKubernetesVersion = "v1.34.4"
+	// APIGroupGID is the group (cairn-api) that may connect to machined's unix socket.
+	APIGroupGID = 49
+	// ApidUID is the user apid runs as.
+	ApidUID = 50
+	// ApidGID is apid's own group.
+	ApidGID = 50
+	// TrustdUID is the user trustd runs as.
+	TrustdUID = 51
+	// TrustdGID is trustd's own group.
+	TrustdGID = 51
 )
