@@ -36,6 +36,7 @@ func TestClusterLifecycle(t *testing.T) {
 			t.Errorf("services lacks %q:\n%s", s, svc)
 		}
 	}
+	checkSandboxed(t, e)
 	if logs := e.must("logs", "machined"); !strings.Contains(logs, "boot done") {
 		t.Errorf("machined logs lack the boot phases:\n%s", logs)
 	}
