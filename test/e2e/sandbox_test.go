@@ -17,7 +17,7 @@ import (
 
 // checkSandboxed reads, over the API, what the node's kernel says about apid and trustd: each
 // runs as its own uid in the cairn-api group, with no capability at all (not even in its
-// bounding set), with no_new_privs, in its own cgroup under /cairn.
+// bounding set), with no_new_privs, in its own cgroup under /cairn, and with no file access.
 func checkSandboxed(t *testing.T, e *env) {
 	t.Helper()
 	var list machine.ServiceListResponse
@@ -51,5 +51,11 @@ func checkSandboxed(t *testing.T, e *env) {
 	}
 	if seen != len(ids) {
 		t.Errorf("services -o json lists %d of apid and trustd, want both", seen)
+	}
+	// Landlock took their file access away (the image's binary has no cgo).
+	for id := range ids {
+		if logs := e.must("logs", id); !strings.Contains(logs, "msg=sandboxed") || !strings.Contains(logs, "files_denied=true") || strings.Contains(logs, "sandbox incomplete") {
+			t.Errorf("%s logs do not show a complete sandbox:\n%s", id, logs)
+		}
 	}
 }

@@ -34,8 +34,9 @@ type options struct {
 
 // Main runs apid until ctx ends or machined goes away.
 func Main(ctx context.Context, args []string) error {
-	// First of all: apid holds no privilege and never gains one.
-	st, warnings, err := sandbox.Restrict()
+	// First of all: apid holds no privilege, never gains one and
+	// touches no file.
+	sb, err := sandbox.Restrict(sandbox.NameServiceFiles)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -50,7 +51,7 @@ func Main(ctx context.Context, args []string) error {
 		return errors.New("--socket is required")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "apid")
-	sandbox.Log(log, st, warnings)
+	sb.Log(log)
 	return run(ctx, log, o)
 }
 

@@ -30,8 +30,9 @@ import (
 
 // Main runs trustd until ctx ends or machined goes away.
 func Main(ctx context.Context, args []string) error {
-	// First of all: trustd holds no privilege and never gains one.
-	st, warnings, err := sandbox.Restrict()
+	// First of all: trustd holds no privilege, never gains one and
+	// touches no file.
+	sb, err := sandbox.Restrict(sandbox.NameServiceFiles)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -45,7 +46,7 @@ func Main(ctx context.Context, args []string) error {
 		return errors.New("--socket is required")
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("component", "trustd")
-	sandbox.Log(log, st, warnings)
+	sb.Log(log)
 	return run(ctx, log, *socket, *listen)
 }
 

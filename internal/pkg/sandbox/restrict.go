@@ -11,26 +11,50 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Report is what Restrict found and did.
+type Report struct {
+	// Status is the main thread's status after restriction.
+	Status
+	// FilesDenied is true when Landlock took away all file access but reading the readable
+	// files.
+	FilesDenied bool
+	// Warnings name what could not be restricted (an unprivileged machined, a kernel without
+	// Landlock).
+	Warnings []string
+}
+
 // Restrict is the first thing a service without privileges does: it sets no_new_privs on
 // every thread (a no-op when machined already set it before starting the service) and then
 // verifies from /proc/self/task/*/status that no thread holds an effective, permitted or
-// ambient capability and that every thread has no_new_privs set. It fails otherwise: a service
-// started with privileges must not run. It returns the status of the main thread and warnings
-// for what it cannot fix (a bounding set left non-empty by an unprivileged machined).
-func Restrict() (Status, []string, error) {
+// ambient capability and that every thread has no_new_privs set; it fails otherwise: a
+// service started with privileges must not run. Last it takes away all file access but
+// reading the readable files (DenyFiles); where the kernel or binary cannot, it warns.
+func Restrict(readable []string) (Report, error) {
 	if err := setNoNewPrivs(); err != nil {
-		return Status{}, nil, err
+		return Report{}, err
 	}
 	threads, err := readThreads("/proc/self/task")
 	if err != nil {
-		return Status{}, nil, err
+		return Report{}, err
 	}
 	warnings, err := Check(threads)
 	if err != nil {
-		return Status{}, nil, err
+		return Report{}, err
 	}
 	main, err := readStatus("/proc/self/status")
-	return main, warnings, err
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{Status: main, Warnings: warnings}
+	switch err := DenyFiles(readable); {
+	case err == nil:
+		r.FilesDenied = true
+	case errors.Is(err, ErrNotEnforced):
+		r.Warnings = append(r.Warnings, err.Error())
+	default:
+		return Report{}, err
+	}
+	return r, nil
 }
 
 // setNoNewPrivs sets no_new_privs on every thread. Where the runtime cannot reach every
@@ -105,11 +129,12 @@ func readStatus(path string) (Status, error) {
 	return st, nil
 }
 
-// Log reports what Restrict found.
-func Log(log *slog.Logger, st Status, warnings []string) {
-	log.Info("sandboxed", "uid", st.UID[1], "gid", st.GID[1], "groups", st.Groups,
-		"cap_eff", fmt.Sprintf("%016x", st.CapEff), "cap_bnd", fmt.Sprintf("%016x", st.CapBnd), "no_new_privs", st.NoNewPrivs)
-	for _, w := range warnings {
+// Log reports what Restrict found and did.
+func (r Report) Log(log *slog.Logger) {
+	log.Info("sandboxed", "uid", r.UID[1], "gid", r.GID[1], "groups", r.Groups,
+		"cap_eff", fmt.Sprintf("%016x", r.CapEff), "cap_bnd", fmt.Sprintf("%016x", r.CapBnd),
+		"no_new_privs", r.NoNewPrivs, "files_denied", r.FilesDenied)
+	for _, w := range r.Warnings {
 		log.Warn("sandbox incomplete", "reason", w)
 	}
 }

@@ -63,13 +63,13 @@ func TestDrop(t *testing.T) {
 // otherwise it must succeed with no_new_privs set.
 func TestRestrictInChild(t *testing.T) {
 	if os.Getenv("SANDBOX_RESTRICT_CHILD") == "1" {
-		st, warnings, err := Restrict()
+		r, err := Restrict(nil)
 		if err != nil {
 			os.Stdout.WriteString("error: " + err.Error() + "\n")
 			os.Exit(3)
 		}
-		os.Stdout.WriteString(strings.Join(warnings, "\n") + "\n")
-		if !st.NoNewPrivs {
+		os.Stdout.WriteString(strings.Join(r.Warnings, "\n") + "\n")
+		if !r.NoNewPrivs {
 			os.Exit(4)
 		}
 		os.Exit(0)
