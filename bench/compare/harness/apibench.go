@@ -25,8 +25,8 @@ func (r *runner) apiBenchmarks(ctx context.Context) string {
 	if err := r.command(ctx, "api-bench.txt", "go", "test", "-run", "^$", "-bench", ".", "-count", count, "./bench/api/..."); err != nil {
 		return fmt.Sprintf("The benchmarks failed: %v", err)
 	}
-	out, err := groupCommand(ctx, "go", "run", "golang.org/x/perf/cmd/benchstat@"+benchstatVersion, raw).CombinedOutput()
-	r.res.commands = append(r.res.commands, "go run golang.org/x/perf/cmd/benchstat@"+benchstatVersion+" "+raw)
+	out, err := groupCommand(ctx, "go", "run", "golang.org/x/perf/cmd/benchstat@"+benchstatVersion, "bench/api="+raw).CombinedOutput()
+	r.res.commands = append(r.res.commands, "go run golang.org/x/perf/cmd/benchstat@"+benchstatVersion+" bench/api="+raw)
 	if err != nil {
 		data, _ := os.ReadFile(raw)
 		return fmt.Sprintf("benchstat failed (%v): %s\n\nRaw output:\n\n```\n%s```", err, strings.TrimSpace(string(out)), data)

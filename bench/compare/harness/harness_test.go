@@ -159,3 +159,19 @@ func TestProcList(t *testing.T) {
 		t.Errorf("procList(nil) = %q, want none", got)
 	}
 }
+
+func TestRoleName(t *testing.T) {
+	for _, tc := range []struct{ command, args, want string }{
+		{"cairn", "/sbin/apid --flag", "apid"}, {"cairn", "", "cairn"}, {"machined", "machined", "machined"},
+	} {
+		if got := roleName(tc.command, tc.args); got != tc.want {
+			t.Errorf("roleName(%q, %q) = %q, want %q", tc.command, tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestCoresNeverNegative(t *testing.T) {
+	if got := cores(cpuSample{busy: 100}, cpuSample{busy: 110}, 20, time.Second); got != 0 {
+		t.Errorf("cores with more QEMU time than busy time = %v, want 0", got)
+	}
+}

@@ -49,7 +49,8 @@ func cores(a, b cpuSample, excluded int64, d time.Duration) float64 {
 	if d <= 0 {
 		return 0
 	}
-	return float64(b.busy-a.busy-excluded) / clockTicks / d.Seconds()
+	// QEMU's time is read a moment after the second sample; never report less than nothing.
+	return max(0, float64(b.busy-a.busy-excluded)/clockTicks/d.Seconds())
 }
 
 // waitIdle waits for a 5 s window in which the host uses fewer than max cores, for at most

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ func readCairn(ctx context.Context, cctx *clientconfig.Context, port int, f *run
 	}
 	var procs []probe.Proc
 	for _, p := range ps.GetMessages()[0].GetProcesses() {
-		procs = append(procs, probe.Proc{PID: int(p.GetPid()), PPID: int(p.GetPpid()), RSSBytes: int64(p.GetResidentBytes()), Command: p.GetCommand()})
+		procs = append(procs, probe.Proc{PID: int(p.GetPid()), PPID: int(p.GetPpid()), RSSBytes: int64(p.GetResidentBytes()), Command: roleName(p.GetCommand(), p.GetArgs())})
 	}
 	f.Procs = procs
 	f.RSSBytes, f.Processes = probe.UserSpace(procs)
@@ -89,6 +90,15 @@ func readCairn(ctx context.Context, cctx *clientconfig.Context, port int, f *run
 		}
 	}
 	return nil
+}
+
+// roleName names a process of the multi-call binary by the role it runs as (argv[0]), since
+// its command is the binary's own name for every role.
+func roleName(command, args string) string {
+	if f := strings.Fields(args); len(f) > 0 {
+		return path.Base(f[0])
+	}
+	return command
 }
 
 // answered turns a failed or empty API answer into an error.
