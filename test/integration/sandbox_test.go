@@ -3,11 +3,17 @@ package integration
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -105,4 +111,66 @@ func readStatus(t *testing.T, pid int) sandbox.Status {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// TestSocketRefusesOtherUIDs connects to machined's socket as uid 65534 in the cairn-api group,
+// which the socket's mode lets through: machined must close the connection (SO_PEERCRED) and
+// log the refusal. Root only: switching a thread's uid needs the privilege.
+func TestSocketRefusesOtherUIDs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("switching a thread to another uid needs root")
+	}
+	// The state directory is private: reach the socket as apid does, through a descriptor.
+	sock, err := os.OpenFile(filepath.Join(shared.a.state, "machined.sock"), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	path := fmt.Sprintf("/proc/self/fd/%d", sock.Fd())
+	type result struct {
+		data []byte
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+		if err := becomeThread(65534, constants.APIGroupGID); err != nil {
+			res <- result{err: err}
+			return
+		}
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		defer c.Close()
+		// An admitted connection gets the gRPC server's HTTP/2 settings and stays open; the
+		// deadline only bounds that failure.
+		_ = c.SetDeadline(time.Now().Add(time.Minute))
+		data, err := io.ReadAll(c)
+		res <- result{data, err}
+	}()
+	r := <-res
+	if r.err != nil || len(r.data) != 0 {
+		t.Fatalf("uid 65534 on machined's socket: read %q, %v; want the connection closed at once", r.data, r.err)
+	}
+	waitFor(t, "machined to log the refusal", func() bool {
+		return strings.Contains(shared.a.out.String(), "refused a connection to the local socket") && strings.Contains(shared.a.out.String(), "uid=65534")
+	})
+}
+
+// becomeThread switches the calling thread alone (raw syscalls, not Go's process-wide ones)
+// to uid with the one supplementary group.
+func becomeThread(uid, group int) error {
+	groups := []uint32{uint32(group)}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, 1, uintptr(unsafe.Pointer(&groups[0])), 0); e != 0 {
+		return fmt.Errorf("setgroups: %w", e)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(uid), uintptr(uid), uintptr(uid)); e != 0 {
+		return fmt.Errorf("setresgid: %w", e)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid)); e != 0 {
+		return fmt.Errorf("setresuid: %w", e)
+	}
+	return nil
 }
