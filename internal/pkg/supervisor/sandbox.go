@@ -63,10 +63,8 @@ func spawn(cmd *exec.Cmd, sb *Sandbox) (<-chan error, error) {
 
 // startSandboxed prepares the locked calling thread and cmd's attributes and starts cmd.
 func startSandboxed(cmd *exec.Cmd, sb *Sandbox) error {
-	if sb.NoNewPrivs {
-		if _, err := sandbox.PrepareThread(sb.Caps); err != nil {
-			return fmt.Errorf("sandbox: %w", err)
-		}
+	if err := sandbox.PrepareThread(sb.NoNewPrivs, sb.Caps); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	attr := cmd.SysProcAttr
 	if sb.Credential != nil {
