@@ -62,7 +62,11 @@ func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error
 		listen: net.ParseIP(host), requests: make(chan lifecycle, 1),
 	}
 	n.defaultHostname = defaultHostname(n.listen)
-	n.sandbox = newSandboxing(log, o, n.defaultHostname)
+	sb, err := newSandboxing(log, o, n.defaultHostname)
+	if err != nil {
+		return nil, err
+	}
+	n.sandbox = sb
 	sup, err := supervisor.New(log, supervisor.Options{OnChange: n.serviceChanged}, n.serviceSpecs()...)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package machined
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -19,8 +20,10 @@ import (
 type sandboxing struct {
 	// privileged: machined may switch its services to their own uids.
 	privileged bool
-	// cgroups is the cgroup v2 directory services get their cgroups under ("" none).
+	// cgroups is the cgroup v2 directory services get their cgroups under ("" none); shared
+	// says its parent is a development host's cairn/, shared by every machined there.
 	cgroups string
+	shared  bool
 	// exe is machined's binary opened O_PATH when a service uid cannot reach it by its
 	// path (a development build in a private directory); nil otherwise.
 	exe *os.File
@@ -28,23 +31,21 @@ type sandboxing struct {
 
 // newSandboxing decides how services are restricted. An unprivileged machined (container
 // mode for development) cannot switch uids: it says so once and runs them with its own.
-func newSandboxing(log *slog.Logger, o Options, instance string) *sandboxing {
+func newSandboxing(log *slog.Logger, o Options, instance string) (*sandboxing, error) {
 	sb := &sandboxing{privileged: os.Geteuid() == 0}
 	if !sb.privileged {
 		log.Warn("not running as root: services run with machined's uid, only with no_new_privs and without capabilities")
-		return sb
+		return sb, nil
 	}
-	sb.cgroups = cgroupBase(log, o.Mode, instance)
+	sb.cgroups, sb.shared = cgroupBase(log, o.Mode, instance), o.Mode == ModeContainer
 	if !worldReachable(o.Executable) {
 		f, err := os.OpenFile(o.Executable, unix.O_PATH|unix.O_CLOEXEC, 0)
 		if err != nil {
-			log.Warn("services cannot reach machined's binary; they run as root", "path", o.Executable, "error", err)
-			sb.privileged = false
-			return sb
+			return nil, fmt.Errorf("open own binary %s for the services: %w", o.Executable, err)
 		}
 		sb.exe = f
 	}
-	return sb
+	return sb, nil
 }
 
 // cgroupBase creates the cgroup v2 directory of machined's services: cairn/ under the cgroup2
@@ -129,7 +130,13 @@ func (sb *sandboxing) close() {
 	if sb.exe != nil {
 		_ = sb.exe.Close()
 	}
-	if sb.cgroups != "" {
-		_ = unix.Rmdir(sb.cgroups) // only when empty; on a node the directory stays anyway
+	if sb.cgroups == "" {
+		return
+	}
+	// Only empty cgroups go; on a development host the shared cairn/ too, once the last
+	// machined there has stopped.
+	_ = unix.Rmdir(sb.cgroups)
+	if sb.shared {
+		_ = unix.Rmdir(filepath.Dir(sb.cgroups))
 	}
 }
