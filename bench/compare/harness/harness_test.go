@@ -162,7 +162,8 @@ func TestProcList(t *testing.T) {
 
 func TestRoleName(t *testing.T) {
 	for _, tc := range []struct{ command, args, want string }{
-		{"cairn", "/sbin/apid --flag", "apid"}, {"cairn", "", "cairn"}, {"machined", "machined", "machined"},
+		{"cairn", "/sbin/apid --flag", "apid"}, {"cairn", "cairn trustd --socket /s", "trustd"},
+		{"cairn", "/bin/cairn --help", "cairn"}, {"cairn", "", "cairn"}, {"machined", "machined", "machined"},
 	} {
 		if got := roleName(tc.command, tc.args); got != tc.want {
 			t.Errorf("roleName(%q, %q) = %q, want %q", tc.command, tc.args, got, tc.want)

@@ -92,10 +92,14 @@ func readCairn(ctx context.Context, cctx *clientconfig.Context, port int, f *run
 	return nil
 }
 
-// roleName names a process of the multi-call binary by the role it runs as (argv[0]), since
-// its command is the binary's own name for every role.
+// roleName names a process of the multi-call binary by the role it runs as ("cairn apid ..."
+// or argv[0] "apid"), since its command is the binary's own name for every role.
 func roleName(command, args string) string {
-	if f := strings.Fields(args); len(f) > 0 {
+	f := strings.Fields(args)
+	switch {
+	case len(f) > 1 && path.Base(f[0]) == "cairn" && !strings.HasPrefix(f[1], "-"):
+		return f[1]
+	case len(f) > 0:
 		return path.Base(f[0])
 	}
 	return command
