@@ -65,7 +65,7 @@ verify-docs: docs ## Fail if docs/ is stale
 
 .PHONY: lint
 lint: ## Run golangci-lint with the linters listed in .golangci.yml
-	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run --build-tags e2e ./...
 
 .PHONY: bench
 bench: ## Run the Go benchmarks of the API
