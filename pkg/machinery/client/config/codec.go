@@ -39,6 +39,18 @@ func Decode(data []byte) (*Config, error) {
 	if c.Contexts == nil {
 		c.Contexts = map[string]*Context{}
 	}
+	for _, ctx := range c.Contexts {
+		if ctx == nil {
+			continue
+		}
+		// An empty list and no list mean the same; keep one form so a round trip is exact.
+		if len(ctx.Endpoints) == 0 {
+			ctx.Endpoints = nil
+		}
+		if len(ctx.Nodes) == 0 {
+			ctx.Nodes = nil
+		}
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
