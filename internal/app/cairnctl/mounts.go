@@ -1,50 +1,29 @@
 package cairnctl
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 func newMountsCmd(g *globals) *cobra.Command {
-	var out printFlags
-	cmd := &cobra.Command{
-		Use:   "mounts",
-		Short: "List the mounted file systems of the nodes",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			s, err := g.connect(nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			resp, err := s.c.Machine.Mounts(s.ctx(cmd.Context()), &common.Empty{})
-			if err != nil {
-				return apiError(err)
-			}
-			if done, err := out.structured(cmd.OutOrStdout(), resp); done {
-				return err
-			}
-			var errs nodeErrors
-			t := newTextTable(cmd.OutOrStdout(), "NODE", "FILESYSTEM", "SIZE", "AVAILABLE", "TYPE", "MOUNTED ON")
-			for _, m := range checkAll(resp.GetMessages(), &errs) {
-				for _, mt := range m.GetMounts() {
-					size, avail := "-", "-"
-					if mt.GetSize() > 0 {
-						size, avail = bytesHuman(mt.GetSize()), bytesHuman(mt.GetAvailable())
-					}
-					t.row(replyNode(m.GetMetadata()), mt.GetDevice(), size, avail, mt.GetFstype(), mt.GetMountpoint())
-				}
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			return errs.err()
+	return tableCall[*machine.MountsResponse, *machine.MountList]{
+		headers: []string{"NODE", "FILESYSTEM", "SIZE", "AVAILABLE", "TYPE", "MOUNTED ON"},
+		call: func(ctx context.Context, c *client.Client) (*machine.MountsResponse, error) {
+			return c.Machine.Mounts(ctx, &common.Empty{})
 		},
-	}
-	out.register(cmd)
-	return cmd
+		rows: func(t *textTable, node string, m *machine.MountList) {
+			for _, mt := range m.GetMounts() {
+				size, avail := "-", "-"
+				if mt.GetSize() > 0 {
+					size, avail = bytesHuman(mt.GetSize()), bytesHuman(mt.GetAvailable())
+				}
+				t.row(node, mt.GetDevice(), size, avail, mt.GetFstype(), mt.GetMountpoint())
+			}
+		},
+	}.command(g, "mounts", "List the mounted file systems of the nodes")
 }

@@ -1,58 +1,36 @@
 package cairnctl
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 func newPsCmd(g *globals) *cobra.Command {
-	var out printFlags
-	cmd := &cobra.Command{
-		Use:   "ps",
-		Short: "List the processes of the nodes",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			s, err := g.connect(nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			resp, err := s.c.Machine.Processes(s.ctx(cmd.Context()), &common.Empty{})
-			if err != nil {
-				return apiError(err)
-			}
-			if done, err := out.structured(cmd.OutOrStdout(), resp); done {
-				return err
-			}
-			var errs nodeErrors
-			t := newTextTable(cmd.OutOrStdout(), "NODE", "PID", "PPID", "STATE", "THREADS", "CPU-TIME", "RES", "COMMAND")
-			for _, m := range checkAll(resp.GetMessages(), &errs) {
-				procs := m.GetProcesses()
-				sort.Slice(procs, func(i, j int) bool { return procs[i].GetPid() < procs[j].GetPid() })
-				for _, p := range procs {
-					cmdline := p.GetArgs()
-					if cmdline == "" {
-						cmdline = "[" + p.GetCommand() + "]"
-					}
-					t.row(replyNode(m.GetMetadata()), fmt.Sprint(p.GetPid()), fmt.Sprint(p.GetPpid()), p.GetState(),
-						fmt.Sprint(p.GetThreads()), fmt.Sprintf("%.2fs", p.GetCpuSeconds()), bytesHuman(p.GetResidentBytes()), cmdline)
-				}
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			return errs.err()
+	return tableCall[*machine.ProcessesResponse, *machine.ProcessList]{
+		headers: []string{"NODE", "PID", "PPID", "STATE", "THREADS", "CPU-TIME", "RES", "COMMAND"},
+		call: func(ctx context.Context, c *client.Client) (*machine.ProcessesResponse, error) {
+			return c.Machine.Processes(ctx, &common.Empty{})
 		},
-	}
-	out.register(cmd)
-	return cmd
+		rows: func(t *textTable, node string, m *machine.ProcessList) {
+			procs := m.GetProcesses()
+			sort.Slice(procs, func(i, j int) bool { return procs[i].GetPid() < procs[j].GetPid() })
+			for _, p := range procs {
+				cmdline := p.GetArgs()
+				if cmdline == "" {
+					cmdline = "[" + p.GetCommand() + "]"
+				}
+				t.row(node, fmt.Sprint(p.GetPid()), fmt.Sprint(p.GetPpid()), p.GetState(),
+					fmt.Sprint(p.GetThreads()), fmt.Sprintf("%.2fs", p.GetCpuSeconds()), bytesHuman(p.GetResidentBytes()), cmdline)
+			}
+		},
+	}.command(g, "ps", "List the processes of the nodes")
 }
 
 // bytesHuman renders a byte count with a binary unit.
