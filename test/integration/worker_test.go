@@ -117,4 +117,12 @@ func TestTrustdRefusesABadToken(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument {
 		t.Errorf("Certificate with a junk CSR: %v, want InvalidArgument", err)
 	}
+	// Both requests are in node-a's audit log, named by their CSR and outcome; the token is not.
+	log := mustCtl(t, shared.configs[role.Auditor], "audit", "log", "-n", "127.0.0.2")
+	wantContains(t, "audit log", log, "intruder", "/cairn.trust.TrustService/Certificate -> PermissionDenied",
+		"(unreadable CSR)", "/cairn.trust.TrustService/Certificate -> InvalidArgument")
+	if strings.Contains(log, shared.bundle.Tokens.Join) || strings.Contains(log, "0123456789abcdef") {
+		t.Errorf("the audit log shows a join token:\n%s", log)
+	}
+	wantContains(t, "audit verify", mustCtl(t, shared.configs[role.Auditor], "audit", "verify", "-n", "127.0.0.2"), "chain intact")
 }

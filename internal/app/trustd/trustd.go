@@ -56,6 +56,9 @@ type server struct {
 	cert atomic.Pointer[tls.Certificate]
 	// maintenance is true while the node has no configuration.
 	maintenance atomic.Bool
+	// hostname names the node in audit events.
+	hostname atomic.Value
+	log      *slog.Logger
 }
 
 func run(ctx context.Context, log *slog.Logger, socket, listen string) error {
@@ -64,7 +67,8 @@ func run(ctx context.Context, log *slog.Logger, socket, listen string) error {
 		return fmt.Errorf("connect to machined: %w", err)
 	}
 	defer func() { _ = conn.Close() }()
-	s := &server{node: node.NewNodeServiceClient(conn)}
+	s := &server{node: node.NewNodeServiceClient(conn), log: log}
+	s.hostname.Store("")
 	stream, err := s.node.Certificates(ctx, &common.Empty{})
 	if err != nil {
 		return fmt.Errorf("ask machined for certificates: %w", err)
@@ -115,11 +119,20 @@ func (s *server) receive(stream node.NodeService_CertificatesClient) error {
 	}
 	s.cert.Store(&c)
 	s.maintenance.Store(m.GetMaintenance())
+	s.hostname.Store(m.GetHostname())
 	return nil
 }
 
 // Certificate forwards a joining node's request to machined, which checks the token and signs.
+// Every request, granted or refused, is audited.
 func (s *server) Certificate(ctx context.Context, r *trust.CertificateRequest) (*trust.CertificateResponse, error) {
+	start := time.Now()
+	resp, err := s.certificate(ctx, r)
+	s.record(ctx, r, start, err)
+	return resp, err
+}
+
+func (s *server) certificate(ctx context.Context, r *trust.CertificateRequest) (*trust.CertificateResponse, error) {
 	if s.maintenance.Load() {
 		return nil, status.Error(codes.Unavailable, "this node has no configuration yet (maintenance mode): it cannot issue certificates")
 	}
