@@ -21,7 +21,10 @@ func acquireConfig(ctx context.Context, s *state) error {
 		s.log.Info("no cairn.config= kernel argument; machined starts in maintenance mode")
 		return nil
 	}
-	data, err := fetchConfig(ctx, s.log, http.DefaultClient, u, time.Minute)
+	// A client of its own: no proxy from the environment, and no idle connection to the
+	// config server left open for the life of the node once the config is in.
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	data, err := fetchConfig(ctx, s.log, c, u, time.Minute)
 	if err != nil {
 		return err
 	}
