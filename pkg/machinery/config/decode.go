@@ -131,9 +131,6 @@ func CheckPartial(where string, n *yaml.Node) []error {
 	return decodeInto(where, n, target)
 }
 
-// Header returns the apiVersion and kind of a YAML document node, empty when absent.
-func Header(n *yaml.Node) (apiVersion, kind string) { return header(n) }
-
 // header returns the apiVersion and kind of a document node, empty when absent.
 func header(n *yaml.Node) (apiVersion, kind string) {
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
