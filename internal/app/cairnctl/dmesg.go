@@ -1,9 +1,12 @@
 package cairnctl
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 func newDmesgCmd(g *globals) *cobra.Command {
@@ -15,23 +18,9 @@ func newDmesgCmd(g *globals) *cobra.Command {
 kernel log and answers Unavailable, saying why.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := g.connect(nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			stream, err := s.c.Machine.Dmesg(s.ctx(cmd.Context()), &machine.DmesgRequest{Follow: f.follow, TailLines: f.tail})
-			if err != nil {
-				return apiError(err)
-			}
-			var errs nodeErrors
-			prefix := len(s.nodes) > 1
-			if err := drain(stream, &errs, func(m *machine.LogChunk) error {
-				return writeChunk(cmd, prefix, replyNode(m.GetMetadata()), m.GetData())
-			}); err != nil {
-				return err
-			}
-			return errs.err()
+			return streamLogs(cmd, g, func(ctx context.Context, c *client.Client) (logStream, error) {
+				return c.Machine.Dmesg(ctx, &machine.DmesgRequest{Follow: f.follow, TailLines: f.tail})
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep printing new messages")

@@ -1,11 +1,13 @@
 package cairnctl
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 type logsFlags struct {
@@ -20,20 +22,28 @@ func newLogsCmd(g *globals) *cobra.Command {
 		Short:   "Print the log of a service, or of machined itself (logs machined)",
 		Example: "  cairnctl logs apid -f --tail 20",
 		Args:    cobra.ExactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return f.run(cmd, g, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return streamLogs(cmd, g, func(ctx context.Context, c *client.Client) (logStream, error) {
+				return c.Machine.Logs(ctx, &machine.LogsRequest{Id: args[0], Follow: f.follow, TailLines: f.tail})
+			})
+		},
 	}
 	cmd.Flags().BoolVarP(&f.follow, "follow", "f", false, "keep printing new lines")
 	cmd.Flags().Int32Var(&f.tail, "tail", -1, "print only the last N lines first (-1: all kept)")
 	return cmd
 }
 
-func (f *logsFlags) run(cmd *cobra.Command, g *globals, id string) error {
+// logStream is a stream of log data, as logs and dmesg return it.
+type logStream = receiver[*machine.LogChunk]
+
+// streamLogs opens a log stream on the nodes and prints it as it comes.
+func streamLogs(cmd *cobra.Command, g *globals, open func(context.Context, *client.Client) (logStream, error)) error {
 	s, err := g.connect(nil)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	stream, err := s.c.Machine.Logs(s.ctx(cmd.Context()), &machine.LogsRequest{Id: id, Follow: f.follow, TailLines: f.tail})
+	stream, err := open(s.ctx(cmd.Context()), s.c)
 	if err != nil {
 		return apiError(err)
 	}
