@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -35,23 +36,23 @@ type call struct {
 }
 
 // identify builds the identity of the TLS peer without judging it; authenticate judges it.
-func identify(ctx context.Context) (audit.Identity, *x509.Certificate) {
+func identify(ctx context.Context) audit.Identity {
 	id := audit.Identity{Subject: "(anonymous)"}
 	p, ok := peer.FromContext(ctx)
 	if !ok {
-		return id, nil
+		return id
 	}
 	id.Address = p.Addr.String()
 	ti, ok := p.AuthInfo.(credentials.TLSInfo)
 	if !ok || len(ti.State.PeerCertificates) == 0 {
-		return id, nil
+		return id
 	}
 	c := ti.State.PeerCertificates[0]
 	id.Subject = c.Subject.CommonName
 	id.Serial = c.SerialNumber.Text(16)
 	id.Fingerprint = pki.Fingerprint(c)
 	id.Roles = c.Subject.Organization
-	return id, c
+	return id
 }
 
 // verifyClient checks a client certificate against the cluster CA and says precisely what is
@@ -123,25 +124,16 @@ func (s *server) authenticate(ctx context.Context, c *call, creds *credentialSet
 	if err := verifyClient(ctx, creds, s.now()); err != nil {
 		return err
 	}
-	peerRoles := role.FromOrganization(c.peer.Roles)
-	if isProxy(c.peer.Roles) {
+	if slices.Contains(c.peer.Roles, string(role.NodeProxy)) {
 		return s.authenticateProxied(c, md)
 	}
+	peerRoles := role.FromOrganization(c.peer.Roles)
 	c.roles = peerRoles
 	c.caller.Roles = role.Strings(peerRoles)
 	if len(peerRoles) == 0 {
 		return status.Errorf(codes.PermissionDenied, "client certificate %q carries no known role (organization %q; known roles: %v)", c.peer.Subject, c.peer.Roles, role.Strings(role.All()))
 	}
 	return nil
-}
-
-func isProxy(orgs []string) bool {
-	for _, o := range orgs {
-		if o == string(role.NodeProxy) {
-			return true
-		}
-	}
-	return false
 }
 
 // authenticateProxied trusts the caller named in the metadata because the peer is a node of

@@ -49,7 +49,7 @@ func (s *server) handle(_ any, ss grpc.ServerStream) error {
 	ctx := ss.Context()
 	creds := s.creds.cur.Load()
 	c := &call{requestID: newRequestID()}
-	c.peer, _ = identify(ctx)
+	c.peer = identify(ctx)
 	c.caller = c.peer
 	var req frame
 	err := s.serve(ctx, ss, method, creds, c, &req)
