@@ -15,7 +15,7 @@ const (
 )
 
 var (
-	everyone  = []Role{Admin, Operator, Reader, Auditor, EtcdBackup}
+	everyone  = all
 	readers   = []Role{Admin, Operator, Reader}
 	operators = []Role{Admin, Operator}
 	admins    = []Role{Admin}
