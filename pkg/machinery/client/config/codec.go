@@ -108,17 +108,8 @@ type fieldErr struct {
 // validate checks one context: addresses without spaces, and PEM material that parses, with a
 // key that matches its certificate.
 func (ctx *Context) validate() []fieldErr {
-	var out []fieldErr
-	for i, e := range ctx.Endpoints {
-		if e == "" || strings.ContainsFunc(e, unicode.IsSpace) {
-			out = append(out, fieldErr{fmt.Sprintf("endpoints[%d]", i), fmt.Errorf("%q is not an address", e)})
-		}
-	}
-	for i, n := range ctx.Nodes {
-		if n == "" || strings.ContainsFunc(n, unicode.IsSpace) {
-			out = append(out, fieldErr{fmt.Sprintf("nodes[%d]", i), fmt.Errorf("%q is not an address", n)})
-		}
-	}
+	out := validateAddresses("endpoints", ctx.Endpoints)
+	out = append(out, validateAddresses("nodes", ctx.Nodes)...)
 	if len(ctx.CA) != 0 {
 		if _, err := ParseCAs(ctx.CA); err != nil {
 			out = append(out, fieldErr{"ca", err})
@@ -133,6 +124,17 @@ func (ctx *Context) validate() []fieldErr {
 	default:
 		if _, err := pki.ParseKeyPair(ctx.Crt, ctx.Key); err != nil {
 			out = append(out, fieldErr{"crt", err})
+		}
+	}
+	return out
+}
+
+// validateAddresses checks that every address of the list field is set and holds no spaces.
+func validateAddresses(field string, addrs []string) []fieldErr {
+	var out []fieldErr
+	for i, a := range addrs {
+		if a == "" || strings.ContainsFunc(a, unicode.IsSpace) {
+			out = append(out, fieldErr{fmt.Sprintf("%s[%d]", field, i), fmt.Errorf("%q is not an address", a)})
 		}
 	}
 	return out
