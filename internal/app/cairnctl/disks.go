@@ -1,50 +1,28 @@
 package cairnctl
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 func newDisksCmd(g *globals) *cobra.Command {
-	var out printFlags
-	var ins insecureFlags
-	cmd := &cobra.Command{
-		Use:   "disks",
-		Short: "List the disks of the nodes (also in maintenance mode, with --insecure)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := out.check(); err != nil {
-				return err
-			}
-			s, err := g.connect(&ins)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			resp, err := s.c.Machine.Disks(s.ctx(cmd.Context()), &common.Empty{})
-			if err != nil {
-				return apiError(err)
-			}
-			if done, err := out.structured(cmd.OutOrStdout(), resp); done {
-				return err
-			}
-			var errs nodeErrors
-			t := newTextTable(cmd.OutOrStdout(), "NODE", "DISK", "SIZE", "MODEL", "SERIAL", "ROTATIONAL", "READ-ONLY")
-			for _, m := range checkAll(resp.GetMessages(), &errs) {
-				for _, d := range m.GetDisks() {
-					t.row(replyNode(m.GetMetadata()), d.GetName(), bytesHuman(d.GetSize()), d.GetModel(), d.GetSerial(), yesNo(d.GetRotational()), yesNo(d.GetReadOnly()))
-				}
-			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			return errs.err()
+	return tableCall[*machine.DisksResponse, *machine.DiskList]{
+		headers: []string{"NODE", "DISK", "SIZE", "MODEL", "SERIAL", "ROTATIONAL", "READ-ONLY"},
+		call: func(ctx context.Context, c *client.Client) (*machine.DisksResponse, error) {
+			return c.Machine.Disks(ctx, &common.Empty{})
 		},
-	}
-	ins.register(cmd)
-	out.register(cmd)
-	return cmd
+		rows: func(t *textTable, node string, m *machine.DiskList) {
+			for _, d := range m.GetDisks() {
+				t.row(node, d.GetName(), bytesHuman(d.GetSize()), d.GetModel(), d.GetSerial(), yesNo(d.GetRotational()), yesNo(d.GetReadOnly()))
+			}
+		},
+		insecure: true,
+	}.command(g, "disks", "List the disks of the nodes (also in maintenance mode, with --insecure)")
 }
 
 func yesNo(b bool) string {

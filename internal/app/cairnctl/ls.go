@@ -1,12 +1,14 @@
 package cairnctl
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 type lsFlags struct {
@@ -28,35 +30,20 @@ func newLsCmd(g *globals) *cobra.Command {
 }
 
 func (f *lsFlags) run(cmd *cobra.Command, g *globals, path string) error {
-	if err := f.out.check(); err != nil {
-		return err
-	}
-	s, err := g.connect(nil)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	resp, err := s.c.Machine.List(s.ctx(cmd.Context()), &machine.ListRequest{Path: path, MaxDepth: f.depth})
-	if err != nil {
-		return apiError(err)
-	}
-	if done, err := f.out.structured(cmd.OutOrStdout(), resp); done {
-		return err
-	}
-	var errs nodeErrors
-	t := newTextTable(cmd.OutOrStdout(), "NODE", "MODE", "SIZE", "MODIFIED", "NAME")
-	for _, m := range checkAll(resp.GetMessages(), &errs) {
-		for _, fi := range m.GetFiles() {
-			name := fi.GetName()
-			if fi.GetLink() != "" {
-				name += " -> " + fi.GetLink()
+	return tableCall[*machine.ListResponse, *machine.FileList]{
+		headers: []string{"NODE", "MODE", "SIZE", "MODIFIED", "NAME"},
+		call: func(ctx context.Context, c *client.Client) (*machine.ListResponse, error) {
+			return c.Machine.List(ctx, &machine.ListRequest{Path: path, MaxDepth: f.depth})
+		},
+		rows: func(t *textTable, node string, m *machine.FileList) {
+			for _, fi := range m.GetFiles() {
+				name := fi.GetName()
+				if fi.GetLink() != "" {
+					name += " -> " + fi.GetLink()
+				}
+				t.row(node, fs.FileMode(fi.GetMode()).String(), fmt.Sprint(fi.GetSize()),
+					fi.GetModified().AsTime().Local().Format("2006-01-02 15:04"), name)
 			}
-			t.row(replyNode(m.GetMetadata()), fs.FileMode(fi.GetMode()).String(), fmt.Sprint(fi.GetSize()),
-				fi.GetModified().AsTime().Local().Format("2006-01-02 15:04"), name)
-		}
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	return errs.err()
+		},
+	}.run(cmd, g, nil, &f.out)
 }

@@ -21,28 +21,36 @@ type tableCall[R nodeReply[M], M reply] struct {
 	headers []string
 	call    func(ctx context.Context, c *client.Client) (R, error)
 	rows    func(t *textTable, node string, m M)
+	// insecure adds the --insecure flags, to reach a node in maintenance mode.
+	insecure bool
 }
 
 // command builds the cobra command for the call, with its -o flag.
 func (tc tableCall[R, M]) command(g *globals, use, short string) *cobra.Command {
 	var out printFlags
+	var ins *insecureFlags
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return tc.run(cmd, g, &out)
+			return tc.run(cmd, g, ins, &out)
 		},
+	}
+	if tc.insecure {
+		ins = &insecureFlags{}
+		ins.register(cmd)
 	}
 	out.register(cmd)
 	return cmd
 }
 
-func (tc tableCall[R, M]) run(cmd *cobra.Command, g *globals, out *printFlags) error {
+// run makes the call and prints its reply; ins may be nil (no --insecure).
+func (tc tableCall[R, M]) run(cmd *cobra.Command, g *globals, ins *insecureFlags, out *printFlags) error {
 	if err := out.check(); err != nil {
 		return err
 	}
-	s, err := g.connect(nil)
+	s, err := g.connect(ins)
 	if err != nil {
 		return err
 	}
