@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairn-os/cairn/bench/compare/probe"
 	"github.com/cairn-os/cairn/bench/compare/report"
+	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 )
 
 // Chart size in pixels.
@@ -27,13 +28,13 @@ func (r *runner) write() error {
 	}
 	doc := r.document()
 	md := doc.Markdown()
-	if err := writeAtomic(filepath.Join(out, "compare.md"), []byte(md)); err != nil {
+	if err := atomicfile.Write(filepath.Join(out, "compare.md"), []byte(md), 0o644, true); err != nil {
 		return err
 	}
 	png, err := report.Chart("Debian 12 node ÷ Cairn, same kernel, same QEMU settings", chartRows(doc.Rows), chartW, chartH)
 	if err != nil {
 		r.log.Warn("no chart drawn", "error", err)
-	} else if err := writeAtomic(filepath.Join(out, "compare.png"), png); err != nil {
+	} else if err := atomicfile.Write(filepath.Join(out, "compare.png"), png, 0o644, true); err != nil {
 		return err
 	}
 	_, _ = fmt.Fprint(r.stdout, md)
@@ -197,24 +198,4 @@ func firstLine(name string, args ...string) string {
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
 	return line
-}
-
-// writeAtomic writes through a temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { //nolint:gosec // G302: the report is meant to be read and committed.
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
