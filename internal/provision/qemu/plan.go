@@ -11,7 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
+
+	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 )
 
 // Subnet layout inside every cluster's namespace (namespaces isolate clusters, so each
@@ -91,7 +94,7 @@ func NewPlan(r Request) (*Plan, error) {
 		errs = append(errs, fmt.Sprintf("--cpus %d: want 1 to 64", r.CPUs))
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("invalid cluster request:\n  %s", joinLines(errs))
+		return nil, fmt.Errorf("invalid cluster request:\n  %s", strings.Join(errs, "\n  "))
 	}
 	p := &Plan{Name: r.Name, Dir: r.Dir, Netns: "cairn-" + r.Name, Image: r.Image, Memory: r.Memory, CPUs: r.CPUs, DiskGiB: r.DiskGiB, KernelArgs: r.KernelArgs}
 	ip := firstNode
@@ -119,28 +122,13 @@ func (n Node) ConfigURL() string {
 	return fmt.Sprintf("http://%s:%d/config/%s", Gateway, configPort, n.Name)
 }
 
-func joinLines(s []string) string {
-	out := ""
-	for i, l := range s {
-		if i > 0 {
-			out += "\n  "
-		}
-		out += l
-	}
-	return out
-}
-
 // writeJSON writes v to file atomically with mode 0600.
 func writeJSON(file string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, file)
+	return atomicfile.Write(file, append(data, '\n'), 0o600, true)
 }
 
 func readJSON(file string, v any) error {
