@@ -17,7 +17,6 @@ var (
 	moduleParamRE = regexp.MustCompile(`^[A-Za-z0-9_]+=.*$`)
 	sysctlNameRE  = regexp.MustCompile(`^[a-z0-9_-]+(\.[a-z0-9_-]+)+$`)
 	versionRE     = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+$`)
-	bootstrapRE   = regexp.MustCompile(`^[a-z0-9]{6}\.[a-z0-9]{16}$`)
 	labelNameRE   = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
 	labelValueRE  = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
 )

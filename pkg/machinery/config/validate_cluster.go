@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
+
+	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
 func validateCluster(v *validator, c *ClusterConfig, machineType string) {
@@ -31,7 +33,7 @@ func validateCluster(v *validator, c *ClusterConfig, machineType string) {
 	switch {
 	case c.Token == "":
 		v.add("cluster.token", c.Token, "is required")
-	case !bootstrapRE.MatchString(c.Token):
+	case secrets.ValidateToken(c.Token) != nil:
 		v.addSecret("cluster.token", c.Token, "must match [a-z0-9]{6}.[a-z0-9]{16}")
 	}
 	validateEncryptionSecret(v, c.AESCBCEncryptionSecret, machineType)
