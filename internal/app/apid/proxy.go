@@ -60,9 +60,10 @@ func pipe(ctx context.Context, conn *grpc.ClientConn, method string, req *frame,
 	}
 }
 
-// proxyContext is the outgoing context of a call to another node's apid.
+// proxyContext is the outgoing context of a call to another node's apid: the caller and request
+// id, and no proxy chain (the receiving apid names this node as the proxy).
 func proxyContext(ctx context.Context, c *call) context.Context {
-	md := metadata.Pairs(callmeta.Caller, callmeta.EncodeIdentity(c.caller), callmeta.RequestID, c.requestID)
+	md := callmeta.Local{Caller: c.caller, RequestID: c.requestID}.Outgoing()
 	return metadata.NewOutgoingContext(ctx, md)
 }
 
