@@ -87,9 +87,9 @@ func controlPlaneConfig(worker *Config, b *secrets.Bundle) *Config {
 	c.Machine.CA.Key = b.Certs.OS.KeyPEM
 	cl := &c.Cluster
 	cl.CA.Key = b.Certs.Kubernetes.KeyPEM
-	cl.AggregatorCA = pki.PEMPair{Crt: b.Certs.FrontProxy.CertPEM, Key: b.Certs.FrontProxy.KeyPEM}
+	cl.AggregatorCA = b.Certs.FrontProxy.PEMPair()
 	cl.ServiceAccount = pki.PEMPair{Key: b.Certs.ServiceAccountPEM}
 	cl.AESCBCEncryptionSecret = base64.StdEncoding.EncodeToString(b.KubernetesEncryptionKey)
-	cl.Etcd.CA = pki.PEMPair{Crt: b.Certs.Etcd.CertPEM, Key: b.Certs.Etcd.KeyPEM}
+	cl.Etcd.CA = b.Certs.Etcd.PEMPair()
 	return c
 }
