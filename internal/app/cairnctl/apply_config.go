@@ -1,6 +1,7 @@
 package cairnctl
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 type applyConfigFlags struct {
@@ -94,14 +96,7 @@ func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
 }
 
 func (f *applyConfigFlags) runConfirm(cmd *cobra.Command, g *globals) error {
-	s, err := g.connect(&f.ins)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	resp, err := s.c.Machine.ConfirmConfiguration(s.ctx(cmd.Context()), &common.Empty{})
-	if err != nil {
-		return apiError(err)
-	}
-	return printActions(cmd, resp)
+	return runAction(cmd, g, &f.ins, func(ctx context.Context, c *client.Client) (*machine.ActionResponse, error) {
+		return c.Machine.ConfirmConfiguration(ctx, &common.Empty{})
+	})
 }

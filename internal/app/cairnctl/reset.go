@@ -6,12 +6,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 func newResetCmd(g *globals) *cobra.Command {
 	cmd := newLifecycleCmd(g, "reset", "Wipe the nodes' configuration and state (the audit log stays) and reboot them",
-		func(s *session, ctx context.Context) (*machine.ActionResponse, error) {
-			return s.c.Machine.Reset(ctx, &machine.ResetRequest{Graceful: true})
+		func(ctx context.Context, c *client.Client) (*machine.ActionResponse, error) {
+			return c.Machine.Reset(ctx, &machine.ResetRequest{Graceful: true})
 		})
 	cmd.Long = `Wipe the nodes' configuration and state and reboot them. The audit log is kept. Without a
 configuration source (--config in container mode) a node comes back in maintenance mode.`

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 func newServiceCmd(g *globals) *cobra.Command {
@@ -47,23 +48,7 @@ func serviceAction(cmd *cobra.Command, g *globals, id, action string) error {
 	if !ok {
 		return fmt.Errorf("action %q: want status, start, stop or restart", action)
 	}
-	s, err := g.connect(nil)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	resp, err := call(s.c.Machine, s.ctx(cmd.Context()), &machine.ServiceRequest{Id: id})
-	if err != nil {
-		return apiError(err)
-	}
-	return printActions(cmd, resp)
-}
-
-// printActions prints the reply of a call that changed the nodes.
-func printActions(cmd *cobra.Command, resp *machine.ActionResponse) error {
-	var errs nodeErrors
-	for _, m := range checkAll(resp.GetMessages(), &errs) {
-		_, _ = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", replyNode(m.GetMetadata()), m.GetMessage())
-	}
-	return errs.err()
+	return runAction(cmd, g, nil, func(ctx context.Context, c *client.Client) (*machine.ActionResponse, error) {
+		return call(c.Machine, ctx, &machine.ServiceRequest{Id: id})
+	})
 }
