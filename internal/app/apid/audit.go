@@ -24,7 +24,7 @@ func (s *server) record(c *call, method string, creds *credentialSet, start time
 		Nodes:     c.nodes,
 		Code:      status.Code(err).String(),
 		Duration:  int64(s.now().Sub(start)),
-		Args:      summarize(method, req),
+		Args:      summarize(c.desc, req),
 	}
 	if creds.maintenance {
 		ev.Note = "maintenance mode: no client certificate"

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/cairn-os/cairn/internal/app/apid/callmeta"
 	"github.com/cairn-os/cairn/pkg/machinery/audit"
@@ -31,6 +32,9 @@ type call struct {
 	via       []audit.Identity
 	requestID string
 	nodes     []string
+	// desc is the called method, once serve has looked it up (the audit summary decodes the
+	// request with it).
+	desc protoreflect.MethodDescriptor
 	// proxied is true when a node's apid forwarded the call to this node.
 	proxied bool
 }

@@ -69,6 +69,7 @@ func (s *server) serve(ctx context.Context, ss grpc.ServerStream, method string,
 	if err != nil {
 		return err
 	}
+	c.desc = desc
 	if err := ss.RecvMsg(req); err != nil {
 		if errors.Is(err, io.EOF) {
 			return status.Error(codes.InvalidArgument, "the call carried no request message")

@@ -19,9 +19,9 @@ const (
 
 // summarize renders a request for the audit trail: field names and values in declaration
 // order, with bytes reduced to their length and anything that looks like a secret redacted.
-func summarize(method string, raw []byte) string {
-	desc, err := lookupMethod(method)
-	if err != nil || raw == nil {
+// desc is nil when the call failed before its method was looked up.
+func summarize(desc protoreflect.MethodDescriptor, raw []byte) string {
+	if desc == nil || raw == nil {
 		return ""
 	}
 	return summarizeMessage(desc.Input(), raw)
