@@ -1,6 +1,7 @@
 package cairnctl
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 type servicesFlags struct{ out printFlags }
@@ -27,41 +29,29 @@ func newServicesCmd(g *globals) *cobra.Command {
 
 // run lists services; only, when set, limits the table to one service.
 func (f *servicesFlags) run(cmd *cobra.Command, g *globals, only string) error {
-	if err := f.out.check(); err != nil {
-		return err
-	}
-	s, err := g.connect(nil)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	resp, err := s.c.Machine.ServiceList(s.ctx(cmd.Context()), &common.Empty{})
-	if err != nil {
-		return apiError(err)
-	}
-	if done, err := f.out.structured(cmd.OutOrStdout(), resp); done {
-		return err
-	}
-	var errs nodeErrors
-	t := newTextTable(cmd.OutOrStdout(), "NODE", "SERVICE", "STATE", "PID", "RESTARTS", "SINCE", "DEPENDS", "LAST ERROR")
 	found := false
-	for _, m := range checkAll(resp.GetMessages(), &errs) {
-		for _, sv := range m.GetServices() {
-			if only != "" && sv.GetId() != only {
-				continue
+	err := tableCall[*machine.ServiceListResponse, *machine.ServiceList]{
+		headers: []string{"NODE", "SERVICE", "STATE", "PID", "RESTARTS", "SINCE", "DEPENDS", "LAST ERROR"},
+		call: func(ctx context.Context, c *client.Client) (*machine.ServiceListResponse, error) {
+			return c.Machine.ServiceList(ctx, &common.Empty{})
+		},
+		rows: func(t *textTable, node string, m *machine.ServiceList) {
+			for _, sv := range m.GetServices() {
+				if only != "" && sv.GetId() != only {
+					continue
+				}
+				found = true
+				t.row(node, sv.GetId(), sv.GetState(), pid(sv), fmt.Sprint(sv.GetRestarts()),
+					sv.GetSince().AsTime().Local().Format(time.DateTime), strings.Join(sv.GetDependsOn(), ","), sv.GetLastError())
 			}
-			found = true
-			t.row(replyNode(m.GetMetadata()), sv.GetId(), sv.GetState(), pid(sv), fmt.Sprint(sv.GetRestarts()),
-				sv.GetSince().AsTime().Local().Format(time.DateTime), strings.Join(sv.GetDependsOn(), ","), sv.GetLastError())
-		}
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	if only != "" && !found && len(errs.errs) == 0 {
+		},
+	}.run(cmd, g, nil, &f.out)
+	// A table printed without node errors, yet without the service: say so. (-o json|yaml
+	// print the whole reply and never look for it.)
+	if err == nil && only != "" && !found && f.out.format == "table" {
 		return fmt.Errorf("no service %q on the target nodes", only)
 	}
-	return errs.err()
+	return err
 }
 
 func pid(sv *machine.ServiceInfo) string {
