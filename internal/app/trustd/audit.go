@@ -22,11 +22,12 @@ const joinNote = "join request: authenticated by the join token, not a client ce
 // record writes the audit event of one join request through machined, which owns the audit
 // log. The token is never recorded; the caller is named by its CSR and its address.
 func (s *server) record(ctx context.Context, r *trust.CertificateRequest, start time.Time, callErr error) {
+	caller, args := describeJoin(ctx, r.GetCsr())
 	ev := audit.Event{
 		Time: start, Kind: audit.KindCall, Node: s.hostname.Load().(string),
-		Caller: joinCaller(ctx, r.GetCsr()), Method: certificateMethod,
+		Caller: caller, Method: certificateMethod,
 		Code: status.Code(callErr).String(), Duration: int64(time.Since(start)),
-		Args: csrSummary(r.GetCsr()), Note: joinNote,
+		Args: args, Note: joinNote,
 	}
 	data, err := ev.Encode()
 	if err != nil {
@@ -40,23 +41,17 @@ func (s *server) record(ctx context.Context, r *trust.CertificateRequest, start 
 	}
 }
 
-// joinCaller names the requester by the common name in its CSR and its address.
-func joinCaller(ctx context.Context, csr []byte) audit.Identity {
+// describeJoin names the requester by the common name in its CSR and its address, and lists
+// what it asked to be certified for. The CSR is parsed (and its signature checked) once for both.
+func describeJoin(ctx context.Context, csr []byte) (audit.Identity, string) {
 	id := audit.Identity{Subject: "(unreadable CSR)"}
-	if c, _, err := pki.ParseCSR(csr); err == nil {
-		id.Subject = c.Subject.CommonName
-	}
 	if p, ok := peer.FromContext(ctx); ok {
 		id.Address = p.Addr.String()
 	}
-	return id
-}
-
-// csrSummary lists what the requester asked to be certified for.
-func csrSummary(data []byte) string {
-	c, _, err := pki.ParseCSR(data)
+	c, _, err := pki.ParseCSR(csr)
 	if err != nil {
-		return fmt.Sprintf("csr: unreadable (%d bytes)", len(data))
+		return id, fmt.Sprintf("csr: unreadable (%d bytes)", len(csr))
 	}
-	return fmt.Sprintf("csr: cn=%q dns=%q ips=%v", c.Subject.CommonName, c.DNSNames, c.IPAddresses)
+	id.Subject = c.Subject.CommonName
+	return id, fmt.Sprintf("csr: cn=%q dns=%q ips=%v", c.Subject.CommonName, c.DNSNames, c.IPAddresses)
 }
