@@ -52,10 +52,18 @@ func decodeOne(data []byte, wantType string) (*pem.Block, error) {
 	if block.Type != wantType {
 		return nil, fmt.Errorf("PEM block is %q, want %q", block.Type, wantType)
 	}
-	if len(pemTrim(rest)) != 0 {
-		return nil, fmt.Errorf("unexpected data after the PEM %s block", wantType)
+	if err := checkRest(rest, wantType); err != nil {
+		return nil, err
 	}
 	return block, nil
+}
+
+// checkRest reports an error unless what follows a PEM block is only whitespace.
+func checkRest(rest []byte, blockType string) error {
+	if len(pemTrim(rest)) != 0 {
+		return fmt.Errorf("unexpected data after the PEM %s block", blockType)
+	}
+	return nil
 }
 
 // pemTrim drops the whitespace that may follow a PEM block.
@@ -81,7 +89,7 @@ func ParseCertificate(data []byte) (*x509.Certificate, error) {
 
 // ParsePrivateKey parses a single PEM ECDSA P-256 private key, SEC 1 or PKCS #8.
 func ParsePrivateKey(data []byte) (*ecdsa.PrivateKey, error) {
-	block, _ := pem.Decode(data)
+	block, rest := pem.Decode(data)
 	if block == nil {
 		return nil, errors.New("no PEM private key block found")
 	}
@@ -106,7 +114,7 @@ func ParsePrivateKey(data []byte) (*ecdsa.PrivateKey, error) {
 	default:
 		return nil, fmt.Errorf("PEM block is %q, want %q or %q", block.Type, blockECPrivateKey, blockPKCS8Key)
 	}
-	if _, err := decodeOne(data, block.Type); err != nil {
+	if err := checkRest(rest, block.Type); err != nil {
 		return nil, err
 	}
 	if key.Curve != elliptic.P256() {
