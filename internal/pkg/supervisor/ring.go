@@ -14,8 +14,6 @@ type Ring struct {
 	size    int
 	lines   [][]byte
 	partial []byte
-	// dropped counts lines evicted to stay within max.
-	dropped uint64
 	subs    map[chan []byte]struct{}
 }
 
@@ -52,7 +50,6 @@ func (r *Ring) addLocked(line []byte) {
 		r.size -= len(r.lines[0])
 		r.lines[0] = nil
 		r.lines = r.lines[1:]
-		r.dropped++
 	}
 	for ch := range r.subs {
 		select {
