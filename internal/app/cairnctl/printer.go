@@ -19,9 +19,7 @@ import (
 // printFlags select how a command prints what nodes return.
 type printFlags struct{ format string }
 
-func (o *printFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.format, "output", "o", "table", "output format: table, json or yaml")
-}
+func (o *printFlags) register(cmd *cobra.Command) { outputFlag(cmd, &o.format) }
 
 func (o *printFlags) check() error {
 	switch o.format {
