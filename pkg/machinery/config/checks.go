@@ -37,8 +37,7 @@ func isDNSName(s string) bool {
 
 // isHost reports whether s is a DNS name or an IP address.
 func isHost(s string) bool {
-	_, err := netip.ParseAddr(s)
-	return err == nil || isDNSName(s)
+	return isIP(s) || isDNSName(s)
 }
 
 // isIP reports whether s is an IP address.
