@@ -1,12 +1,10 @@
 package init
 
 import (
-	"bufio"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -33,7 +31,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	names, err := readLoadList("/etc/modules-load.d/cairn.conf")
+	names, err := kmod.ReadLoadList("/etc/modules-load.d/cairn.conf")
 	if err != nil {
 		return err
 	}
@@ -100,21 +98,4 @@ func freeInitramfs() {
 		}
 	}
 	walk("/")
-}
-
-// readLoadList reads a modules-load.d file: one module name a line, # comments.
-func readLoadList(file string) ([]string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	var names []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
-			names = append(names, l)
-		}
-	}
-	return names, sc.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -142,4 +143,21 @@ func (d Dep) Order(names ...string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ReadLoadList reads a modules-load.d file: one module name a line, # comments.
+func ReadLoadList(file string) ([]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+			names = append(names, l)
+		}
+	}
+	return names, sc.Err()
 }

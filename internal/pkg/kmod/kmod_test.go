@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -154,4 +156,21 @@ func FuzzParseDep(f *testing.F) {
 			t.Fatalf("round trip of %q changed the table", in)
 		}
 	})
+}
+
+func TestReadLoadList(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "cairn.conf")
+	if err := os.WriteFile(f, []byte("# comment\nloop\n\n  squashfs  \n#x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadLoadList(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"loop", "squashfs"}, got); diff != "" {
+		t.Errorf("ReadLoadList() (-want +got):\n%s", diff)
+	}
+	if _, err := ReadLoadList(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("ReadLoadList(missing) = nil error")
+	}
 }

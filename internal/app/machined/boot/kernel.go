@@ -1,7 +1,6 @@
 package boot
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +22,7 @@ func loadModules(_ context.Context, s *state) error {
 	if err != nil {
 		return err
 	}
-	names, err := readLines("/etc/modules-load.d/cairn.conf")
+	names, err := kmod.ReadLoadList("/etc/modules-load.d/cairn.conf")
 	if err != nil {
 		return err
 	}
@@ -92,21 +91,4 @@ func waitRNG(_ context.Context, s *state) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// readLines reads a list file: one entry a line, # comments.
-func readLines(file string) ([]string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	return out, sc.Err()
 }
