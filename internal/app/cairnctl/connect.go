@@ -40,7 +40,7 @@ func (g *globals) connect(ins *insecureFlags) (*session, error) {
 	if ins != nil && ins.insecure {
 		return g.connectInsecure(ins)
 	}
-	path, err := clientconfig.Path(g.cairnconfig, g.lookupEnv)
+	path, err := g.clientConfigPath()
 	if err != nil {
 		return nil, err
 	}
