@@ -125,7 +125,7 @@ func inherited(c *exec.Cmd, f *os.File) string {
 	return "/proc/self/fd/" + strconv.Itoa(2+len(c.ExtraFiles))
 }
 
-// closeSandboxing releases what sandboxing holds.
+// close releases what sandboxing holds.
 func (sb *sandboxing) close() {
 	if sb.exe != nil {
 		_ = sb.exe.Close()
