@@ -54,8 +54,7 @@ func (f *auditLogFlags) run(cmd *cobra.Command, g *globals) error {
 		return apiError(err)
 	}
 	w := cmd.OutOrStdout()
-	var errs nodeErrors
-	if err := drain(stream, &errs, func(e *auditapi.LogEntry) error {
+	return drainNodes(stream, func(e *auditapi.LogEntry) error {
 		if f.out.format != "table" {
 			_, err := fmt.Fprintf(w, "%s\n", e.GetEvent())
 			return err
@@ -66,10 +65,7 @@ func (f *auditLogFlags) run(cmd *cobra.Command, g *globals) error {
 		}
 		_, err = fmt.Fprintln(w, formatEvent(replyNode(e.GetMetadata()), ev))
 		return err
-	}); err != nil {
-		return err
-	}
-	return errs.err()
+	})
 }
 
 // formatEvent renders one event on a line.

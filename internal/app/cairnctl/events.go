@@ -47,9 +47,8 @@ func (f *eventsFlags) run(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return apiError(err)
 	}
-	var errs nodeErrors
 	w := cmd.OutOrStdout()
-	if err := drain(stream, &errs, func(e *machine.Event) error {
+	return drainNodes(stream, func(e *machine.Event) error {
 		var attrs []string
 		for _, k := range slices.Sorted(maps.Keys(e.GetAttributes())) {
 			attrs = append(attrs, k+"="+e.GetAttributes()[k])
@@ -57,8 +56,5 @@ func (f *eventsFlags) run(cmd *cobra.Command, g *globals) error {
 		_, err := fmt.Fprintf(w, "%s %s %-9s %s %s\n", replyNode(e.GetMetadata()), e.GetTime().AsTime().Local().Format(time.TimeOnly+".000"),
 			e.GetKind(), e.GetMessage(), strings.Join(attrs, " "))
 		return err
-	}); err != nil {
-		return err
-	}
-	return errs.err()
+	})
 }

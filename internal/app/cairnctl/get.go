@@ -141,8 +141,7 @@ func (f *getFlags) runWatch(cmd *cobra.Command, s *session, typ, id string) erro
 		return apiError(err)
 	}
 	w := cmd.OutOrStdout()
-	var errs nodeErrors
-	if err := drain(stream, &errs, func(e *resapi.WatchEvent) error {
+	return drainNodes(stream, func(e *resapi.WatchEvent) error {
 		if e.GetType() == resapi.WatchEvent_BOOTSTRAPPED {
 			return nil
 		}
@@ -153,8 +152,5 @@ func (f *getFlags) runWatch(cmd *cobra.Command, s *session, typ, id string) erro
 		md := e.GetResource().GetMetadata()
 		_, err := fmt.Fprintf(w, "%s %s %s %s %s %d\n", replyNode(e.GetMetadata()), e.GetType(), md.GetNamespace(), md.GetType(), md.GetId(), md.GetVersion())
 		return err
-	}); err != nil {
-		return err
-	}
-	return errs.err()
+	})
 }

@@ -47,14 +47,10 @@ func streamLogs(cmd *cobra.Command, g *globals, open func(context.Context, *clie
 	if err != nil {
 		return apiError(err)
 	}
-	var errs nodeErrors
 	prefix := len(s.nodes) > 1
-	if err := drain(stream, &errs, func(m *machine.LogChunk) error {
+	return drainNodes(stream, func(m *machine.LogChunk) error {
 		return writeChunk(cmd, prefix, replyNode(m.GetMetadata()), m.GetData())
-	}); err != nil {
-		return err
-	}
-	return errs.err()
+	})
 }
 
 // writeChunk prints log data, prefixed with its node when several nodes answer.

@@ -48,3 +48,13 @@ func checkAll[T reply](msgs []T, errs *nodeErrors) []T {
 	}
 	return out
 }
+
+// drainNodes is drain for a command whose nodes' errors end it with one exit error once the
+// stream is done.
+func drainNodes[T reply](s receiver[T], fn func(T) error) error {
+	var errs nodeErrors
+	if err := drain(s, &errs, fn); err != nil {
+		return err
+	}
+	return errs.err()
+}
