@@ -89,7 +89,7 @@ func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlag
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	ctxt, err := f.create(cmd.Context(), out, plan)
+	ctxt, st, err := f.create(cmd.Context(), out, plan)
 	if err != nil {
 		_, _ = fmt.Fprintf(out, "cluster create failed; cleaning up\n")
 		if derr := qemu.Destroy(dir, io.Discard); derr != nil {
@@ -97,12 +97,12 @@ func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlag
 		}
 		return err
 	}
-	return f.finish(cmd.Context(), out, g, plan, ctxt)
+	return f.finish(cmd.Context(), out, g, plan, st, ctxt)
 }
 
 // create generates the configurations, starts the cluster daemon and returns the client
-// context (nil in maintenance mode).
-func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qemu.Plan) (*clientconfig.Context, error) {
+// context (nil in maintenance mode) and the daemon's state.
+func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qemu.Plan) (*clientconfig.Context, *qemu.State, error) {
 	_, _ = fmt.Fprintf(out, "probing KVM (at most 3s)...\n")
 	plan.Accel = qemu.ProbeAccel(ctx, filepath.Join(plan.Image, "vmlinuz"), 3*time.Second)
 	_, _ = fmt.Fprintf(out, "accelerator: %s\n", plan.Accel)
@@ -110,22 +110,22 @@ func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qe
 	if !f.noConfig {
 		var err error
 		if cctx, err = writeConfigs(plan); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		_, _ = fmt.Fprintf(out, "generated secrets and machine configurations in %s\n", plan.Dir)
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st, err := qemu.Start(ctx, plan, exe, []string{"cluster", "serve", "--dir", plan.Dir}, out)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cctx != nil {
 		cctx.Endpoints = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[plan.Nodes[0].Name]))}
 	}
-	return cctx, nil
+	return cctx, st, nil
 }
 
 // writeConfigs generates the cluster's secrets and each node's configuration.
@@ -164,11 +164,7 @@ func writeConfigs(plan *qemu.Plan) (*clientconfig.Context, error) {
 }
 
 // finish saves the context and waits for every API.
-func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globals, plan *qemu.Plan, cctx *clientconfig.Context) error {
-	st, err := qemu.LoadState(plan.Dir)
-	if err != nil {
-		return err
-	}
+func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globals, plan *qemu.Plan, st *qemu.State, cctx *clientconfig.Context) error {
 	var tlsConf *tls.Config
 	if cctx != nil {
 		path, err := clientconfig.Path(g.cairnconfig, g.lookupEnv)
