@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cairn-os/cairn/internal/app/machined/procfs"
 )
 
 // Guest-side addresses of the user-mode network (QEMU's slirp defaults).
@@ -137,19 +138,9 @@ func (s *vmSet) stopAll(log *slog.Logger) {
 
 // procStatCPU returns utime+stime (fields 14 and 15) of a /proc/PID/stat line.
 func procStatCPU(stat string) (int64, error) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, errors.New("proc stat: no ')' after the command")
+	st, err := procfs.ParseStat(stat)
+	if err != nil {
+		return 0, err
 	}
-	f := strings.Fields(stat[i+1:])
-	// f[0] is field 3 (state); utime is field 14, stime field 15.
-	if len(f) < 13 {
-		return 0, fmt.Errorf("proc stat: %d fields after the command, want at least 13", len(f))
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, fmt.Errorf("proc stat: utime/stime: %w", err)
-	}
-	return u + s, nil
+	return int64(st.UTime + st.STime), nil
 }
