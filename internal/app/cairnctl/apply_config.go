@@ -82,17 +82,16 @@ func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return apiError(err)
 	}
-	var errs nodeErrors
 	w := cmd.OutOrStdout()
-	for _, m := range checkAll(resp.GetMessages(), &errs) {
+	return eachNode(resp.GetMessages(), func(m *machine.ApplyConfiguration) error {
 		_, _ = fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), m.GetMode(), m.GetMessage())
 		if m.GetDiff() != "" {
 			_, _ = fmt.Fprint(w, m.GetDiff())
 		} else if f.dryRun {
 			_, _ = fmt.Fprintln(w, "(no changes)")
 		}
-	}
-	return errs.err()
+		return nil
+	})
 }
 
 func (f *applyConfigFlags) runConfirm(cmd *cobra.Command, g *globals) error {

@@ -37,9 +37,8 @@ func runAction(cmd *cobra.Command, g *globals, ins *insecureFlags, call actionCa
 	if err != nil {
 		return apiError(err)
 	}
-	var errs nodeErrors
-	for _, m := range checkAll(resp.GetMessages(), &errs) {
+	return eachNode(resp.GetMessages(), func(m *machine.Action) error {
 		_, _ = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", replyNode(m.GetMetadata()), m.GetMessage())
-	}
-	return errs.err()
+		return nil
+	})
 }

@@ -21,13 +21,9 @@ func newReadCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return apiError(err)
 			}
-			var errs nodeErrors
-			for _, m := range checkAll(resp.GetMessages(), &errs) {
-				if err := writeChunk(cmd, len(s.nodes) > 1, replyNode(m.GetMetadata()), m.GetData()); err != nil {
-					return err
-				}
-			}
-			return errs.err()
+			return eachNode(resp.GetMessages(), func(m *machine.FileContent) error {
+				return writeChunk(cmd, len(s.nodes) > 1, replyNode(m.GetMetadata()), m.GetData())
+			})
 		},
 	}
 }

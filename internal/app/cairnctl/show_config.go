@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
 
 func newShowConfigCmd(g *globals) *cobra.Command {
@@ -23,18 +24,15 @@ func newShowConfigCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return apiError(err)
 			}
-			var errs nodeErrors
 			w := cmd.OutOrStdout()
-			for _, m := range checkAll(resp.GetMessages(), &errs) {
+			return eachNode(resp.GetMessages(), func(m *machine.Configuration) error {
 				note := ""
 				if m.GetRedacted() {
 					note = " (secrets redacted)"
 				}
-				if _, err := fmt.Fprintf(w, "# node %s%s\n%s", replyNode(m.GetMetadata()), note, m.GetData()); err != nil {
-					return err
-				}
-			}
-			return errs.err()
+				_, err := fmt.Fprintf(w, "# node %s%s\n%s", replyNode(m.GetMetadata()), note, m.GetData())
+				return err
+			})
 		},
 	}
 }

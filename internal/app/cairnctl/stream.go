@@ -58,3 +58,14 @@ func drainNodes[T reply](s receiver[T], fn func(T) error) error {
 	}
 	return errs.err()
 }
+
+// eachNode hands every successful unary reply to fn, then reports the nodes that failed.
+func eachNode[T reply](msgs []T, fn func(T) error) error {
+	var errs nodeErrors
+	for _, m := range checkAll(msgs, &errs) {
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return errs.err()
+}

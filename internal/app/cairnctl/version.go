@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/version"
 )
 
@@ -58,11 +59,7 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 	if done, err := f.out.structured(w, resp); done {
 		return err
 	}
-	var errs nodeErrors
-	for _, m := range resp.GetMessages() {
-		if !errs.ok(m.GetMetadata()) {
-			continue
-		}
+	return eachNode(resp.GetMessages(), func(m *machine.Version) error {
 		v := m.GetVersion()
 		state := "configured"
 		if m.GetMaintenance() {
@@ -71,6 +68,6 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 		_, _ = fmt.Fprintf(w, "Node %s (%s, %s mode, %s):\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
 			replyNode(m.GetMetadata()), m.GetMetadata().GetHostname(), m.GetMode(), state,
 			v.GetTag(), v.GetCommit(), v.GetGoVersion(), v.GetOs(), v.GetArch(), v.GetFips140())
-	}
-	return errs.err()
+		return nil
+	})
 }
