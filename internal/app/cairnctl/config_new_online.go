@@ -31,6 +31,9 @@ func issueOnline(ctx context.Context, g *globals, req clientconfig.IssueRequest)
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("the node answered GenerateClientConfiguration with no certificate")
+	}
 	m := msgs[0]
 	return &clientconfig.Context{CA: m.GetCa(), Crt: m.GetCrt(), Key: m.GetKey()}, nil
 }
