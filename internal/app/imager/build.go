@@ -45,12 +45,10 @@ type builder struct {
 	epoch       int64
 	tag, commit string
 	out         io.Writer
-	step        int
 	start       time.Time
 }
 
 func (b *builder) progress(format string, args ...any) {
-	b.step++
 	_, _ = fmt.Fprintf(b.out, "[%5.1fs] %s\n", time.Since(b.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
