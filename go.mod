@@ -5,6 +5,7 @@ go 1.26.8
 godebug default=go1.26
 
 require (
+	github.com/aymanbagabas/go-udiff v0.3.1
 	github.com/beevik/ntp v1.4.3
 	github.com/cosi-project/runtime v1.14.1
 	github.com/evanphx/json-patch/v5 v5.9.11

@@ -3,135 +3,52 @@ package machined
 import (
 	"fmt"
 	"strings"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+	"github.com/aymanbagabas/go-udiff/lcs"
 )
 
-// maxDiffCells bounds the LCS table; larger inputs are shown as a whole replacement.
-const maxDiffCells = 4 << 20
-
 // unifiedDiff returns a unified diff of two texts with three lines of context, or "" when they
-// are equal.
+// are equal. The edit script comes from go-udiff's lcs package (the gopls diff: Myers' algorithm
+// with bounded effort), run over whole lines, so a large config diffs in about linear time and
+// is never degraded to a whole replacement.
 func unifiedDiff(oldName, newName, a, b string) string {
 	if a == b {
 		return ""
 	}
-	x, y := splitLines(a), splitLines(b)
-	ops := diffOps(x, y)
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", oldName, newName)
-	for _, h := range hunks(ops, 3) {
-		writeHunk(&out, h)
+	d, err := udiff.ToUnified(oldName, newName, a, lineEdits(a, b), udiff.DefaultContextLines)
+	if err != nil {
+		// The edits come from the same two texts, so they always apply; say so if not.
+		return fmt.Sprintf("(no diff: %v)\n", err)
 	}
-	return out.String()
+	return d
 }
 
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	lines := strings.SplitAfter(s, "\n")
-	if last := len(lines) - 1; lines[last] == "" {
-		lines = lines[:last]
-	} else {
-		lines[last] += "\n"
-	}
-	return lines
-}
-
-// op is one line of the edit script: ' ' kept, '-' removed, '+' added; i and j are the
-// 0-based line numbers in the old and new text before this line.
-type op struct {
-	kind byte
-	line string
-	i, j int
-}
-
-func diffOps(x, y []string) []op {
-	if len(x)*len(y) > maxDiffCells {
-		var ops []op
-		for i, l := range x {
-			ops = append(ops, op{'-', l, i, 0})
-		}
-		for j, l := range y {
-			ops = append(ops, op{'+', l, len(x), j})
-		}
-		return ops
-	}
-	// lcs[i][j] is the length of the LCS of x[i:] and y[j:].
-	lcs := make([][]int, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+// lineEdits diffs a and b line by line: each distinct line becomes one symbol, the symbols are
+// diffed, and each symbol range maps back to the byte range of its lines.
+func lineEdits(a, b string) []udiff.Edit {
+	x, y := strings.SplitAfter(a, "\n"), strings.SplitAfter(b, "\n")
+	ids := map[string]rune{}
+	symbols := func(lines []string) []rune {
+		out := make([]rune, len(lines))
+		for i, l := range lines {
+			id, ok := ids[l]
+			if !ok {
+				id = rune(len(ids))
+				ids[l] = id
 			}
+			out[i] = id
 		}
+		return out
 	}
-	var ops []op
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			ops = append(ops, op{' ', x[i], i, j})
-			i, j = i+1, j+1
-		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, op{'-', x[i], i, j})
-			i++
-		default:
-			ops = append(ops, op{'+', y[j], i, j})
-			j++
-		}
+	offsets := make([]int, len(x)+1)
+	for i, l := range x {
+		offsets[i+1] = offsets[i] + len(l)
 	}
-	return ops
-}
-
-// hunks groups changed lines with ctx lines of context around them.
-func hunks(ops []op, ctx int) [][]op {
-	var out [][]op
-	for k := 0; k < len(ops); {
-		if ops[k].kind == ' ' {
-			k++
-			continue
-		}
-		start := max(0, k-ctx)
-		end := k
-		for end < len(ops) {
-			if ops[end].kind != ' ' {
-				end++
-				continue
-			}
-			run := end
-			for run < len(ops) && ops[run].kind == ' ' {
-				run++
-			}
-			if run-end > 2*ctx || run == len(ops) {
-				end = min(end+ctx, len(ops))
-				break
-			}
-			end = run
-		}
-		out = append(out, ops[start:end])
-		k = end
+	diffs := lcs.DiffRunes(symbols(x), symbols(y))
+	edits := make([]udiff.Edit, len(diffs))
+	for i, d := range diffs {
+		edits[i] = udiff.Edit{Start: offsets[d.Start], End: offsets[d.End], New: strings.Join(y[d.ReplStart:d.ReplEnd], "")}
 	}
-	return out
-}
-
-func writeHunk(out *strings.Builder, h []op) {
-	var oldN, newN int
-	for _, o := range h {
-		if o.kind != '+' {
-			oldN++
-		}
-		if o.kind != '-' {
-			newN++
-		}
-	}
-	fmt.Fprintf(out, "@@ -%d,%d +%d,%d @@\n", h[0].i+1, oldN, h[0].j+1, newN)
-	for _, o := range h {
-		out.WriteByte(o.kind)
-		out.WriteString(o.line)
-	}
+	return edits
 }
