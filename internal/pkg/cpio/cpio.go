@@ -1,7 +1,10 @@
-// Package cpio writes and reads "newc" cpio archives, the format of a Linux initramfs.
+// Package cpio builds "newc" cpio archives, the format of a Linux initramfs, in a canonical
+// order, and writes them with u-root's pkg/cpio.
 //
-// The writer is deterministic: entries are sorted by name, parents come before children, inode
-// numbers are assigned in order, owners are root and every entry has the same mtime.
+// The output is deterministic: entries are sorted by name, parents come before children (each
+// missing parent is added as a 0755 directory), inode numbers are assigned in order, owners
+// are root and every entry has the same mtime. This layer stays because u-root's own helper
+// for parent directories (WriteRecordsAndDirs) creates them world-writable (0777).
 package cpio
 
 import (
@@ -18,12 +21,6 @@ const (
 	TypeRegular = 0o100000
 	TypeSymlink = 0o120000
 	TypeChar    = 0o020000
-)
-
-const (
-	magic   = "070701"
-	trailer = "TRAILER!!!"
-	hdrLen  = 110
 )
 
 // Entry is one member of an archive. Name is relative ("init", "lib/modules"); Mode holds the

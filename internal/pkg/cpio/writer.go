@@ -3,44 +3,40 @@ package cpio
 import (
 	"fmt"
 	"io"
+
+	ucpio "github.com/u-root/u-root/pkg/cpio"
 )
 
-// WriteTo writes the archive in newc format with every entry's mtime set to mtime, followed by
-// the trailer.
+// WriteTo writes the archive in newc format, through u-root's cpio writer, with every entry's
+// mtime set to mtime, inode numbers in order and root as owner, followed by the trailer.
 func (a *Archive) WriteTo(w io.Writer, mtime int64) (int64, error) {
 	cw := &countWriter{w: w}
+	rw := ucpio.Newc.Writer(cw)
 	for i, e := range a.Entries() {
-		if err := writeEntry(cw, uint32(i+1), e, mtime); err != nil {
-			return cw.n, err
+		if err := rw.WriteRecord(record(uint64(i+1), e, mtime)); err != nil {
+			return cw.n, fmt.Errorf("cpio: write %s: %w", e.Name, err)
 		}
 	}
-	if err := writeEntry(cw, 0, Entry{Name: trailer}, 0); err != nil {
-		return cw.n, err
+	if err := ucpio.WriteTrailer(rw); err != nil {
+		return cw.n, fmt.Errorf("cpio: write trailer: %w", err)
 	}
 	return cw.n, nil
 }
 
-func writeEntry(w *countWriter, ino uint32, e Entry, mtime int64) error {
-	nlink := 1
-	if e.Mode&TypeMask == TypeDir {
-		nlink = 2
+// record is the newc record of one entry: directories have two links, everything else one;
+// only regular files and symlinks carry data.
+func record(ino uint64, e Entry, mtime int64) ucpio.Record {
+	info := ucpio.Info{
+		Ino: ino, Mode: uint64(e.Mode), NLink: 1, MTime: uint64(mtime), Name: e.Name,
+		Rmajor: uint64(e.RdevMajor), Rminor: uint64(e.RdevMinor),
 	}
-	size := 0
-	if t := e.Mode & TypeMask; t == TypeRegular || t == TypeSymlink {
-		size = len(e.Data)
+	switch e.Mode & TypeMask {
+	case TypeRegular, TypeSymlink:
+		return ucpio.StaticRecord(e.Data, info)
+	case TypeDir:
+		info.NLink = 2
 	}
-	hdr := fmt.Sprintf("%s%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-		magic, ino, e.Mode, 0, 0, nlink, uint32(mtime), size, 0, 0, e.RdevMajor, e.RdevMinor, len(e.Name)+1, 0)
-	if _, err := io.WriteString(w, hdr+e.Name+"\x00"); err != nil {
-		return fmt.Errorf("cpio: write %s: %w", e.Name, err)
-	}
-	if err := w.pad(); err != nil {
-		return err
-	}
-	if _, err := w.Write(e.Data[:size]); err != nil {
-		return fmt.Errorf("cpio: write %s: %w", e.Name, err)
-	}
-	return w.pad()
+	return ucpio.Record{Info: info}
 }
 
 type countWriter struct {
@@ -52,13 +48,4 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// pad writes zero bytes up to the next multiple of four.
-func (c *countWriter) pad() error {
-	if r := c.n % 4; r != 0 {
-		_, err := c.Write(make([]byte, 4-r))
-		return err
-	}
-	return nil
 }
