@@ -8,9 +8,12 @@ require (
 	github.com/aymanbagabas/go-udiff v0.3.1
 	github.com/beevik/ntp v1.4.3
 	github.com/cosi-project/runtime v1.14.1
+	github.com/elastic/go-seccomp-bpf v1.6.0
 	github.com/evanphx/json-patch/v5 v5.9.11
 	github.com/google/go-cmp v0.7.0
 	github.com/insomniacslk/dhcp v0.0.0-20260901064844-234b97448fae
+	github.com/landlock-lsm/go-landlock v0.11.2
+	github.com/moby/sys/mountinfo v0.7.2
 	github.com/siderolabs/gen v0.8.6
 	github.com/spf13/cobra v1.10.1
 	github.com/u-root/u-root v0.14.0
@@ -55,6 +58,7 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20260209200024-4cfbd4190f57 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260209200024-4cfbd4190f57 // indirect
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc v1.6.0 // indirect
+	kernel.org/pub/linux/libs/security/libcap/psx v1.2.78 // indirect
 )
 
 tool (

@@ -9,17 +9,6 @@ import (
 	"testing"
 )
 
-func TestHandledRights(t *testing.T) {
-	for _, tt := range []struct {
-		abi  int
-		want uint64
-	}{{0, 0}, {1, 0x1fff}, {2, 0x3fff}, {3, 0x7fff}, {4, 0x7fff}, {5, 0xffff}, {8, 0xffff}} {
-		if got := HandledRights(tt.abi); got != tt.want {
-			t.Errorf("HandledRights(%d) = %#x, want %#x", tt.abi, got, tt.want)
-		}
-	}
-}
-
 // TestDenyFiles runs DenyFiles in a fresh process (it cannot be undone): afterwards the child
 // reads the one allowed file, and reading, listing or creating anything else is refused.
 func TestDenyFiles(t *testing.T) {
