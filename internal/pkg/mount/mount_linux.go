@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,23 +24,10 @@ func (p Point) Mount() error {
 	return nil
 }
 
-// IsMountpoint reports whether target is the mount point of a mount in this namespace.
+// IsMountpoint reports whether target is a mount point in this namespace, through
+// moby/sys/mountinfo: openat2 answers without reading /proc/self/mountinfo where it can.
 func IsMountpoint(target string) (bool, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return false, err
-	}
-	defer func() { _ = f.Close() }()
-	infos, err := ParseMountInfo(f)
-	if err != nil {
-		return false, err
-	}
-	for _, i := range infos {
-		if i.Target == target {
-			return true, nil
-		}
-	}
-	return false, nil
+	return mountinfo.Mounted(target)
 }
 
 // Move moves the mount at src to dst (mount --move).
