@@ -17,7 +17,8 @@ import (
 
 // checkSandboxed reads, over the API, what the node's kernel says about apid and trustd: each
 // runs as its own uid in the cairn-api group, with no capability at all (not even in its
-// bounding set), with no_new_privs, in its own cgroup under /cairn, and with no file access.
+// bounding set), with no_new_privs and a seccomp filter, in its own cgroup under /cairn, and
+// with no file access.
 func checkSandboxed(t *testing.T, e *env) {
 	t.Helper()
 	var list machine.ServiceListResponse
@@ -40,7 +41,7 @@ func checkSandboxed(t *testing.T, e *env) {
 			t.Fatalf("%s status: %v", s.GetId(), err)
 		}
 		u, g := id[0], id[1]
-		want := sandbox.Status{UID: [4]uint32{u, u, u, u}, GID: [4]uint32{g, g, g, g}, Groups: []uint32{constants.APIGroupGID}, NoNewPrivs: true}
+		want := sandbox.Status{UID: [4]uint32{u, u, u, u}, GID: [4]uint32{g, g, g, g}, Groups: []uint32{constants.APIGroupGID}, NoNewPrivs: true, Seccomp: 2}
 		if d := cmp.Diff(want, st); d != "" {
 			t.Errorf("%s (pid %d) /proc status (-want +got):\n%s", s.GetId(), s.GetPid(), d)
 		}

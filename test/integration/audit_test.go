@@ -49,7 +49,7 @@ func TestAuditChainSurvivesRestart(t *testing.T) {
 	before := mustCtl(t, admin, append([]string{"audit", "verify"}, e...)...)
 	wantContains(t, "verify before restart", before, "OK", "from genesis: true")
 
-	_ = n.cmd.Process.Signal(syscall.SIGTERM)
+	_ = n.signal(syscall.SIGTERM)
 	waitFor(t, "machined to stop", n.exited)
 	if err := n.start(); err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ func TestServicesSandboxed(t *testing.T) {
 	gids := map[string]uint32{"apid": constants.ApidGID, "trustd": constants.TrustdGID}
 	for name, pid := range pids {
 		got := readStatus(t, pid)
-		want := sandbox.Status{NoNewPrivs: true}
+		want := sandbox.Status{NoNewPrivs: true, Seccomp: 2}
 		if root {
 			u, g := users[name], gids[name]
 			want.UID, want.GID, want.Groups = [4]uint32{u, u, u, u}, [4]uint32{g, g, g, g}, []uint32{constants.APIGroupGID}

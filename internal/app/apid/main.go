@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
+	"github.com/cairn-os/cairn/internal/pkg/seccomp"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
@@ -34,9 +35,9 @@ type options struct {
 
 // Main runs apid until ctx ends or machined goes away.
 func Main(ctx context.Context, args []string) error {
-	// First of all: apid holds no privilege, never gains one and
-	// touches no file.
-	sb, err := sandbox.Restrict(sandbox.NameServiceFiles)
+	// First of all: apid holds no privilege, never gains one, touches no file and makes
+	// only the system calls of its allowlist.
+	sb, err := sandbox.Restrict(sandbox.NameServiceFiles, seccomp.APID)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

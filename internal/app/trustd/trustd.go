@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
+	"github.com/cairn-os/cairn/internal/pkg/seccomp"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
@@ -30,9 +31,9 @@ import (
 
 // Main runs trustd until ctx ends or machined goes away.
 func Main(ctx context.Context, args []string) error {
-	// First of all: trustd holds no privilege, never gains one and
-	// touches no file.
-	sb, err := sandbox.Restrict(sandbox.NameServiceFiles)
+	// First of all: trustd holds no privilege, never gains one, touches no file and makes
+	// only the system calls of its allowlist.
+	sb, err := sandbox.Restrict(sandbox.NameServiceFiles, seccomp.Trustd)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cairn-os/cairn/internal/pkg/seccomp"
 )
 
 // Report is what Restrict found and did.
@@ -18,6 +21,8 @@ type Report struct {
 	// FilesDenied is true when Landlock took away all file access but reading the readable
 	// files.
 	FilesDenied bool
+	// Syscalls names the seccomp allowlist installed, "" when none is.
+	Syscalls string
 	// Warnings name what could not be restricted (an unprivileged machined, a kernel without
 	// Landlock).
 	Warnings []string
@@ -28,8 +33,10 @@ type Report struct {
 // verifies from /proc/self/task/*/status that no thread holds an effective, permitted or
 // ambient capability and that every thread has no_new_privs set; it fails otherwise: a
 // service started with privileges must not run. Last it takes away all file access but
-// reading the readable files (DenyFiles); where the kernel or binary cannot, it warns.
-func Restrict(readable []string) (Report, error) {
+// reading the readable files (DenyFiles); where the kernel or binary cannot, it warns. Then
+// it installs the system-call allowlist syscalls (a cgo build, whose C library makes calls the
+// reviewed lists do not hold, only warns: the image is built without cgo).
+func Restrict(readable []string, syscalls seccomp.Profile) (Report, error) {
 	if err := setNoNewPrivs(); err != nil {
 		return Report{}, err
 	}
@@ -54,7 +61,29 @@ func Restrict(readable []string) (Report, error) {
 	default:
 		return Report{}, err
 	}
+	if cgoBuild() {
+		r.Warnings = append(r.Warnings, "seccomp allowlist "+syscalls.Name+" not installed: this binary is a cgo build")
+		return r, nil
+	}
+	if err := seccomp.Install(syscalls); err != nil {
+		return Report{}, err
+	}
+	r.Syscalls = syscalls.Name
 	return r, nil
+}
+
+// cgoBuild reports whether this binary was built with cgo.
+func cgoBuild() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "CGO_ENABLED" {
+			return s.Value == "1"
+		}
+	}
+	return false
 }
 
 // setNoNewPrivs sets no_new_privs on every thread. Where the runtime cannot reach every
@@ -133,7 +162,7 @@ func readStatus(path string) (Status, error) {
 func (r Report) Log(log *slog.Logger) {
 	log.Info("sandboxed", "uid", r.UID[1], "gid", r.GID[1], "groups", r.Groups,
 		"cap_eff", fmt.Sprintf("%016x", r.CapEff), "cap_bnd", fmt.Sprintf("%016x", r.CapBnd),
-		"no_new_privs", r.NoNewPrivs, "files_denied", r.FilesDenied)
+		"no_new_privs", r.NoNewPrivs, "files_denied", r.FilesDenied, "seccomp", r.Syscalls)
 	for _, w := range r.Warnings {
 		log.Warn("sandbox incomplete", "reason", w)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cairn-os/cairn/internal/pkg/seccomp"
 )
 
 func TestCheck(t *testing.T) {
@@ -63,7 +65,7 @@ func TestDrop(t *testing.T) {
 // otherwise it must succeed with no_new_privs set.
 func TestRestrictInChild(t *testing.T) {
 	if os.Getenv("SANDBOX_RESTRICT_CHILD") == "1" {
-		r, err := Restrict(nil)
+		r, err := Restrict(nil, seccomp.APID)
 		if err != nil {
 			os.Stdout.WriteString("error: " + err.Error() + "\n")
 			os.Exit(3)

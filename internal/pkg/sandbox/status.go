@@ -21,6 +21,9 @@ type Status struct {
 	CapInh, CapPrm, CapEff, CapBnd, CapAmb uint64
 	// NoNewPrivs is the no_new_privs flag.
 	NoNewPrivs bool
+	// Seccomp is the seccomp mode: 0 none, 1 strict, 2 filter (absent on a kernel without
+	// seccomp: 0).
+	Seccomp int
 }
 
 // required lists the fields ParseStatus must find.
@@ -78,6 +81,13 @@ func (st *Status) set(key, val string) error {
 			st.NoNewPrivs = val == "1"
 		default:
 			err = fmt.Errorf("want 0 or 1")
+		}
+	case "Seccomp":
+		switch val {
+		case "0", "1", "2":
+			st.Seccomp = int(val[0] - '0')
+		default:
+			err = fmt.Errorf("want 0, 1 or 2")
 		}
 	}
 	return err

@@ -37,6 +37,8 @@ func TestParseStatus(t *testing.T) {
 		{name: "bad cap", in: strings.Replace(apidStatus, "CapBnd:\t0000000000000000", "CapBnd:\tzz", 1), wantErr: `status field CapBnd: "zz": strconv.ParseUint: parsing "zz": invalid syntax`},
 		{name: "three uids", in: strings.Replace(apidStatus, "Uid:\t50\t50\t50\t50", "Uid:\t50\t50\t50", 1), wantErr: `status field Uid: "50\t50\t50": 3 ids, want 4`},
 		{name: "bad flag", in: strings.Replace(apidStatus, "NoNewPrivs:\t1", "NoNewPrivs:\t2", 1), wantErr: `status field NoNewPrivs: "2": want 0 or 1`},
+		{name: "seccomp filter", in: strings.Replace(apidStatus, "Seccomp:\t0", "Seccomp:\t2", 1), want: Status{UID: [4]uint32{50, 50, 50, 50}, GID: [4]uint32{50, 50, 50, 50}, Groups: []uint32{49}, NoNewPrivs: true, Seccomp: 2}},
+		{name: "bad seccomp", in: strings.Replace(apidStatus, "Seccomp:\t0", "Seccomp:\t3", 1), wantErr: `status field Seccomp: "3": want 0, 1 or 2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
