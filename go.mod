@@ -14,6 +14,7 @@ require (
 	github.com/insomniacslk/dhcp v0.0.0-20260901064844-234b97448fae
 	github.com/landlock-lsm/go-landlock v0.11.2
 	github.com/moby/sys/mountinfo v0.7.2
+	github.com/prometheus/procfs v0.16.1
 	github.com/siderolabs/gen v0.8.6
 	github.com/spf13/cobra v1.10.1
 	github.com/u-root/u-root v0.14.0

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 
 	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
 )
@@ -127,7 +130,7 @@ func (r *runner) timedBoot(ctx context.Context, n int, name string, spec vmSpec,
 	d, err := waitEndpoint(ctx, v, r.o.Timeout, probe)
 	c1, _ := readCPU()
 	elapsed := time.Since(v.started)
-	q, _ := v.cpuTicks()
+	q, _ := v.cpuSeconds()
 	r.vms.stop(v)
 	run.OtherCores = cores(c0, c1, q, elapsed)
 	if err != nil {
@@ -147,13 +150,13 @@ func (r *runner) logPath(name string) string {
 }
 
 func load1() string {
-	data, err := os.ReadFile("/proc/loadavg")
+	fs, err := procfs.NewFS(procRoot)
 	if err != nil {
 		return "?"
 	}
-	f := strings.Fields(string(data))
-	if len(f) == 0 {
+	l, err := fs.LoadAvg()
+	if err != nil {
 		return "?"
 	}
-	return f[0]
+	return strconv.FormatFloat(l.Load1, 'f', 2, 64)
 }

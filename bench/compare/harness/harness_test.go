@@ -1,11 +1,15 @@
 package harness
 
 import (
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/procfs"
 
 	"github.com/cairn-os/cairn/bench/compare/probe"
 	"github.com/cairn-os/cairn/bench/compare/surface"
@@ -48,38 +52,47 @@ func TestArgsEscapeCommas(t *testing.T) {
 	}
 }
 
-func TestProcStatCPU(t *testing.T) {
-	line := "4242 (qemu-system-x86) S 1 4242 4242 0 -1 4194560 5000 0 0 0 1234 567 0 0 20 0 5 0 100 0 0"
-	if got, err := procStatCPU(line); err != nil || got != 1801 {
-		t.Errorf("procStatCPU = %d, %v; want 1801", got, err)
-	}
-	// A command holding ") " must not shift the fields.
-	odd := "7 (a) b) R 1 7 7 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 1 0 0"
-	if got, err := procStatCPU(odd); err != nil || got != 30 {
-		t.Errorf("procStatCPU(odd) = %d, %v; want 30", got, err)
-	}
-	for _, bad := range []string{"", "1 (x) S 1 2", "1 (x) S 1 1 1 0 -1 0 0 0 0 0 x 2 0"} {
-		if _, err := procStatCPU(bad); err == nil {
-			t.Errorf("procStatCPU(%q) = nil error", bad)
+// fakeProc writes files under a temporary /proc and returns its root.
+func fakeProc(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
 		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestProcessCPU(t *testing.T) {
+	root := fakeProc(t, map[string]string{
+		"4242/stat": "4242 (qemu-system-x86) S 1 4242 4242 0 -1 4194560 5000 0 0 0 1234 567 0 0 20 0 5 0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		// A command holding ") " must not shift the fields.
+		"7/stat": "7 (a) b) R 1 7 7 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+	})
+	for pid, want := range map[int]float64{4242: 18.01, 7: 0.3} {
+		if got, err := processCPU(root, pid); err != nil || math.Abs(got-want) > 1e-9 {
+			t.Errorf("processCPU(%d) = %v, %v; want %v", pid, got, err, want)
+		}
+	}
+	if _, err := processCPU(root, 99); err == nil {
+		t.Error("processCPU(missing pid) = nil error")
 	}
 }
 
-func TestParseProcStatAndCores(t *testing.T) {
-	a, err := parseProcStat("cpu  100 10 50 1000 20 5 5 0 0 0\ncpu0 1 2 3\n")
-	if err != nil {
-		t.Fatal(err)
+func TestSampleAndCores(t *testing.T) {
+	a := sampleOf(procfs.CPUStat{User: 1.0, Nice: 0.1, System: 0.5, Idle: 10, Iowait: 0.2, IRQ: 0.05, SoftIRQ: 0.05})
+	if math.Abs(a.busy-1.7) > 1e-9 || math.Abs(a.total-11.9) > 1e-9 {
+		t.Errorf("sampleOf = %+v, want busy 1.7 total 11.9", a)
 	}
-	if a != (cpuSample{busy: 170, total: 1190}) {
-		t.Errorf("parseProcStat = %+v, want busy 170 total 1190", a)
-	}
-	b := cpuSample{busy: 170 + 300, total: 1190 + 400}
-	// 300 busy ticks in 2 s, 100 of them QEMU's: 200 ticks = 2 s of CPU over 2 s = 1 core.
-	if got := cores(a, b, 100, 2*time.Second); got != 1 {
+	b := cpuSample{busy: a.busy + 3, total: a.total + 4}
+	// 3 busy seconds in 2 s, 1 of them QEMU's: 2 s of CPU over 2 s = 1 core.
+	if got := cores(a, b, 1, 2*time.Second); math.Abs(got-1) > 1e-9 {
 		t.Errorf("cores = %v, want 1", got)
-	}
-	if _, err := parseProcStat("intr 1 2 3\n"); err == nil {
-		t.Error("parseProcStat without a cpu line = nil error")
 	}
 }
 
@@ -172,7 +185,7 @@ func TestRoleName(t *testing.T) {
 }
 
 func TestCoresNeverNegative(t *testing.T) {
-	if got := cores(cpuSample{busy: 100}, cpuSample{busy: 110}, 20, time.Second); got != 0 {
+	if got := cores(cpuSample{busy: 1}, cpuSample{busy: 1.1}, 0.2, time.Second); got != 0 {
 		t.Errorf("cores with more QEMU time than busy time = %v, want 0", got)
 	}
 }

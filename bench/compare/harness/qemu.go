@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cairn-os/cairn/internal/app/machined/procfs"
+	"github.com/prometheus/procfs"
 )
 
 // Guest-side addresses of the user-mode network (QEMU's slirp defaults).
@@ -96,13 +96,9 @@ func (v *vm) exited() bool {
 	}
 }
 
-// cpuTicks is QEMU's user+system time so far, in clock ticks.
-func (v *vm) cpuTicks() (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", v.cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	return procStatCPU(string(data))
+// cpuSeconds is QEMU's user+system time so far.
+func (v *vm) cpuSeconds() (float64, error) {
+	return processCPU(procRoot, v.cmd.Process.Pid)
 }
 
 // stop ends QEMU: SIGTERM to its process group, SIGKILL after 5 s.
@@ -136,11 +132,19 @@ func (s *vmSet) stopAll(log *slog.Logger) {
 	}
 }
 
-// procStatCPU returns utime+stime (fields 14 and 15) of a /proc/PID/stat line.
-func procStatCPU(stat string) (int64, error) {
-	st, err := procfs.ParseStat(stat)
+// processCPU is the user+system time of process pid, from /proc/PID/stat (prometheus/procfs).
+func processCPU(root string, pid int) (float64, error) {
+	fs, err := procfs.NewFS(root)
 	if err != nil {
 		return 0, err
 	}
-	return int64(st.UTime + st.STime), nil
+	p, err := fs.Proc(pid)
+	if err != nil {
+		return 0, err
+	}
+	st, err := p.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.CPUTime(), nil
 }

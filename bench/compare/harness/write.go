@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 
 	"github.com/cairn-os/cairn/bench/compare/probe"
 	"github.com/cairn-os/cairn/bench/compare/report"
@@ -167,25 +168,13 @@ func shellJoin(args []string) string {
 
 // machine describes the host: cores, memory and CPU model.
 func machine() string {
-	model := "unknown CPU"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
+	model, mem := "unknown CPU", "?"
+	if fs, err := procfs.NewFS(procRoot); err == nil {
+		if cpus, err := fs.CPUInfo(); err == nil && len(cpus) > 0 {
+			model = cpus[0].ModelName
 		}
-		_ = f.Close()
-	}
-	mem := "?"
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) > 1 && f[0] == "MemTotal:" {
-				if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
-					mem = fmt.Sprintf("%.1f GiB", kb/(1<<20))
-				}
-			}
+		if m, err := fs.Meminfo(); err == nil && m.MemTotal != nil {
+			mem = fmt.Sprintf("%.1f GiB", float64(*m.MemTotal)/(1<<20))
 		}
 	}
 	return fmt.Sprintf("%d cores (nproc), %s memory, %s", runtime.NumCPU(), mem, model)
