@@ -10,12 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/cairn-os/cairn/internal/app/imager"
@@ -39,26 +38,14 @@ func uniqueName(t *testing.T, suffix string) string {
 	return fmt.Sprintf("ct%d-%s", os.Getpid()%1000000, suffix)
 }
 
-// testNetns creates a named namespace, as a running cluster (or anyone) would, removes it when
-// the test ends, and returns its inode.
+// testNetns creates a named namespace with ip netns, as someone other than the cluster under
+// test would, removes it when the test ends, and returns its inode.
 func testNetns(t *testing.T, name string) uint64 {
 	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread moved to the new namespace is discarded.
-		h, err := netns.NewNamed(name)
-		if err == nil {
-			_ = h.Close()
-		}
-		errc <- err
-	}()
-	if err := <-errc; err != nil {
-		t.Fatalf("create namespace %s: %v", name, err)
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
 	}
-	t.Cleanup(func() {
-		_ = unix.Unmount("/run/netns/"+name, unix.MNT_DETACH)
-		_ = os.Remove("/run/netns/" + name)
-	})
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", name).Run() })
 	return inode(t, "/run/netns/"+name)
 }
 

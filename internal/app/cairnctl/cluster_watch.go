@@ -84,9 +84,13 @@ func (w apiWatch) wait(ctx context.Context, out io.Writer, addr string, conf *tl
 // vmFailed reports a guest kernel panic or an exited QEMU, with the console's last lines.
 func (w apiWatch) vmFailed() error {
 	console, _ := readFrom(w.node.Console, w.from)
-	switch {
-	case bytes.Contains(console, []byte("Kernel panic")):
-		return fmt.Errorf("node %s: the guest kernel panicked; last console lines (%s):\n%s", w.node.Name, w.node.Console, lastLines(console, consoleTail))
+	switch i := bytes.Index(console, []byte("Kernel panic")); {
+	case i >= 0:
+		// The lines up to the panic's own say why; the stack trace after it rarely does.
+		if end := bytes.IndexByte(console[i:], '\n'); end >= 0 {
+			console = console[:i+end]
+		}
+		return fmt.Errorf("node %s: the guest kernel panicked; console lines up to the panic (%s):\n%s", w.node.Name, w.node.Console, lastLines(console, consoleTail))
 	case !w.state.Running(w.node.Name):
 		return fmt.Errorf("node %s: QEMU exited; last console lines (%s):\n%s", w.node.Name, w.node.Console, lastLines(console, consoleTail))
 	}
