@@ -12,12 +12,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
 	"github.com/cairn-os/cairn/internal/app/imager"
+	"github.com/cairn-os/cairn/internal/provision/qemu"
 )
 
 // TestMain lets this test binary stand in for cairnctl when cluster create or start runs the
@@ -193,4 +195,45 @@ func TestClusterCreateDamagedImage(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestClusterStopStartRefusals: stop and start name the node they do not know and say how to
+// start a cluster whose daemon is not running, without touching anything.
+func TestClusterStopStartRefusals(t *testing.T) {
+	base := t.TempDir()
+	plan, err := qemu.NewPlan(qemu.Request{Name: "ss", Dir: filepath.Join(base, "ss"), Image: "/img", Controlplanes: 1, Memory: 512, CPUs: 1, DiskGiB: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(plan.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plan.Dir, "plan.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"stop", "--node", "bogus"}, `error: --node "bogus": cluster "ss" has no such node (its nodes: ss-cp1)` + "\n"},
+		{[]string{"start", "--node", "bogus"}, `error: --node "bogus": cluster "ss" has no such node (its nodes: ss-cp1)` + "\n"},
+		{[]string{"stop", "--node", "ss-cp1"}, `error: cluster "ss" is stopped: start all of it with cairnctl cluster start --name ss` + "\n"},
+		{[]string{"start", "--node", "ss-cp1"}, `error: cluster "ss" is stopped: start all of it with cairnctl cluster start --name ss` + "\n"},
+	}
+	for _, tt := range tests {
+		r := run(t, nil, append([]string{"cluster", "--state-dir", base, "--name", "ss"}, tt.args...)...)
+		if r.code != 1 || r.stderr != tt.want {
+			t.Errorf("cluster %q: exit %d, stderr %q; want %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+	r := run(t, nil, "cluster", "show", "--state-dir", base, "--name", "ss")
+	for _, want := range []string{"daemon stopped (cairnctl cluster start --name ss)", "ss-cp1  controlplane  10.5.0.2  -             52:54:00:ca:00:00  stopped"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("cluster show lacks %q:\n%s", want, r.stdout)
+		}
+	}
 }
