@@ -10,16 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/sys/unix"
 
 	"github.com/cairn-os/cairn/internal/app/imager"
 	"github.com/cairn-os/cairn/internal/provision/qemu"
+	"github.com/cairn-os/cairn/internal/provision/qemu/netnstest"
 )
 
 // TestMain lets this test binary stand in for cairnctl when cluster create or start runs the
@@ -37,27 +36,9 @@ func uniqueName(t *testing.T, suffix string) string {
 	if os.Geteuid() != 0 {
 		t.Fatal("these tests create network namespaces: run them as root")
 	}
-	return fmt.Sprintf("ct%d-%s", os.Getpid()%1000000, suffix)
-}
-
-// testNetns creates a named namespace with ip netns, as someone other than the cluster under
-// test would, removes it when the test ends, and returns its inode.
-func testNetns(t *testing.T, name string) uint64 {
-	t.Helper()
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", name).Run() })
-	return inode(t, "/run/netns/"+name)
-}
-
-func inode(t *testing.T, file string) uint64 {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(file, &st); err != nil {
-		t.Fatalf("stat %s: %v", file, err)
-	}
-	return st.Ino
+	name := fmt.Sprintf("ct%d-%s", os.Getpid()%1000000, suffix)
+	t.Cleanup(func() { _ = os.Remove("/run/cairn/clusters/" + name + ".lock") })
+	return name
 }
 
 // TestClusterNameValidated: every cluster command refuses a name that is not a short DNS
@@ -89,7 +70,7 @@ func TestClusterDestroyDotDot(t *testing.T) {
 	if err := os.WriteFile(other, []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ino := testNetns(t, "cairn-"+name)
+	ino := netnstest.Make(t, "cairn-"+name)
 	r := run(t, nil, "cluster", "destroy", "--state-dir", filepath.Join(base, "clusters"), "--name", "..")
 	if r.code == 0 {
 		t.Errorf("cluster destroy --name .. exited 0:\n%s", r.stdout)
@@ -97,7 +78,7 @@ func TestClusterDestroyDotDot(t *testing.T) {
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("another cluster's state is gone: %v", err)
 	}
-	if got := inode(t, "/run/netns/cairn-"+name); got != ino {
+	if got := netnstest.Inode(t, "cairn-"+name); got != ino {
 		t.Errorf("namespace cairn-%s replaced or removed", name)
 	}
 }
@@ -155,7 +136,7 @@ func fakeImage(t *testing.T) string {
 func TestClusterCreateExclusive(t *testing.T) {
 	t.Setenv("CAIRN_QEMU_ACCEL", "tcg")
 	name := uniqueName(t, "cx")
-	ino := testNetns(t, "cairn-"+name)
+	ino := netnstest.Make(t, "cairn-"+name)
 	state := t.TempDir()
 	env := map[string]string{"CAIRNCONFIG": filepath.Join(state, "cairnconfig")}
 	r := run(t, env, "cluster", "create", "--state-dir", state, "--name", name, "--image", fakeImage(t), "--wait", "1s")
@@ -163,7 +144,7 @@ func TestClusterCreateExclusive(t *testing.T) {
 	if r.code != 1 || r.stderr != want {
 		t.Errorf("cluster create: exit %d, stderr %q; want %q", r.code, r.stderr, want)
 	}
-	if got := inode(t, "/run/netns/cairn-"+name); got != ino {
+	if got := netnstest.Inode(t, "cairn-"+name); got != ino {
 		t.Errorf("namespace cairn-%s replaced or removed by the refused create", name)
 	}
 	if _, err := os.Stat(filepath.Join(state, name)); !errors.Is(err, os.ErrNotExist) {

@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vishvananda/netns"
+
+	"github.com/cairn-os/cairn/internal/provision/qemu/netnstest"
 )
 
 // testName is a cluster name no one else uses: these tests make real namespaces and locks.
@@ -24,31 +24,9 @@ func testName(t *testing.T, suffix string) string {
 	if os.Geteuid() != 0 {
 		t.Fatal("these tests create network namespaces: run them as root")
 	}
-	return fmt.Sprintf("qt%d-%s", os.Getpid()%1000000, suffix)
-}
-
-// makeNetns creates a named namespace as another cluster (or anyone) would, and removes it
-// when the test ends. It returns the namespace's inode.
-func makeNetns(t *testing.T, name string) uint64 {
-	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread moved to the new namespace is discarded.
-		h, err := netns.NewNamed(name)
-		if err == nil {
-			_ = h.Close()
-		}
-		errc <- err
-	}()
-	if err := <-errc; err != nil {
-		t.Fatalf("create namespace %s: %v", name, err)
-	}
-	t.Cleanup(func() { _ = deleteNetns(name) })
-	ino, err := netnsInode(name)
-	if err != nil || ino == 0 {
-		t.Fatalf("netnsInode(%s) = %d, %v", name, ino, err)
-	}
-	return ino
+	name := fmt.Sprintf("qt%d-%s", os.Getpid()%1000000, suffix)
+	t.Cleanup(func() { _ = os.Remove("/run/cairn/clusters/" + name + ".lock") })
+	return name
 }
 
 // testPlan writes a one-node plan for name in a fresh directory, as cluster create does.
@@ -88,7 +66,7 @@ func TestValidateName(t *testing.T) {
 // another cluster, from another state directory) fails and leaves that namespace alone.
 func TestServeLeavesForeignNamespace(t *testing.T) {
 	name := testName(t, "ns")
-	ino := makeNetns(t, "cairn-"+name)
+	ino := netnstest.Make(t, "cairn-"+name)
 	p := testPlan(t, name)
 	err := Serve(t.Context(), discardLog(), p.Dir)
 	if err == nil || !strings.Contains(err.Error(), "create network namespace cairn-"+name) {
@@ -135,7 +113,7 @@ func TestCreateExclusive(t *testing.T) {
 	if err := Create(p); !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), p.Dir) {
 		t.Errorf("Create(existing dir) = %v, want ErrExists naming %s", err, p.Dir)
 	}
-	makeNetns(t, "cairn-"+name)
+	netnstest.Make(t, "cairn-"+name)
 	other := *p
 	other.Dir = filepath.Join(t.TempDir(), name)
 	err := Create(&other)
@@ -153,7 +131,7 @@ func TestCreateExclusive(t *testing.T) {
 func TestDestroyRemovesOnlyItsOwn(t *testing.T) {
 	name := testName(t, "ds")
 	p := testPlan(t, name)
-	ino := makeNetns(t, "cairn-"+name) // someone else's namespace of the same name
+	ino := netnstest.Make(t, "cairn-"+name) // someone else's namespace of the same name
 	extra := filepath.Join(p.Dir, "notes.txt")
 	for _, f := range []string{p.Nodes[0].Console, p.Nodes[0].Disk, extra} {
 		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
