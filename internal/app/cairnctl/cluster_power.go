@@ -134,7 +134,7 @@ func (f *clusterPowerFlags) waitStarted(cmd *cobra.Command, g *globals, plan *qe
 // at all", for a cluster without configuration or context).
 func clusterTLS(g *globals, plan *qemu.Plan) (*tls.Config, error) {
 	if _, err := os.Stat(filepath.Join(plan.Dir, qemu.SecretsFile)); err != nil {
-		return nil, nil //nolint:nilnil // maintenance-mode cluster: no CA to check against.
+		return nil, nil // a maintenance-mode cluster: no CA to check against
 	}
 	path, err := clientconfig.Path(g.cairnconfig, g.lookupEnv)
 	if err != nil {

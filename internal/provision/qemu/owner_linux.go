@@ -93,7 +93,7 @@ func lock(name, dir string) (*os.File, error) {
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		_ = f.Close()
-		owner, _ := os.ReadFile(file) //nolint:gosec // G304: our own lock file under lockDir.
+		owner, _ := os.ReadFile(file)
 		return nil, fmt.Errorf("%w: a cluster named %q is running with its state in %s (lock %s)", ErrExists, name, strings.TrimSpace(string(owner)), file)
 	}
 	if err := f.Truncate(0); err != nil {
