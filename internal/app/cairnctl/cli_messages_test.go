@@ -168,3 +168,21 @@ func TestQuickstartHasNoOwnNextSteps(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnreachable: whatever message a server's Unavailable status carries, rewriting it names
+// a target and never panics.
+func FuzzUnreachable(f *testing.F) {
+	f.Add(`connection error: desc = "transport: Error while dialing: dial tcp 10.5.0.9:50000: i/o timeout"`, "10.5.0.9")
+	f.Add("node unreachable", "")
+	f.Add(`dial tcp : `, "127.0.0.1:4000")
+	f.Fuzz(func(t *testing.T, msg, node string) {
+		tg := targets{endpoints: []string{"127.0.0.1:4000"}}
+		if node != "" {
+			tg.nodes = []string{node}
+		}
+		got := tg.unreachable(apiError(status.Error(codes.Unavailable, msg))).Error()
+		if !strings.HasPrefix(got, "endpoint ") && !strings.HasPrefix(got, "node ") {
+			t.Errorf("unreachable(%q) = %q, names no target", msg, got)
+		}
+	})
+}

@@ -130,7 +130,7 @@ func lastLines(data []byte, n int) string {
 	}
 	for i, l := range lines {
 		lines[i] = "  | " + strings.Map(func(r rune) rune {
-			if r < 0x20 && r != '\t' || r == 0x7f {
+			if r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f {
 				return -1
 			}
 			return r

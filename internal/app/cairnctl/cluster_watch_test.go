@@ -47,3 +47,21 @@ func TestLastLines(t *testing.T) {
 		t.Errorf("lastLines = %q, want %q", got, want)
 	}
 }
+
+// FuzzLastLines: whatever the guest writes on its console, what cairnctl prints of it holds
+// at most n lines and no control character (C0 or C1) but tabs.
+func FuzzLastLines(f *testing.F) {
+	f.Add([]byte("a\r\nb\x1b[0m\nc\n\n"), 2)
+	f.Fuzz(func(t *testing.T, data []byte, n int) {
+		n = n%20 + 20
+		got := lastLines(data, n)
+		if lines := strings.Count(got, "\n") + 1; lines > n {
+			t.Errorf("lastLines(%q, %d) has %d lines", data, n, lines)
+		}
+		for _, r := range got {
+			if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f {
+				t.Errorf("lastLines(%q) = %q holds control character %U", data, got, r)
+			}
+		}
+	})
+}
