@@ -122,7 +122,8 @@ func consoleSize(file string) int64 {
 	return fi.Size()
 }
 
-// lastLines returns the last n lines of data, indented, control characters escaped.
+// lastLines returns the last n lines of data, indented, control characters (C0 but tab, and C1)
+// removed.
 func lastLines(data []byte, n int) string {
 	lines := strings.Split(strings.TrimRight(string(data), "\r\n"), "\n")
 	if len(lines) > n {
