@@ -2,7 +2,8 @@
 # The README's first command: on a fresh Debian 12 machine (as root, with Go 1.26 on PATH) it
 # installs QEMU and squashfs-tools, builds cairnctl and the image (the pinned Debian kernel is
 # fetched with apt-get and checked against its sha256), boots a one-node cluster under QEMU and
-# prints what to run next. CLUSTER_NAME (default "cairn") names the cluster and its context.
+# prints what to run next (cluster create's list). CLUSTER_NAME (default "cairn") names the
+# cluster and its context.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -29,16 +30,5 @@ if _out/cairnctl cluster show --name "$name" >/dev/null 2>&1; then
   _out/cairnctl cluster destroy --name "$name"
 fi
 echo "== creating the one-node cluster $name"
+# cluster create ends with the next steps (export PATH, then what to run): the only such list.
 _out/cairnctl cluster create --name "$name"
-
-cat <<NEXT
-
-Cairn is running. cairnctl is in $PWD/_out:
-  export PATH=$PWD/_out:\$PATH
-  cairnctl version            # mTLS to the node through the loopback forward
-  cairnctl services
-  cairnctl logs machined
-  cairnctl dmesg
-  cairnctl cluster show --name $name
-  cairnctl cluster destroy --name $name
-NEXT

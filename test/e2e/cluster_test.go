@@ -44,7 +44,7 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Errorf("dmesg lacks the kernel banner:\n%.2000s", dmesg)
 	}
 	show := e.must("cluster", "show", "--name", name)
-	if !strings.Contains(show, "10.5.0.2") || !strings.Contains(show, "true") {
+	if !strings.Contains(show, "10.5.0.2") || !strings.Contains(show, "running (pid") {
 		t.Errorf("cluster show lacks the running node:\n%s", show)
 	}
 

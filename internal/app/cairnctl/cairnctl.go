@@ -30,6 +30,8 @@ type globals struct {
 	context     string
 	nodes       []string
 	endpoints   []string
+	// used are the targets of the last connection, to name them in errors.
+	used targets
 }
 
 // lookupEnv returns the value of an environment variable through the Context.
@@ -51,12 +53,13 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // Execute runs the command line and returns the process exit code.
 func (c Context) Execute(ctx context.Context) int {
-	root := c.root()
+	root, g := c.root()
 	root.SetArgs(c.Args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
+	err = g.used.unreachable(err)
 	_, _ = fmt.Fprintf(c.Stderr, "error: %v\n", err) // nothing better to do if stderr fails
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -65,7 +68,7 @@ func (c Context) Execute(ctx context.Context) int {
 	return 1
 }
 
-func (c Context) root() *cobra.Command {
+func (c Context) root() (*cobra.Command, *globals) {
 	g := &globals{ctx: c}
 	root := &cobra.Command{
 		Use:   "cairnctl",
@@ -84,5 +87,5 @@ configurations, and talks to nodes over mutually authenticated TLS.`,
 	pf.StringSliceVarP(&g.nodes, "nodes", "n", nil, "target nodes, comma separated (default: the context's nodes)")
 	pf.StringSliceVarP(&g.endpoints, "endpoints", "e", nil, "API endpoints to connect to, comma separated (default: the context's endpoints)")
 	root.AddCommand(commands(g)...)
-	return root
+	return root, g
 }

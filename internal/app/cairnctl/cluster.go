@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cairn-os/cairn/internal/provision/qemu"
 )
 
 // clusterFlags are shared by the cluster commands.
@@ -25,12 +28,55 @@ and qemu-system-x86.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.PersistentFlags().StringVar(&cf.stateDir, "state-dir", "", "directory of local cluster state (default $XDG_STATE_HOME/cairn/clusters or ~/.local/state/cairn/clusters)")
-	cmd.AddCommand(newClusterCreateCmd(g, cf), newClusterDestroyCmd(g, cf), newClusterShowCmd(g, cf), newClusterServeCmd(g))
+	cmd.AddCommand(newClusterCreateCmd(g, cf), newClusterDestroyCmd(g, cf), newClusterShowCmd(g, cf),
+		newClusterStopCmd(g, cf), newClusterStartCmd(g, cf), newClusterServeCmd(g))
 	return cmd
 }
 
-// dir returns the state directory of the named cluster.
+// dir returns the state directory of the named cluster, after checking the name.
 func (cf *clusterFlags) dir(g *globals, name string) (string, error) {
+	if err := qemu.ValidateName(name); err != nil {
+		return "", err
+	}
+	base, err := cf.base(g)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, name), nil
+}
+
+// existing returns the state directory of a cluster that exists, or an error that says so
+// and lists the clusters there are.
+func (cf *clusterFlags) existing(g *globals, name string) (string, error) {
+	dir, err := cf.dir(g, name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plan.json")); err == nil {
+		return dir, nil
+	}
+	base, _ := cf.base(g)
+	have := "none; cairnctl cluster create makes one"
+	if names := clusterNames(base); len(names) > 0 {
+		have = strings.Join(names, ", ")
+	}
+	return "", fmt.Errorf("no cluster named %q in %s (clusters there: %s)", name, base, have)
+}
+
+// clusterNames lists the clusters whose state is in base.
+func clusterNames(base string) []string {
+	entries, _ := os.ReadDir(base)
+	var names []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(base, e.Name(), "plan.json")); err == nil {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// base returns the directory holding every cluster's state directory.
+func (cf *clusterFlags) base(g *globals) (string, error) {
 	base := cf.stateDir
 	if base == "" {
 		if v, ok := g.lookupEnv("XDG_STATE_HOME"); ok && v != "" {
@@ -43,9 +89,5 @@ func (cf *clusterFlags) dir(g *globals, name string) (string, error) {
 			base = filepath.Join(home, ".local", "state", "cairn", "clusters")
 		}
 	}
-	abs, err := filepath.Abs(filepath.Join(base, name))
-	if err != nil {
-		return "", err
-	}
-	return abs, nil
+	return filepath.Abs(base)
 }

@@ -73,29 +73,21 @@ func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlag
 	if err != nil {
 		return err
 	}
-	for _, a := range []string{"vmlinuz", "initramfs"} {
-		if _, err := os.Stat(filepath.Join(image, a)); err != nil {
-			return fmt.Errorf("--image %s: %w (run cairnctl image build first)", f.image, err)
-		}
+	if err := checkImage(f.image, image); err != nil {
+		return err
 	}
 	plan, err := qemu.NewPlan(qemu.Request{Name: f.name, Dir: dir, Image: image, Controlplanes: f.controlplanes,
 		Workers: f.workers, Memory: f.memory, CPUs: f.cpus, DiskGiB: f.disk, KernelArgs: f.kernelArgs, NoConfig: f.noConfig})
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(dir); err == nil {
-		return fmt.Errorf("%w: %s (cairnctl cluster destroy --name %s)", qemu.ErrExists, dir, f.name)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := qemu.Create(plan); err != nil {
 		return err
 	}
 	ctxt, st, err := f.create(cmd.Context(), out, plan)
 	if err != nil {
 		_, _ = fmt.Fprintf(out, "cluster create failed; cleaning up\n")
-		if derr := qemu.Destroy(dir, io.Discard); derr != nil {
-			_ = os.RemoveAll(dir)
-		}
-		return err
+		return errors.Join(err, qemu.Destroy(dir, io.Discard))
 	}
 	return f.finish(cmd.Context(), out, g, plan, st, ctxt)
 }
@@ -181,11 +173,12 @@ func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globa
 	}
 	for _, n := range plan.Nodes {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[n.Name]))
-		if err := waitAPI(ctx, out, n.Name, addr, tlsConf, f.wait, st.Started[n.Name]); err != nil {
-			return fmt.Errorf("%w (console log: %s; the cluster is left running for inspection: cairnctl cluster destroy --name %s)", err, n.Console, plan.Name)
+		w := apiWatch{node: n, state: st}
+		if err := w.wait(ctx, out, addr, tlsConf, f.wait); err != nil {
+			return fmt.Errorf("%w\n(the cluster is left for inspection: cairnctl cluster destroy --name %s)", err, plan.Name)
 		}
 	}
-	printNext(out, plan, st, cctx != nil)
+	printNext(out, plan, st, cctx != nil, g.cairnctlDir())
 	return nil
 }
 
@@ -203,49 +196,18 @@ func saveContext(path, name string, cctx *clientconfig.Context) error {
 	return c.Save(path, true)
 }
 
-// waitAPI waits until a TLS handshake with the node's API succeeds. With conf nil (maintenance
-// mode) any server certificate is accepted: only "it answers" is checked.
-func waitAPI(ctx context.Context, out io.Writer, node, addr string, conf *tls.Config, timeout time.Duration, booted time.Time) error {
-	start := time.Now()
-	if booted.IsZero() {
-		booted = start
-	}
-	if conf == nil {
-		//nolint:gosec // G402: maintenance mode has a self-signed certificate; this only waits for an answer.
-		conf = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}
-	}
-	last := time.Time{}
-	for {
-		d := tls.Dialer{Config: conf, NetDialer: &net.Dialer{Timeout: 3 * time.Second}}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			_ = c.Close()
-			_, _ = fmt.Fprintf(out, "node %s: API answers at %s (%.1fs after QEMU started)\n", node, addr, time.Since(booted).Seconds())
-			return nil
-		}
-		if time.Since(start) > timeout {
-			return fmt.Errorf("node %s: API at %s did not answer within %s: %w", node, addr, timeout, err)
-		}
-		if time.Since(last) >= 5*time.Second {
-			_, _ = fmt.Fprintf(out, "node %s: waiting for the API at %s (%.0fs)\n", node, addr, time.Since(start).Seconds())
-			last = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(ctx.Err(), err)
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-}
-
-func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool) {
+func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool, pathDir string) {
 	_, _ = fmt.Fprintf(out, "\ncluster %q is up (%d node(s), %s). Next:\n", plan.Name, len(plan.Nodes), st.Accel)
+	if pathDir != "" {
+		_, _ = fmt.Fprintf(out, "  export PATH=%s:$PATH   # cairnctl is not on your PATH yet\n", pathDir)
+	}
 	if configured {
 		_, _ = fmt.Fprintf(out, "  cairnctl version                 # client and node versions over mTLS\n")
 		_, _ = fmt.Fprintf(out, "  cairnctl services                # the node's services\n")
+		_, _ = fmt.Fprintf(out, "  cairnctl logs machined           # machined's log\n")
 		_, _ = fmt.Fprintf(out, "  cairnctl dmesg                   # the kernel log\n")
 	} else {
 		_, _ = fmt.Fprintf(out, "  the nodes are in maintenance mode: see the fingerprint in their console logs\n")
 	}
-	_, _ = fmt.Fprintf(out, "  cairnctl cluster show --name %s\n  cairnctl cluster destroy --name %s\n", plan.Name, plan.Name)
+	_, _ = fmt.Fprintf(out, "  cairnctl cluster show --name %s\n  cairnctl cluster stop --name %s\n  cairnctl cluster destroy --name %s\n", plan.Name, plan.Name, plan.Name)
 }

@@ -20,15 +20,18 @@ func newClusterDestroyCmd(g *globals, cf *clusterFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "destroy",
 		Short: "Stop a local cluster and remove its VMs, namespace, forwards, files and context",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g, cf) },
+		Long: `Stop a local cluster and remove what it created: its VMs, its network namespace (only if
+this cluster created it), the files its plan names and its cairnconfig context. Files it did
+not create are left, and so is its directory then.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g, cf) },
 	}
 	cmd.Flags().StringVar(&f.name, "name", "cairn", "cluster name")
 	return cmd
 }
 
 func (f *clusterDestroyFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags) error {
-	dir, err := cf.dir(g, f.name)
+	dir, err := cf.existing(g, f.name)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func newClusterShowCmd(g *globals, cf *clusterFlags) *cobra.Command {
 }
 
 func (f *clusterShowFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags) error {
-	dir, err := cf.dir(g, f.name)
+	dir, err := cf.existing(g, f.name)
 	if err != nil {
 		return err
 	}
@@ -38,16 +38,23 @@ func (f *clusterShowFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags)
 	if err != nil {
 		st = &qemu.State{}
 	}
+	daemon := "stopped (cairnctl cluster start --name " + plan.Name + ")"
+	if qemu.DaemonRunning(dir, st) {
+		daemon = fmt.Sprintf("running (pid %d)", st.DaemonPID)
+	}
 	out := cmd.OutOrStdout()
-	_, _ = fmt.Fprintf(out, "cluster %s: namespace %s, accelerator %s, state in %s\n\n", plan.Name, plan.Netns, plan.Accel, dir)
+	_, _ = fmt.Fprintf(out, "cluster %s: namespace %s, accelerator %s, daemon %s, state in %s\n\n", plan.Name, plan.Netns, plan.Accel, daemon, dir)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	_, _ = fmt.Fprintln(w, "NODE\tTYPE\tADDRESS\tAPI ENDPOINT\tMAC\tRUNNING\tCONSOLE")
+	_, _ = fmt.Fprintln(w, "NODE\tTYPE\tADDRESS\tAPI ENDPOINT\tMAC\tSTATE\tCONSOLE")
 	for _, n := range plan.Nodes {
-		ep := "-"
-		if p, ok := st.Forwards[n.Name]; ok {
+		ep, state := "-", "stopped"
+		if p, ok := st.Forwards[n.Name]; ok && qemu.DaemonRunning(dir, st) {
 			ep = fmt.Sprintf("127.0.0.1:%d", p)
 		}
-		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\t%s\n", n.Name, n.Type, n.IP, ep, n.MAC, st.Running(n.Name), n.Console)
+		if st.Running(n.Name) {
+			state = fmt.Sprintf("running (pid %d)", st.QEMU[n.Name])
+		}
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Name, n.Type, n.IP, ep, n.MAC, state, n.Console)
 	}
 	return w.Flush()
 }

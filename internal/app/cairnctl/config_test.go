@@ -95,7 +95,8 @@ func TestConfigNewRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, nil, tt.args...)
+			// No client configuration: the online path must not reach whatever the machine has.
+			r := run(t, map[string]string{"CAIRNCONFIG": filepath.Join(dir, "none")}, tt.args...)
 			if r.code == 0 || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("cairnctl %q exited %d, stderr %q; want a failure containing %q", tt.args, r.code, r.stderr, tt.want)
 			}

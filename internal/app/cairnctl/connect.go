@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/cairn-os/cairn/pkg/machinery/client"
-	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
 )
 
 // insecureFlags let a command reach a node in maintenance mode, which has no certificate from
@@ -40,13 +43,9 @@ func (g *globals) connect(ins *insecureFlags) (*session, error) {
 	if ins != nil && ins.insecure {
 		return g.connectInsecure(ins)
 	}
-	path, err := g.clientConfigPath()
+	cfg, err := g.loadClientConfig()
 	if err != nil {
 		return nil, err
-	}
-	cfg, err := clientconfig.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("client configuration: %w", err)
 	}
 	cc, name, err := cfg.Get(g.context)
 	if err != nil {
@@ -67,6 +66,7 @@ func (g *globals) connect(ins *insecureFlags) (*session, error) {
 	if len(nodes) == 0 {
 		nodes = cc.Nodes
 	}
+	g.used = targets{endpoints: endpoints, nodes: nodes}
 	return &session{c: c, nodes: nodes}, nil
 }
 
@@ -87,13 +87,57 @@ func (g *globals) connectInsecure(ins *insecureFlags) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.used.endpoints = targets
 	return &session{c: c}, nil
 }
+
+// statusError is an API error that keeps its gRPC status, printed as "Code: message".
+// Execute rewrites an unreachable target's as "node X: unreachable (reason)".
+type statusError struct{ st *status.Status }
+
+func (e *statusError) Error() string { return fmt.Sprintf("%s: %s", e.st.Code(), e.st.Message()) }
 
 // apiError renders a gRPC error as "Code: message".
 func apiError(err error) error {
 	if st, ok := status.FromError(err); ok {
-		return fmt.Errorf("%s: %s", st.Code(), st.Message())
+		return &statusError{st: st}
 	}
 	return err
+}
+
+// targets are the endpoints and nodes the last connection used, to name them in errors.
+type targets struct {
+	endpoints, nodes []string
+}
+
+var reDial = regexp.MustCompile(`(?:Error while dialing: )?dial tcp ([^ ]+): `)
+
+// unreachable rewrites an Unavailable (or timed out) API error as "endpoint E: unreachable
+// (reason)" or "node N: unreachable (reason)", naming the endpoint when the failed dial was
+// to one, else the node when one was targeted.
+func (t targets) unreachable(err error) error {
+	var se *statusError
+	if !errors.As(err, &se) || (se.st.Code() != codes.Unavailable && se.st.Code() != codes.DeadlineExceeded) {
+		return err
+	}
+	reason := strings.TrimSuffix(strings.TrimPrefix(se.st.Message(), `connection error: desc = "`), `"`)
+	reason = strings.TrimPrefix(reason, "transport: ")
+	what := ""
+	if m := reDial.FindStringSubmatch(reason); m != nil {
+		reason, what = strings.Replace(reason, m[0], "", 1), m[1]
+	}
+	switch {
+	case len(t.nodes) == 1 && !slices.ContainsFunc(t.endpoints, func(e string) bool { return client.EndpointAddress(e) == what }):
+		what = "node " + t.nodes[0]
+	case len(t.endpoints) == 1:
+		what = "endpoint " + t.endpoints[0]
+	case what == "":
+		return err
+	default:
+		what = "endpoint " + what
+	}
+	if strings.Contains(reason, "unreachable") {
+		return fmt.Errorf("%s: %s", what, strings.TrimPrefix(reason, "node "))
+	}
+	return fmt.Errorf("%s: unreachable (%s)", what, reason)
 }

@@ -21,7 +21,12 @@ func newLogsCmd(g *globals) *cobra.Command {
 		Use:     "logs SERVICE",
 		Short:   "Print the log of a service, or of machined itself (logs machined)",
 		Example: "  cairnctl logs apid -f --tail 20",
-		Args:    cobra.ExactArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("logs takes one service name, got %d argument(s): cairnctl logs SERVICE (cairnctl services lists them; cairnctl logs machined prints machined's own log)", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return streamLogs(cmd, g, func(ctx context.Context, c *client.Client) (logStream, error) {
 				return c.Machine.Logs(ctx, &machine.LogsRequest{Id: args[0], Follow: f.follow, TailLines: f.tail})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -94,8 +95,18 @@ func (r *nodeErrors) ok(md *common.Metadata) bool {
 	if md.GetError() == "" {
 		return true
 	}
-	r.errs = append(r.errs, fmt.Sprintf("%s: %s", replyNode(md), md.GetError()))
+	r.errs = append(r.errs, nodeError(md))
 	return false
+}
+
+// nodeError renders a node's failed reply: "node X: unreachable (reason)" when the proxy could
+// not reach it, else "node X: error".
+func nodeError(md *common.Metadata) string {
+	msg := md.GetError()
+	if c := codes.Code(md.GetCode()); (c == codes.Unavailable || c == codes.DeadlineExceeded) && !strings.Contains(msg, "unreachable") {
+		msg = "unreachable (" + msg + ")"
+	}
+	return fmt.Sprintf("node %s: %s", replyNode(md), msg)
 }
 
 func (r *nodeErrors) err() error {

@@ -2,6 +2,7 @@ package cairnctl
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -37,15 +38,8 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 		return err
 	}
 	w := cmd.OutOrStdout()
-	if f.out.format == "table" {
-		v := version.Current()
-		if _, err := fmt.Fprintf(w, "Client:\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
-			v.Tag, v.Commit, v.GoVersion, v.OS, v.Arch, v.FIPS140); err != nil {
-			return err
-		}
-	}
 	if f.clientOnly {
-		return nil
+		return f.printClient(w)
 	}
 	s, err := g.connect(&f.ins)
 	if err != nil {
@@ -55,6 +49,10 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 	resp, err := s.c.Machine.Version(s.ctx(cmd.Context()), &common.Empty{})
 	if err != nil {
 		return apiError(err)
+	}
+	// The client's version is printed with the nodes', not before an error about them.
+	if err := f.printClient(w); err != nil {
+		return err
 	}
 	if done, err := f.out.structured(w, resp); done {
 		return err
@@ -70,4 +68,15 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 			v.GetTag(), v.GetCommit(), v.GetGoVersion(), v.GetOs(), v.GetArch(), v.GetFips140())
 		return nil
 	})
+}
+
+// printClient prints the client's version (in table output only).
+func (f *versionClientFlags) printClient(w io.Writer) error {
+	if f.out.format != "table" {
+		return nil
+	}
+	v := version.Current()
+	_, err := fmt.Fprintf(w, "Client:\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
+		v.Tag, v.Commit, v.GoVersion, v.OS, v.Arch, v.FIPS140)
+	return err
 }

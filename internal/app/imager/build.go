@@ -3,6 +3,7 @@ package imager
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -167,4 +168,29 @@ func ReadResult(dir string) (*Result, error) {
 		return nil, fmt.Errorf("decode %s/manifest.json: %w", dir, err)
 	}
 	return &r, nil
+}
+
+// Verify checks the named artifacts of a built image directory against the sha256 and size
+// its manifest.json records, and names each one that does not match.
+func Verify(dir string, names ...string) error {
+	r, err := ReadResult(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, name := range names {
+		want, ok := r.Artifacts[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: not in %s/manifest.json", name, dir))
+			continue
+		}
+		sum, size, err := fileSHA256(filepath.Join(dir, name))
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case sum != want.SHA256 || size != want.Size:
+			errs = append(errs, fmt.Errorf("%s: %d bytes with sha256 %s, manifest.json says %d bytes with sha256 %s", name, size, sum, want.Size, want.SHA256))
+		}
+	}
+	return errors.Join(errs...)
 }

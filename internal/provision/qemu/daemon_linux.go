@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -19,58 +20,162 @@ import (
 )
 
 // daemon runs one cluster: it owns the namespace, the servers, the forwards and the QEMU
-// processes, and tears all of it down when ctx ends.
+// processes, and tears all of it down when ctx ends. SIGHUP makes it start or stop nodes to
+// match DIR/down.json (cluster start|stop --node).
 type daemon struct {
 	log   *slog.Logger
+	dir   string
 	plan  *Plan
 	ns    *nsThread
-	state State
 	mu    sync.Mutex
-	procs map[string]*exec.Cmd
+	state State
+	procs map[string]*qemuProc
+	// prevPorts are the forward ports of the previous run, reused when free so the
+	// cairnconfig's endpoints stay right across cluster stop and start.
+	prevPorts map[string]int
+}
+
+// qemuProc is a node's running QEMU; exited closes when it ends.
+type qemuProc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 // Serve runs the cluster described by DIR/plan.json until ctx ends, then removes the VMs and
-// the namespace. It reports progress in DIR/state.json.
+// the namespace it created. It reports progress in DIR/state.json. It holds the cluster
+// name's lock while it runs: a second cluster of the same name fails here and removes
+// nothing.
 func Serve(ctx context.Context, log *slog.Logger, dir string) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	plan, err := LoadPlan(dir)
 	if err != nil {
 		return err
 	}
-	d := &daemon{log: log, plan: plan, procs: map[string]*exec.Cmd{},
-		state: State{DaemonPID: os.Getpid(), QEMU: map[string]int{}, Forwards: map[string]int{}, Started: map[string]time.Time{}, Accel: plan.Accel}}
-	err = d.start(ctx)
+	d := &daemon{log: log, dir: dir, plan: plan, procs: map[string]*qemuProc{}, prevPorts: map[string]int{},
+		state: State{Dir: dir, DaemonPID: os.Getpid(), QEMU: map[string]int{}, Forwards: map[string]int{}, Started: map[string]time.Time{}, Accel: plan.Accel}}
+	if prev, err := LoadState(dir); err == nil {
+		d.prevPorts = prev.Forwards
+	}
+	lk, err := lock(plan.Name, dir)
 	if err != nil {
 		d.state.Error = err.Error()
-		log.Error("cluster start failed", "error", err)
-	} else {
-		d.state.Ready = true
-		log.Info("cluster running", "nodes", len(plan.Nodes), "netns", plan.Netns)
+		return errors.Join(err, d.writeState())
 	}
-	if werr := writeJSON(filepath.Join(dir, stateFile), &d.state); werr != nil && err == nil {
-		err = werr
-	}
+	defer func() { _ = lk.Close() }()
+	err = d.start(ctx)
+	d.report(err)
 	if err == nil {
-		<-ctx.Done()
+		d.serve(ctx, hup)
 	}
 	d.stop()
 	return err
 }
 
+// report records the outcome of the start in state.json.
+func (d *daemon) report(err error) {
+	d.mu.Lock()
+	if err != nil {
+		d.state.Error = err.Error()
+		d.log.Error("cluster start failed", "error", err)
+	} else {
+		d.state.Ready = true
+		d.log.Info("cluster running", "nodes", len(d.plan.Nodes), "netns", d.plan.Netns)
+	}
+	d.mu.Unlock()
+	if werr := d.writeState(); werr != nil {
+		d.log.Error("state not written", "error", werr)
+	}
+}
+
+// serve applies down.json on each SIGHUP until ctx ends.
+func (d *daemon) serve(ctx context.Context, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			d.reconcile()
+		}
+	}
+}
+
+// reconcile starts the nodes that should run and do not, and stops the ones marked down.
+func (d *daemon) reconcile() {
+	down, err := loadDown(d.dir)
+	if err != nil {
+		d.log.Error("down.json not read", "error", err)
+		return
+	}
+	for _, n := range d.plan.Nodes {
+		switch alive := d.alive(n.Name); {
+		case down[n.Name] && alive:
+			d.stopQEMU(n.Name)
+		case !down[n.Name] && !alive:
+			if err := d.startQEMU(n); err != nil {
+				d.log.Error("QEMU not started", "node", n.Name, "error", err)
+			}
+		}
+	}
+	if err := d.writeState(); err != nil {
+		d.log.Error("state not written", "error", err)
+	}
+}
+
+// alive reports whether the node's QEMU runs.
+func (d *daemon) alive(node string) bool {
+	d.mu.Lock()
+	p, ok := d.procs[node]
+	d.mu.Unlock()
+	if !ok {
+		return false
+	}
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (d *daemon) writeState() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return writeJSON(filepath.Join(d.dir, stateFile), &d.state)
+}
+
 func (d *daemon) start(ctx context.Context) error {
+	if ownsNetns(d.dir, d.plan.Netns) {
+		// Left by a daemon of this cluster that was killed; we hold the lock, so it is stale.
+		if err := deleteNetns(d.plan.Netns); err != nil {
+			return err
+		}
+	}
 	ns, err := newNamedNetns(d.plan.Netns)
 	if err != nil {
 		return err
 	}
 	d.ns = ns
+	if err := recordNetns(d.dir, d.plan.Netns); err != nil {
+		return err
+	}
 	if err := ns.do(func() error { return setupBridge(d.plan.Nodes) }); err != nil {
 		return err
 	}
 	if err := d.startServers(ctx); err != nil {
 		return err
 	}
+	down, err := loadDown(d.dir)
+	if err != nil {
+		return err
+	}
 	for _, n := range d.plan.Nodes {
 		if err := d.startForward(ctx, n); err != nil {
 			return err
+		}
+		if down[n.Name] {
+			continue
 		}
 		if err := d.startQEMU(n); err != nil {
 			return err
@@ -107,11 +212,16 @@ func (d *daemon) startServers(ctx context.Context) error {
 
 // startForward listens on a free loopback port of the host for the node's API.
 func (d *daemon) startForward(ctx context.Context, n Node) error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(d.prevPorts[n.Name])))
+	if err != nil && d.prevPorts[n.Name] != 0 {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		return fmt.Errorf("forward for %s: %w", n.Name, err)
 	}
+	d.mu.Lock()
 	d.state.Forwards[n.Name] = l.Addr().(*net.TCPAddr).Port
+	d.mu.Unlock()
 	go forward(ctx, d.log, l, d.ns, net.JoinHostPort(n.IP.String(), "50000"))
 	return nil
 }
@@ -132,41 +242,80 @@ func (d *daemon) startQEMU(n Node) error {
 		_ = out.Close()
 		return fmt.Errorf("start QEMU for %s: %w", n.Name, err)
 	}
+	p := &qemuProc{cmd: cmd, exited: make(chan struct{})}
 	d.mu.Lock()
-	d.procs[n.Name] = cmd
-	d.mu.Unlock()
+	d.procs[n.Name] = p
 	d.state.QEMU[n.Name] = cmd.Process.Pid
 	d.state.Started[n.Name] = time.Now()
+	d.mu.Unlock()
 	d.log.Info("QEMU started", "node", n.Name, "pid", cmd.Process.Pid, "accel", d.plan.Accel)
 	go func() {
 		err := cmd.Wait()
 		_ = out.Close()
+		close(p.exited)
 		d.log.Info("QEMU exited", "node", n.Name, "status", fmt.Sprint(err))
 	}()
 	return nil
 }
 
-// stop ends the VMs, the namespace thread and the namespace.
+// stopQEMU ends a node's QEMU: SIGTERM (QEMU quits at once), SIGKILL after 10 seconds.
+func (d *daemon) stopQEMU(node string) {
+	d.mu.Lock()
+	p := d.procs[node]
+	d.mu.Unlock()
+	if p == nil {
+		return
+	}
+	d.log.Info("stopping QEMU", "node", node)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// stop ends the VMs, the namespace thread and the namespace, if this daemon created it.
 func (d *daemon) stop() {
 	d.mu.Lock()
-	for name, cmd := range d.procs {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		d.log.Info("stopping QEMU", "node", name)
+	nodes := make([]string, 0, len(d.procs))
+	for name := range d.procs {
+		nodes = append(nodes, name)
 	}
 	d.mu.Unlock()
-	deadline := time.Now().Add(10 * time.Second)
-	for _, cmd := range d.procs {
-		for cmd.ProcessState == nil && processAlive(cmd.Process.Pid) && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Millisecond)
-		}
-		_ = cmd.Process.Kill()
+	var wg sync.WaitGroup
+	for _, name := range nodes {
+		wg.Go(func() { d.stopQEMU(name) })
 	}
-	if d.ns != nil {
-		d.ns.close()
+	wg.Wait()
+	if d.ns == nil {
+		return
 	}
-	if err := deleteNetns(d.plan.Netns); err != nil {
+	d.ns.close()
+	msg, err := deleteOwnNetns(d.dir, d.plan.Netns)
+	if err != nil {
 		d.log.Error("namespace not removed", "error", err)
+		return
 	}
+	d.log.Info("namespace cleanup", "result", msg)
+}
+
+// loadDown reads the set of nodes stopped with cluster stop --node (none without the file).
+func loadDown(dir string) (map[string]bool, error) {
+	var nodes []string
+	err := readJSON(filepath.Join(dir, downFile), &nodes)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	down := make(map[string]bool, len(nodes))
+	for _, n := range nodes {
+		down[n] = true
+	}
+	return down, nil
 }
 
 // processAlive reports whether pid exists and is not a zombie.

@@ -27,3 +27,20 @@ func (s *State) Running(string) bool { return false }
 
 // ErrExists is returned when a cluster directory is already there.
 var ErrExists = errors.New("cluster already exists")
+
+// Create is Linux-only.
+func Create(*Plan) error { return errLinuxOnly }
+
+// Stop is Linux-only.
+func Stop(string, io.Writer) error { return errLinuxOnly }
+
+// Restart is Linux-only.
+func Restart(context.Context, string, string, []string, io.Writer) (*State, error) {
+	return nil, errLinuxOnly
+}
+
+// SetNodes is Linux-only.
+func SetNodes(context.Context, string, []string, bool) (*State, error) { return nil, errLinuxOnly }
+
+// DaemonRunning is Linux-only.
+func DaemonRunning(string, *State) bool { return false }

@@ -6,6 +6,7 @@ package qemu
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -31,6 +32,13 @@ const (
 	// State files inside a cluster directory.
 	planFile  = "plan.json"
 	stateFile = "state.json"
+	// ownedFile records the namespace this cluster's daemon created (see netnsOwned).
+	ownedFile = "owned.json"
+	// downFile lists the nodes stopped with cluster stop --node.
+	downFile  = "down.json"
+	daemonLog = "daemon.log"
+	// SecretsFile holds the cluster's generated secrets.
+	SecretsFile = "secrets.yaml"
 )
 
 // Node is one VM of a cluster.
@@ -75,11 +83,23 @@ type Request struct {
 
 var reName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$`)
 
+// ErrInvalidName is returned for a cluster name that is not a short DNS label.
+var ErrInvalidName = errors.New("want 1-20 lowercase letters, digits and inner dashes")
+
+// ValidateName checks a cluster name: it becomes a directory, a namespace and node names, so
+// it is a DNS label of at most 20 characters (no "..", "/" or empty name).
+func ValidateName(name string) error {
+	if !reName.MatchString(name) {
+		return fmt.Errorf("--name %q: %w", name, ErrInvalidName)
+	}
+	return nil
+}
+
 // NewPlan lays out the nodes of a cluster: names, MAC and IP addresses, taps, files.
 func NewPlan(r Request) (*Plan, error) {
 	var errs []string
-	if !reName.MatchString(r.Name) {
-		errs = append(errs, fmt.Sprintf("--name %q: want 1-20 lowercase letters, digits and inner dashes", r.Name))
+	if err := ValidateName(r.Name); err != nil {
+		errs = append(errs, err.Error())
 	}
 	if r.Controlplanes < 1 || r.Controlplanes+r.Workers > 200 || r.Workers < 0 {
 		errs = append(errs, fmt.Sprintf("--controlplanes %d --workers %d: want at least one control plane and at most 200 nodes", r.Controlplanes, r.Workers))
@@ -115,6 +135,22 @@ func NewPlan(r Request) (*Plan, error) {
 		ip = ip.Next()
 	}
 	return p, nil
+}
+
+// Files lists every file a cluster may create in its directory: destroy removes these and
+// nothing else.
+func (p *Plan) Files() []string {
+	files := []string{planFile, stateFile, ownedFile, downFile, daemonLog, SecretsFile}
+	for i, f := range files {
+		files[i] = filepath.Join(p.Dir, f)
+	}
+	for _, n := range p.Nodes {
+		files = append(files, n.Console, n.Disk, filepath.Join(p.Dir, n.Name+".qemu.log"), filepath.Join(p.Dir, n.Name+".qmp"))
+		if n.Config != "" {
+			files = append(files, n.Config)
+		}
+	}
+	return files
 }
 
 // ConfigURL is the cairn.config= URL the node fetches from the config server.
@@ -153,6 +189,7 @@ func LoadPlan(dir string) (*Plan, error) {
 
 // State is what the running daemon reports: its PID, the QEMU PIDs and the forwards.
 type State struct {
+	Dir       string         `json:"dir"`
 	DaemonPID int            `json:"daemonPid"`
 	Ready     bool           `json:"ready"`
 	Error     string         `json:"error,omitempty"`

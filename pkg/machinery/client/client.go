@@ -11,8 +11,10 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/resolver"
@@ -28,6 +30,9 @@ import (
 
 // MaxResponseBytes bounds one response message (file reads and logs are chunked below it).
 const MaxResponseBytes = 32 << 20
+
+// ConnectTimeout bounds the TCP and TLS handshake with an endpoint.
+const ConnectTimeout = 5 * time.Second
 
 // NodesMetadata is the metadata key that names the target nodes of a call.
 const NodesMetadata = "nodes"
@@ -61,6 +66,9 @@ func New(endpoints []string, tc *tls.Config) (*Client, error) {
 		grpc.WithResolvers(r),
 		grpc.WithTransportCredentials(credentials.NewTLS(tc)),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxResponseBytes)),
+		// An endpoint that does not complete TCP and TLS in 5s is reported unreachable, not
+		// waited on for gRPC's default 20s.
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: ConnectTimeout}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %v: %w", endpoints, err)
