@@ -35,7 +35,10 @@ func validateMachine(v *validator, m *MachineConfig) {
 }
 
 // Bounds of machine.logging.auditRetentionMiB (the message above names them).
-const MinAuditRetentionMiB, MaxAuditRetentionMiB = 8, 4096
+const (
+	MinAuditRetentionMiB = 8
+	MaxAuditRetentionMiB = 4096
+)
 
 // requireSecret checks a required secret string of at least minSecretLen characters without
 // showing it.
