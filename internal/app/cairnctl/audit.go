@@ -76,8 +76,8 @@ func (f *auditLogFlags) run(cmd *cobra.Command, g *globals) error {
 func formatEvent(node string, ev audit.Event) string {
 	if r := ev.Refusals; ev.Kind == audit.KindRefusals && r != nil {
 		return fmt.Sprintf("%s #%d %s %s: %d refused calls from %s without a verified certificate, %s to %s (subjects %s; methods %s)",
-			node, ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, r.Count, r.Source,
-			r.First.Local().Format(time.TimeOnly), r.Last.Local().Format(time.TimeOnly), strings.Join(r.Subjects, ", "), strings.Join(r.Methods, ", "))
+			node, ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, r.Count, safeText(r.Source),
+			r.First.Local().Format(time.TimeOnly), r.Last.Local().Format(time.TimeOnly), safeText(strings.Join(r.Subjects, ", ")), safeText(strings.Join(r.Methods, ", ")))
 	}
 	if ev.Kind != audit.KindCall {
 		return fmt.Sprintf("%s #%d %s %s %s", node, ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, ev.Note)
