@@ -189,3 +189,23 @@ func TestBootRecordSaysWhetherHistoryWasFound(t *testing.T) {
 		t.Errorf("second boot = %+v %q, want prior history up to 3 without a shutdown record", second.Boot, second.Note)
 	}
 }
+
+func TestOpenKeepsWhatALargerRetentionKept(t *testing.T) {
+	dir := t.TempDir()
+	opts := testOptions
+	opts.SegmentBytes, opts.MaxSegments = 1024, 100
+	l := open(t, dir, opts)
+	appendN(t, l, 100)
+	_ = l.Close()
+	opts.MaxSegments = 2
+	l = open(t, dir, opts)
+	appendN(t, l, 1)
+	if events := readAll(t, l); events[0].Seq != 1 {
+		t.Errorf("after reopening with a smaller retention the log starts at seq %d, want 1 until SetRetention", events[0].Seq)
+	}
+	l.SetRetention(2 * 1024)
+	appendN(t, l, 20)
+	if events := readAll(t, l); events[0].Seq == 1 {
+		t.Error("SetRetention(2 segments) removed nothing, want the oldest segments rotated out")
+	}
+}

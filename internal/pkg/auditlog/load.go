@@ -30,6 +30,9 @@ func (l *Log) load() error {
 	if len(l.segs) == 0 {
 		return nil
 	}
+	// What a larger retention kept stays until SetRetention says otherwise: opening the log
+	// never removes history.
+	l.opts.MaxSegments = max(l.opts.MaxSegments, len(l.segs)+1)
 	if err := l.cutTornTail(); err != nil {
 		return err
 	}
