@@ -25,7 +25,13 @@ func (s *server) record(c *call, method string, creds *credentialSet, start time
 		Code:      status.Code(err).String(),
 		Duration:  int64(s.now().Sub(start)),
 		Args:      summarize(c.desc, req),
+		// Refused calls from peers that did not authenticate are counted per source by the
+		// log rather than written one by one.
+		Unverified: !c.verified,
 	}
+	// The claims of an unverified certificate are the peer's to choose: bound them so that
+	// the event fits (and says it was truncated) instead of being refused.
+	ev.Bound()
 	if creds.maintenance {
 		ev.Note = "maintenance mode: no client certificate"
 	}

@@ -37,6 +37,9 @@ type call struct {
 	desc protoreflect.MethodDescriptor
 	// proxied is true when a node's apid forwarded the call to this node.
 	proxied bool
+	// verified is true once the peer's certificate verified against the cluster CA: until
+	// then, its claims (subject, roles) are only what it presented, and the audit event says so.
+	verified bool
 }
 
 // identify builds the identity of the TLS peer without judging it; authenticate judges it.
@@ -128,6 +131,7 @@ func (s *server) authenticate(ctx context.Context, c *call, creds *credentialSet
 	if err := verifyClient(ctx, creds, s.now()); err != nil {
 		return err
 	}
+	c.verified = true
 	if slices.Contains(c.peer.Roles, string(role.NodeProxy)) {
 		return s.authenticateProxied(c, md)
 	}

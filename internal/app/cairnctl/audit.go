@@ -1,7 +1,10 @@
 package cairnctl
 
 import (
+	"crypto/x509"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 
 	auditapi "github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/audit"
+	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
 )
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -70,10 +74,18 @@ func (f *auditLogFlags) run(cmd *cobra.Command, g *globals) error {
 
 // formatEvent renders one event on a line.
 func formatEvent(node string, ev audit.Event) string {
+	if r := ev.Refusals; ev.Kind == audit.KindRefusals && r != nil {
+		return fmt.Sprintf("%s #%d %s %s: %d refused calls from %s without a verified certificate, %s to %s (subjects %s; methods %s)",
+			node, ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, r.Count, safeText(r.Source),
+			r.First.Local().Format(time.TimeOnly), r.Last.Local().Format(time.TimeOnly), safeText(strings.Join(r.Subjects, ", ")), safeText(strings.Join(r.Methods, ", ")))
+	}
 	if ev.Kind != audit.KindCall {
 		return fmt.Sprintf("%s #%d %s %s %s", node, ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, ev.Note)
 	}
 	who := fmt.Sprintf("%s[%s]", ev.Caller.Subject, strings.Join(ev.Caller.Roles, ","))
+	if ev.Unverified {
+		who = "unverified " + who
+	}
 	for _, v := range ev.Via {
 		who += " via " + v.Subject
 	}
@@ -85,31 +97,47 @@ func formatEvent(node string, ev audit.Event) string {
 	if ev.Args != "" {
 		line += " args: " + ev.Args
 	}
+	if ev.Truncated {
+		line += " [truncated to fit the size limits]"
+	}
 	return line
 }
 
 func newAuditVerifyCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "verify",
-		Short: "Fetch the audit trail of the nodes and check its hash chain; report the first broken or missing link",
-		Args:  cobra.NoArgs,
+		Short: "Fetch the audit trail of the nodes and check its hash chain and the node's signatures; report the first broken or missing link",
+		Long: `Fetch the audit trail of the nodes and check it: every event's hash and its link to the one
+before, and the anchors the node signs at boot, at shutdown, periodically and before each read
+with the key of its API server certificate. Each anchor carries that certificate, which must be
+issued by the OS CA of the client configuration (the CA the connection itself trusts). A
+rewritten stretch, a cut tail or a run that ended without a shutdown record does not verify.
+The report lists where each boot starts the history (after a reboot with a STATE that did not
+keep the log, the chain restarts there), the segments moved aside as corrupt, and the refused
+unauthenticated calls counted in aggregates.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := g.connect(nil)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
+			// Anchors must be signed by a certificate of the CA the connection trusts.
+			roots, err := clientconfig.ParseCAs(s.ca)
+			if err != nil {
+				return fmt.Errorf("client configuration: ca: %w", err)
+			}
 			stream, err := s.c.Audit.Log(s.ctx(cmd.Context()), &auditapi.LogRequest{})
 			if err != nil {
 				return apiError(err)
 			}
-			return verifyStream(cmd, stream)
+			return verifyStream(cmd, stream, roots)
 		},
 	}
 }
 
 // verifyStream checks each node's chain separately, as events arrive.
-func verifyStream(cmd *cobra.Command, stream auditapi.AuditService_LogClient) error {
+func verifyStream(cmd *cobra.Command, stream auditapi.AuditService_LogClient, roots *x509.CertPool) error {
 	verifiers := map[string]*audit.Verifier{}
 	var order []string
 	broken := map[string]error{}
@@ -118,7 +146,7 @@ func verifyStream(cmd *cobra.Command, stream auditapi.AuditService_LogClient) er
 		node := replyNode(e.GetMetadata())
 		v, ok := verifiers[node]
 		if !ok {
-			v = &audit.Verifier{}
+			v = &audit.Verifier{Roots: roots}
 			verifiers[node] = v
 			order = append(order, node)
 		}
@@ -148,11 +176,42 @@ func verifyStream(cmd *cobra.Command, stream auditapi.AuditService_LogClient) er
 			_, _ = fmt.Fprintf(w, "%s: BROKEN: %v\n", node, err)
 			continue
 		}
-		_, _ = fmt.Fprintf(w, "%s: OK: %d events, seq %d..%d, chain intact (from genesis: %v, rotations recorded: %d)\n",
-			node, rep.Count, rep.FirstSeq, rep.LastSeq, rep.Genesis, len(rep.Rotations))
+		_, _ = fmt.Fprintf(w, "%s: OK: %d events, seq %d..%d, chain intact, signed by the node up to seq %d (%d anchors) (from genesis: %v, rotations recorded: %d)\n",
+			node, rep.Count, rep.FirstSeq, rep.LastSeq, rep.LastAnchor, rep.Anchors, rep.Genesis, len(rep.Rotations))
+		printReportDetails(w, rep)
 	}
 	if failed > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("the audit chain of %d node(s) does not verify", failed)}
 	}
 	return errs.err()
+}
+
+// printReportDetails says where history restarts, what was moved aside and what was counted
+// rather than written one by one.
+func printReportDetails(w io.Writer, rep audit.Report) {
+	for _, b := range rep.Boots {
+		switch {
+		case b.PriorEvents == 0:
+			_, _ = fmt.Fprintf(w, "  boot at seq %d (%s): no earlier history found: the chain starts here\n", b.Seq, safeText(b.ID))
+		case b.PriorClean:
+			_, _ = fmt.Fprintf(w, "  boot at seq %d (%s): earlier history up to seq %d, ended with a shutdown record\n", b.Seq, safeText(b.ID), b.PriorEvents)
+		default:
+			_, _ = fmt.Fprintf(w, "  boot at seq %d (%s): earlier history up to seq %d, ended WITHOUT a shutdown record\n", b.Seq, safeText(b.ID), b.PriorEvents)
+		}
+	}
+	for _, g := range rep.Gaps {
+		_, _ = fmt.Fprintf(w, "  gap: events %d..%d were moved aside as corrupt\n", g.FromSeq, g.ToSeq)
+	}
+	if rep.RefusalEvents > 0 {
+		_, _ = fmt.Fprintf(w, "  refused unauthenticated calls counted in aggregates: %d (in %d aggregate events)\n", rep.Refused, rep.RefusalEvents)
+	}
+	if rep.Truncated > 0 {
+		_, _ = fmt.Fprintf(w, "  events truncated to fit the size limits: %d\n", rep.Truncated)
+	}
+}
+
+// safeText escapes control characters of remote text for the terminal.
+func safeText(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }

@@ -31,6 +31,8 @@ func (f *insecureFlags) register(cmd *cobra.Command) {
 type session struct {
 	c     *client.Client
 	nodes []string
+	// ca is the OS CA of the client configuration (nil with --insecure).
+	ca []byte
 }
 
 // ctx targets a call at the session's nodes.
@@ -67,7 +69,7 @@ func (g *globals) connect(ins *insecureFlags) (*session, error) {
 		nodes = cc.Nodes
 	}
 	g.used = targets{endpoints: endpoints, nodes: nodes}
-	return &session{c: c, nodes: nodes}, nil
+	return &session{c: c, nodes: nodes, ca: cc.CA}, nil
 }
 
 // connectInsecure talks straight to the node (no proxying: a node in maintenance mode does

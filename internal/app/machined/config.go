@@ -119,6 +119,7 @@ func (n *daemon) activate(cfg *config.Config) error {
 		return err
 	}
 	n.certs.set(certs)
+	n.auditCertificates(certs, cfg)
 	n.events.publish(KindConfig, "configuration active", "hostname", certs.Hostname)
 	return nil
 }
@@ -139,7 +140,9 @@ func (n *daemon) enterMaintenance() error {
 		return err
 	}
 	fp := pki.Fingerprint(n.maintenanceCert.Certificate)
-	n.certs.set(&node.APICertificates{Maintenance: true, ServerCrt: n.maintenanceCert.CertPEM, ServerKey: n.maintenanceCert.KeyPEM, Hostname: n.defaultHostname})
+	m := &node.APICertificates{Maintenance: true, ServerCrt: n.maintenanceCert.CertPEM, ServerKey: n.maintenanceCert.KeyPEM, Hostname: n.defaultHostname}
+	n.certs.set(m)
+	n.auditCertificates(m, nil)
 	_, _ = fmt.Fprintf(n.opts.Stderr, "\nmachined: MAINTENANCE MODE: no configuration. Server certificate fingerprint:\n  %s\napply one with: cairnctl apply-config --insecure --cert-fingerprint %s -n %s -f CONFIG.yaml\n\n", fp, fp, n.opts.Listen)
 	n.log.Warn("maintenance mode: waiting for a configuration", "fingerprint", fp, "listen", n.opts.Listen)
 	n.events.publish(KindConfig, "maintenance mode: waiting for a configuration", "fingerprint", fp)

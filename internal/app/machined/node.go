@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -128,11 +127,14 @@ func (n *daemon) run(ctx context.Context) error {
 	if err := n.phase("audit", n.openAudit); err != nil {
 		return err
 	}
-	defer func() { _ = n.audit.Close() }()
+	defer n.closeAudit()
 	if err := n.phase("resources", func() error { return n.startResources(ctx) }); err != nil {
 		return err
 	}
 	if err := n.phase("config", n.loadConfig); err != nil {
+		return err
+	}
+	if err := n.phase("audit boot record", n.bootAudit); err != nil {
 		return err
 	}
 	stopAPI, err := n.serveSocket()
@@ -147,18 +149,6 @@ func (n *daemon) run(ctx context.Context) error {
 	}
 	n.setStage(ctx)
 	return n.loop(ctx)
-}
-
-func (n *daemon) openAudit() error {
-	opts := auditlog.DefaultOptions
-	opts.Node = n.defaultHostname
-	opts.Logger = n.log
-	l, err := auditlog.Open(filepath.Join(n.opts.State, "audit"), opts)
-	if err != nil {
-		return err
-	}
-	n.audit = l
-	return nil
 }
 
 // loop carries out lifecycle requests until the node shuts down.

@@ -1,21 +1,23 @@
 package auditlog
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/cairn-os/cairn/pkg/machinery/audit"
 )
 
-// errStop ends a Read early without error.
+// errStop ends a scan early without error.
 var errStop = errors.New("stop")
+
+// errCorrupt marks a line that is not an event (as opposed to a failure to read the file).
+var errCorrupt = errors.New("corrupt audit segment")
 
 // segment is one file of the log, named by the sequence number of its first event.
 type segment struct {
@@ -36,76 +38,49 @@ func parseSegmentName(name string) (uint64, bool) {
 	return n, err == nil && n > 0
 }
 
-// load finds the segments, recovers from a torn final write and opens the newest for append.
-func (l *Log) load() error {
-	entries, err := os.ReadDir(l.dir)
-	if err != nil {
-		return fmt.Errorf("read audit log directory: %w", err)
-	}
-	for _, e := range entries {
-		if first, ok := parseSegmentName(e.Name()); ok && e.Type().IsRegular() {
-			l.segs = append(l.segs, segment{first: first})
-		}
-	}
-	sort.Slice(l.segs, func(i, j int) bool { return l.segs[i].first < l.segs[j].first })
-	if len(l.segs) == 0 {
-		return nil
-	}
-	return l.openNewest()
-}
-
-func (l *Log) openNewest() error {
-	newest := l.segmentPath(l.segs[len(l.segs)-1].first)
-	data, err := os.ReadFile(newest)
+// scanSegment calls fn for every complete line of the segment from byte off on, with the
+// event and the offset just past its line. It stops without error at a line that has no
+// newline yet (being written, or torn). It holds one line in memory at a time.
+func (l *Log) scanSegment(first uint64, off int64, fn func(e audit.Event, end int64) error) error {
+	f, err := os.Open(l.segmentPath(first))
 	if err != nil {
 		return fmt.Errorf("read audit segment: %w", err)
 	}
-	good := bytes.LastIndexByte(data, '\n') + 1
-	torn := len(data) - good
-	if torn > 0 {
-		if err := os.Truncate(newest, int64(good)); err != nil {
-			return fmt.Errorf("cut torn write from audit segment: %w", err)
-		}
+	defer func() { _ = f.Close() }()
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return fmt.Errorf("read audit segment %s: %w", segmentName(first), err)
 	}
-	if err := l.findLast(); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(newest, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("open audit segment: %w", err)
-	}
-	l.cur, l.curSize = f, int64(good)
-	if torn > 0 {
-		l.opts.Logger.Warn("audit log cut a torn write", "bytes", torn, "segment", filepath.Base(newest))
-		note := fmt.Sprintf("cut %d bytes of a torn write at the end of %s after a crash", torn, filepath.Base(newest))
-		if _, err := l.writeLocked(audit.Event{Kind: audit.KindRecovered, Node: l.opts.Node, Note: note}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// findLast sets lastSeq and lastHash from the newest segment that holds an event.
-func (l *Log) findLast() error {
-	for i := len(l.segs) - 1; i >= 0; i-- {
-		var last *audit.Event
-		err := l.readSegment(l.segs[i], func(e audit.Event) error { last = &e; return nil })
-		if err != nil {
-			return err
-		}
-		if last != nil {
-			l.lastSeq, l.lastHash = last.Seq, last.Hash
+	r := bufio.NewReaderSize(f, audit.MaxEventSize+1)
+	for {
+		line, err := r.ReadSlice('\n')
+		switch {
+		case errors.Is(err, io.EOF):
 			return nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			return fmt.Errorf("%w: %s at byte %d: a line longer than %d bytes", errCorrupt, segmentName(first), off, audit.MaxEventSize)
+		case err != nil:
+			return fmt.Errorf("read audit segment %s: %w", segmentName(first), err)
 		}
-		// An empty segment starts right after the events before it.
-		l.lastSeq = l.segs[i].first - 1
+		e, err := audit.Decode(line[:len(line)-1])
+		if err != nil {
+			return fmt.Errorf("%w: %s at byte %d: %w", errCorrupt, segmentName(first), off, err)
+		}
+		off += int64(len(line))
+		if err := fn(e, off); err != nil {
+			return err
+		}
 	}
-	return nil
 }
 
-// Read calls fn for every stored event with Seq >= from, oldest first. A line being written
-// while Read runs is not returned.
+// Read calls fn for every stored event with Seq >= from, oldest first, up to the newest event
+// when Read starts.
 func (l *Log) Read(from uint64, fn func(audit.Event) error) error {
+	last, _ := l.Last()
+	return l.ReadRange(from, last, fn)
+}
+
+// ReadRange calls fn for every stored event with from <= Seq <= to, oldest first.
+func (l *Log) ReadRange(from, to uint64, fn func(audit.Event) error) error {
 	l.mu.Lock()
 	segs := append([]segment(nil), l.segs...)
 	l.mu.Unlock()
@@ -113,37 +88,21 @@ func (l *Log) Read(from uint64, fn func(audit.Event) error) error {
 		if i+1 < len(segs) && segs[i+1].first <= from {
 			continue
 		}
-		err := l.readSegment(s, func(e audit.Event) error {
-			if e.Seq < from {
+		err := l.scanSegment(s.first, 0, func(e audit.Event, _ int64) error {
+			switch {
+			case e.Seq > to:
+				return errStop
+			case e.Seq < from:
 				return nil
 			}
 			return fn(e)
 		})
-		if errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, errStop):
+			return nil
+		case errors.Is(err, fs.ErrNotExist):
 			continue // rotated away while we read; the rotation event says so
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (l *Log) readSegment(s segment, fn func(audit.Event) error) error {
-	data, err := os.ReadFile(l.segmentPath(s.first))
-	if err != nil {
-		return fmt.Errorf("read audit segment: %w", err)
-	}
-	data = data[:bytes.LastIndexByte(data, '\n')+1]
-	for n := 1; len(data) > 0; n++ {
-		i := bytes.IndexByte(data, '\n')
-		line := data[:i]
-		data = data[i+1:]
-		e, err := audit.Decode(line)
-		if err != nil {
-			return fmt.Errorf("%s line %d: %w", segmentName(s.first), n, err)
-		}
-		if err := fn(e); err != nil {
+		case err != nil:
 			return err
 		}
 	}
@@ -161,7 +120,7 @@ func (l *Log) writeLocked(e audit.Event) (audit.Event, error) {
 	return l.appendLocked(e)
 }
 
-// roll starts a new segment and, when that makes one too many, removes the oldest and records
+// roll starts a new segment and, when that makes too many, removes the oldest and records
 // what it removed.
 func (l *Log) roll() error {
 	first := l.lastSeq + 1
@@ -177,9 +136,15 @@ func (l *Log) roll() error {
 	}
 	l.cur, l.curSize = f, 0
 	l.segs = append(l.segs, segment{first: first})
-	if len(l.segs) <= l.opts.MaxSegments {
-		return nil
+	for len(l.segs) > l.opts.MaxSegments {
+		if err := l.rotateOldest(); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+func (l *Log) rotateOldest() error {
 	dropped, err := l.dropOldest()
 	if err != nil {
 		return err
@@ -194,9 +159,8 @@ func (l *Log) roll() error {
 
 func (l *Log) dropOldest() (*audit.Dropped, error) {
 	oldest, next := l.segs[0], l.segs[1]
-	var lastHash string
-	err := l.readSegment(next, func(e audit.Event) error { lastHash = e.PrevHash; return errStop })
-	if err != nil && !errors.Is(err, errStop) {
+	lastHash, err := l.firstPrevHash(next)
+	if err != nil {
 		return nil, err
 	}
 	if err := os.Remove(l.segmentPath(oldest.first)); err != nil {
@@ -204,4 +168,18 @@ func (l *Log) dropOldest() (*audit.Dropped, error) {
 	}
 	l.segs = l.segs[1:]
 	return &audit.Dropped{FromSeq: oldest.first, ToSeq: next.first - 1, LastHash: lastHash}, nil
+}
+
+// firstPrevHash is the prevHash of the segment's first event: the hash of the event before it.
+// An empty segment (the one being started) links to the newest event.
+func (l *Log) firstPrevHash(s segment) (string, error) {
+	hash, found := l.lastHash, false
+	err := l.scanSegment(s.first, 0, func(e audit.Event, _ int64) error { hash, found = e.PrevHash, true; return errStop })
+	if err != nil && !errors.Is(err, errStop) {
+		return "", err
+	}
+	if !found && s.first != l.lastSeq+1 {
+		return "", fmt.Errorf("audit segment %s is empty", segmentName(s.first))
+	}
+	return hash, nil
 }

@@ -18,9 +18,21 @@ const (
 	KindCall      = "call"
 	KindRotated   = "audit.rotated"
 	KindRecovered = "audit.recovered"
+	// KindBoot opens the events of one run of the node; it is a signed anchor.
+	KindBoot = "audit.boot"
+	// KindShutdown closes the events of one run; it is a signed anchor.
+	KindShutdown = "audit.shutdown"
+	// KindAnchor signs the chain up to it (periodically, and before the log is read).
+	KindAnchor = "audit.anchor"
+	// KindGap records events the log moved aside because their segment was corrupt.
+	KindGap = "audit.gap"
+	// KindRefusals counts refused unauthenticated calls from one source that were not written
+	// one by one.
+	KindRefusals = "audit.refusals"
 )
 
-// MaxEventSize bounds one encoded event; larger input is rejected, never truncated.
+// MaxEventSize bounds one encoded event. The log never stores a larger one: Bound truncates
+// the fields of an event (and marks it Truncated) so that it fits.
 const MaxEventSize = 64 << 10
 
 // Identity is one party to a call, as its TLS client certificate names it.
@@ -39,6 +51,28 @@ type Dropped struct {
 	LastHash string `json:"lastHash"`
 }
 
+// Boot describes the start of a run of the node and what history it found.
+type Boot struct {
+	// ID is the kernel's boot id (or another id unique to this run).
+	ID string `json:"id"`
+	// PriorEvents is the number of the last event found from earlier runs; 0 means none: the
+	// history starts here (STATE did not keep it, or the node is new).
+	PriorEvents uint64 `json:"priorEvents"`
+	// PriorClean is true when the earlier run ended with a shutdown record.
+	PriorClean bool `json:"priorClean"`
+}
+
+// Refusals aggregates refused calls with unverified claims from one source.
+type Refusals struct {
+	Source string    `json:"source"`
+	Count  uint64    `json:"count"`
+	First  time.Time `json:"first"`
+	Last   time.Time `json:"last"`
+	// Methods and Subjects are samples (bounded) of what the refused calls named.
+	Methods  []string `json:"methods,omitempty"`
+	Subjects []string `json:"subjects,omitempty"`
+}
+
 // Event is one audit record.
 type Event struct {
 	Seq       uint64     `json:"seq"`
@@ -55,8 +89,16 @@ type Event struct {
 	Args      string     `json:"args,omitempty"`
 	Dropped   *Dropped   `json:"dropped,omitempty"`
 	Note      string     `json:"note,omitempty"`
-	PrevHash  string     `json:"prevHash"`
-	Hash      string     `json:"hash"`
+	// Unverified says the caller's identity comes from a certificate that did not verify (or
+	// there was none): its claims are what the peer presented, not facts.
+	Unverified bool `json:"unverified,omitempty"`
+	// Truncated says Bound shortened some fields of the event to fit the limits.
+	Truncated bool      `json:"truncated,omitempty"`
+	Boot      *Boot     `json:"boot,omitempty"`
+	Refusals  *Refusals `json:"refusals,omitempty"`
+	Anchor    *Anchor   `json:"anchor,omitempty"`
+	PrevHash  string    `json:"prevHash"`
+	Hash      string    `json:"hash"`
 }
 
 // ComputeHash returns the hex SHA-256 of the event's canonical encoding with Hash empty.

@@ -12,6 +12,8 @@ const (
 	DefaultDNSDomain      = "cluster.local"
 	DefaultCNI            = "bridge"
 	DefaultStableHostname = true
+	// DefaultAuditRetentionMiB is machine.logging.auditRetentionMiB's default.
+	DefaultAuditRetentionMiB = 64
 )
 
 // WithDefaults returns a deep copy of the configuration with every empty field that has a
@@ -34,6 +36,9 @@ func (c *Config) WithDefaults() *Config {
 		if m.Logging.Destinations[i].Format == "" {
 			m.Logging.Destinations[i].Format = DefaultLogFormat
 		}
+	}
+	if m.Logging.AuditRetentionMiB == 0 {
+		m.Logging.AuditRetentionMiB = DefaultAuditRetentionMiB
 	}
 	if m.Features.StableHostname == nil {
 		v := DefaultStableHostname

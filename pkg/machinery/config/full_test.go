@@ -33,6 +33,7 @@ func fullConfig(t *testing.T) *Config {
 		NodeTaints: map[string]string{"dedicated": "gpu:NoSchedule"},
 	}
 	m.Logging.Destinations = []LoggingDestination{{Endpoint: "tcp+tls://logs.example.org:6514", Format: "json"}}
+	m.Logging.AuditRetentionMiB = 256
 	m.Features = FeaturesConfig{StableHostname: &off, DiskQuotaSupport: true}
 	cl := &c.Cluster
 	cl.Etcd.ExtraArgs = map[string]string{"quota-backend-bytes": "8589934592"}

@@ -143,6 +143,15 @@ type LoggingConfig struct {
 	// Validation: endpoints unique.
 	// Example: [{endpoint: tcp+tls://logs.example.org:6514, format: rfc5424}]
 	Destinations []LoggingDestination `yaml:"destinations,omitempty"`
+	// AuditRetentionMiB is how much of the audit trail the node keeps on its STATE partition,
+	// in MiB; the oldest events go first, and the chain records what went. Refused calls
+	// that did not authenticate are counted per source rather than written one by one, so
+	// they cannot push authenticated history out.
+	//
+	// Default: 64 (days of normal use: an event is about 1 KiB).
+	// Validation: from 8 to 4096.
+	// Example: 256
+	AuditRetentionMiB int `yaml:"auditRetentionMiB,omitempty"`
 }
 
 // LoggingDestination is one log receiver.

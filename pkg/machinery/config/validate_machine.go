@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -28,7 +29,16 @@ func validateMachine(v *validator, m *MachineConfig) {
 	validateLabels(v, m.Kubelet.NodeLabels)
 	validateTaints(v, m.Kubelet.NodeTaints)
 	validateLogging(v, m.Logging.Destinations)
+	if r := m.Logging.AuditRetentionMiB; r != 0 && (r < MinAuditRetentionMiB || r > MaxAuditRetentionMiB) {
+		v.add("machine.logging.auditRetentionMiB", strconv.Itoa(r), "must be from 8 to 4096 (MiB)")
+	}
 }
+
+// Bounds of machine.logging.auditRetentionMiB (the message above names them).
+const (
+	MinAuditRetentionMiB = 8
+	MaxAuditRetentionMiB = 4096
+)
 
 // requireSecret checks a required secret string of at least minSecretLen characters without
 // showing it.

@@ -88,6 +88,10 @@ var machineCases = []validationCase{
 	{name: "log format", mutate: func(c *Config) {
 		c.Machine.Logging.Destinations = []LoggingDestination{{Endpoint: "udp://logs:514", Format: "gelf"}}
 	}, want: []string{`machine.logging.destinations[0].format: "gelf" must be rfc5424 or json`}},
+	{name: "audit retention too small", mutate: func(c *Config) { c.Machine.Logging.AuditRetentionMiB = 4 },
+		want: []string{`machine.logging.auditRetentionMiB: "4" must be from 8 to 4096 (MiB)`}},
+	{name: "audit retention too large", mutate: func(c *Config) { c.Machine.Logging.AuditRetentionMiB = 5000 },
+		want: []string{`machine.logging.auditRetentionMiB: "5000" must be from 8 to 4096 (MiB)`}},
 }
 
 func TestValidateRules(t *testing.T) {
