@@ -35,7 +35,7 @@ func TestMessagesForNewUsers(t *testing.T) {
 		{"no client configuration", map[string]string{"CAIRNCONFIG": missing}, []string{"services"}, "",
 			"error: no client configuration at " + missing + ": cairnctl cluster create writes one for a local cluster; " +
 				"for other nodes, cairnctl gen config (a new cluster) or config new --secrets (from its secrets.yaml) writes one, " +
-				"config add adds one from a file; --cairnconfig or $CAIRNCONFIG names another file\n"},
+				"config merge FILE takes the contexts of another; --cairnconfig or $CAIRNCONFIG names another file\n"},
 		{"logs without a service", map[string]string{"CAIRNCONFIG": cfg}, []string{"logs"}, "",
 			"error: logs takes one service name, got 0 argument(s): cairnctl logs SERVICE (cairnctl services lists them; cairnctl logs machined prints machined's own log)\n"},
 		{"dead endpoint: no client version first", map[string]string{"CAIRNCONFIG": cfg}, []string{"version", "-e", refused}, "",
