@@ -102,7 +102,9 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Errorf("console log does not show the power button being handled")
 	}
 
-	e.must("cluster", "destroy", "--name", name)
+	if out := e.must("cluster", "destroy", "--name", name); !strings.Contains(out, `context "`+name+`" removed`) {
+		t.Errorf("cluster destroy did not remove the context cluster create added:\n%s", out)
+	}
 	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("state directory %s still exists after destroy (%v)", state, err)
 	}

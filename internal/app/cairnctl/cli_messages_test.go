@@ -35,7 +35,7 @@ func TestMessagesForNewUsers(t *testing.T) {
 		{"no client configuration", map[string]string{"CAIRNCONFIG": missing}, []string{"services"}, "",
 			"error: no client configuration at " + missing + ": cairnctl cluster create writes one for a local cluster; " +
 				"for other nodes, cairnctl gen config (a new cluster) or config new --secrets (from its secrets.yaml) writes one, " +
-				"config add adds one from a file; --cairnconfig or $CAIRNCONFIG names another file\n"},
+				"config merge FILE takes the contexts of another; --cairnconfig or $CAIRNCONFIG names another file\n"},
 		{"logs without a service", map[string]string{"CAIRNCONFIG": cfg}, []string{"logs"}, "",
 			"error: logs takes one service name, got 0 argument(s): cairnctl logs SERVICE (cairnctl services lists them; cairnctl logs machined prints machined's own log)\n"},
 		{"dead endpoint: no client version first", map[string]string{"CAIRNCONFIG": cfg}, []string{"version", "-e", refused}, "",
@@ -119,6 +119,8 @@ func TestUnreachable(t *testing.T) {
 		{"handshake timeout", targets{endpoints: ep}, status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: context deadline exceeded"`),
 			"endpoint 127.0.0.1:4000: unreachable (authentication handshake failed: context deadline exceeded)"},
 		{"other codes unchanged", targets{ep, node}, status.Error(codes.PermissionDenied, "no"), "PermissionDenied: no"},
+		{"a node's own Unavailable unchanged", targets{ep, node}, status.Error(codes.Unavailable, "unavailable: kernel log: /dev/kmsg is not readable"),
+			"Unavailable: unavailable: kernel log: /dev/kmsg is not readable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,9 +129,15 @@ func TestUnreachable(t *testing.T) {
 			}
 		})
 	}
-	md := &common.Metadata{Node: "10.5.0.9", Error: "dial tcp 10.5.0.9:50000: i/o timeout", Code: uint32(codes.Unavailable)}
-	if got, want := nodeError(md), "node 10.5.0.9: unreachable (dial tcp 10.5.0.9:50000: i/o timeout)"; got != want {
-		t.Errorf("nodeError(%v) = %q, want %q", md, got, want)
+	for _, tt := range []struct{ msg, want string }{
+		{`connection error: desc = "transport: Error while dialing: dial tcp 10.5.0.9:50000: i/o timeout"`,
+			`node 10.5.0.9: unreachable (connection error: desc = "transport: Error while dialing: dial tcp 10.5.0.9:50000: i/o timeout")`},
+		{"unavailable: kernel log: /dev/kmsg is not readable", "node 10.5.0.9: unavailable: kernel log: /dev/kmsg is not readable"},
+	} {
+		md := &common.Metadata{Node: "10.5.0.9", Error: tt.msg, Code: uint32(codes.Unavailable)}
+		if got := nodeError(md); got != tt.want {
+			t.Errorf("nodeError(%v) = %q, want %q", md, got, tt.want)
+		}
 	}
 }
 
@@ -169,8 +177,8 @@ func TestQuickstartHasNoOwnNextSteps(t *testing.T) {
 	}
 }
 
-// FuzzUnreachable: whatever message a server's Unavailable status carries, rewriting it names
-// a target and never panics.
+// FuzzUnreachable: whatever message a server's Unavailable status carries, rewriting it never
+// panics, names a target when it says one was unreachable and leaves it alone otherwise.
 func FuzzUnreachable(f *testing.F) {
 	f.Add(`connection error: desc = "transport: Error while dialing: dial tcp 10.5.0.9:50000: i/o timeout"`, "10.5.0.9")
 	f.Add("node unreachable", "")
@@ -181,7 +189,12 @@ func FuzzUnreachable(f *testing.F) {
 			tg.nodes = []string{node}
 		}
 		got := tg.unreachable(apiError(status.Error(codes.Unavailable, msg))).Error()
-		if !strings.HasPrefix(got, "endpoint ") && !strings.HasPrefix(got, "node ") {
+		switch {
+		case !unreachableStatus(codes.Unavailable, msg):
+			if want := "Unavailable: " + msg; got != want && strings.ToValidUTF8(got, "\uFFFD") != strings.ToValidUTF8(want, "\uFFFD") {
+				t.Errorf("unreachable(%q) = %q, want it unchanged", msg, got)
+			}
+		case !strings.HasPrefix(got, "endpoint ") && !strings.HasPrefix(got, "node "):
 			t.Errorf("unreachable(%q) = %q, names no target", msg, got)
 		}
 	})

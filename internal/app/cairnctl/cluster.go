@@ -20,7 +20,7 @@ func newClusterCmd(g *globals) *cobra.Command {
 	cf := &clusterFlags{}
 	cmd := &cobra.Command{
 		Use:   "cluster",
-		Short: "Create, show and destroy local Cairn clusters running under QEMU",
+		Short: "Create, show, stop, start and destroy local Cairn clusters running under QEMU",
 		Long: `Local clusters boot the image built by "cairnctl image build" under QEMU, inside a network
 namespace holding a bridge, one tap per node, a DHCP server and a config server. Each node's
 API is forwarded to a loopback port of the host; nothing else leaves the namespace. Needs root

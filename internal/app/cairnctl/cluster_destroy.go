@@ -1,14 +1,18 @@
 package cairnctl
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/internal/provision/qemu"
 	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
+	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
 type clusterDestroyFlags struct {
@@ -31,13 +35,34 @@ not create are left, and so is its directory then.`,
 }
 
 func (f *clusterDestroyFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags) error {
+	out := cmd.OutOrStdout()
 	dir, err := cf.existing(g, f.name)
 	if err != nil {
 		return err
 	}
-	if err := qemu.Destroy(dir, cmd.OutOrStdout()); err != nil {
+	ca := clusterCA(dir) // read before destroy removes secrets.yaml
+	if err := qemu.Destroy(dir, out); err != nil {
 		return err
 	}
+	if err := removeContext(g, f.name, ca, out); err != nil {
+		return err
+	}
+	_, _ = fmt.Fprintf(out, "cluster %q destroyed\n", f.name)
+	return nil
+}
+
+// clusterCA is the API CA certificate of the cluster in dir (nil without secrets).
+func clusterCA(dir string) []byte {
+	b, err := secrets.LoadFile(filepath.Join(dir, qemu.SecretsFile))
+	if err != nil || b.Certs.OS == nil {
+		return nil
+	}
+	return b.Certs.OS.CertPEM
+}
+
+// removeContext removes the cairnconfig context cluster create added: the one named after the
+// cluster whose CA is the cluster's. A context of that name for other nodes is kept.
+func removeContext(g *globals, name string, ca []byte, out io.Writer) error {
 	path, err := clientconfig.Path(g.cairnconfig, g.lookupEnv)
 	if err != nil {
 		return err
@@ -49,16 +74,21 @@ func (f *clusterDestroyFlags) run(cmd *cobra.Command, g *globals, cf *clusterFla
 	if err != nil {
 		return err
 	}
-	if _, ok := c.Contexts[f.name]; ok {
-		delete(c.Contexts, f.name)
-		if c.Context == f.name {
-			c.Context = ""
-		}
-		if err := c.Save(path, true); err != nil {
-			return err
-		}
-		_, _ = fmt.Fprintf(cmd.OutOrStdout(), "context %q removed from %s\n", f.name, path)
+	cctx, ok := c.Contexts[name]
+	switch {
+	case !ok:
+		return nil
+	case ca == nil || !bytes.Equal(cctx.CA, ca):
+		_, _ = fmt.Fprintf(out, "context %q in %s kept: it is not this cluster's (another CA)\n", name, path)
+		return nil
 	}
-	_, _ = fmt.Fprintf(cmd.OutOrStdout(), "cluster %q destroyed\n", f.name)
+	delete(c.Contexts, name)
+	if c.Context == name {
+		c.Context = ""
+	}
+	if err := c.Save(path, true); err != nil {
+		return err
+	}
+	_, _ = fmt.Fprintf(out, "context %q removed from %s\n", name, path)
 	return nil
 }

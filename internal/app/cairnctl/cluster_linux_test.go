@@ -182,20 +182,7 @@ func sha256Hex(s string) string {
 // start a cluster whose daemon is not running, without touching anything.
 func TestClusterStopStartRefusals(t *testing.T) {
 	base := t.TempDir()
-	plan, err := qemu.NewPlan(qemu.Request{Name: "ss", Dir: filepath.Join(base, "ss"), Image: "/img", Controlplanes: 1, Memory: 512, CPUs: 1, DiskGiB: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(plan.Dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(plan.Dir, "plan.json"), data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writePlan(t, base, "ss")
 	tests := []struct {
 		args []string
 		want string
@@ -216,5 +203,55 @@ func TestClusterStopStartRefusals(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("cluster show lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+// writePlan writes the plan of a stopped one-node cluster in base, as cluster create does.
+func writePlan(t *testing.T, base, name string) *qemu.Plan {
+	t.Helper()
+	plan, err := qemu.NewPlan(qemu.Request{Name: name, Dir: filepath.Join(base, name), Image: "/img", Controlplanes: 1, Memory: 512, CPUs: 1, DiskGiB: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(plan.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plan.Dir, "plan.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// TestClusterDestroyKeepsOthersContext: destroy removes the context cluster create added (the
+// cluster's CA), not a context of the same name for other nodes.
+func TestClusterDestroyKeepsOthersContext(t *testing.T) {
+	base, other := t.TempDir(), t.TempDir()
+	cfg := filepath.Join(other, "cairnconfig")
+	env := map[string]string{"CAIRNCONFIG": cfg}
+	otherSecrets, _ := genSecrets(t, other)
+	mustRun(t, env, "config", "new", cfg, "--secrets", otherSecrets, "--name", "prod")
+	for _, name := range []string{"prod", "mine"} {
+		plan := writePlan(t, base, name)
+		mustRun(t, nil, "gen", "secrets", "-o", filepath.Join(plan.Dir, "secrets.yaml"))
+	}
+	mustRun(t, env, "config", "new", filepath.Join(other, "mine.yaml"), "--secrets", filepath.Join(base, "mine", "secrets.yaml"), "--name", "mine")
+	mustRun(t, env, "config", "merge", filepath.Join(other, "mine.yaml"))
+
+	out := mustRun(t, env, "cluster", "destroy", "--state-dir", base, "--name", "prod")
+	want := fmt.Sprintf("namespace cairn-prod already gone\ncontext \"prod\" in %s kept: it is not this cluster's (another CA)\ncluster \"prod\" destroyed\n", cfg)
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("cluster destroy --name prod (-want +got):\n%s", diff)
+	}
+	out = mustRun(t, env, "cluster", "destroy", "--state-dir", base, "--name", "mine")
+	if !strings.Contains(out, fmt.Sprintf("context \"mine\" removed from %s\n", cfg)) {
+		t.Errorf("cluster destroy --name mine kept its context:\n%s", out)
+	}
+	contexts := mustRun(t, env, "config", "contexts")
+	if !strings.Contains(contexts, "prod") || strings.Contains(contexts, "mine") {
+		t.Errorf("contexts after both destroys:\n%s", contexts)
 	}
 }

@@ -52,7 +52,7 @@ func (g *globals) loadClientConfig() (*clientconfig.Config, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no client configuration at %s: cairnctl cluster create writes one for a local cluster; "+
 			"for other nodes, cairnctl gen config (a new cluster) or config new --secrets (from its secrets.yaml) writes one, "+
-			"config add adds one from a file; --cairnconfig or $CAIRNCONFIG names another file", path)
+			"config merge FILE takes the contexts of another; --cairnconfig or $CAIRNCONFIG names another file", path)
 	}
 	return c, err
 }

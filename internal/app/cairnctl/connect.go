@@ -114,12 +114,20 @@ type targets struct {
 
 var reDial = regexp.MustCompile(`(?:Error while dialing: )?dial tcp ([^ ]+): `)
 
-// unreachable rewrites an Unavailable (or timed out) API error as "endpoint E: unreachable
-// (reason)" or "node N: unreachable (reason)", naming the endpoint when the failed dial was
-// to one, else the node when one was targeted.
+// unreachableStatus reports whether a status says a target could not be reached: gRPC's
+// transport failures and apid's "unreachable", not a node's own Unavailable (say, "kernel log:
+// /dev/kmsg is not readable").
+func unreachableStatus(code codes.Code, msg string) bool {
+	return code == codes.Unavailable && (strings.HasPrefix(msg, "connection error: ") ||
+		strings.Contains(msg, "Error while dialing") || strings.Contains(msg, "unreachable"))
+}
+
+// unreachable rewrites an API error that says a target could not be reached as "endpoint E:
+// unreachable (reason)" or "node N: unreachable (reason)", naming the endpoint when the failed
+// dial was to one, else the node when one was targeted.
 func (t targets) unreachable(err error) error {
 	var se *statusError
-	if !errors.As(err, &se) || (se.st.Code() != codes.Unavailable && se.st.Code() != codes.DeadlineExceeded) {
+	if !errors.As(err, &se) || !unreachableStatus(se.st.Code(), se.st.Message()) {
 		return err
 	}
 	reason := strings.TrimSuffix(strings.TrimPrefix(se.st.Message(), `connection error: desc = "`), `"`)

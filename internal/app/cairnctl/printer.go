@@ -103,7 +103,7 @@ func (r *nodeErrors) ok(md *common.Metadata) bool {
 // not reach it, else "node X: error".
 func nodeError(md *common.Metadata) string {
 	msg := md.GetError()
-	if c := codes.Code(md.GetCode()); (c == codes.Unavailable || c == codes.DeadlineExceeded) && !strings.Contains(msg, "unreachable") {
+	if unreachableStatus(codes.Code(md.GetCode()), msg) && !strings.Contains(msg, "unreachable") {
 		msg = "unreachable (" + msg + ")"
 	}
 	return fmt.Sprintf("node %s: %s", replyNode(md), msg)
