@@ -29,6 +29,9 @@ func (s *server) record(c *call, method string, creds *credentialSet, start time
 	if creds.maintenance {
 		ev.Note = "maintenance mode: no client certificate"
 	}
+	if n := c.note(); n != "" {
+		ev.Note = n
+	}
 	data, encErr := ev.Encode()
 	if encErr != nil {
 		s.log.Error("audit event not encoded", "method", method, "error", encErr)
