@@ -346,3 +346,30 @@ func wantStopped(t *testing.T, what string, recv func() error) {
 		return
 	}
 }
+
+// TestStreamsPerCaller: one caller gets at most apid.MaxCallsPerCaller calls in progress; the
+// next is refused with ResourceExhausted while another caller is still served.
+func TestStreamsPerCaller(t *testing.T) {
+	cl := adminClient(t, shared.configs[role.Reader])
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	follow := func() error {
+		s, err := cl.Machine.Logs(ctx, &machine.LogsRequest{Id: "apid", Follow: true, TailLines: 1})
+		if err == nil {
+			_, err = s.Recv()
+		}
+		return err
+	}
+	for i := range apid.MaxCallsPerCaller {
+		if err := follow(); err != nil {
+			t.Fatalf("follow stream %d: %v", i+1, err)
+		}
+	}
+	if err := follow(); status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "calls in progress, the most one caller may have") {
+		t.Errorf("follow stream %d of one caller: %v, want ResourceExhausted", apid.MaxCallsPerCaller+1, err)
+	}
+	if _, err := adminClient(t, shared.configs[role.Operator]).Machine.Version(ctx, &common.Empty{}); err != nil {
+		t.Errorf("another caller while the first is at its cap: %v", err)
+	}
+	cancel()
+}
