@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -116,7 +117,7 @@ func (s *server) invokeNode(ctx context.Context, n, method string, req *frame, c
 	defer done()
 	var resp frame
 	if err := conn.Invoke(ctx, method, req, &resp, grpc.ForceCodec(rawCodec{})); err != nil {
-		return nil, s.proxyError(n, c, err)
+		return nil, s.proxyError(n, c, conn, err)
 	}
 	return annotateUnary(resp.data, n)
 }
@@ -131,15 +132,16 @@ func (s *server) streamNode(ctx context.Context, n, method string, req *frame, c
 	err = pipe(ctx, conn, method, req, func(f *frame) error {
 		return send(&frame{data: annotateStream(f.data, n)})
 	})
-	return s.proxyError(n, c, err)
+	return s.proxyError(n, c, conn, err)
 }
 
 // proxyError is what the caller sees of a failed call to another node: the node's own answer
 // passes through, but a failure to reach it (refused, no route, a TLS handshake with something
 // that is not this cluster's node) is a plain "unreachable", so that the proxy tells nothing
-// about what listens where. The details go to this node's log and the call's audit event.
-func (s *server) proxyError(n string, c *call, err error) error {
-	if status.Code(err) != codes.Unavailable {
+// about what listens where. The details go to this node's log and the call's audit event. An
+// Unavailable over a connection that is up is the node's own answer and passes through.
+func (s *server) proxyError(n string, c *call, conn *grpc.ClientConn, err error) error {
+	if status.Code(err) != codes.Unavailable || conn.GetState() == connectivity.Ready {
 		return err
 	}
 	s.log.Warn("node unreachable", "node", n, "request_id", c.requestID, "error", err)
