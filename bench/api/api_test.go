@@ -1,6 +1,9 @@
 // Package api benchmarks the node API over real mutual TLS on loopback: a container-mode node
-// runs as a real process (built in TestMain), and each benchmark reports its p50 and p99
-// latency and calls per second.
+// runs as a real process, started (and cairn built) the first time a benchmark runs, so that
+// `go test ./...` or a -bench that selects nothing costs nothing. Each benchmark reports its p50
+// and p99 latency and calls per second; BenchmarkVersion also times the same call on a bare
+// grpc-go mTLS server in the same run (bare_test.go) and reports Cairn's p50 as a multiple of
+// it, which stays comparable between days when absolute times do not.
 //
 //	go test -run '^$' -bench . -benchtime 2000x ./bench/api/
 package api
@@ -28,74 +31,101 @@ import (
 
 const endpoint = "127.0.0.10"
 
-var cl *client.Client
+var (
+	// cl is connected to the node, bare to the baseline server: both with the same client
+	// certificate. Both are nil until a benchmark calls setup.
+	cl, bare *client.Client
+
+	once     sync.Once
+	setupErr error
+	// cleanups undo what setup did, last first.
+	cleanups []func()
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cairn-bench-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	code := m.Run()
+	for _, f := range slices.Backward(cleanups) {
+		f()
 	}
-	stop, err := startNode(dir)
-	code := 1
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start node:", err)
-	} else {
-		code = m.Run()
-	}
-	if stop != nil {
-		stop()
-	}
-	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// startNode builds cairn, starts a configured node and connects an admin client to it.
-func startNode(dir string) (func(), error) {
+// setup starts the node and the baseline server the first time a benchmark needs them.
+func setup(b *testing.B) {
+	b.Helper()
+	once.Do(func() { setupErr = start() })
+	if setupErr != nil {
+		b.Fatal(setupErr)
+	}
+}
+
+func start() error {
+	dir, err := os.MkdirTemp("", "cairn-bench-")
+	if err != nil {
+		return err
+	}
+	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
+	b, err := secrets.New(secrets.Options{})
+	if err != nil {
+		return err
+	}
+	admin, err := clientconfig.Issue(b.Certs.OS, clientconfig.IssueRequest{Name: "bench", Roles: []role.Role{role.Admin}, TTL: time.Hour})
+	if err != nil {
+		return err
+	}
+	if err := startNode(dir, b, admin); err != nil {
+		return fmt.Errorf("start node: %w", err)
+	}
+	if err := startBare(b, admin); err != nil {
+		return fmt.Errorf("start the baseline server: %w", err)
+	}
+	return nil
+}
+
+// startNode builds cairn, starts a configured node and connects the admin client to it.
+func startNode(dir string, b *secrets.Bundle, admin *clientconfig.Context) error {
 	bin := filepath.Join(dir, "cairn")
 	build := exec.Command("go", "build", "-o", bin, "github.com/cairn-os/cairn/cmd/cairn")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
-		return nil, err
-	}
-	b, err := secrets.New(secrets.Options{})
-	if err != nil {
-		return nil, err
+		return err
 	}
 	cp, _, err := config.Generate(config.GenerateInput{ClusterName: "bench", Endpoint: "https://" + endpoint + ":6443", Secrets: b})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	data, err := cp.Encode()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cfgPath := filepath.Join(dir, "cp.yaml")
 	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
-		return nil, err
+		return err
 	}
 	cmd := exec.Command(bin, "machined", "--mode", "container", "--state", filepath.Join(dir, "state"), "--listen", endpoint+":50000", "--config", cfgPath)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
-	stop := func() {
+	cleanups = append(cleanups, func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
+	})
+	if cl, err = client.FromContext(admin, []string{endpoint}); err != nil {
+		return err
 	}
-	ctx, err := clientconfig.Issue(b.Certs.OS, clientconfig.IssueRequest{Name: "bench", Roles: []role.Role{role.Admin}, TTL: time.Hour})
-	if err != nil {
-		return stop, err
-	}
-	if cl, err = client.FromContext(ctx, []string{endpoint}); err != nil {
-		return stop, err
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if _, err = cl.Machine.Version(context.Background(), &common.Empty{}); err == nil {
-			return stop, nil
+	return waitVersion(cl, 30*time.Second)
+}
+
+// waitVersion calls Version until it answers.
+func waitVersion(c *client.Client, d time.Duration) error {
+	for deadline := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
+		_, err := c.Machine.Version(context.Background(), &common.Empty{})
+		if err == nil {
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return stop, fmt.Errorf("node not ready: %w", err)
+			return fmt.Errorf("not ready: %w", err)
 		}
 	}
 }
@@ -106,11 +136,7 @@ func measure(b *testing.B, call func() error) {
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		t0 := time.Now()
-		if err := call(); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(t0))
+		lat = append(lat, timed(b, call))
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
@@ -122,25 +148,63 @@ func report(b *testing.B, lat []time.Duration, elapsed time.Duration) {
 	if len(lat) == 0 {
 		return
 	}
-	slices.Sort(lat)
-	pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) }
-	b.ReportMetric(pct(0.50), "p50-µs")
-	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds()), "p50-µs")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "calls/s")
+}
+
+// percentile sorts lat and returns its p-th percentile (0 < p < 1).
+func percentile(lat []time.Duration, p float64) time.Duration {
+	slices.Sort(lat)
+	return lat[int(float64(len(lat)-1)*p)]
 }
 
 // BenchmarkVersion is a unary call: mTLS, authentication, the roles table, the forward to
 // machined over its socket and the audit event written (fsync'd) before the reply.
+// Each iteration also makes the same call on the bare server, alternating which goes first:
+// bare-p50-µs is its p50 and x-bare Cairn's p50 divided by it (ns/op covers both calls).
 func BenchmarkVersion(b *testing.B) {
+	setup(b)
 	ctx := context.Background()
-	measure(b, func() error {
-		_, err := cl.Machine.Version(ctx, &common.Empty{})
-		return err
-	})
+	cairn := func() error { _, err := cl.Machine.Version(ctx, &common.Empty{}); return err }
+	base := func() error { _, err := bare.Machine.Version(ctx, &common.Empty{}); return err }
+	var lat, baseLat []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		first, second, firstLat, secondLat := cairn, base, &lat, &baseLat
+		if i%2 == 1 {
+			first, second, firstLat, secondLat = base, cairn, &baseLat, &lat
+		}
+		*firstLat = append(*firstLat, timed(b, first))
+		*secondLat = append(*secondLat, timed(b, second))
+	}
+	b.StopTimer()
+	report(b, lat, sum(lat))
+	p50, baseP50 := percentile(lat, 0.5), percentile(baseLat, 0.5)
+	b.ReportMetric(float64(baseP50.Microseconds()), "bare-p50-µs")
+	b.ReportMetric(float64(p50)/float64(baseP50), "x-bare")
+}
+
+// timed runs call once and returns how long it took.
+func timed(b *testing.B, call func() error) time.Duration {
+	t0 := time.Now()
+	if err := call(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(t0)
+}
+
+func sum(lat []time.Duration) time.Duration {
+	var s time.Duration
+	for _, l := range lat {
+		s += l
+	}
+	return s
 }
 
 // BenchmarkResourceGet reads one COSI resource through the resource API.
 func BenchmarkResourceGet(b *testing.B) {
+	setup(b)
 	ctx := context.Background()
 	req := &resapi.GetRequest{Type: "ms", Id: "machine"}
 	measure(b, func() error {
@@ -152,6 +216,7 @@ func BenchmarkResourceGet(b *testing.B) {
 // BenchmarkVersionParallel issues Version from 8 goroutines per CPU over the one connection:
 // throughput under concurrency (the audit log serialises the writes).
 func BenchmarkVersionParallel(b *testing.B) {
+	setup(b)
 	ctx := context.Background()
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -174,4 +239,12 @@ func BenchmarkVersionParallel(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	report(b, lat, elapsed)
+}
+
+// TestNoNodeUntilABenchmarkRuns: running the package's tests alone (as `go test ./...` does)
+// starts no node: setup runs only inside a benchmark.
+func TestNoNodeUntilABenchmarkRuns(t *testing.T) {
+	if cl != nil || bare != nil {
+		t.Error("a node was started although no benchmark has run")
+	}
 }

@@ -109,15 +109,7 @@ func TestForgedCallerIgnored(t *testing.T) {
 
 func adminClient(t *testing.T, cairnconfig string) *client.Client {
 	t.Helper()
-	cfg, err := clientconfig.Load(cairnconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, _, err := cfg.Get("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := client.FromContext(cc, nil)
+	cl, err := client.FromContext(roleContext(t, cairnconfig), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

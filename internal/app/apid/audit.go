@@ -29,12 +29,15 @@ func (s *server) record(c *call, method string, creds *credentialSet, start time
 		// log rather than written one by one.
 		Unverified: !c.verified,
 	}
-	// The claims of an unverified certificate are the peer's to choose: bound them so that
-	// the event fits (and says it was truncated) instead of being refused.
-	ev.Bound()
 	if creds.maintenance {
 		ev.Note = "maintenance mode: no client certificate"
 	}
+	if n := c.note(); n != "" {
+		ev.Note = n
+	}
+	// The claims of an unverified certificate are the peer's to choose: bound them so that
+	// the event fits (and says it was truncated) instead of being refused.
+	ev.Bound()
 	data, encErr := ev.Encode()
 	if encErr != nil {
 		s.log.Error("audit event not encoded", "method", method, "error", encErr)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -40,6 +42,25 @@ type call struct {
 	// verified is true once the peer's certificate verified against the cluster CA: until
 	// then, its claims (subject, roles) are only what it presented, and the audit event says so.
 	verified bool
+
+	// notes are details for the audit event that the caller is not told (fan-out goroutines
+	// add them concurrently).
+	mu    sync.Mutex
+	notes []string
+}
+
+// addNote adds a detail to the call's audit event.
+func (c *call) addNote(n string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notes = append(c.notes, n)
+}
+
+// note is the call's notes as one string.
+func (c *call) note() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.notes, "; ")
 }
 
 // identify builds the identity of the TLS peer without judging it; authenticate judges it.
@@ -70,7 +91,14 @@ func verifyClient(ctx context.Context, creds *credentialSet, now time.Time) erro
 	if !ok || len(ti.State.PeerCertificates) == 0 {
 		return status.Error(codes.Unauthenticated, "a client certificate is required")
 	}
-	certs := ti.State.PeerCertificates
+	return verifyChain(ti.State.PeerCertificates, creds, now)
+}
+
+// verifyChain checks a client's certificate chain against the cluster CA.
+func verifyChain(certs []*x509.Certificate, creds *credentialSet, now time.Time) error {
+	if len(certs) == 0 || creds.ca == nil {
+		return status.Error(codes.Unauthenticated, "a client certificate is required")
+	}
 	leaf := certs[0]
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
@@ -118,6 +146,9 @@ func extUsages(c *x509.Certificate) []string {
 func (s *server) authenticate(ctx context.Context, c *call, creds *credentialSet) error {
 	md, _ := metadata.FromIncomingContext(ctx)
 	nodes, err := callmeta.ParseNodes(md.Get(callmeta.Nodes))
+	if err == nil {
+		err = callmeta.CheckPorts(nodes, s.port)
+	}
 	if err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}

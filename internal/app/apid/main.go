@@ -6,6 +6,7 @@ package apid
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 	grpccreds "google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 	"github.com/cairn-os/cairn/internal/pkg/seccomp"
@@ -69,8 +71,9 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 		return fmt.Errorf("--listen %q: %w", o.listen, err)
 	}
 	port, _ := strconv.Atoi(portStr)
-	s := &server{log: log, local: local, nodeAPI: node.NewNodeServiceClient(local), port: port, now: time.Now, conns: map[string]*grpc.ClientConn{}}
-	s.creds = &credStore{changed: s.dropConns}
+	s := &server{log: log, local: local, nodeAPI: node.NewNodeServiceClient(local), port: port, now: time.Now, callers: newCallerLimit(MaxCallsPerCaller)}
+	s.nodes = newNodeConns(s.dialNode, time.Now)
+	s.creds = &credStore{changed: s.nodes.drop}
 	ready := make(chan struct{})
 	watchErr := make(chan error, 1)
 	go func() { watchErr <- s.creds.watch(ctx, s.nodeAPI, ready) }()
@@ -88,16 +91,23 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	return s.serveListener(ctx, log, lis, watchErr)
 }
 
+// Grace periods of a stop: unary calls may finish during unaryGrace, then are cancelled too;
+// after stopGrace the connections are closed whatever runs. Both stay well below the
+// supervisor's stop timeout (5 s) before it kills apid.
+const (
+	unaryGrace = 1500 * time.Millisecond
+	stopGrace  = 1500 * time.Millisecond
+)
+
 func (s *server) serveListener(ctx context.Context, log *slog.Logger, lis net.Listener, watchErr <-chan error) error {
-	gs := grpc.NewServer(
-		grpc.Creds(grpccreds.NewTLS(s.creds.tlsConfig())),
-		grpc.UnknownServiceHandler(s.handle),
-		grpc.ForceServerCodec(rawCodec{}),
-		grpc.MaxRecvMsgSize(MaxRequestBytes),
-		grpc.MaxConcurrentStreams(256),
-	)
+	streams, stopStreams := context.WithCancel(context.Background())
+	unary, stopUnary := context.WithCancel(context.Background())
+	defer stopUnary()
+	s.stop = stopping{streams: streams, unary: unary}
+	gs := s.grpcServer()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- gs.Serve(lis) }()
+	go func() { serveErr <- gs.Serve(newLimitListener(lis, log, MaxConns, MaxConnsPerSource)) }()
+	go s.sweepNodes(streams)
 	log.Info("serving the API", "address", lis.Addr().String(), "maintenance", s.creds.cur.Load().maintenance)
 	var err error
 	select {
@@ -105,13 +115,61 @@ func (s *server) serveListener(ctx context.Context, log *slog.Logger, lis net.Li
 	case err = <-watchErr:
 	case err = <-serveErr:
 	}
+	stopStreams()
 	stopped := make(chan struct{})
 	go func() { gs.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(5 * time.Second):
-		gs.Stop()
+	if !waitFor(stopped, unaryGrace) {
+		stopUnary()
+		if !waitFor(stopped, stopGrace) {
+			gs.Stop()
+		}
 	}
-	s.dropConns()
+	s.nodes.drop()
+	log.Info("API stopped")
 	return err
+}
+
+func (s *server) grpcServer() *grpc.Server {
+	creds := unverifiedDeadline{TransportCredentials: grpccreds.NewTLS(s.creds.tlsConfig()), verified: s.verified, lifetime: UnverifiedLifetime}
+	return grpc.NewServer(
+		grpc.Creds(creds),
+		grpc.UnknownServiceHandler(s.handle),
+		grpc.ForceServerCodec(rawCodec{}),
+		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		grpc.MaxConcurrentStreams(256),
+		grpc.ConnectionTimeout(HandshakeTimeout),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: IdleTimeout}),
+	)
+}
+
+// verified reports whether a client presented a certificate this cluster's CA signed.
+func (s *server) verified(st tls.ConnectionState) bool {
+	cs := s.creds.cur.Load()
+	return !cs.maintenance && verifyChain(st.PeerCertificates, cs, s.now()) == nil
+}
+
+// sweepNodes closes idle node connections until ctx ends.
+func (s *server) sweepNodes(ctx context.Context) {
+	t := time.NewTicker(NodeConnIdle / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.nodes.sweep()
+		}
+	}
+}
+
+// waitFor reports whether done closed within d.
+func waitFor(done <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }

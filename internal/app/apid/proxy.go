@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -81,22 +83,14 @@ func (s *server) forwardNodes(ctx context.Context, ss grpc.ServerStream, method 
 	}
 	octx := proxyContext(ctx, c)
 	if desc.IsStreamingServer() {
-		return s.fanOutStream(octx, ss, method, req, c.nodes)
+		return s.fanOutStream(octx, ss, method, req, c)
 	}
 	replies := make([][]byte, len(c.nodes))
 	errs := make([]error, len(c.nodes))
 	var wg sync.WaitGroup
 	for i, n := range c.nodes {
 		wg.Go(func() {
-			var resp frame
-			conn, err := s.nodeConn(n)
-			if err == nil {
-				err = conn.Invoke(octx, method, req, &resp, grpc.ForceCodec(rawCodec{}))
-			}
-			if err == nil {
-				resp.data, err = annotateUnary(resp.data, n)
-			}
-			replies[i], errs[i] = resp.data, err
+			replies[i], errs[i] = s.invokeNode(octx, n, method, req, c)
 		})
 	}
 	wg.Wait()
@@ -114,7 +108,49 @@ func (s *server) forwardNodes(ctx context.Context, ss grpc.ServerStream, method 
 	return ss.SendMsg(&frame{data: out})
 }
 
-func (s *server) fanOutStream(ctx context.Context, ss grpc.ServerStream, method string, req *frame, nodes []string) error {
+// invokeNode makes a unary call to one node and names the reply after it.
+func (s *server) invokeNode(ctx context.Context, n, method string, req *frame, c *call) ([]byte, error) {
+	conn, done, err := s.nodes.get(n)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var resp frame
+	if err := conn.Invoke(ctx, method, req, &resp, grpc.ForceCodec(rawCodec{})); err != nil {
+		return nil, s.proxyError(n, c, conn, err)
+	}
+	return annotateUnary(resp.data, n)
+}
+
+// streamNode runs a streaming call on one node and hands every message, named after it, to send.
+func (s *server) streamNode(ctx context.Context, n, method string, req *frame, c *call, send func(*frame) error) error {
+	conn, done, err := s.nodes.get(n)
+	if err != nil {
+		return err
+	}
+	defer done()
+	err = pipe(ctx, conn, method, req, func(f *frame) error {
+		return send(&frame{data: annotateStream(f.data, n)})
+	})
+	return s.proxyError(n, c, conn, err)
+}
+
+// proxyError is what the caller sees of a failed call to another node: the node's own answer
+// passes through, but a failure to reach it (refused, no route, a TLS handshake with something
+// that is not this cluster's node) is a plain "unreachable", so that the proxy tells nothing
+// about what listens where. The details go to this node's log and the call's audit event. An
+// Unavailable over a connection that is up is the node's own answer and passes through.
+func (s *server) proxyError(n string, c *call, conn *grpc.ClientConn, err error) error {
+	if status.Code(err) != codes.Unavailable || conn.GetState() == connectivity.Ready {
+		return err
+	}
+	s.log.Warn("node unreachable", "node", n, "request_id", c.requestID, "error", err)
+	c.addNote(fmt.Sprintf("node %q unreachable: %.200s", n, status.Convert(err).Message()))
+	return status.Errorf(codes.Unavailable, "node %q is unreachable", n)
+}
+
+func (s *server) fanOutStream(ctx context.Context, ss grpc.ServerStream, method string, req *frame, c *call) error {
+	nodes := c.nodes
 	var mu sync.Mutex
 	send := func(f *frame) error {
 		mu.Lock()
@@ -125,13 +161,7 @@ func (s *server) fanOutStream(ctx context.Context, ss grpc.ServerStream, method 
 	var wg sync.WaitGroup
 	for i, n := range nodes {
 		wg.Go(func() {
-			conn, err := s.nodeConn(n)
-			if err == nil {
-				err = pipe(ctx, conn, method, req, func(f *frame) error {
-					return send(&frame{data: annotateStream(f.data, n)})
-				})
-			}
-			errs[i] = err
+			errs[i] = s.streamNode(ctx, n, method, req, c, send)
 			if errs[i] != nil && len(nodes) > 1 && ctx.Err() == nil && !callerEnded(errs[i]) {
 				_ = send(&frame{data: errorStream(errorMetadata(n, errs[i]))})
 			}
@@ -144,35 +174,19 @@ func (s *server) fanOutStream(ctx context.Context, ss grpc.ServerStream, method 
 	return ctx.Err()
 }
 
-// nodeConn returns a (cached) mTLS connection to another node's apid, authenticated with this
-// node's proxy certificate.
-func (s *server) nodeConn(node string) (*grpc.ClientConn, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.conns[node]; ok {
-		return c, nil
-	}
+// dialNode opens an mTLS connection to another node's apid, authenticated with this node's
+// proxy certificate.
+func (s *server) dialNode(node string) (*grpc.ClientConn, error) {
 	cs := s.creds.cur.Load()
 	tc := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: cs.ca}
 	if cs.client != nil {
 		tc.Certificates = []tls.Certificate{*cs.client}
 	}
-	conn, err := grpc.NewClient(callmeta.NodeAddress(node, s.port), grpc.WithTransportCredentials(credentials.NewTLS(tc)))
+	conn, err := grpc.NewClient(callmeta.NodeAddress(node, s.port), grpc.WithTransportCredentials(credentials.NewTLS(tc)), grpc.WithIdleTimeout(NodeConnIdle))
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "node %q: %v", node, err)
 	}
-	s.conns[node] = conn
 	return conn, nil
-}
-
-// dropConns closes the cached node connections (after new certificates arrive).
-func (s *server) dropConns() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for n, c := range s.conns {
-		_ = c.Close()
-		delete(s.conns, n)
-	}
 }
 
 // callerEnded reports whether a node's stream ended because the caller's own deadline passed

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -38,9 +37,22 @@ type server struct {
 	port    int
 	now     func() time.Time
 
-	mu    sync.Mutex
-	conns map[string]*grpc.ClientConn
+	// nodes caches the connections to other nodes' apid.
+	nodes *nodeConns
+	// callers bounds the calls in progress per caller.
+	callers *callerLimit
+	// stop ends the calls in progress when apid stops.
+	stop stopping
 }
+
+// stopping ends calls when apid stops: streams ends at once (they would never end by
+// themselves), unary after a short grace.
+type stopping struct {
+	streams, unary context.Context
+}
+
+// errStopping is the cause of the calls apid ends because it stops.
+var errStopping = errors.New("apid is stopping")
 
 // handle serves every call: apid registers no service of its own.
 func (s *server) handle(_ any, ss grpc.ServerStream) error {
@@ -53,6 +65,9 @@ func (s *server) handle(_ any, ss grpc.ServerStream) error {
 	c.caller = c.peer
 	var req frame
 	err := s.serve(ctx, ss, method, creds, c, &req)
+	if status.Code(err) == codes.Canceled && s.stop.streams.Err() != nil {
+		err = status.Error(codes.Unavailable, "apid is stopping: call again in a moment")
+	}
 	err = toStatus(err)
 	s.record(c, method, creds, start, err, req.data)
 	return err
@@ -70,16 +85,42 @@ func (s *server) serve(ctx context.Context, ss grpc.ServerStream, method string,
 		return err
 	}
 	c.desc = desc
-	if err := ss.RecvMsg(req); err != nil {
-		if errors.Is(err, io.EOF) {
-			return status.Error(codes.InvalidArgument, "the call carried no request message")
-		}
+	release, err := s.callers.acquire(callerKey(c), c.caller.Subject)
+	if err != nil {
+		return err
+	}
+	defer release()
+	ctx, cancel := s.bounded(ctx, desc.IsStreamingServer())
+	defer cancel()
+	if err := receive(ss, desc, req); err != nil {
 		return err
 	}
 	if len(c.nodes) == 0 {
 		return s.forwardLocal(ctx, ss, method, desc, req, c)
 	}
 	return s.forwardNodes(ctx, ss, method, desc, req, c)
+}
+
+// receive reads the call's one request message and checks that it decodes.
+func receive(ss grpc.ServerStream, desc protoreflect.MethodDescriptor, req *frame) error {
+	if err := ss.RecvMsg(req); err != nil {
+		if errors.Is(err, io.EOF) {
+			return status.Error(codes.InvalidArgument, "the call carried no request message")
+		}
+		return err
+	}
+	return checkRequest(desc, req.data)
+}
+
+// bounded derives a call's context that also ends when apid stops.
+func (s *server) bounded(ctx context.Context, streaming bool) (context.Context, context.CancelFunc) {
+	stop := s.stop.unary
+	if streaming {
+		stop = s.stop.streams
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	undo := context.AfterFunc(stop, func() { cancel(errStopping) })
+	return ctx, func() { undo(); cancel(nil) }
 }
 
 // authorize applies the one roles table (or, in maintenance mode, the maintenance list).

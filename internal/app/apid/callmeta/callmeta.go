@@ -56,7 +56,7 @@ func ParseNodes(values []string) ([]string, error) {
 			seen[n] = true
 			out = append(out, n)
 			if len(out) > MaxNodes {
-				return nil, fmt.Errorf("%w: nodes: more than %d nodes", ErrInvalid, MaxNodes)
+				return nil, fmt.Errorf("%w: nodes: more than %d nodes in one call, the most the proxy accepts", ErrInvalid, MaxNodes)
 			}
 		}
 	}
@@ -102,6 +102,17 @@ func validHostname(h string) bool {
 		}
 	}
 	return true
+}
+
+// CheckPorts refuses a node named with a port other than the API's: every node serves its API
+// on the same port, and the proxy dials nothing else.
+func CheckPorts(nodes []string, apiPort int) error {
+	for _, n := range nodes {
+		if _, port, err := net.SplitHostPort(n); err == nil && port != strconv.Itoa(apiPort) {
+			return fmt.Errorf("%w: nodes: %q: nodes serve the API on port %d, the proxy dials no other port", ErrInvalid, n, apiPort)
+		}
+	}
+	return nil
 }
 
 // NodeAddress returns the dial address of a node: the default port is added when none is given.

@@ -2,6 +2,7 @@ package callmeta
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,6 +23,7 @@ func TestParseNodes(t *testing.T) {
 		{in: []string{"a,a"}, err: `nodes: "a" is listed twice`},
 		{in: []string{"bad_host"}, err: `nodes: "bad_host" is not an IP address or host name`},
 		{in: []string{"1.2.3.4:99999"}, err: `nodes: "1.2.3.4:99999" has an invalid port`},
+		{in: manyNodes(MaxNodes + 1), err: "nodes: more than 64 nodes in one call, the most the proxy accepts"},
 	}
 	for _, tt := range tests {
 		got, err := ParseNodes(tt.in)
@@ -33,6 +35,31 @@ func TestParseNodes(t *testing.T) {
 		}
 		if err != nil || !cmp.Equal(got, tt.want) {
 			t.Errorf("ParseNodes(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func manyNodes(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("10.0.%d.%d", i/250, i%250+1)
+	}
+	return out
+}
+
+func TestCheckPorts(t *testing.T) {
+	tests := []struct {
+		in  []string
+		err string
+	}{
+		{in: nil},
+		{in: []string{"127.0.0.2", "node-b.example", "[::1]:50000", "10.0.0.1:50000"}},
+		{in: []string{"127.0.0.2", "10.0.0.1:22"}, err: `nodes: "10.0.0.1:22": nodes serve the API on port 50000, the proxy dials no other port`},
+	}
+	for _, tt := range tests {
+		err := CheckPorts(tt.in, 50000)
+		if (tt.err == "" && err != nil) || (tt.err != "" && (!errors.Is(err, ErrInvalid) || err.Error() != "invalid call metadata: "+tt.err)) {
+			t.Errorf("CheckPorts(%q) = %v, want %q", tt.in, err, tt.err)
 		}
 	}
 }
