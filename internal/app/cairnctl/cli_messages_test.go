@@ -113,7 +113,7 @@ func TestUnreachable(t *testing.T) {
 	}{
 		{"proxied dial to the node", targets{ep, node}, status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp 10.5.0.9:50000: i/o timeout"`),
 			"node 10.5.0.9: unreachable (i/o timeout)"},
-		{"apid's plain reply", targets{ep, node}, status.Error(codes.Unavailable, "node unreachable"), "node 10.5.0.9: unreachable"},
+		{"apid's plain reply", targets{ep, node}, status.Error(codes.Unavailable, `node "10.5.0.9" is unreachable`), "node 10.5.0.9: unreachable"},
 		{"endpoint dial with a node named", targets{ep, node}, status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:4000: connect: connection refused"`),
 			"endpoint 127.0.0.1:4000: unreachable (connect: connection refused)"},
 		{"handshake timeout", targets{endpoints: ep}, status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: context deadline exceeded"`),
@@ -133,6 +133,7 @@ func TestUnreachable(t *testing.T) {
 		{`connection error: desc = "transport: Error while dialing: dial tcp 10.5.0.9:50000: i/o timeout"`,
 			`node 10.5.0.9: unreachable (connection error: desc = "transport: Error while dialing: dial tcp 10.5.0.9:50000: i/o timeout")`},
 		{"unavailable: kernel log: /dev/kmsg is not readable", "node 10.5.0.9: unavailable: kernel log: /dev/kmsg is not readable"},
+		{`node "10.5.0.9" is unreachable`, "node 10.5.0.9: unreachable"},
 	} {
 		md := &common.Metadata{Node: "10.5.0.9", Error: tt.msg, Code: uint32(codes.Unavailable)}
 		if got := nodeError(md); got != tt.want {

@@ -147,7 +147,7 @@ func (t targets) unreachable(err error) error {
 		what = "endpoint " + what
 	}
 	if strings.Contains(reason, "unreachable") {
-		return fmt.Errorf("%s: %s", what, strings.TrimPrefix(reason, "node "))
+		return fmt.Errorf("%s: unreachable", what) // apid's plain reply says no more
 	}
 	return fmt.Errorf("%s: unreachable (%s)", what, reason)
 }

@@ -103,7 +103,11 @@ func (r *nodeErrors) ok(md *common.Metadata) bool {
 // not reach it, else "node X: error".
 func nodeError(md *common.Metadata) string {
 	msg := md.GetError()
-	if unreachableStatus(codes.Code(md.GetCode()), msg) && !strings.Contains(msg, "unreachable") {
+	switch {
+	case !unreachableStatus(codes.Code(md.GetCode()), msg):
+	case strings.Contains(msg, "unreachable"):
+		msg = "unreachable" // apid's plain reply says no more
+	default:
 		msg = "unreachable (" + msg + ")"
 	}
 	return fmt.Sprintf("node %s: %s", replyNode(md), msg)
