@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // Start writes the plan and starts the cluster daemon (executable with args, usually
@@ -242,11 +244,15 @@ func ownProcess(pid int, mark1, mark2 string) bool {
 	if pid <= 0 || !processAlive(pid) {
 		return false
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return false
 	}
-	cl := strings.ReplaceAll(string(data), "\x00", " ")
+	args, err := p.CmdLine()
+	if err != nil {
+		return false
+	}
+	cl := strings.Join(args, " ")
 	return strings.Contains(cl, mark1) && strings.Contains(cl, mark2)
 }
 

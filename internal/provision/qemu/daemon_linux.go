@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4/server4"
+	"github.com/prometheus/procfs"
 )
 
 // daemon runs one cluster: it owns the namespace, the servers, the forwards and the QEMU
@@ -318,32 +319,15 @@ func loadDown(dir string) (map[string]bool, error) {
 	return down, nil
 }
 
-// processAlive reports whether pid exists and is not a zombie.
+// processAlive reports whether pid exists and is not a zombie (/proc/PID/stat, read with
+// prometheus/procfs).
 func processAlive(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return false
 	}
-	_, state, _ := parseProcStat(data)
-	return state != 'Z' && state != 'X'
-}
-
-// parseProcStat returns the command name and state of a /proc/PID/stat line.
-func parseProcStat(data []byte) (string, byte, error) {
-	s := string(data)
-	open, closing := -1, -1
-	for i := range s {
-		if s[i] == '(' && open < 0 {
-			open = i
-		}
-		if s[i] == ')' {
-			closing = i
-		}
-	}
-	if open < 0 || closing < open || closing+2 >= len(s) {
-		return "", 0, errors.New("malformed /proc stat")
-	}
-	return s[open+1 : closing], s[closing+2], nil
+	st, err := p.Stat()
+	return err == nil && st.State != "Z" && st.State != "X"
 }
 
 // sparseFile creates a sparse file of size bytes unless it exists.

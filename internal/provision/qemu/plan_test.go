@@ -124,13 +124,3 @@ func TestConfigHandler(t *testing.T) {
 		}
 	}
 }
-
-func TestParseProcStat(t *testing.T) {
-	name, state, err := parseProcStat([]byte("42 (qemu-system-x86) S 1 2 3"))
-	if err != nil || name != "qemu-system-x86" || state != 'S' {
-		t.Errorf("parseProcStat() = %q %q %v", name, state, err)
-	}
-	if _, _, err := parseProcStat([]byte("42 (x")); err == nil {
-		t.Error("parseProcStat(truncated) = nil error")
-	}
-}
