@@ -84,7 +84,7 @@ func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
 	}
 	w := cmd.OutOrStdout()
 	return eachNode(resp.GetMessages(), func(m *machine.ApplyConfiguration) error {
-		_, _ = fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), m.GetMode(), m.GetMessage())
+		_, _ = fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), printable(m.GetMode()), printable(m.GetMessage()))
 		if m.GetDiff() != "" {
 			_, _ = fmt.Fprint(w, m.GetDiff())
 		} else if f.dryRun {
