@@ -85,14 +85,12 @@ func (s *server) forwardNodes(ctx context.Context, ss grpc.ServerStream, method 
 	}
 	replies := make([][]byte, len(c.nodes))
 	errs := make([]error, len(c.nodes))
+	why := controlPlaneOnly(method, req)
 	var wg sync.WaitGroup
 	for i, n := range c.nodes {
 		wg.Go(func() {
 			var resp frame
-			conn, err := s.nodeConn(n)
-			if err == nil {
-				err = conn.Invoke(octx, method, req, &resp, grpc.ForceCodec(rawCodec{}))
-			}
+			err := s.invokeNode(octx, n, method, req, &resp, why)
 			if err == nil {
 				resp.data, err = annotateUnary(resp.data, n)
 			}

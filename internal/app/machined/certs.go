@@ -59,8 +59,8 @@ func (f *certFeed) watch(ctx context.Context, fn func(*node.APICertificates) err
 // errNoCAKey says the node (a worker) must get its certificate from trustd.
 var errNoCAKey = errors.New("machine.ca has no key")
 
-// apiCertificates issues apid's server certificate and its proxy client certificate from the
-// OS CA in the configuration.
+// apiCertificates issues apid's server certificate, marked as a control-plane node's, and its
+// proxy client certificate from the OS CA in the configuration.
 func apiCertificates(cfg *config.Config, hostname string, listenIP net.IP) (*node.APICertificates, error) {
 	if len(cfg.Machine.CA.Key) == 0 {
 		return nil, errNoCAKey
@@ -70,7 +70,10 @@ func apiCertificates(cfg *config.Config, hostname string, listenIP net.IP) (*nod
 		return nil, fmt.Errorf("machine.ca: %w", err)
 	}
 	dns, ips := serverNames(hostname, listenIP, cfg.Machine.CertSANs)
-	server, err := ca.Issue(pki.Request{CommonName: hostname, DNSNames: dns, IPAddresses: ips, Usage: pki.ServerAuth})
+	server, err := ca.Issue(pki.Request{
+		CommonName: hostname, OrganizationalUnit: []string{pki.ControlPlaneUnit},
+		DNSNames: dns, IPAddresses: ips, Usage: pki.ServerAuth,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("issue API server certificate: %w", err)
 	}
