@@ -36,3 +36,16 @@ func TestClientConfigurationRefusesControlCharacters(t *testing.T) {
 		t.Errorf("GenerateClientConfiguration(%q) = %v, want InvalidArgument naming the control character", evilName, err)
 	}
 }
+
+// TestNodeRefusesAHugeConfiguration: the node refuses a configuration beyond 1 MiB before it
+// parses it, naming the limit, and keeps the active one.
+func TestNodeRefusesAHugeConfiguration(t *testing.T) {
+	c := adminClient(t, shared.configs[role.Admin])
+	data := []byte("machine:\n  network:\n    hostname: " + strings.Repeat("x", 2<<20) + "\n")
+	_, err := c.Machine.ApplyConfiguration(context.Background(), &machine.ApplyConfigurationRequest{Data: data, DryRun: true})
+	want := "configuration: the configuration is 2097187 bytes, more than the limit of 1048576 bytes (1 MiB)"
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), want) {
+		t.Errorf("ApplyConfiguration(%d bytes) = %v, want InvalidArgument %q", len(data), err, want)
+	}
+	wantContains(t, "hostname", mustCtl(t, shared.configs[role.Reader], "hostname", "-n", "127.0.0.2"), "node-a")
+}
