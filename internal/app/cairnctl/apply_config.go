@@ -47,6 +47,11 @@ applies it live and reverts it after --timeout unless confirmed with --confirm. 
 shows the diff (secrets redacted) and changes nothing. A node in maintenance mode takes its
 first configuration with --insecure --cert-fingerprint FP.
 
+A node keeps a configuration across reboots only if its STATE is persistent (container mode
+with --state on disk). Where STATE is held in memory, as on today's VMs, the node refuses
+reboot, staged, and an auto apply that needs a reboot (FailedPrecondition, nothing changed),
+and its replies say that what it applies is kept only until the next reboot.
+
 A configuration holding control-plane keys (a controlplane.yaml) is sent only to an endpoint,
 and forwarded only to nodes, whose certificate is a control-plane node's; a worker's
 certificate, which the join token buys, never receives it.`,
