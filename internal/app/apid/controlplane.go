@@ -35,17 +35,11 @@ func controlPlaneOnly(method string, req *frame) string {
 	return why
 }
 
-// invokeNode makes a unary call to another node's apid. When why is not empty the call goes
-// over a connection of its own whose handshake, before any byte of the request is sent,
-// refuses a node whose certificate is not a control-plane node's.
-func (s *server) invokeNode(ctx context.Context, node, method string, req, resp *frame, why string) error {
-	if why == "" {
-		conn, err := s.nodeConn(node)
-		if err != nil {
-			return err
-		}
-		return conn.Invoke(ctx, method, req, resp, grpc.ForceCodec(rawCodec{}))
-	}
+// invokeControlPlane makes a unary call that only a control-plane node may receive (why says
+// why) over a connection of its own, whose handshake refuses a node whose certificate is not a
+// control-plane node's before any byte of the request is sent. The refusal is the call's error
+// as is: it is an answer of this node, not a failure to reach the other.
+func (s *server) invokeControlPlane(ctx context.Context, node, method string, req, resp *frame, why string) error {
 	cs := s.creds.cur.Load()
 	tc := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: cs.ca}
 	if cs.client != nil {

@@ -90,7 +90,13 @@ func (s *server) forwardNodes(ctx context.Context, ss grpc.ServerStream, method 
 	for i, n := range c.nodes {
 		wg.Go(func() {
 			var resp frame
-			err := s.invokeNode(octx, n, method, req, &resp, why)
+			conn, err := s.nodeConn(n)
+			switch {
+			case why != "":
+				err = s.invokeControlPlane(octx, n, method, req, &resp, why)
+			case err == nil:
+				err = conn.Invoke(octx, method, req, &resp, grpc.ForceCodec(rawCodec{}))
+			}
 			if err == nil {
 				resp.data, err = annotateUnary(resp.data, n)
 			}
