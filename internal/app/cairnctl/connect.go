@@ -100,10 +100,10 @@ func (g *globals) connectInsecure(ins *insecureFlags) (*session, error) {
 	return &session{c: c}, nil
 }
 
-// apiError renders a gRPC error as "Code: message".
+// apiError renders a gRPC error as "Code: message", the message (from a node) made printable.
 func apiError(err error) error {
 	if st, ok := status.FromError(err); ok {
-		return fmt.Errorf("%s: %s", st.Code(), st.Message())
+		return fmt.Errorf("%s: %s", st.Code(), printable(st.Message()))
 	}
 	return err
 }
