@@ -31,6 +31,17 @@ import (
 // trustd on node-a with the join token. A control-plane endpoint proxies to it; the worker, which
 // holds no proxy certificate, refuses to proxy and says what to do instead.
 func TestWorkerJoinsThroughTrustd(t *testing.T) {
+	dir, _ := startWorker(t)
+	r := shared.configs[role.Reader]
+	wantContains(t, "version through node-a", mustCtl(t, r, "version", "-n", "127.0.0.7"), "Node 127.0.0.7 (node-w")
+	wantFail(t, r, []string{"version", "-e", "127.0.0.7", "-n", "127.0.0.2"}, "FailedPrecondition", "is a worker and does not proxy", "control-plane node as the endpoint")
+	wantFail(t, shared.configs[role.Admin], []string{"config", "new", filepath.Join(dir, "x"), "-e", "127.0.0.7"}, "FailedPrecondition", "does not hold the OS CA key")
+}
+
+// startWorker starts node-w, a worker on 127.0.0.7, and returns its directory and the path of
+// its configuration.
+func startWorker(t *testing.T) (string, string) {
+	t.Helper()
 	dir := t.TempDir()
 	_, w, err := config.Generate(config.GenerateInput{ClusterName: "it", Endpoint: "https://127.0.0.2:6443", Secrets: shared.bundle})
 	if err != nil {
@@ -49,10 +60,7 @@ func TestWorkerJoinsThroughTrustd(t *testing.T) {
 	if err := waitReady(n, shared.configs[role.Admin]); err != nil {
 		t.Fatal(err)
 	}
-	r := shared.configs[role.Reader]
-	wantContains(t, "version through node-a", mustCtl(t, r, "version", "-n", "127.0.0.7"), "Node 127.0.0.7 (node-w")
-	wantFail(t, r, []string{"version", "-e", "127.0.0.7", "-n", "127.0.0.2"}, "FailedPrecondition", "is a worker and does not proxy", "control-plane node as the endpoint")
-	wantFail(t, shared.configs[role.Admin], []string{"config", "new", filepath.Join(dir, "x"), "-e", "127.0.0.7"}, "FailedPrecondition", "does not hold the OS CA key")
+	return dir, cfg
 }
 
 // TestJoinTokenBuysNoProxyRole: the join token is in every worker's configuration, so a
@@ -61,14 +69,8 @@ func TestJoinTokenBuysNoProxyRole(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(shared.bundle.Certs.OS.Certificate)
 	tc := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots}
-	conn, err := grpc.NewClient("127.0.0.2:50001", grpc.WithTransportCredentials(credentials.NewTLS(tc)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	key, _ := pki.GenerateKey()
-	csr, _ := pki.NewCSR(key, pki.Request{CommonName: "intruder", IPAddresses: []net.IP{net.IPv4(127, 0, 0, 9)}})
-	resp, err := trust.NewTrustServiceClient(conn).Certificate(context.Background(), &trust.CertificateRequest{Csr: csr, Token: shared.bundle.Tokens.Join})
+	resp, err := join(t, "127.0.0.9", key, pki.Request{CommonName: "intruder", IPAddresses: []net.IP{net.IPv4(127, 0, 0, 9)}})
 	if err != nil {
 		t.Fatalf("Certificate with the join token: %v", err)
 	}

@@ -87,9 +87,14 @@ func (s *server) forwardNodes(ctx context.Context, ss grpc.ServerStream, method 
 	}
 	replies := make([][]byte, len(c.nodes))
 	errs := make([]error, len(c.nodes))
+	why := controlPlaneOnly(method, req)
 	var wg sync.WaitGroup
 	for i, n := range c.nodes {
 		wg.Go(func() {
+			if why != "" {
+				replies[i], errs[i] = s.invokeControlPlaneNode(octx, n, method, req, why)
+				return
+			}
 			replies[i], errs[i] = s.invokeNode(octx, n, method, req, c)
 		})
 	}

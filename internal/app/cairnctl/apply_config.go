@@ -2,8 +2,12 @@ package cairnctl
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
-	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +16,8 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/client"
+	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 type applyConfigFlags struct {
@@ -39,7 +45,16 @@ func newApplyConfigCmd(g *globals) *cobra.Command {
 needed (and says so); reboot stores it and reboots; staged stores it for the next boot; try
 applies it live and reverts it after --timeout unless confirmed with --confirm. --dry-run
 shows the diff (secrets redacted) and changes nothing. A node in maintenance mode takes its
-first configuration with --insecure --cert-fingerprint FP.`,
+first configuration with --insecure --cert-fingerprint FP.
+
+A node keeps a configuration across reboots only if its STATE is persistent (container mode
+with --state on disk). Where STATE is held in memory, as on today's VMs, the node refuses
+reboot, staged, and an auto apply that needs a reboot (FailedPrecondition, nothing changed),
+and its replies say that what it applies is kept only until the next reboot.
+
+A configuration holding control-plane keys (a controlplane.yaml) is sent only to an endpoint,
+and forwarded only to nodes, whose certificate is a control-plane node's; a worker's
+certificate, which the join token buys, never receives it.`,
 		Example: "  cairnctl apply-config --insecure --cert-fingerprint FP -n 10.5.0.2 -f controlplane.yaml",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
@@ -65,11 +80,13 @@ func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
 	if f.file == "" {
 		return fmt.Errorf("--file is required")
 	}
-	data, err := os.ReadFile(f.file)
+	data, err := config.ReadFile(f.file)
 	if err != nil {
 		return err
 	}
-	s, err := g.connect(&f.ins)
+	guard := &controlPlaneGuard{}
+	guard.why, guard.needed = config.NeedsControlPlane(data)
+	s, err := g.connectVerified(&f.ins, guard.verify)
 	if err != nil {
 		return err
 	}
@@ -79,12 +96,15 @@ func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
 		req.TryTimeout = durationpb.New(f.timeout)
 	}
 	resp, err := s.c.Machine.ApplyConfiguration(s.ctx(cmd.Context()), req)
+	if refused := guard.refused.Load(); refused != nil {
+		return *refused
+	}
 	if err != nil {
 		return apiError(err)
 	}
 	w := cmd.OutOrStdout()
 	return eachNode(resp.GetMessages(), func(m *machine.ApplyConfiguration) error {
-		_, _ = fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), m.GetMode(), m.GetMessage())
+		_, _ = fmt.Fprintf(w, "%s: %s: %s\n", replyNode(m.GetMetadata()), printable(m.GetMode()), printable(m.GetMessage()))
 		if m.GetDiff() != "" {
 			_, _ = fmt.Fprint(w, m.GetDiff())
 		} else if f.dryRun {
@@ -92,6 +112,35 @@ func (f *applyConfigFlags) run(cmd *cobra.Command, g *globals) error {
 		}
 		return nil
 	})
+}
+
+// controlPlaneGuard checks, in the TLS handshake and so before any byte of the request is
+// sent, that the endpoint is a control-plane node when the configuration needs one: a
+// certificate bought with the join token must not receive the cluster's keys.
+type controlPlaneGuard struct {
+	why     string
+	needed  bool
+	refused atomic.Pointer[error]
+}
+
+func (g *controlPlaneGuard) verify(cs tls.ConnectionState) error {
+	if !g.needed || len(cs.PeerCertificates) == 0 || pki.IsControlPlane(cs.PeerCertificates[0]) {
+		return nil
+	}
+	leaf := cs.PeerCertificates[0]
+	err := fmt.Errorf("the endpoint's certificate is not a control-plane node's (it names %q: %s): refusing to send it this configuration, since %s",
+		leaf.Subject.CommonName, certifiedNames(leaf), g.why)
+	g.refused.CompareAndSwap(nil, &err)
+	return err
+}
+
+// certifiedNames lists the DNS names and IP addresses a certificate is valid for.
+func certifiedNames(c *x509.Certificate) string {
+	names := slices.Clone(c.DNSNames)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	return strings.Join(names, ", ")
 }
 
 func (f *applyConfigFlags) runConfirm(cmd *cobra.Command, g *globals) error {

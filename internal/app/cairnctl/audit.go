@@ -67,7 +67,7 @@ func (f *auditLogFlags) run(cmd *cobra.Command, g *globals) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", replyNode(e.GetMetadata()), err)
 		}
-		_, err = fmt.Fprintln(w, formatEvent(replyNode(e.GetMetadata()), ev))
+		_, err = fmt.Fprintln(w, printable(formatEvent(replyNode(e.GetMetadata()), ev)))
 		return err
 	})
 }

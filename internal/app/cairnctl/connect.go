@@ -2,6 +2,7 @@ package cairnctl
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"regexp"
@@ -41,7 +42,11 @@ func (s *session) ctx(ctx context.Context) context.Context { return client.WithN
 func (s *session) Close() { _ = s.c.Close() }
 
 // connect opens a session from the flags and the client configuration.
-func (g *globals) connect(ins *insecureFlags) (*session, error) {
+func (g *globals) connect(ins *insecureFlags) (*session, error) { return g.connectVerified(ins, nil) }
+
+// connectVerified is connect with an extra check of the endpoint's TLS connection (see
+// tls.Config.VerifyConnection); it does not apply to --insecure, which pins a fingerprint.
+func (g *globals) connectVerified(ins *insecureFlags, verify func(tls.ConnectionState) error) (*session, error) {
 	if ins != nil && ins.insecure {
 		return g.connectInsecure(ins)
 	}
@@ -60,7 +65,12 @@ func (g *globals) connect(ins *insecureFlags) (*session, error) {
 	if len(endpoints) == 0 {
 		return nil, fmt.Errorf("context %q has no endpoints: pass --endpoints or run cairnctl config endpoint", name)
 	}
-	c, err := client.FromContext(cc, endpoints)
+	tc, err := cc.TLSConfig()
+	if err != nil {
+		return nil, fmt.Errorf("context %q: %w", name, err)
+	}
+	tc.VerifyConnection = verify
+	c, err := client.New(endpoints, tc)
 	if err != nil {
 		return nil, fmt.Errorf("context %q: %w", name, err)
 	}
@@ -93,11 +103,14 @@ func (g *globals) connectInsecure(ins *insecureFlags) (*session, error) {
 	return &session{c: c}, nil
 }
 
-// statusError is an API error that keeps its gRPC status, printed as "Code: message".
-// Execute rewrites an unreachable target's as "node X: unreachable (reason)".
+// statusError is an API error that keeps its gRPC status, printed as "Code: message" with the
+// message (from a node) made printable. Execute rewrites an unreachable target's as "node X:
+// unreachable (reason)".
 type statusError struct{ st *status.Status }
 
-func (e *statusError) Error() string { return fmt.Sprintf("%s: %s", e.st.Code(), e.st.Message()) }
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s: %s", e.st.Code(), printable(e.st.Message()))
+}
 
 // apiError renders a gRPC error as "Code: message".
 func apiError(err error) error {

@@ -54,7 +54,7 @@ func (f *eventsFlags) run(cmd *cobra.Command, g *globals) error {
 			attrs = append(attrs, k+"="+e.GetAttributes()[k])
 		}
 		_, err := fmt.Fprintf(w, "%s %s %-9s %s %s\n", replyNode(e.GetMetadata()), e.GetTime().AsTime().Local().Format(time.TimeOnly+".000"),
-			e.GetKind(), e.GetMessage(), strings.Join(attrs, " "))
+			printable(e.GetKind()), printable(e.GetMessage()), printable(strings.Join(attrs, " ")))
 		return err
 	})
 }

@@ -150,7 +150,8 @@ func (f *getFlags) runWatch(cmd *cobra.Command, s *session, typ, id string) erro
 			return writeResourceYAML(w, nodeResource{e.GetMetadata(), e.GetResource()})
 		}
 		md := e.GetResource().GetMetadata()
-		_, err := fmt.Fprintf(w, "%s %s %s %s %s %d\n", replyNode(e.GetMetadata()), e.GetType(), md.GetNamespace(), md.GetType(), md.GetId(), md.GetVersion())
+		line := fmt.Sprintf("%s %s %s %s %s %d", replyNode(e.GetMetadata()), e.GetType(), md.GetNamespace(), md.GetType(), md.GetId(), md.GetVersion())
+		_, err := fmt.Fprintln(w, printable(line))
 		return err
 	})
 }

@@ -38,7 +38,7 @@ func runAction(cmd *cobra.Command, g *globals, ins *insecureFlags, call actionCa
 		return apiError(err)
 	}
 	return eachNode(resp.GetMessages(), func(m *machine.Action) error {
-		_, _ = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", replyNode(m.GetMetadata()), m.GetMessage())
+		_, _ = fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", replyNode(m.GetMetadata()), printable(m.GetMessage()))
 		return nil
 	})
 }

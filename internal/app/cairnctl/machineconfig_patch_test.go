@@ -1,11 +1,21 @@
 package cairnctl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// copyBomb is a JSON patch of n copies, each doubling the document's cluster section.
+func copyBomb(n int) string {
+	ops := make([]string, n)
+	for i := range ops {
+		ops[i] = fmt.Sprintf(`{"op": "copy", "from": "/cluster", "path": "/cluster/network/x%d"}`, i)
+	}
+	return "[" + strings.Join(ops, ",") + "]"
+}
 
 // TestMachineConfigPatchWritesNothingOnError checks that a bad patch or a patch producing an
 // invalid config neither prints a config nor touches --output.
@@ -25,6 +35,10 @@ func TestMachineConfigPatchWritesNothingOnError(t *testing.T) {
 			"patched " + in + ` is invalid for metal mode (1 problem):` + "\n" + `  cluster.network.cni.name: "calico" must be bridge, flannel or none`},
 		{"json patch fails", `[{"op": "replace", "path": "/machine/nothing", "value": 1}]`, "JSON patch inline patch: "},
 		{"bad yaml", "{", "patch inline patch: "},
+		{"too many operations", "[" + strings.Repeat(`{"op": "test", "path": "/machine/type", "value": "controlplane"},`, 1000) + `{"op": "test", "path": "/machine/type", "value": "controlplane"}]`,
+			"JSON patch inline patch has 1001 operations, more than the limit of 1000"},
+		{"copies", copyBomb(20),
+			"bytes, more than the limit of 1048576 bytes (1 MiB)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, out := range []string{filepath.Join(dir, "out.yaml"), in} {

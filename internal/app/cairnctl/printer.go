@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -71,17 +74,51 @@ func newTextTable(w io.Writer, headers ...string) *textTable {
 	return t
 }
 
-func (t *textTable) row(cols ...string) { _, _ = fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+// row writes one line; every column is made printable first, since most come from the nodes.
+func (t *textTable) row(cols ...string) {
+	safe := make([]string, len(cols))
+	for i, c := range cols {
+		safe[i] = printable(c)
+	}
+	_, _ = fmt.Fprintln(t.tw, strings.Join(safe, "\t"))
+}
 
 func (t *textTable) flush() error { return t.tw.Flush() }
+
+// printable escapes what could forge output or drive the terminal in text that came from a
+// node (a certificate's common name, a file name, an error): control characters (newlines,
+// tabs, ANSI escapes), Unicode format characters (bidirectional overrides) and invalid UTF-8,
+// each written as a Go escape such as \n, \x1b or \u202e.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, needsEscape) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[0])
+		case needsEscape(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+		s = s[size:]
+	}
+	return b.String()
+}
+
+func needsEscape(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // replyNode is how a reply names its node: the address the client used, else its host name.
 func replyNode(md *common.Metadata) string {
 	switch {
 	case md.GetNode() != "":
-		return md.GetNode()
+		return printable(md.GetNode())
 	case md.GetHostname() != "":
-		return md.GetHostname()
+		return printable(md.GetHostname())
 	}
 	return "(local)"
 }
@@ -110,7 +147,7 @@ func nodeError(md *common.Metadata) string {
 	default:
 		msg = "unreachable (" + msg + ")"
 	}
-	return fmt.Sprintf("node %s: %s", replyNode(md), msg)
+	return fmt.Sprintf("node %s: %s", replyNode(md), printable(msg))
 }
 
 func (r *nodeErrors) err() error {

@@ -64,8 +64,8 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 			state = "maintenance mode"
 		}
 		_, _ = fmt.Fprintf(w, "Node %s (%s, %s mode, %s):\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
-			replyNode(m.GetMetadata()), m.GetMetadata().GetHostname(), m.GetMode(), state,
-			v.GetTag(), v.GetCommit(), v.GetGoVersion(), v.GetOs(), v.GetArch(), v.GetFips140())
+			replyNode(m.GetMetadata()), printable(m.GetMetadata().GetHostname()), printable(m.GetMode()), state,
+			printable(v.GetTag()), printable(v.GetCommit()), printable(v.GetGoVersion()), printable(v.GetOs()), printable(v.GetArch()), printable(v.GetFips140()))
 		return nil
 	})
 }

@@ -3,12 +3,15 @@ package machined
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,19 +25,66 @@ import (
 
 // certFeed holds apid's current TLS material and wakes the Certificates streams on change.
 type certFeed struct {
-	mu      sync.Mutex
-	cur     *node.APICertificates
+	mu  sync.Mutex
+	cur *node.APICertificates
+	// key identifies what cur certifies (see certInputs); empty for maintenance material.
+	key     string
 	changed chan struct{}
 }
 
 func newCertFeed() *certFeed { return &certFeed{changed: make(chan struct{})} }
 
-func (f *certFeed) set(m *node.APICertificates) {
+func (f *certFeed) set(m *node.APICertificates) { f.setKeyed("", m) }
+
+func (f *certFeed) setKeyed(key string, m *node.APICertificates) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.cur = m
+	f.cur, f.key = m, key
 	close(f.changed)
 	f.changed = make(chan struct{})
+}
+
+// issued returns the current material if it was issued for key, else nil.
+func (f *certFeed) issued(key string) *node.APICertificates {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if key == "" || f.key != key {
+		return nil
+	}
+	return f.cur
+}
+
+// certInputs identifies everything apid's certificates are issued from, so that a new
+// configuration that changes none of it keeps them.
+func certInputs(cfg *config.Config, hostname string, listenIP net.IP) string {
+	h := sha256.New()
+	for _, b := range [][]byte{
+		[]byte(hostname), []byte(listenIP.String()), cfg.Machine.CA.Crt, cfg.Machine.CA.Key,
+		[]byte(strings.Join(cfg.Machine.CertSANs, "\x00")), []byte(cfg.Machine.Token), []byte(cfg.Cluster.ControlPlane.Endpoint),
+	} {
+		_, _ = fmt.Fprintf(h, "%d:", len(b))
+		_, _ = h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// certificatesFor returns apid's certificates for cfg and a function that hands them to apid.
+// While what they certify is unchanged the current ones stay and nothing is handed over: new
+// ones make apid drop its proxy connections, which cancels the calls in flight on them, such
+// as the proxied ApplyConfiguration that brought cfg (it reported Canceled after succeeding).
+func (n *daemon) certificatesFor(cfg *config.Config, hostname string) (*node.APICertificates, func(), error) {
+	key := certInputs(cfg, hostname, n.listen)
+	if cur := n.certs.issued(key); cur != nil {
+		return cur, func() {}, nil
+	}
+	certs, err := apiCertificates(cfg, hostname, n.listen)
+	if errors.Is(err, errNoCAKey) {
+		certs, err = workerCertificates(context.Background(), cfg, hostname, n.listen)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return certs, func() { n.certs.setKeyed(key, certs) }, nil
 }
 
 // watch calls fn with the current material and again after every change.
@@ -59,8 +109,8 @@ func (f *certFeed) watch(ctx context.Context, fn func(*node.APICertificates) err
 // errNoCAKey says the node (a worker) must get its certificate from trustd.
 var errNoCAKey = errors.New("machine.ca has no key")
 
-// apiCertificates issues apid's server certificate and its proxy client certificate from the
-// OS CA in the configuration.
+// apiCertificates issues apid's server certificate, marked as a control-plane node's, and its
+// proxy client certificate from the OS CA in the configuration.
 func apiCertificates(cfg *config.Config, hostname string, listenIP net.IP) (*node.APICertificates, error) {
 	if len(cfg.Machine.CA.Key) == 0 {
 		return nil, errNoCAKey
@@ -70,7 +120,10 @@ func apiCertificates(cfg *config.Config, hostname string, listenIP net.IP) (*nod
 		return nil, fmt.Errorf("machine.ca: %w", err)
 	}
 	dns, ips := serverNames(hostname, listenIP, cfg.Machine.CertSANs)
-	server, err := ca.Issue(pki.Request{CommonName: hostname, DNSNames: dns, IPAddresses: ips, Usage: pki.ServerAuth})
+	server, err := ca.Issue(pki.Request{
+		CommonName: hostname, OrganizationalUnit: []string{pki.ControlPlaneUnit},
+		DNSNames: dns, IPAddresses: ips, Usage: pki.ServerAuth,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("issue API server certificate: %w", err)
 	}

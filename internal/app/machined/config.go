@@ -1,7 +1,6 @@
 package machined
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -105,10 +104,7 @@ func (n *daemon) persist(name string, cfg *config.Config) error {
 // configuration resource is updated.
 func (n *daemon) activate(cfg *config.Config) error {
 	hostname := hostnameOf(cfg, n.defaultHostname)
-	certs, err := apiCertificates(cfg, hostname, n.listen)
-	if errors.Is(err, errNoCAKey) {
-		certs, err = workerCertificates(context.Background(), cfg, hostname, n.listen)
-	}
+	certs, publish, err := n.certificatesFor(cfg, hostname)
 	if err != nil {
 		return err
 	}
@@ -118,7 +114,7 @@ func (n *daemon) activate(cfg *config.Config) error {
 	if err := n.storeConfigResource(cfg); err != nil {
 		return err
 	}
-	n.certs.set(certs)
+	publish()
 	n.auditCertificates(certs, cfg)
 	n.events.publish(KindConfig, "configuration active", "hostname", certs.Hostname)
 	return nil

@@ -36,7 +36,11 @@ func (a *machineAPI) Shutdown(context.Context, *common.Empty) (*machine.ActionRe
 }
 
 func (a *machineAPI) Reset(context.Context, *machine.ResetRequest) (*machine.ActionResponse, error) {
-	return a.lifecycle(lifecycleReset, "resetting: the configuration and state are wiped (the audit log stays), then the node reboots")
+	kept := "the audit log stays"
+	if why := a.n.stateLost(); why != "" {
+		kept = why + ": the reboot loses the audit log too"
+	}
+	return a.lifecycle(lifecycleReset, "resetting: the configuration and state are wiped ("+kept+"), then the node reboots")
 }
 
 // reboot restarts every service and reloads the configuration (applying a staged one).

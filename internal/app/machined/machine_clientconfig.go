@@ -2,7 +2,10 @@ package machined
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
@@ -17,11 +20,32 @@ const (
 	maxClientTTL     = 365 * 24 * time.Hour
 )
 
+// maxClientNameLen is the longest common name X.509 allows (ub-common-name).
+const maxClientNameLen = 64
+
+// checkClientName refuses a common name that would be shown wrongly wherever callers are named
+// (audit log, tables): empty, too long, not UTF-8, or holding a control or format character
+// such as a newline, an ANSI escape or a bidirectional override.
+func checkClientName(name string) error {
+	switch {
+	case name == "":
+		return apierr.Invalid("name: the certificate's common name is required")
+	case len(name) > maxClientNameLen:
+		return apierr.Invalid("name: %q is %d bytes, more than %d", name, len(name), maxClientNameLen)
+	case !utf8.ValidString(name):
+		return apierr.Invalid("name: %q is not UTF-8", name)
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }); i >= 0 {
+		return apierr.Invalid("name: %q holds a control character at byte %d", name, i)
+	}
+	return nil
+}
+
 // GenerateClientConfiguration issues a client certificate with the requested roles (never the
 // node-proxy role) from the OS CA.
 func (a *machineAPI) GenerateClientConfiguration(_ context.Context, r *machine.GenerateClientConfigurationRequest) (*machine.GenerateClientConfigurationResponse, error) {
-	if r.GetName() == "" {
-		return nil, apierr.Invalid("name: the certificate's common name is required")
+	if err := checkClientName(r.GetName()); err != nil {
+		return nil, err
 	}
 	roles, err := role.ParseList(r.GetRoles())
 	if err != nil {

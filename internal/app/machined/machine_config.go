@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
+	"github.com/cairn-os/cairn/internal/pkg/mount"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -59,6 +60,9 @@ func (a *machineAPI) ApplyConfiguration(ctx context.Context, r *machine.ApplyCon
 		reply.Message = "dry run: nothing was changed"
 		if reply.RebootRequired {
 			reply.Message += fmt.Sprintf("; applying would need a reboot (%s changed)", strings.Join(changes, ", "))
+			if why := a.n.stateLost(); why != "" {
+				reply.Message += ", which this node refuses: " + why
+			}
 		}
 	case old == nil:
 		err = a.n.applyFromMaintenance(ctx, cfg, reply)
@@ -79,7 +83,38 @@ func (n *daemon) applyFromMaintenance(ctx context.Context, cfg *config.Config, r
 		return err
 	}
 	n.setStage(ctx)
-	reply.Mode, reply.Message = "maintenance", "configuration stored and applied: the node left maintenance mode and now requires client certificates"
+	reply.Mode, reply.Message = "maintenance", "configuration "+n.storedOrKept()+" and applied: the node left maintenance mode and now requires client certificates"
+	return nil
+}
+
+// stateLost says why what the node stores does not survive a reboot, or "" when it does: its
+// STATE directory is held in memory (the VM's tmpfs until persistent STATE exists).
+func (n *daemon) stateLost() string {
+	mem, err := mount.InMemory(n.opts.State)
+	if err != nil {
+		n.log.Error("state directory not checked: taken as not persistent", "error", err)
+		return fmt.Sprintf("this node cannot tell whether its STATE (%s) survives a reboot", n.opts.State)
+	}
+	if mem {
+		return fmt.Sprintf("this node's STATE (%s) is held in memory and does not survive a reboot", n.opts.State)
+	}
+	return ""
+}
+
+// storedOrKept is how a reply says the configuration was written: stored, or kept in memory only.
+func (n *daemon) storedOrKept() string {
+	if why := n.stateLost(); why != "" {
+		return "kept until the next reboot (" + why + ")"
+	}
+	return "stored"
+}
+
+// refuseUnkept refuses to store a configuration for a reboot that a node without persistent
+// STATE would come back from without it. what names the request: "--mode staged", ...
+func (n *daemon) refuseUnkept(what string) error {
+	if why := n.stateLost(); why != "" {
+		return apierr.Precondition("%s refused: %s, so the configuration would be lost at the reboot that should apply it; nothing was changed (changes that need no reboot apply with --mode auto or try)", what, why)
+	}
 	return nil
 }
 
@@ -95,6 +130,15 @@ func (n *daemon) apply(ctx context.Context, r *machine.ApplyConfigurationRequest
 		mode = machine.ApplyConfigurationRequest_REBOOT
 	}
 	reply.RebootRequired = len(changes) > 0
+	if mode == machine.ApplyConfigurationRequest_STAGED || mode == machine.ApplyConfigurationRequest_REBOOT {
+		what := "--mode " + strings.ToLower(r.GetMode().String())
+		if r.GetMode() == machine.ApplyConfigurationRequest_AUTO {
+			what = fmt.Sprintf("applying (it needs a reboot: %s changed)", strings.Join(changes, ", "))
+		}
+		if err := n.refuseUnkept(what); err != nil {
+			return err
+		}
+	}
 	switch mode {
 	case machine.ApplyConfigurationRequest_STAGED:
 		if err := n.persist(stagedConfigFile, cfg); err != nil {
@@ -124,6 +168,9 @@ func (n *daemon) apply(ctx context.Context, r *machine.ApplyConfigurationRequest
 			return err
 		}
 		reply.Mode, reply.Message = "auto", "configuration applied live: no reboot needed"
+		if why := n.stateLost(); why != "" {
+			reply.Message += "; kept until the next reboot (" + why + ")"
+		}
 	}
 	return nil
 }
@@ -195,8 +242,8 @@ func (a *machineAPI) ConfirmConfiguration(ctx context.Context, _ *common.Empty) 
 		return nil, err
 	}
 	a.n.setStage(ctx)
-	a.n.events.publish(KindConfig, "tried configuration confirmed and stored")
-	return a.action("tried configuration confirmed and stored"), nil
+	a.n.events.publish(KindConfig, "tried configuration confirmed")
+	return a.action("tried configuration confirmed and " + a.n.storedOrKept()), nil
 }
 
 // configDiff is the diff of the redacted configurations, so that it never shows a secret.

@@ -6,12 +6,16 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"net"
+
+	"google.golang.org/grpc/metadata"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
 	auditpkg "github.com/cairn-os/cairn/pkg/machinery/audit"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
@@ -62,7 +66,8 @@ func decodeUnsealed(data []byte) (auditpkg.Event, error) {
 }
 
 // SignNodeCertificate signs a joining node's CSR with the OS CA when its join token matches.
-func (a *nodeAPI) SignNodeCertificate(_ context.Context, r *trust.CertificateRequest) (*trust.CertificateResponse, error) {
+// The certificate is a worker's, bound to the address trustd saw the request come from.
+func (a *nodeAPI) SignNodeCertificate(ctx context.Context, r *trust.CertificateRequest) (*trust.CertificateResponse, error) {
 	cfg := a.n.config()
 	if cfg == nil {
 		return nil, apierr.Unavailable("the node has no configuration (maintenance mode)")
@@ -84,13 +89,25 @@ func (a *nodeAPI) SignNodeCertificate(_ context.Context, r *trust.CertificateReq
 	// The joining node's apid serves the API with this certificate. It carries no role and no
 	// ClientAuth usage: the join token sits in every worker's configuration, so it must not
 	// buy the node-proxy role, which lets a peer name any caller. Only control-plane nodes,
-	// which hold the CA key, issue themselves proxy certificates; workers do not proxy.
-	crt, err := ca.Sign(pub, pki.Request{
-		CommonName: csr.Subject.CommonName,
-		DNSNames:   csr.DNSNames, IPAddresses: csr.IPAddresses, Usage: pki.ServerAuth,
-	})
+	// which hold the CA key, issue themselves proxy certificates; workers do not proxy. It
+	// names only the address the request came from, and is marked as a worker's, so that no
+	// one sends it a configuration holding CA keys.
+	req, err := pki.JoinRequest(csr, joinAddress(ctx))
+	if err != nil {
+		return nil, apierr.Invalid("csr: %v", err)
+	}
+	crt, err := ca.Sign(pub, req)
 	if err != nil {
 		return nil, apierr.Invalid("csr: %v", err)
 	}
 	return &trust.CertificateResponse{Ca: ca.CertPEM, Crt: crt}, nil
+}
+
+// joinAddress is the address trustd saw a join request come from (nil when it said none).
+func joinAddress(ctx context.Context) net.IP {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get(constants.JoinAddressMetadata); len(v) == 1 {
+		return net.ParseIP(v[0])
+	}
+	return nil
 }

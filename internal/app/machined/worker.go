@@ -27,8 +27,9 @@ const joinTimeout = time.Minute
 
 // workerCertificates gets apid's certificate from trustd on the control plane: the worker
 // sends a CSR and the join token, and trusts trustd because it presents a certificate from the
-// OS CA in the worker's configuration. The one certificate serves the API and authenticates
-// this node's apid when it proxies.
+// OS CA in the worker's configuration. trustd certifies only what the worker can prove, the
+// address it connects from, so the worker connects from the address it names: its listen
+// address, else the one its routes pick. machine.certSANs are not asked for.
 func workerCertificates(ctx context.Context, cfg *config.Config, hostname string, listenIP net.IP) (*node.APICertificates, error) {
 	addr, err := trustdAddressOf(cfg)
 	if err != nil {
@@ -42,12 +43,20 @@ func workerCertificates(ctx context.Context, cfg *config.Config, hostname string
 	if err != nil {
 		return nil, err
 	}
-	dns, ips := serverNames(hostname, listenIP, cfg.Machine.CertSANs)
-	csr, err := pki.NewCSR(key, pki.Request{CommonName: hostname, DNSNames: dns, IPAddresses: ips})
+	source, err := joinSource(addr, listenIP)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots})))
+	ips := append([]net.IP{source}, pki.JoinLoopbacks...)
+	csr, err := pki.NewCSR(key, pki.Request{CommonName: hostname, DNSNames: []string{hostname, "localhost"}, IPAddresses: ips})
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots})),
+		grpc.WithContextDialer(func(ctx context.Context, a string) (net.Conn, error) {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: source}}
+			return d.DialContext(ctx, "tcp", a)
+		}))
 	if err != nil {
 		return nil, fmt.Errorf("trustd %s: %w", addr, err)
 	}
@@ -61,6 +70,24 @@ func workerCertificates(ctx context.Context, cfg *config.Config, hostname string
 		ServerCrt: resp.GetCrt(), ServerKey: keyPEM, Ca: cfg.Machine.CA.Crt,
 		Hostname: hostname, // no proxy client certificate: workers do not proxy
 	}, nil
+}
+
+// joinSource is the address this node connects to trustd at addr from: its listen address when
+// it has one, else the one the kernel's routes pick (a UDP socket is connected, nothing sent).
+func joinSource(addr string, listenIP net.IP) (net.IP, error) {
+	if listenIP != nil && !listenIP.IsUnspecified() {
+		return listenIP, nil
+	}
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("route to trustd at %s: %w", addr, err)
+	}
+	defer func() { _ = c.Close() }()
+	ua, ok := c.LocalAddr().(*net.UDPAddr)
+	if !ok {
+		return nil, fmt.Errorf("route to trustd at %s: local address %v is not UDP", addr, c.LocalAddr())
+	}
+	return ua.IP, nil
 }
 
 // askTrustd retries until trustd answers (the control plane may still be starting).

@@ -20,6 +20,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
@@ -27,6 +29,7 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
 
 // Main runs trustd until ctx ends or machined goes away.
@@ -124,7 +127,8 @@ func (s *server) receive(stream node.NodeService_CertificatesClient) error {
 	return nil
 }
 
-// Certificate forwards a joining node's request to machined, which checks the token and signs.
+// Certificate forwards a joining node's request, with the address it came from, to machined,
+// which checks the token and signs a worker certificate bound to that address.
 // Every request, granted or refused, is audited.
 func (s *server) Certificate(ctx context.Context, r *trust.CertificateRequest) (*trust.CertificateResponse, error) {
 	start := time.Now()
@@ -137,5 +141,14 @@ func (s *server) certificate(ctx context.Context, r *trust.CertificateRequest) (
 	if s.maintenance.Load() {
 		return nil, status.Error(codes.Unavailable, "this node has no configuration yet (maintenance mode): it cannot issue certificates")
 	}
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return nil, status.Error(codes.Internal, "join request without a peer address")
+	}
+	host, _, err := net.SplitHostPort(p.Addr.String())
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "join request peer address %q: %v", p.Addr, err)
+	}
+	ctx = metadata.NewOutgoingContext(ctx, metadata.Pairs(constants.JoinAddressMetadata, host))
 	return s.node.SignNodeCertificate(ctx, r)
 }

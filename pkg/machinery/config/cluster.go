@@ -12,8 +12,8 @@ type ClusterConfig struct {
 	// Secret is shared by the nodes of the cluster to authenticate each other outside
 	// Kubernetes.
 	//
-	// Validation: required; at least 16 characters.
-	// Example: 8mP2qR7tYv4wZ1xB6nC3kL9jH5gF0dSa
+	// Validation: required; the base64 encoding of at least 32 bytes.
+	// Example: DNhydNZwhMqvDg02yEltt/71X+DhJXUKpgjV4g/8LRI=
 	Secret string `yaml:"secret" cairn:"secret"`
 	// Name is the cluster's name; it is the context name of the generated cairnconfig.
 	//

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -15,6 +14,9 @@ import (
 // or a value of the wrong type is an error naming the document, the field's path and its line.
 // All such problems are reported together. Decode does not validate; see [Config.Validate].
 func Decode(data []byte) (*Config, error) {
+	if err := CheckSize("the configuration", int64(len(data))); err != nil {
+		return nil, err
+	}
 	nodes, err := splitDocuments(data)
 	if err != nil {
 		return nil, err
@@ -42,7 +44,7 @@ func Decode(data []byte) (*Config, error) {
 
 // Load reads and decodes the machine configuration at path.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}

@@ -110,3 +110,20 @@ func TestDecodeAliasBomb(t *testing.T) {
 		t.Errorf("Decode(alias bomb) = %v, want the yaml decoder to refuse excessive aliasing", err)
 	}
 }
+
+// TestDecodeRefusesTooLarge: a configuration beyond MaxSize is refused before it is parsed.
+func TestDecodeRefusesTooLarge(t *testing.T) {
+	data := []byte("machine:\n  network:\n    hostname: " + strings.Repeat("x", MaxSize) + "\n")
+	_, err := Decode(data)
+	want := "the configuration is 1048611 bytes, more than the limit of 1048576 bytes (1 MiB)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Decode(%d bytes) = %v, want %q", len(data), err, want)
+	}
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "more than the limit of 1048576 bytes") {
+		t.Errorf("Load(%d bytes) = %v, want the limit named", len(data), err)
+	}
+}

@@ -83,3 +83,30 @@ func TestGenerateClientConfigGolden(t *testing.T) {
 		t.Errorf("client certificate roles = %q, want [os:admin]", got)
 	}
 }
+
+func TestNeedsControlPlane(t *testing.T) {
+	cp, worker := testConfigs(t)
+	encode := func(c *Config) []byte {
+		data, err := c.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want string
+		ok   bool
+	}{
+		{"controlplane", encode(cp), "it holds control-plane keys (machine.ca.key, cluster.ca.key, cluster.aggregatorCA.key, cluster.serviceAccount.key, cluster.aescbcEncryptionSecret, cluster.etcd.ca.key)", true},
+		{"worker", encode(worker), "", false},
+		{"undecodable", []byte("machine: [\n"), "it cannot be decoded, so it may hold control-plane keys", true},
+	}
+	for _, tt := range tests {
+		why, ok := NeedsControlPlane(tt.data)
+		if why != tt.want || ok != tt.ok {
+			t.Errorf("NeedsControlPlane(%s) = %q, %v; want %q, %v", tt.name, why, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -11,7 +11,7 @@ type MachineConfig struct {
 	Type string `yaml:"type"`
 	// Token is the join token: a node presents it to trustd to get its certificates.
 	//
-	// Validation: required; at least 16 characters.
+	// Validation: required; [a-z0-9]{6}.[a-z0-9]{16}.
 	// Example: 4b7q2x.9mfw8rn1k2z7d3hp
 	Token string `yaml:"token" cairn:"secret"`
 	// CA is the certificate authority of the node API: certificate and key on control-plane

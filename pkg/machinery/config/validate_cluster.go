@@ -10,7 +10,7 @@ import (
 
 func validateCluster(v *validator, c *ClusterConfig, machineType string) {
 	requireLong(v, "cluster.id", c.ID)
-	requireSecret(v, "cluster.secret", c.Secret)
+	validateClusterSecret(v, c.Secret)
 	switch {
 	case c.Name == "":
 		v.add("cluster.name", c.Name, "is required")
@@ -78,6 +78,23 @@ func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
 	case "", "bridge", "flannel", "none":
 	default:
 		v.add("cluster.network.cni.name", n.CNI.Name, "must be bridge, flannel or none")
+	}
+}
+
+// validateClusterSecret checks that the cluster secret is the base64 encoding of at least
+// minSecretBytes random bytes, as `cairnctl gen secrets` makes, without showing it.
+func validateClusterSecret(v *validator, s string) {
+	const path = "cluster.secret"
+	if s == "" {
+		v.add(path, s, "is required")
+		return
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	switch {
+	case err != nil:
+		v.addSecret(path, s, "is not valid base64")
+	case len(b) < minSecretBytes:
+		v.addSecret(path, s, fmt.Sprintf("must encode at least %d bytes, not %d", minSecretBytes, len(b)))
 	}
 }
 

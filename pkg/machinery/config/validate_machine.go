@@ -6,16 +6,21 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
-// minSecretLen is the shortest accepted join token, cluster id and cluster secret.
+// minSecretLen is the shortest accepted cluster id.
 const minSecretLen = 16
+
+// minSecretBytes is the fewest random bytes the cluster secret may encode (as in a secrets bundle).
+const minSecretBytes = 32
 
 func validateMachine(v *validator, m *MachineConfig) {
 	if m.Type != TypeControlPlane && m.Type != TypeWorker {
 		v.add("machine.type", m.Type, "must be controlplane or worker")
 	}
-	requireSecret(v, "machine.token", m.Token)
+	validateJoinToken(v, m.Token)
 	validateCA(v, "machine.ca", m.CA, m.Type)
 	validateHosts(v, "machine.certSANs", m.CertSANs)
 	if v.mode == ModeMetal {
@@ -40,14 +45,14 @@ const (
 	MaxAuditRetentionMiB = 4096
 )
 
-// requireSecret checks a required secret string of at least minSecretLen characters without
+// validateJoinToken checks the join token's form, that of `cairnctl gen secrets`, without
 // showing it.
-func requireSecret(v *validator, path, s string) {
+func validateJoinToken(v *validator, token string) {
 	switch {
-	case s == "":
-		v.add(path, s, "is required")
-	case len(s) < minSecretLen:
-		v.addSecret(path, s, fmt.Sprintf("must be at least %d characters", minSecretLen))
+	case token == "":
+		v.add("machine.token", token, "is required")
+	case secrets.ValidateToken(token) != nil:
+		v.addSecret("machine.token", token, "must match [a-z0-9]{6}.[a-z0-9]{16}")
 	}
 }
 

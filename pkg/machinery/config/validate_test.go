@@ -28,7 +28,9 @@ var machineCases = []validationCase{
 	{name: "kind", mutate: func(c *Config) { c.Kind = "Machine" }, want: []string{`kind: "Machine" must be MachineConfig`}},
 	{name: "type", mutate: func(c *Config) { c.Machine.Type = "master" }, want: []string{`machine.type: "master" must be controlplane or worker`}},
 	{name: "token required", mutate: func(c *Config) { c.Machine.Token = "" }, want: []string{`machine.token: "" is required`}},
-	{name: "token short", mutate: func(c *Config) { c.Machine.Token = "abc" }, want: []string{`machine.token: "******" must be at least 16 characters`}},
+	{name: "token short", mutate: func(c *Config) { c.Machine.Token = "abc" }, want: []string{`machine.token: "******" must match [a-z0-9]{6}.[a-z0-9]{16}`}},
+	{name: "token long without a dot", mutate: func(c *Config) { c.Machine.Token = "this is no join token" }, want: []string{`machine.token: "******" must match [a-z0-9]{6}.[a-z0-9]{16}`}},
+	{name: "token upper case", mutate: func(c *Config) { c.Machine.Token = "ABCDEF.0123456789abcdef" }, want: []string{`machine.token: "******" must match [a-z0-9]{6}.[a-z0-9]{16}`}},
 	{name: "ca crt required", worker: true, mutate: func(c *Config) { c.Machine.CA.Crt = nil }, want: []string{`machine.ca.crt: "" is required`}},
 	{name: "ca key on worker", worker: true, mutate: func(c *Config) { c.Machine.CA.Key = []byte("k") }, want: []string{
 		`machine.ca.key: "******" must be empty on a worker`, `machine.ca.key: "******" is not a PEM ECDSA P-256 private key: no PEM private key block found`}},

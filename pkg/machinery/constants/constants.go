@@ -20,4 +20,7 @@ const (
 	TrustdUID = 51
 	// TrustdGID is trustd's own group.
 	TrustdGID = 51
+	// JoinAddressMetadata is the metadata key with which trustd tells machined the address a
+	// join request came from, so that the certificate names no other address.
+	JoinAddressMetadata = "x-cairn-join-address"
 )

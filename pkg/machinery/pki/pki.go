@@ -61,6 +61,9 @@ type Request struct {
 	CommonName string
 	// Organization is the subject's organizations; client certificates carry roles here.
 	Organization []string
+	// OrganizationalUnit is the subject's organizational units; node server certificates say
+	// here whether their node is a control-plane node (ControlPlaneUnit) or a worker (WorkerUnit).
+	OrganizationalUnit []string
 	// DNSNames and IPAddresses are the subject alternative names of a leaf certificate.
 	DNSNames    []string
 	IPAddresses []net.IP
@@ -120,7 +123,7 @@ func Fingerprint(cert *x509.Certificate) string {
 
 // subject builds the distinguished name of a request.
 func (r Request) subject() pkix.Name {
-	return pkix.Name{CommonName: r.CommonName, Organization: r.Organization}
+	return pkix.Name{CommonName: r.CommonName, Organization: r.Organization, OrganizationalUnit: r.OrganizationalUnit}
 }
 
 // ErrInvalidRequest is wrapped by every error about a malformed Request.

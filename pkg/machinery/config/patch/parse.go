@@ -16,6 +16,9 @@ import (
 // Parse parses patch text: a list is an RFC 6902 JSON patch, one or more mapping documents a
 // strategic-merge patch. name says where the text came from, for errors.
 func Parse(name string, data []byte) (Patch, error) {
+	if err := config.CheckSize("patch "+name, int64(len(data))); err != nil {
+		return nil, err
+	}
 	nodes, err := splitNodes(data)
 	if err != nil {
 		return nil, fmt.Errorf("patch %s: %w", name, err)
@@ -52,6 +55,26 @@ func splitNodes(data []byte) ([]*yaml.Node, error) {
 	}
 }
 
+// Bounds of one JSON patch. Each operation walks the document and a copy may double it, so
+// their numbers, not only the patch's size, bound the work.
+const (
+	MaxOperations = 1000
+	MaxCopies     = 32
+)
+
+// countCopies counts the copy operations of a JSON patch's list.
+func countCopies(list *yaml.Node) int {
+	n := 0
+	for _, op := range list.Content {
+		for i := 0; op.Kind == yaml.MappingNode && i+1 < len(op.Content); i += 2 {
+			if op.Content[i].Value == "op" && op.Content[i+1].Value == "copy" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // jsonPatch is an RFC 6902 patch of the MachineConfig document.
 type jsonPatch struct {
 	name string
@@ -61,6 +84,12 @@ type jsonPatch struct {
 func (p *jsonPatch) String() string { return "JSON patch " + p.name }
 
 func parseJSONPatch(name string, root *yaml.Node) (Patch, error) {
+	if len(root.Content) > MaxOperations {
+		return nil, fmt.Errorf("JSON patch %s has %d operations, more than the limit of %d", name, len(root.Content), MaxOperations)
+	}
+	if n := countCopies(root); n > MaxCopies {
+		return nil, fmt.Errorf("JSON patch %s has %d copy operations, more than the limit of %d", name, n, MaxCopies)
+	}
 	var ops []map[string]any
 	if err := root.Decode(&ops); err != nil {
 		return nil, fmt.Errorf("JSON patch %s: want a list of operations: %w", name, err)
@@ -89,7 +118,7 @@ func (p *jsonPatch) apply(docs *[]any) error {
 	if err != nil {
 		return fmt.Errorf("convert MachineConfig to JSON: %w", err)
 	}
-	out, err := p.ops.Apply(raw)
+	out, err := p.applyOps(raw)
 	if err != nil {
 		return err
 	}
@@ -100,6 +129,30 @@ func (p *jsonPatch) apply(docs *[]any) error {
 	}
 	(*docs)[0] = doc
 	return nil
+}
+
+// applyOps applies the operations, each copy on its own so that the document's size is checked
+// after it: a copy can double the document, and the library's copy-size accounting misses what
+// earlier copies added, so a few dozen copies would otherwise fill memory. The runs of other
+// operations between copies are applied at once (each application parses the whole document).
+func (p *jsonPatch) applyOps(doc []byte) ([]byte, error) {
+	opts := jsonpatch.NewApplyOptions()
+	opts.AccumulatedCopySizeLimit = config.MaxSize
+	for start := 0; start < len(p.ops); {
+		end := start + 1
+		for p.ops[start].Kind() != "copy" && end < len(p.ops) && p.ops[end].Kind() != "copy" {
+			end++
+		}
+		out, err := p.ops[start:end].ApplyWithOptions(doc, opts)
+		if err != nil {
+			return nil, err
+		}
+		if err := config.CheckSize(fmt.Sprintf("the MachineConfig after operation %d", end), int64(len(out))); err != nil {
+			return nil, err
+		}
+		doc, start = out, end
+	}
+	return doc, nil
 }
 
 // mergePatch is a strategic-merge patch: partial documents.

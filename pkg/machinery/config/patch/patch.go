@@ -29,7 +29,6 @@ package patch
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -48,7 +47,7 @@ type Patch interface {
 func Load(spec string) (Patch, error) {
 	name, data := "inline patch", []byte(spec)
 	if file, ok := strings.CutPrefix(spec, "@"); ok {
-		b, err := os.ReadFile(file)
+		b, err := config.ReadFile(file)
 		if err != nil {
 			return nil, fmt.Errorf("read patch: %w", err)
 		}

@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,5 +166,34 @@ func TestLoadFile(t *testing.T) {
 	}
 	if _, err := LoadAll([]string{"a: [", "machine: {}", "@" + path + ".missing"}); err == nil || strings.Count(err.Error(), "\n") != 1 {
 		t.Errorf("LoadAll() = %v, want two errors", err)
+	}
+}
+
+// copyBomb is a JSON patch of n copy operations, each doubling the MachineConfig's size.
+func copyBomb(n int) string {
+	var ops []string
+	for i := range n {
+		ops = append(ops, fmt.Sprintf(`{"op": "copy", "from": "/machine", "path": "/machine/sysctls/c%d"}`, i))
+	}
+	return "[" + strings.Join(ops, ",") + "]"
+}
+
+// TestLimits: a patch too large, with too many operations, or growing the configuration
+// beyond config.MaxSize is refused with the limit in the message.
+func TestLimits(t *testing.T) {
+	tooMany := "[" + strings.Repeat(`{"op": "test", "path": "/machine/type", "value": "controlplane"},`, MaxOperations) + `{"op": "test", "path": "/machine/type", "value": "controlplane"}]`
+	for _, tc := range []struct{ name, patch, want string }{
+		{"too large", "machine: {network: {hostname: " + strings.Repeat("x", config.MaxSize) + "}}",
+			"patch inline patch is 1048608 bytes, more than the limit of 1048576 bytes (1 MiB)"},
+		{"too many operations", tooMany, "JSON patch inline patch has 1001 operations, more than the limit of 1000"},
+		{"too many copies", copyBomb(33), "JSON patch inline patch has 33 copy operations, more than the limit of 32"},
+		{"copies", copyBomb(12), "JSON patch inline patch: the MachineConfig after operation 10 is 1438691 bytes, more than the limit of 1048576 bytes (1 MiB)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := apply(t, tc.patch)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("apply = %v, want an error containing %q", err, tc.want)
+			}
+		})
 	}
 }
