@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -119,8 +120,22 @@ func (n *daemon) activate(cfg *config.Config) error {
 		return err
 	}
 	n.certs.set(certs)
+	n.applyHostname(certs.Hostname)
 	n.events.publish(KindConfig, "configuration active", "hostname", certs.Hostname)
 	return nil
+}
+
+// applyHostname gives a real node the host name of its configuration (kernel and
+// /etc/hostname). In container mode the host's name is not the node's: it is left alone.
+func (n *daemon) applyHostname(name string) {
+	if n.opts.Mode != ModeMetal {
+		return
+	}
+	if err := boot.SetHostname(name); err != nil {
+		n.log.Error("host name not applied", "hostname", name, "error", err)
+		return
+	}
+	n.log.Info("host name applied", "hostname", name)
 }
 
 // enterMaintenance serves a self-signed certificate and waits for a configuration.
@@ -139,6 +154,7 @@ func (n *daemon) enterMaintenance() error {
 		return err
 	}
 	fp := pki.Fingerprint(n.maintenanceCert.Certificate)
+	n.applyHostname(n.defaultHostname)
 	n.certs.set(&node.APICertificates{Maintenance: true, ServerCrt: n.maintenanceCert.CertPEM, ServerKey: n.maintenanceCert.KeyPEM, Hostname: n.defaultHostname})
 	_, _ = fmt.Fprintf(n.opts.Stderr, "\nmachined: MAINTENANCE MODE: no configuration. Server certificate fingerprint:\n  %s\napply one with: cairnctl apply-config --insecure --cert-fingerprint %s -n %s -f CONFIG.yaml\n\n", fp, fp, n.opts.Listen)
 	n.log.Warn("maintenance mode: waiting for a configuration", "fingerprint", fp, "listen", n.opts.Listen)
