@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,16 +59,6 @@ func TestHostnameAndReset(t *testing.T) {
 		}
 	}
 	console := filepath.Join(dir, name+"-cp1.console.log")
-	waitFor(t, "a second boot after reset", 5*time.Minute, func() error {
-		data, _ := os.ReadFile(console)
-		if n := strings.Count(string(data), "switched root; starting machined"); n < 2 {
-			return fmt.Errorf("%d boot(s) on the console, want 2", n)
-		}
-		out, err := e.run("services")
-		if err == nil && !strings.Contains(out, "Running") {
-			err = errors.New("services not running yet")
-		}
-		return err
-	})
+	waitBoots(t, e, console, 2)
 	wantHostname(t, e, platform)
 }
