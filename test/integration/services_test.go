@@ -106,6 +106,8 @@ func TestServiceActionsInParallel(t *testing.T) {
 		t.Errorf("trustd after start answered = %s, want Running", s.GetState())
 	}
 	wantServiceReal(t, op, "trustd", marks)
+	out := mustCtl(t, shared.configs[role.Operator], "service", "trustd", "start", "-e", n.ip, "-n", n.ip)
+	wantContains(t, "start of a running service", out, `service "trustd" is already running`)
 	before := serviceInfo(t, op, "trustd").GetRestarts()
 	for range 2 {
 		if _, err := op.Machine.ServiceRestart(ctx, &machine.ServiceRequest{Id: "trustd"}); err != nil {

@@ -74,13 +74,19 @@ func (s *service) set(r *run, state State, pid int, errMsg, msg string) {
 	}
 }
 
+// launched is the run loop start returns; fresh says start launched it.
+type launched struct {
+	run   *run
+	fresh bool
+}
+
 // start launches a run loop unless one is running and returns the current one. The caller
 // holds s.action.
-func (s *service) start(ctx context.Context) *run {
+func (s *service) start(ctx context.Context) launched {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cur != nil {
-		return s.cur
+		return launched{run: s.cur}
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r := &run{cancel: cancel, done: make(chan struct{}), up: make(chan struct{})}
@@ -89,7 +95,7 @@ func (s *service) start(ctx context.Context) *run {
 		defer close(r.done)
 		s.loop(ctx, r)
 	}()
-	return r
+	return launched{run: r, fresh: true}
 }
 
 // stop ends the run loop and waits until its process has exited. The caller holds s.action.

@@ -67,7 +67,7 @@ func TestParallelActionsReportReality(t *testing.T) {
 	defer sup.StopAll()
 	ctx := context.Background()
 	actions := []func(){
-		func() { _ = sup.Start(ctx, "svc") },
+		func() { _, _ = sup.Start(ctx, "svc") },
 		func() { _ = sup.Stop("svc") },
 		func() { _ = sup.Restart(ctx, "svc") },
 	}
@@ -83,7 +83,7 @@ func TestParallelActionsReportReality(t *testing.T) {
 		wg.Wait()
 		wantReal(t, sup, argv)
 	}
-	if err := sup.Start(ctx, "svc"); err != nil {
+	if _, err := sup.Start(ctx, "svc"); err != nil {
 		t.Fatal(err)
 	}
 	if st := sup.List()[0]; st.State != StateRunning {
@@ -105,8 +105,11 @@ func TestRestartsCounted(t *testing.T) {
 	}
 	defer sup.StopAll()
 	ctx := context.Background()
-	if err := sup.Start(ctx, "svc"); err != nil {
-		t.Fatal(err)
+	if started, err := sup.Start(ctx, "svc"); err != nil || !started {
+		t.Fatalf("Start = %v, %v; want started", started, err)
+	}
+	if started, err := sup.Start(ctx, "svc"); err != nil || started {
+		t.Errorf("Start of a running service = %v, %v; want not started again", started, err)
 	}
 	for range 3 {
 		if err := sup.Restart(ctx, "svc"); err != nil {
@@ -140,7 +143,7 @@ func TestRunningMeansReady(t *testing.T) {
 	defer sup.StopAll()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan error, 1)
-	go func() { started <- sup.Start(ctx, "svc") }()
+	go func() { _, err := sup.Start(ctx, "svc"); started <- err }()
 	waitFor(t, "the process", func() bool { return sup.List()[0].PID != 0 })
 	if st := sup.List()[0]; st.State != StateStarting {
 		t.Errorf("state before the ready check passes = %s, want Starting", st.State)

@@ -115,25 +115,26 @@ func (s *Supervisor) StopAll() {
 	}
 }
 
-// Start starts a service after its dependencies and waits until it is Running (ready).
-func (s *Supervisor) Start(ctx context.Context, name string) error {
+// Start starts a service after its dependencies and waits until it is Running (ready). It
+// reports whether it started it (false: the service was already started).
+func (s *Supervisor) Start(ctx context.Context, name string) (bool, error) {
 	svc, r, err := s.launch(ctx, name, false)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return svc.ready(ctx, r)
+	return r.fresh, svc.ready(ctx, r.run)
 }
 
 // launch waits for the dependencies of a service, then starts it (restart: stops it first).
-func (s *Supervisor) launch(ctx context.Context, name string, restart bool) (*service, *run, error) {
+func (s *Supervisor) launch(ctx context.Context, name string, restart bool) (*service, launched, error) {
 	svc, err := s.get(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, launched{}, err
 	}
 	for _, d := range svc.spec.DependsOn {
 		dep := s.services[d]
 		if err := dep.waitRunning(ctx, dep.current()); err != nil {
-			return nil, nil, fmt.Errorf("%w: service %q depends on %q: %w", ErrFailedPrecondition, name, d, err)
+			return nil, launched{}, fmt.Errorf("%w: service %q depends on %q: %w", ErrFailedPrecondition, name, d, err)
 		}
 	}
 	svc.action.Lock()
@@ -173,7 +174,7 @@ func (s *Supervisor) Restart(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return svc.ready(ctx, r)
+	return svc.ready(ctx, r.run)
 }
 
 // List returns the status of every service in dependency order.

@@ -66,7 +66,7 @@ func TestSupervisor(t *testing.T) {
 	if st := sup.List()[0]; st.State != StateRunning || st.PID == pid {
 		t.Errorf("after Restart: %+v, want Running with a new pid (old %d)", st, pid)
 	}
-	if err := sup.Start(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := sup.Start(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Start(nope) = %v, want ErrNotFound", err)
 	}
 }
