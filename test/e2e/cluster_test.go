@@ -71,17 +71,7 @@ func TestClusterLifecycle(t *testing.T) {
 	// API answers again.
 	consoleLog := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name, name+"-cp1.console.log")
 	e.must("reboot")
-	waitFor(t, "API back after reboot", 5*time.Minute, func() error {
-		data, _ := os.ReadFile(consoleLog)
-		if n := strings.Count(string(data), "switched root; starting machined"); n < 2 {
-			return fmt.Errorf("%d boot(s) on the console, want 2", n)
-		}
-		out, err := e.run("services")
-		if err == nil && !strings.Contains(out, "Running") {
-			err = errors.New("services not running yet")
-		}
-		return err
-	})
+	waitBoots(t, e, consoleLog, 2)
 
 	// The ACPI power button powers the node off: its QEMU process exits.
 	state := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)

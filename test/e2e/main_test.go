@@ -8,6 +8,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -94,4 +95,21 @@ func waitFor(t *testing.T, what string, d time.Duration, f func() error) {
 		}
 		time.Sleep(2 * time.Second)
 	}
+}
+
+// waitBoots waits until the console log shows boots boots of machined and the node's services
+// are Running again.
+func waitBoots(t *testing.T, e *env, consoleLog string, boots int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("API back after boot %d", boots), 5*time.Minute, func() error {
+		data, _ := os.ReadFile(consoleLog)
+		if n := strings.Count(string(data), "switched root; starting machined"); n < boots {
+			return fmt.Errorf("%d boot(s) on the console, want %d", n, boots)
+		}
+		out, err := e.run("services")
+		if err == nil && !strings.Contains(out, "Running") {
+			err = errors.New("services not running yet")
+		}
+		return err
+	})
 }

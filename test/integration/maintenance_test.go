@@ -63,7 +63,7 @@ func TestMaintenanceModeApplyAndReset(t *testing.T) {
 		"(anonymous)[] from 127.0.0.1", "/cairn.machine.MachineService/ApplyConfiguration -> OK", "/cairn.machine.MachineService/ServiceList -> PermissionDenied")
 
 	out = mustCtl(t, admin, "reset", "-e", "127.0.0.4")
-	wantContains(t, "reset", out, "resetting", "simulated")
+	wantContains(t, "reset", out, "resetting", "simulated", "then the node reboots into maintenance mode")
 	waitFor(t, "maintenance mode after reset", func() bool {
 		code, o, _ := ctl(t, admin, append([]string{"version"}, ins...)...)
 		return code == 0 && strings.Contains(o, "maintenance mode")

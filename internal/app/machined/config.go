@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -116,8 +117,22 @@ func (n *daemon) activate(cfg *config.Config) error {
 	}
 	publish()
 	n.auditCertificates(certs, cfg)
+	n.applyHostname(certs.Hostname)
 	n.events.publish(KindConfig, "configuration active", "hostname", certs.Hostname)
 	return nil
+}
+
+// applyHostname gives a real node the host name of its configuration (kernel and
+// /etc/hostname). In container mode the host's name is not the node's: it is left alone.
+func (n *daemon) applyHostname(name string) {
+	if n.opts.Mode != ModeMetal {
+		return
+	}
+	if err := boot.SetHostname(name); err != nil {
+		n.log.Error("host name not applied", "hostname", name, "error", err)
+		return
+	}
+	n.log.Info("host name applied", "hostname", name)
 }
 
 // enterMaintenance serves a self-signed certificate and waits for a configuration.
@@ -136,6 +151,7 @@ func (n *daemon) enterMaintenance() error {
 		return err
 	}
 	fp := pki.Fingerprint(n.maintenanceCert.Certificate)
+	n.applyHostname(n.defaultHostname)
 	m := &node.APICertificates{Maintenance: true, ServerCrt: n.maintenanceCert.CertPEM, ServerKey: n.maintenanceCert.KeyPEM, Hostname: n.defaultHostname}
 	n.certs.set(m)
 	n.auditCertificates(m, nil)

@@ -36,11 +36,22 @@ func (a *machineAPI) Shutdown(context.Context, *common.Empty) (*machine.ActionRe
 }
 
 func (a *machineAPI) Reset(context.Context, *machine.ResetRequest) (*machine.ActionResponse, error) {
+	return a.lifecycle(lifecycleReset, a.n.resetMessage())
+}
+
+// resetMessage says what a reset does on this node: what it keeps (the audit log stays only
+// where STATE survives a reboot) and where it comes back, which depends on whether its
+// platform offers a configuration (--config, cairn.config=), which a reset does not wipe.
+func (n *daemon) resetMessage() string {
 	kept := "the audit log stays"
-	if why := a.n.stateLost(); why != "" {
+	if why := n.stateLost(); why != "" {
 		kept = why + ": the reboot loses the audit log too"
 	}
-	return a.lifecycle(lifecycleReset, "resetting: the configuration and state are wiped ("+kept+"), then the node reboots")
+	msg := "resetting: the configuration and state are wiped (" + kept + "), then the node reboots"
+	if n.opts.ConfigFile != "" {
+		return msg + " and takes the configuration its platform offers again (cairn.config= or --config): it does not stay in maintenance mode"
+	}
+	return msg + " into maintenance mode"
 }
 
 // reboot restarts every service and reloads the configuration (applying a staged one).
@@ -64,13 +75,18 @@ func (n *daemon) reboot(ctx context.Context) {
 
 // reset wipes the state directory (but the audit log) and reboots.
 func (n *daemon) reset(ctx context.Context) {
+	n.wipe(ctx)
+	n.reboot(ctx)
+}
+
+// wipe stops the services and wipes the state directory (but the audit log).
+func (n *daemon) wipe(ctx context.Context) {
 	n.setStageTo(ctx, resources.StageResetting)
 	n.events.publish(KindLifecycle, "reset: stopping services and wiping state")
 	n.sup.StopAll()
 	if err := n.wipeState(); err != nil {
 		n.log.Error("state not fully wiped", "error", err)
 	}
-	n.reboot(ctx)
 }
 
 func (n *daemon) wipeState() error {

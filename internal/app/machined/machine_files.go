@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -71,25 +70,14 @@ func (n *daemon) allowedPath(p string) (string, error) {
 	return resolved, nil
 }
 
-func (a *machineAPI) Read(_ context.Context, r *machine.ReadRequest) (*machine.ReadResponse, error) {
+func (a *machineAPI) Read(ctx context.Context, r *machine.ReadRequest) (*machine.ReadResponse, error) {
 	p, err := a.n.allowedPath(r.GetPath())
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	data, err := readBounded(ctx, r.GetPath(), p)
 	if err != nil {
-		return nil, fileError(r.GetPath(), err)
-	}
-	defer func() { _ = f.Close() }()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, apierr.Invalid("path: %q is a directory (use List)", r.GetPath())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxReadBytes+1))
-	if err != nil {
-		return nil, fileError(r.GetPath(), err)
-	}
-	if len(data) > maxReadBytes {
-		return nil, apierr.Invalid("path: %q is larger than the read limit of %d bytes", r.GetPath(), maxReadBytes)
+		return nil, err
 	}
 	return &machine.ReadResponse{Messages: []*machine.FileContent{{Metadata: a.n.md(), Data: data}}}, nil
 }
@@ -104,7 +92,7 @@ func fileError(p string, err error) error {
 	return fmt.Errorf("read %s: %w", p, err)
 }
 
-func (a *machineAPI) List(_ context.Context, r *machine.ListRequest) (*machine.ListResponse, error) {
+func (a *machineAPI) List(ctx context.Context, r *machine.ListRequest) (*machine.ListResponse, error) {
 	root, err := a.n.allowedPath(r.GetPath())
 	if err != nil {
 		return nil, err
@@ -115,6 +103,9 @@ func (a *machineAPI) List(_ context.Context, r *machine.ListRequest) (*machine.L
 	}
 	var out []*machine.FileInfo
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
 			return nil // unreadable entries are skipped, not fatal
 		}

@@ -38,8 +38,12 @@ func (a *machineAPI) ServiceStart(ctx context.Context, r *machine.ServiceRequest
 	if err != nil {
 		return nil, err
 	}
-	if err := a.n.sup.Start(ctx, id); err != nil {
+	started, err := a.n.sup.Start(ctx, id)
+	if err != nil {
 		return nil, err
+	}
+	if !started {
+		return a.action(fmt.Sprintf("service %q is already running", id)), nil
 	}
 	return a.action(fmt.Sprintf("service %q started", id)), nil
 }

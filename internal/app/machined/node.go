@@ -2,6 +2,7 @@ package machined
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,6 +29,18 @@ const (
 	lifecycleReset
 )
 
+func (l lifecycle) String() string {
+	switch l {
+	case lifecycleReboot:
+		return "reboot"
+	case lifecycleShutdown:
+		return "shutdown"
+	case lifecycleReset:
+		return "reset"
+	}
+	return fmt.Sprintf("lifecycle(%d)", int(l))
+}
+
 // daemon is one running machined.
 type daemon struct {
 	log    *slog.Logger
@@ -52,6 +65,9 @@ type daemon struct {
 	try *tryConfig
 
 	requests chan lifecycle
+	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or
+	// reset in container mode ends, a shutdown or a real reboot never does.
+	inProgress lifecycle
 }
 
 func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error) {
@@ -86,13 +102,20 @@ func defaultHostname(ip net.IP) string {
 }
 
 // serviceSpecs are the node's services: apid and trustd, both started from this binary, each
-// as its own uid without capabilities, with no_new_privs, in its own cgroup.
+// as its own uid without capabilities, with no_new_privs, in its own cgroup. Each is Running
+// once its port accepts connections.
 func (n *daemon) serviceSpecs() []supervisor.Spec {
 	apid := serviceUser{uid: constants.ApidUID, gid: constants.ApidGID}
 	trustd := serviceUser{uid: constants.TrustdUID, gid: constants.TrustdGID}
 	return []supervisor.Spec{
-		{Name: "apid", Protected: true, Sandbox: n.sandbox.spec("apid", apid), Command: n.command("apid", "--listen", n.opts.Listen)},
-		{Name: "trustd", DependsOn: []string{"apid"}, Sandbox: n.sandbox.spec("trustd", trustd), Command: n.command("trustd", "--listen", trustdAddress(n.opts.Listen))},
+		{
+			Name: "apid", Protected: true, Sandbox: n.sandbox.spec("apid", apid),
+			Command: n.command("apid", "--listen", n.opts.Listen), Ready: portAnswers(n.opts.Listen),
+		},
+		{
+			Name: "trustd", DependsOn: []string{"apid"}, Sandbox: n.sandbox.spec("trustd", trustd),
+			Command: n.command("trustd", "--listen", trustdAddress(n.opts.Listen)), Ready: portAnswers(trustdAddress(n.opts.Listen)),
+		},
 	}
 }
 
@@ -148,7 +171,10 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	n.setStage(ctx)
-	return n.loop(ctx)
+	if err := n.loop(ctx); !errors.Is(err, errShutdown) {
+		return err
+	}
+	return nil
 }
 
 // loop carries out lifecycle requests until the node shuts down.
@@ -158,29 +184,54 @@ func (n *daemon) loop(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case r := <-n.requests:
-			switch r {
-			case lifecycleShutdown:
-				n.events.publish(KindLifecycle, "shutdown: stopping services and exiting (simulated power-off)")
-				return nil
-			case lifecycleReboot:
-				if n.opts.Mode == ModeMetal {
-					n.events.publish(KindLifecycle, "reboot: stopping services and rebooting the kernel")
-					return boot.ErrReboot
-				}
-				n.reboot(ctx)
-			case lifecycleReset:
-				n.reset(ctx)
+			if err := n.carryOut(ctx, r); err != nil {
+				return err
 			}
 		}
 	}
 }
 
-// request queues a lifecycle request; a second one while one is pending is refused.
-func (n *daemon) request(r lifecycle) error {
-	select {
-	case n.requests <- r:
-		return nil
-	default:
-		return fmt.Errorf("another reboot, shutdown or reset is already in progress")
+// errShutdown ends the loop for a shutdown: machined exits (and, as PID 1, powers off).
+var errShutdown = errors.New("shutdown requested")
+
+// carryOut performs one lifecycle request. It returns errShutdown or boot.ErrReboot when the
+// node goes down, nil when it carries on.
+func (n *daemon) carryOut(ctx context.Context, r lifecycle) error {
+	switch {
+	case r == lifecycleShutdown:
+		n.events.publish(KindLifecycle, "shutdown: stopping services and exiting (simulated power-off)")
+		return errShutdown
+	case r == lifecycleReboot && n.opts.Mode == ModeMetal:
+		n.events.publish(KindLifecycle, "reboot: stopping services and rebooting the kernel")
+		return boot.ErrReboot
+	case r == lifecycleReboot:
+		n.reboot(ctx)
+	case r == lifecycleReset && n.opts.Mode == ModeMetal:
+		n.wipe(ctx)
+		n.events.publish(KindLifecycle, "reset: state wiped, rebooting the kernel")
+		return boot.ErrReboot
+	case r == lifecycleReset:
+		n.reset(ctx)
 	}
+	n.done()
+	return nil
+}
+
+// request accepts a lifecycle request unless another one is in progress, which it names.
+func (n *daemon) request(r lifecycle) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.inProgress != 0 {
+		return fmt.Errorf("a %s is already in progress: this %s is refused", n.inProgress, r)
+	}
+	n.inProgress = r
+	n.requests <- r // never blocks: the buffer holds one, and only one is in progress
+	return nil
+}
+
+// done ends the lifecycle request in progress.
+func (n *daemon) done() {
+	n.mu.Lock()
+	n.inProgress = 0
+	n.mu.Unlock()
 }

@@ -104,18 +104,40 @@ func (n *daemon) serveSocket() (stop func(), err error) {
 		}
 	}()
 	return func() {
-		done := make(chan struct{})
-		go func() { gs.GracefulStop(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(2 * time.Second):
-			gs.Stop()
-		}
+		n.stopServer(gs)
 		_ = os.Remove(n.opts.Socket)
 		if n.socketFile != nil {
 			_ = n.socketFile.Close()
 		}
 	}, nil
+}
+
+// stopGrace is how long stopping the local API waits for calls to end, first gracefully, then
+// after cancelling them.
+const stopGrace = 2 * time.Second
+
+// stopServer stops the local API, waiting a bounded time: calls get stopGrace to end, then
+// are cancelled, and a handler that ignores its cancellation is left behind (logged), never
+// waited for.
+func (n *daemon) stopServer(gs *grpc.Server) {
+	if waitBounded(gs.GracefulStop, stopGrace) {
+		return
+	}
+	if !waitBounded(gs.Stop, stopGrace) {
+		n.log.Error("local API calls did not end when cancelled; not waiting for them")
+	}
+}
+
+// waitBounded runs fn and reports whether it returned within d.
+func waitBounded(fn func(), d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { fn(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // md is the metadata of this node's replies.

@@ -2,12 +2,17 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os/exec"
 	"sync"
-	"syscall"
 	"time"
 )
+
+// readyPoll is the interval of a service's ready checks while it is Starting.
+const readyPoll = 100 * time.Millisecond
+
+// errStopped ends a wait for a run that was stopped before it became ready.
+var errStopped = errors.New("it was stopped before it became ready")
 
 // service is one supervised service and its run loop.
 type service struct {
@@ -15,12 +20,20 @@ type service struct {
 	sup  *Supervisor
 	ring *Ring
 
-	mu     sync.Mutex
-	st     Status
+	// action serialises start, stop and restart: a state change runs to its end before the
+	// next one begins, so two runs of one service never overlap.
+	action sync.Mutex
+
+	mu  sync.Mutex
+	st  Status
+	cur *run // the current run loop; nil when stopped
+}
+
+// run is one run loop of a service, from start to stop.
+type run struct {
 	cancel context.CancelFunc
-	done   chan struct{}
-	// up is closed when the current run loop first reaches Running.
-	up chan struct{}
+	done   chan struct{} // closed when the loop has ended and its process is gone
+	up     chan struct{} // closed when the loop first reaches Running (ready)
 }
 
 func newService(spec Spec, sup *Supervisor) *service {
@@ -39,17 +52,18 @@ func (s *service) status() Status {
 	return s.st
 }
 
-func (s *service) set(state State, pid int, errMsg, msg string) {
+// set records a state of run r and reports it.
+func (s *service) set(r *run, state State, pid int, errMsg, msg string) {
 	s.mu.Lock()
 	s.st.State, s.st.PID, s.st.Since = state, pid, time.Now()
 	if errMsg != "" {
 		s.st.LastError = errMsg
 	}
-	if state == StateRunning && s.up != nil {
+	if state == StateRunning {
 		select {
-		case <-s.up:
+		case <-r.up:
 		default:
-			close(s.up)
+			close(r.up)
 		}
 	}
 	st := s.st
@@ -60,117 +74,77 @@ func (s *service) set(state State, pid int, errMsg, msg string) {
 	}
 }
 
-// start launches the run loop unless it is already running.
-func (s *service) start(ctx context.Context) {
-	s.mu.Lock()
-	if s.cancel != nil {
-		s.mu.Unlock()
-		return
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.cancel, s.done, s.up = cancel, make(chan struct{}), make(chan struct{})
-	done := s.done
-	s.mu.Unlock()
-	go func() {
-		defer close(done)
-		s.loop(ctx)
-	}()
+// launched is the run loop start returns; fresh says start launched it.
+type launched struct {
+	run   *run
+	fresh bool
 }
 
-// stop ends the run loop and waits for the process to exit.
+// start launches a run loop unless one is running and returns the current one. The caller
+// holds s.action.
+func (s *service) start(ctx context.Context) launched {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		return launched{run: s.cur}
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r := &run{cancel: cancel, done: make(chan struct{}), up: make(chan struct{})}
+	s.cur = r
+	go func() {
+		defer close(r.done)
+		s.loop(ctx, r)
+	}()
+	return launched{run: r, fresh: true}
+}
+
+// stop ends the run loop and waits until its process has exited. The caller holds s.action.
 func (s *service) stop() {
 	s.mu.Lock()
-	cancel, done := s.cancel, s.done
-	s.cancel = nil
+	r := s.cur
+	s.cur = nil
 	s.mu.Unlock()
-	if cancel == nil {
+	if r == nil {
 		return
 	}
-	cancel()
-	<-done
+	r.cancel()
+	<-r.done
+}
+
+// current is the current run loop (nil when stopped).
+func (s *service) current() *run {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+func (s *service) countRestart() {
+	s.mu.Lock()
+	s.st.Restarts++
+	s.mu.Unlock()
 }
 
 // loop runs the process until ctx ends, restarting it with backoff.
-func (s *service) loop(ctx context.Context) {
+func (s *service) loop(ctx context.Context, r *run) {
 	backoff := s.sup.opts.MinBackoff
 	for {
 		started := time.Now()
-		err := s.runOnce(ctx)
+		err := s.runOnce(ctx, r)
 		if ctx.Err() != nil {
-			s.set(StateStopped, 0, "", "stopped")
+			s.set(r, StateStopped, 0, "", "stopped")
 			return
 		}
 		if time.Since(started) > 10*s.sup.opts.MaxBackoff {
 			backoff = s.sup.opts.MinBackoff
 		}
-		s.mu.Lock()
-		s.st.Restarts++
-		s.mu.Unlock()
-		s.set(StateBackoff, 0, err.Error(), fmt.Sprintf("exited: %v; restarting in %s", err, backoff))
+		s.countRestart()
+		s.set(r, StateBackoff, 0, err.Error(), fmt.Sprintf("exited: %v; restarting in %s", err, backoff))
 		select {
 		case <-ctx.Done():
-			s.set(StateStopped, 0, "", "stopped")
+			s.set(r, StateStopped, 0, "", "stopped")
 			return
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, s.sup.opts.MaxBackoff)
-	}
-}
-
-// runOnce starts the process and waits for it; on ctx end it terminates it gracefully.
-func (s *service) runOnce(ctx context.Context) error {
-	s.set(StateStarting, 0, "", "starting")
-	cmd := s.spec.Command()
-	cmd.Stdout, cmd.Stderr = s.ring, s.ring
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.SysProcAttr.Setpgid = true
-	waited, err := spawn(cmd, s.spec.Sandbox)
-	if err != nil {
-		return fmt.Errorf("start %s: %w", s.spec.Name, err)
-	}
-	s.set(StateRunning, cmd.Process.Pid, "", "running")
-	select {
-	case err := <-waited:
-		if err == nil {
-			return fmt.Errorf("%s exited with status 0", s.spec.Name)
-		}
-		return fmt.Errorf("%s: %w", s.spec.Name, err)
-	case <-ctx.Done():
-		s.set(StateStopping, cmd.Process.Pid, "", "stopping")
-		return terminate(cmd, waited, s.spec.StopTimeout)
-	}
-}
-
-// terminate sends SIGTERM to the process group, then SIGKILL after timeout.
-func terminate(cmd *exec.Cmd, waited <-chan error, timeout time.Duration) error {
-	pgid := -cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case err := <-waited:
-		return err
-	case <-time.After(timeout):
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
-		return <-waited
-	}
-}
-
-// waitRunning waits until the service's current run loop has reached Running; it fails at once
-// when the service is not started.
-func (s *service) waitRunning(ctx context.Context) error {
-	s.mu.Lock()
-	st, up, started := s.st.State, s.up, s.cancel != nil
-	s.mu.Unlock()
-	if !started {
-		return fmt.Errorf("it is %s", st)
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	select {
-	case <-up:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("it has not started: %w", ctx.Err())
 	}
 }

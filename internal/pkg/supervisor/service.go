@@ -4,6 +4,7 @@
 package supervisor
 
 import (
+	"context"
 	"os/exec"
 	"time"
 )
@@ -22,6 +23,9 @@ type Spec struct {
 	Sandbox *Sandbox
 	// StopTimeout is how long Stop waits after SIGTERM before SIGKILL (default 5s).
 	StopTimeout time.Duration
+	// Ready reports whether a started process serves (e.g. its port answers); the service is
+	// Starting until it returns nil, polled every readyPoll. Nil: ready once started.
+	Ready func(ctx context.Context) error
 }
 
 // State is the lifecycle state of a service.

@@ -94,10 +94,11 @@ func (s *Supervisor) sort(specs []Spec) ([]string, error) {
 	return order, nil
 }
 
-// StartAll starts every service in dependency order.
+// StartAll starts every service in dependency order; each waits until the services it
+// depends on are Running.
 func (s *Supervisor) StartAll(ctx context.Context) error {
 	for _, n := range s.order {
-		if err := s.Start(ctx, n); err != nil {
+		if _, _, err := s.launch(ctx, n, false); err != nil {
 			return err
 		}
 	}
@@ -107,23 +108,42 @@ func (s *Supervisor) StartAll(ctx context.Context) error {
 // StopAll stops every service in reverse dependency order, protected ones included.
 func (s *Supervisor) StopAll() {
 	for _, n := range slices.Backward(s.order) {
-		s.services[n].stop()
+		svc := s.services[n]
+		svc.action.Lock()
+		svc.stop()
+		svc.action.Unlock()
 	}
 }
 
-// Start starts a service after its dependencies.
-func (s *Supervisor) Start(ctx context.Context, name string) error {
+// Start starts a service after its dependencies and waits until it is Running (ready). It
+// reports whether it started it (false: the service was already started).
+func (s *Supervisor) Start(ctx context.Context, name string) (bool, error) {
+	svc, r, err := s.launch(ctx, name, false)
+	if err != nil {
+		return false, err
+	}
+	return r.fresh, svc.ready(ctx, r.run)
+}
+
+// launch waits for the dependencies of a service, then starts it (restart: stops it first).
+func (s *Supervisor) launch(ctx context.Context, name string, restart bool) (*service, launched, error) {
 	svc, err := s.get(name)
 	if err != nil {
-		return err
+		return nil, launched{}, err
 	}
 	for _, d := range svc.spec.DependsOn {
-		if err := s.services[d].waitRunning(ctx); err != nil {
-			return fmt.Errorf("%w: service %q depends on %q: %w", ErrFailedPrecondition, name, d, err)
+		dep := s.services[d]
+		if err := dep.waitRunning(ctx, dep.current()); err != nil {
+			return nil, launched{}, fmt.Errorf("%w: service %q depends on %q: %w", ErrFailedPrecondition, name, d, err)
 		}
 	}
-	svc.start(ctx)
-	return nil
+	svc.action.Lock()
+	defer svc.action.Unlock()
+	if restart && svc.current() != nil {
+		svc.stop()
+		svc.countRestart()
+	}
+	return svc, svc.start(ctx), nil
 }
 
 // Stop stops a service. Protected services and services others depend on are refused.
@@ -141,21 +161,20 @@ func (s *Supervisor) Stop(name string) error {
 			return fmt.Errorf("%w: service %q is needed by running service %q", ErrFailedPrecondition, name, n)
 		}
 	}
+	svc.action.Lock()
+	defer svc.action.Unlock()
 	svc.stop()
 	return nil
 }
 
-// Restart stops (even a protected service) and starts a service again.
+// Restart stops (even a protected service) and starts a service again, and waits until it
+// is Running (ready).
 func (s *Supervisor) Restart(ctx context.Context, name string) error {
-	svc, err := s.get(name)
+	svc, r, err := s.launch(ctx, name, true)
 	if err != nil {
 		return err
 	}
-	svc.stop()
-	if err := s.Start(ctx, name); err != nil {
-		return err
-	}
-	return svc.waitRunning(ctx)
+	return svc.ready(ctx, r.run)
 }
 
 // List returns the status of every service in dependency order.

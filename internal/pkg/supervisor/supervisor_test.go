@@ -66,7 +66,7 @@ func TestSupervisor(t *testing.T) {
 	if st := sup.List()[0]; st.State != StateRunning || st.PID == pid {
 		t.Errorf("after Restart: %+v, want Running with a new pid (old %d)", st, pid)
 	}
-	if err := sup.Start(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := sup.Start(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Start(nope) = %v, want ErrNotFound", err)
 	}
 }
@@ -89,10 +89,14 @@ func TestRingFollow(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var got []string
-	go func() { _, _ = r.Write([]byte("ve\n")) }()
+	// The rest of the line is written once Follow has subscribed (it calls fn with the tail
+	// after subscribing): written earlier, "five" would be the tail and no line would follow.
 	_ = r.Follow(ctx, 1, func(b []byte) error {
 		got = append(got, string(b))
-		if len(got) == 2 {
+		switch len(got) {
+		case 1:
+			go func() { _, _ = r.Write([]byte("ve\n")) }()
+		case 2:
 			cancel()
 		}
 		return nil

@@ -67,11 +67,19 @@ func setHostname(_ context.Context, s *state) error {
 			}
 		}
 	}
+	s.res.Hostname = name
+	return SetHostname(name)
+}
+
+// SetHostname gives the kernel its host name and writes /etc/hostname (in the /etc overlay).
+func SetHostname(name string) error {
 	if err := unix.Sethostname([]byte(name)); err != nil {
 		return fmt.Errorf("sethostname %q: %w", name, err)
 	}
-	s.res.Hostname = name
-	return os.WriteFile("/etc/hostname", []byte(name+"\n"), 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
+	if err := os.WriteFile("/etc/hostname", []byte(name+"\n"), 0o644); err != nil { //nolint:gosec // the image, its root and /etc are world-readable by design.
+		return fmt.Errorf("write /etc/hostname: %w", err)
+	}
+	return nil
 }
 
 // writeResolvers writes /etc/resolv.conf (in the /etc overlay) from DHCP or ip=.

@@ -1,0 +1,128 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// proc is one started process of a service.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once the process has been waited for
+	err    error         // its exit, valid once exited is closed
+}
+
+// launch starts the service's command in its own process group.
+func (s *service) launch() (*proc, error) {
+	cmd := s.spec.Command()
+	cmd.Stdout, cmd.Stderr = s.ring, s.ring
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
+	waited, err := spawn(cmd, s.spec.Sandbox)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", s.spec.Name, err)
+	}
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { p.err = <-waited; close(p.exited) }()
+	return p, nil
+}
+
+// exitError describes the exit of a process that should have kept running.
+func (p *proc) exitError(name string) error {
+	if p.err == nil {
+		return fmt.Errorf("%s exited with status 0", name)
+	}
+	return fmt.Errorf("%s: %w", name, p.err)
+}
+
+// runOnce starts the process, reports it Running once ready, and waits for it; on ctx end
+// it terminates it gracefully.
+func (s *service) runOnce(ctx context.Context, r *run) error {
+	s.set(r, StateStarting, 0, "", "starting")
+	p, err := s.launch()
+	if err != nil {
+		return err
+	}
+	pid := p.cmd.Process.Pid
+	if s.awaitReady(ctx, r, p) {
+		s.set(r, StateRunning, pid, "", "running")
+	}
+	select {
+	case <-p.exited:
+		return p.exitError(s.spec.Name)
+	case <-ctx.Done():
+		s.set(r, StateStopping, pid, "", "stopping")
+		return p.terminate(s.spec.StopTimeout)
+	}
+}
+
+// awaitReady polls the ready check until it passes (true), or the process exits or ctx ends
+// (false). Meanwhile the service is Starting with the process's pid.
+func (s *service) awaitReady(ctx context.Context, r *run, p *proc) bool {
+	if s.spec.Ready == nil {
+		return true
+	}
+	s.set(r, StateStarting, p.cmd.Process.Pid, "", "started; waiting until it is ready")
+	tick := time.NewTicker(readyPoll)
+	defer tick.Stop()
+	for {
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := s.spec.Ready(cctx)
+		cancel()
+		if err == nil {
+			return true
+		}
+		select {
+		case <-p.exited:
+			return false
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+}
+
+// terminate sends SIGTERM to the process group, then SIGKILL after timeout.
+func (p *proc) terminate(timeout time.Duration) error {
+	pgid := -p.cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(timeout):
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
+		<-p.exited
+		return p.err
+	}
+}
+
+// waitRunning waits until run r has reached Running; it fails when r ends first, or at once
+// when r is nil (the service is not started).
+func (s *service) waitRunning(ctx context.Context, r *run) error {
+	if r == nil {
+		return fmt.Errorf("it is %s", s.status().State)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	select {
+	case <-r.up:
+		return nil
+	case <-r.done:
+		return errStopped
+	case <-ctx.Done():
+		return fmt.Errorf("it has not become ready: %w", ctx.Err())
+	}
+}
+
+// ready waits until run r is Running; a failure is the service's failed precondition.
+func (s *service) ready(ctx context.Context, r *run) error {
+	if err := s.waitRunning(ctx, r); err != nil {
+		return fmt.Errorf("%w: service %q: %w", ErrFailedPrecondition, s.spec.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// kernelHostname is the node's kernel host name and /etc/hostname, read over the API.
+func kernelHostname(e *env) (string, string, error) {
+	k, err := e.run("read", "/proc/sys/kernel/hostname")
+	if err != nil {
+		return "", "", err
+	}
+	f, err := e.run("read", "/etc/hostname")
+	return strings.TrimSpace(k), strings.TrimSpace(f), err
+}
+
+// wantHostname waits until the kernel host name and /etc/hostname are both name.
+func wantHostname(t *testing.T, e *env, name string) {
+	t.Helper()
+	waitFor(t, "host name "+name, 3*time.Minute, func() error {
+		k, f, err := kernelHostname(e)
+		if err == nil && (k != name || f != name) {
+			err = fmt.Errorf("kernel host name %q, /etc/hostname %q, want %q", k, f, name)
+		}
+		return err
+	})
+}
+
+// TestHostnameAndReset changes machine.network.hostname on a running node (the kernel and
+// /etc/hostname follow), then resets it: the machine really reboots, and comes back with the
+// configuration its kernel command line names (cairn.config=), as the reply says.
+func TestHostnameAndReset(t *testing.T) {
+	img := buildImage(t)
+	e := newEnv(t)
+	name := "e2e-reset"
+	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
+	e.must("cluster", "create", "--name", name, "--image", img, "--wait", "5m")
+	dir := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
+	platform, _, err := kernelHostname(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	renamed := filepath.Join(t.TempDir(), "renamed.yaml")
+	e.must("machineconfig", "patch", filepath.Join(dir, name+"-cp1.yaml"), "-p", "machine: {network: {hostname: e2e-renamed}}", "-o", renamed)
+	e.must("apply-config", "-f", renamed)
+	wantHostname(t, e, "e2e-renamed")
+
+	out := e.must("reset")
+	for _, want := range []string{"the machine reboots", "takes the configuration its platform offers again"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("reset reply lacks %q:\n%s", want, out)
+		}
+	}
+	console := filepath.Join(dir, name+"-cp1.console.log")
+	waitBoots(t, e, console, 2)
+	wantHostname(t, e, platform)
+}
