@@ -252,7 +252,8 @@ func ownProcess(pid int, mark1, mark2 string) bool {
 	if err != nil {
 		return false
 	}
-	cl := strings.Join(args, " ")
+	// Each argument followed by a space, as the marks expect ("--dir DIR ").
+	cl := strings.Join(args, " ") + " "
 	return strings.Contains(cl, mark1) && strings.Contains(cl, mark2)
 }
 

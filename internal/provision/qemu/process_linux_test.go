@@ -27,3 +27,20 @@ func TestProcessAlive(t *testing.T) {
 		t.Error("processAlive(reaped) = true")
 	}
 }
+
+// TestOwnProcess: a process is ours when its command line holds both marks, the last argument
+// included (each argument is followed by a space, as "--dir DIR " expects).
+func TestOwnProcess(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	pid := cmd.Process.Pid
+	if !ownProcess(pid, "sleep ", "30 ") {
+		t.Errorf("ownProcess(sleep 30, %q, %q) = false", "sleep ", "30 ")
+	}
+	if ownProcess(pid, "sleep ", "3 ") {
+		t.Errorf("ownProcess(sleep 30, %q, %q) = true", "sleep ", "3 ")
+	}
+}
