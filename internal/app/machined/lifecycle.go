@@ -47,7 +47,11 @@ func (n *daemon) resetMessage() string {
 	if why := n.stateLost(); why != "" {
 		kept = why + ": the reboot loses the audit log too"
 	}
-	msg := "resetting: the configuration and state are wiped (" + kept + "), then the node reboots"
+	what := "node"
+	if n.opts.Mode == ModeMetal {
+		what = "machine"
+	}
+	msg := "resetting: the configuration and state are wiped (" + kept + "), then the " + what + " reboots"
 	if n.opts.ConfigFile != "" {
 		return msg + " and takes the configuration its platform offers again (cairn.config= or --config): it does not stay in maintenance mode"
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -70,27 +71,22 @@ func TestFetchConfigCancel(t *testing.T) {
 	}
 }
 
-func TestParseStat(t *testing.T) {
-	for _, tc := range []struct {
-		in    string
-		pid   int
-		state byte
-		ppid  int
-		ok    bool
-	}{
-		{"42 (kube let) Z 1 42 42 0", 42, 'Z', 1, true},
-		{"7 (a)b) S 3 0", 7, 'S', 3, true},
-		{"garbage", 0, 0, 0, false},
-		{"1 (x) ZZ 1", 0, 0, 0, false},
-	} {
-		pid, st, ppid, ok := parseStat([]byte(tc.in))
-		if pid != tc.pid || st != tc.state || ppid != tc.ppid || ok != tc.ok {
-			t.Errorf("parseStat(%q) = %d %q %d %v; want %d %q %d %v", tc.in, pid, st, ppid, ok, tc.pid, tc.state, tc.ppid, tc.ok)
-		}
+// TestZombieChildren: a child that exited and was not waited for is listed; once reaped it
+// is not.
+func TestZombieChildren(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func FuzzParseStat(f *testing.F) {
-	f.Add("42 (kube let) Z 1 42 42 0")
-	f.Fuzz(func(_ *testing.T, s string) { parseStat([]byte(s)) })
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(10 * time.Second); !zombieChildren()[pid] && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !zombieChildren()[pid] {
+		t.Errorf("zombieChildren() lacks the exited child %d", pid)
+	}
+	_ = cmd.Wait()
+	if zombieChildren()[pid] {
+		t.Errorf("zombieChildren() lists %d after it was reaped", pid)
+	}
 }

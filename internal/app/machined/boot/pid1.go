@@ -1,7 +1,6 @@
 package boot
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,10 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,41 +70,21 @@ func Reap(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-// zombieChildren lists the pids of our children in state Z.
+// zombieChildren lists the pids of our children in state Z (/proc through prometheus/procfs).
 func zombieChildren() map[int]bool {
 	out := map[int]bool{}
+	fs, err := procfs.NewFS("/proc")
+	if err != nil {
+		return out
+	}
+	procs, _ := fs.AllProcs()
 	self := os.Getpid()
-	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, f := range dirs {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		pid, state, ppid, ok := parseStat(data)
-		if ok && state == 'Z' && ppid == self {
-			out[pid] = true
+	for _, p := range procs {
+		if st, err := p.Stat(); err == nil && st.State == "Z" && st.PPID == self {
+			out[p.PID] = true
 		}
 	}
 	return out
-}
-
-// parseStat reads pid, state and ppid from /proc/PID/stat ("pid (comm) S ppid ...").
-func parseStat(data []byte) (pid int, state byte, ppid int, ok bool) {
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, 0, 0, false
-	}
-	head, _, _ := strings.Cut(string(data), " ")
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 2 || len(f[0]) != 1 {
-		return 0, 0, 0, false
-	}
-	p, err1 := strconv.Atoi(head)
-	pp, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil {
-		return 0, 0, 0, false
-	}
-	return p, f[0][0], pp, true
 }
 
 // inputEvent is struct input_event on 64-bit Linux.
