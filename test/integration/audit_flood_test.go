@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/api/trust"
 	"github.com/cairn-os/cairn/pkg/machinery/audit"
 	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
@@ -23,7 +24,7 @@ import (
 )
 
 // floodSource is the loopback address the refused calls come from, apart from the other tests'.
-const floodSource = "127.0.0.66"
+const floodSource, joinFloodSource = "127.0.0.66", "127.0.0.67"
 
 // foreignConn connects to node-a from floodSource with a client certificate from another CA
 // whose Organization list is about 50 KB.
@@ -46,15 +47,21 @@ func foreignConn(t *testing.T) machine.MachineServiceClient {
 		t.Fatal(err)
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots, ServerName: "127.0.0.2", Certificates: []tls.Certificate{kp.TLSCertificate()}}
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(floodSource)}}
-	conn, err := grpc.NewClient("passthrough:///127.0.0.2:50000",
+	return machine.NewMachineServiceClient(dialFrom(t, floodSource, "127.0.0.2:50000", tc))
+}
+
+// dialFrom connects to target from the loopback address source.
+func dialFrom(t *testing.T, source, target string, tc *tls.Config) *grpc.ClientConn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
+	conn, err := grpc.NewClient("passthrough:///"+target,
 		grpc.WithTransportCredentials(credentials.NewTLS(tc)),
 		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return machine.NewMachineServiceClient(conn)
+	return conn
 }
 
 // TestAuditFloodKeepsAuthenticatedHistory: hundreds of calls refused for a certificate from a
@@ -98,6 +105,53 @@ func TestAuditFloodKeepsAuthenticatedHistory(t *testing.T) {
 		"refused unauthenticated calls counted in aggregates:")
 	wantContains(t, "audit log of the aggregate", mustCtl(t, auditor, "audit", "log", "-n", "127.0.0.2"),
 		"refused calls from "+floodSource+" without a verified certificate", "subjects flooder")
+}
+
+// TestAuditJoinFloodKeepsHistory: join requests with a wrong token and a CSR naming ~45 KB of
+// DNS names, sent hundreds of times from one source, are counted rather than written one by
+// one, and do not push the history out.
+func TestAuditJoinFloodKeepsHistory(t *testing.T) {
+	auditor := shared.configs[role.Auditor]
+	before := decodeEvents(t, mustCtl(t, auditor, "audit", "log", "-n", "127.0.0.2", "-o", "json"))
+	var names []string
+	for i := 0; i < 500; i++ {
+		names = append(names, fmt.Sprintf("n%03d-%s.example.org", i, strings.Repeat("d", 60)))
+	}
+	key, err := pki.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, err := pki.NewCSR(key, pki.Request{CommonName: "joiner", DNSNames: names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, err := clientconfig.ParseCAs(shared.bundle.Certs.OS.CertPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots, ServerName: "127.0.0.2"}
+	tsc := trust.NewTrustServiceClient(dialFrom(t, joinFloodSource, "127.0.0.2:50001", tc))
+	const calls = 400
+	for i := 0; i < calls; i++ {
+		_, err := tsc.Certificate(context.Background(), &trust.CertificateRequest{Csr: csr, Token: "abcdef.0123456789abcdef"})
+		if status.Code(err) != codes.PermissionDenied {
+			t.Fatalf("join request %d with a wrong token: %v, want PermissionDenied", i, err)
+		}
+	}
+	after := decodeEvents(t, mustCtl(t, auditor, "audit", "log", "-n", "127.0.0.2", "-o", "json"))
+	if after[0].Seq != before[0].Seq {
+		t.Errorf("the log now starts at seq %d, before the flood at %d: history was pushed out", after[0].Seq, before[0].Seq)
+	}
+	var counted uint64
+	for _, e := range after {
+		if e.Kind == audit.KindRefusals && e.Refusals.Source == joinFloodSource {
+			counted += e.Refusals.Count
+		}
+	}
+	if counted == 0 {
+		t.Errorf("no aggregate counts the refused join requests from %s", joinFloodSource)
+	}
+	wantContains(t, "audit verify after the join flood", mustCtl(t, auditor, "audit", "verify", "-n", "127.0.0.2"), "127.0.0.2: OK")
 }
 
 func decodeEvents(t *testing.T, jsonLines string) []audit.Event {

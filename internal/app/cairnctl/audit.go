@@ -174,6 +174,7 @@ func verifyStream(cmd *cobra.Command, stream auditapi.AuditService_LogClient, ro
 		if err != nil {
 			failed++
 			_, _ = fmt.Fprintf(w, "%s: BROKEN: %v\n", node, err)
+			printReportDetails(w, rep) // what was read up to the break
 			continue
 		}
 		_, _ = fmt.Fprintf(w, "%s: OK: %d events, seq %d..%d, chain intact, signed by the node up to seq %d (%d anchors) (from genesis: %v, rotations recorded: %d)\n",

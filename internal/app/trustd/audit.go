@@ -28,7 +28,11 @@ func (s *server) record(ctx context.Context, r *trust.CertificateRequest, start 
 		Caller: caller, Method: certificateMethod,
 		Code: status.Code(callErr).String(), Duration: int64(time.Since(start)),
 		Args: args, Note: joinNote,
+		// A refused join request proved nothing: its CSR's claims are the requester's to
+		// choose, so the log bounds them and counts repeated refusals per source.
+		Unverified: callErr != nil,
 	}
+	ev.Bound()
 	data, err := ev.Encode()
 	if err != nil {
 		s.log.Error("audit event not encoded", "error", err)
