@@ -58,6 +58,10 @@ func checkSandboxed(t *testing.T, e *env) {
 	if seen != len(ids) {
 		t.Errorf("services -o json lists %d of apid and trustd, want both", seen)
 	}
+	if out := e.must("service", "apid"); !strings.Contains(out, " filter ") || !strings.Contains(out, "/256.0MiB") ||
+		!strings.Contains(out, "(weight 100)") || strings.Contains(out, "not enforced") {
+		t.Errorf("service apid does not show its seccomp filter and enforced limits:\n%s", out)
+	}
 	// Landlock took their file access away (the image's binary has no cgo).
 	for id := range ids {
 		if logs := e.must("logs", id); !strings.Contains(logs, "msg=sandboxed") || !strings.Contains(logs, "files_denied=true") || strings.Contains(logs, "sandbox incomplete") {
