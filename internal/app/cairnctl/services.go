@@ -21,37 +21,30 @@ func newServicesCmd(g *globals) *cobra.Command {
 		Use:   "services",
 		Short: "List the services of the nodes and their state",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g, "") },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
 	}
 	f.out.register(cmd)
 	return cmd
 }
 
-// run lists services; only, when set, limits the table to one service.
-func (f *servicesFlags) run(cmd *cobra.Command, g *globals, only string) error {
-	found := false
-	err := tableCall[*machine.ServiceListResponse, *machine.ServiceList]{
+// run lists the services.
+func (f *servicesFlags) run(cmd *cobra.Command, g *globals) error {
+	return tableCall[*machine.ServiceListResponse, *machine.ServiceList]{
 		headers: []string{"NODE", "SERVICE", "STATE", "PID", "RESTARTS", "SINCE", "DEPENDS", "LAST ERROR"},
 		call: func(ctx context.Context, c *client.Client) (*machine.ServiceListResponse, error) {
 			return c.Machine.ServiceList(ctx, &common.Empty{})
 		},
 		rows: func(t *textTable, node string, m *machine.ServiceList) {
 			for _, sv := range m.GetServices() {
-				if only != "" && sv.GetId() != only {
-					continue
-				}
-				found = true
-				t.row(node, sv.GetId(), sv.GetState(), pid(sv), fmt.Sprint(sv.GetRestarts()),
-					sv.GetSince().AsTime().Local().Format(time.DateTime), strings.Join(sv.GetDependsOn(), ","), sv.GetLastError())
+				t.row(node, sv.GetId(), sv.GetState(), pid(sv), fmt.Sprint(sv.GetRestarts()), since(sv),
+					strings.Join(sv.GetDependsOn(), ","), sv.GetLastError())
 			}
 		},
 	}.run(cmd, g, nil, &f.out)
-	// A table printed without node errors, yet without the service: say so. (-o json|yaml
-	// print the whole reply and never look for it.)
-	if err == nil && only != "" && !found && f.out.format == "table" {
-		return fmt.Errorf("no service %q on the target nodes", only)
-	}
-	return err
+}
+
+func since(sv *machine.ServiceInfo) string {
+	return sv.GetSince().AsTime().Local().Format(time.DateTime)
 }
 
 func pid(sv *machine.ServiceInfo) string {

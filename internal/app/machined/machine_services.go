@@ -7,6 +7,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
+	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
@@ -17,9 +19,38 @@ func (a *machineAPI) ServiceList(context.Context, *common.Empty) (*machine.Servi
 		out = append(out, &machine.ServiceInfo{
 			Id: s.Name, State: string(s.State), Pid: int32(s.PID), Restarts: s.Restarts,
 			LastError: s.LastError, Since: timestamppb.New(s.Since), DependsOn: s.DependsOn,
+			Seccomp: seccompMode(s.PID), Cgroup: serviceCgroup(s),
 		})
 	}
 	return &machine.ServiceListResponse{Messages: []*machine.ServiceList{{Metadata: a.n.md(), Services: out}}}, nil
+}
+
+// seccompMode is the seccomp mode of a running service's process ("" when none runs, or it
+// has just exited).
+func seccompMode(pid int) string {
+	if pid == 0 {
+		return ""
+	}
+	st, err := sandbox.ProcessStatus(pid)
+	if err != nil {
+		return ""
+	}
+	return st.SeccompMode()
+}
+
+// serviceCgroup describes a service's cgroup: its limits and, while a process runs, its use.
+func serviceCgroup(s supervisor.Status) *machine.ServiceCgroup {
+	l := s.Limits
+	out := &machine.ServiceCgroup{
+		Path: s.Cgroup.Group, MemoryMax: l.MemoryMax, PidsMax: l.PidsMax, CpuWeight: l.CPUWeight, Unenforced: s.Unenforced,
+	}
+	if s.PID == 0 || s.Cgroup.Group == "" {
+		return out
+	}
+	if u, err := sandbox.ReadUsage(s.Cgroup); err == nil {
+		out.MemoryCurrent, out.PidsCurrent, out.CpuUsageUsec, out.Controllers = u.MemoryCurrent, u.PidsCurrent, u.CPUUsageUsec, u.Controllers
+	}
+	return out
 }
 
 func (a *machineAPI) action(msg string) *machine.ActionResponse {

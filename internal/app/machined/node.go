@@ -102,18 +102,18 @@ func defaultHostname(ip net.IP) string {
 }
 
 // serviceSpecs are the node's services: apid and trustd, both started from this binary, each
-// as its own uid without capabilities, with no_new_privs, in its own cgroup. Each is Running
-// once its port accepts connections.
+// as its own uid without capabilities, with no_new_privs, in its own cgroup with its resource
+// limits. Each is Running once its port accepts connections.
 func (n *daemon) serviceSpecs() []supervisor.Spec {
 	apid := serviceUser{uid: constants.ApidUID, gid: constants.ApidGID}
 	trustd := serviceUser{uid: constants.TrustdUID, gid: constants.TrustdGID}
 	return []supervisor.Spec{
 		{
-			Name: "apid", Protected: true, Sandbox: n.sandbox.spec("apid", apid),
+			Name: "apid", Protected: true, Sandbox: n.sandbox.spec("apid", apid), Limits: apidLimits,
 			Command: n.command("apid", "--listen", n.opts.Listen), Ready: portAnswers(n.opts.Listen),
 		},
 		{
-			Name: "trustd", DependsOn: []string{"apid"}, Sandbox: n.sandbox.spec("trustd", trustd),
+			Name: "trustd", DependsOn: []string{"apid"}, Sandbox: n.sandbox.spec("trustd", trustd), Limits: trustdLimits,
 			Command: n.command("trustd", "--listen", trustdAddress(n.opts.Listen)), Ready: portAnswers(trustdAddress(n.opts.Listen)),
 		},
 	}

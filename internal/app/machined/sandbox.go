@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -20,9 +21,9 @@ import (
 type sandboxing struct {
 	// privileged: machined may switch its services to their own uids.
 	privileged bool
-	// cgroups is the cgroup v2 directory services get their cgroups under ("" none); shared
-	// says its parent is a development host's cairn/, shared by every machined there.
-	cgroups string
+	// cgroups is the cgroup v2 services get their cgroups under (nil: none); shared says its
+	// parent is a development host's cairn/, shared by every machined there.
+	cgroups *sandbox.Cgroup
 	shared  bool
 	// exe is machined's binary opened O_PATH when a service uid cannot reach it by its
 	// path (a development build in a private directory); nil otherwise.
@@ -48,24 +49,25 @@ func newSandboxing(log *slog.Logger, o Options, instance string) (*sandboxing, e
 	return sb, nil
 }
 
-// cgroupBase creates the cgroup v2 directory of machined's services: cairn/ under the cgroup2
-// mount on a node, cairn/INSTANCE/ on a development host. Without a writable cgroup2 mount
-// services stay in machined's cgroup.
-func cgroupBase(log *slog.Logger, mode, instance string) string {
+// cgroupBase creates the cgroup v2 of machined's services: /cairn in the cgroup2 mount on a
+// node, /cairn/INSTANCE on a development host. Without a writable cgroup2 mount services stay
+// in machined's cgroup.
+func cgroupBase(log *slog.Logger, mode, instance string) *sandbox.Cgroup {
 	mnt, err := sandbox.Cgroup2Mount()
 	if err != nil {
 		log.Warn("no cgroup v2 hierarchy: services stay in machined's cgroup", "error", err)
-		return ""
+		return nil
 	}
-	dir := filepath.Join(mnt, "cairn")
+	p := sandbox.CgroupPath{Mount: mnt, Group: "/cairn"}
 	if mode == ModeContainer {
-		dir = filepath.Join(dir, instance)
+		p.Group = path.Join(p.Group, instance)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		log.Warn("cannot create the services' cgroup: services stay in machined's cgroup", "path", dir, "error", err)
-		return ""
+	cg, err := sandbox.NewCgroup(p, sandbox.Limits{})
+	if err != nil {
+		log.Warn("cannot create the services' cgroup: services stay in machined's cgroup", "path", p.Dir(), "error", err)
+		return nil
 	}
-	return dir
+	return cg
 }
 
 // worldReachable reports whether any user can reach and execute path.
@@ -81,6 +83,14 @@ func worldReachable(path string) bool {
 	}
 }
 
+// The resource limits of the services' cgroups. apid holds a TLS connection and a few
+// goroutines per client and buffers proxied replies; trustd only signs certificates for joins.
+// Both are Go programs with a few dozen threads at most.
+var (
+	apidLimits   = sandbox.Limits{MemoryMax: 256 << 20, PidsMax: 256, CPUWeight: 100}
+	trustdLimits = sandbox.Limits{MemoryMax: 128 << 20, PidsMax: 128, CPUWeight: 50}
+)
+
 // serviceUser is who a service runs as.
 type serviceUser struct{ uid, gid uint32 }
 
@@ -91,8 +101,8 @@ func (sb *sandboxing) spec(name string, u serviceUser) *supervisor.Sandbox {
 		return s
 	}
 	s.Credential = &syscall.Credential{Uid: u.uid, Gid: u.gid, Groups: []uint32{constants.APIGroupGID}}
-	if sb.cgroups != "" {
-		s.Cgroup = filepath.Join(sb.cgroups, name)
+	if sb.cgroups != nil {
+		s.Cgroup = sandbox.CgroupPath{Mount: sb.cgroups.Mount, Group: path.Join(sb.cgroups.Group, name)}
 	}
 	return s
 }
@@ -130,13 +140,13 @@ func (sb *sandboxing) close() {
 	if sb.exe != nil {
 		_ = sb.exe.Close()
 	}
-	if sb.cgroups == "" {
+	if sb.cgroups == nil {
 		return
 	}
-	// Only empty cgroups go; on a development host the shared cairn/ too, once the last
-	// machined there has stopped.
-	_ = unix.Rmdir(sb.cgroups)
+	// Only a cgroup without processes goes; on a development host the shared cairn/ too, once
+	// it is empty: the last machined there has stopped.
+	_ = sb.cgroups.Delete()
 	if sb.shared {
-		_ = unix.Rmdir(filepath.Dir(sb.cgroups))
+		_ = unix.Rmdir(filepath.Dir(sb.cgroups.Dir()))
 	}
 }

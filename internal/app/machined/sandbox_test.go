@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
@@ -45,8 +46,9 @@ func TestSandboxSpec(t *testing.T) {
 		{name: "privileged without cgroups", sb: sandboxing{privileged: true}, want: &supervisor.Sandbox{
 			NoNewPrivs: true, Credential: &syscall.Credential{Uid: 50, Gid: 50, Groups: []uint32{49}},
 		}},
-		{name: "privileged", sb: sandboxing{privileged: true, cgroups: "/sys/fs/cgroup/cairn"}, want: &supervisor.Sandbox{
-			NoNewPrivs: true, Credential: &syscall.Credential{Uid: 50, Gid: 50, Groups: []uint32{49}}, Cgroup: "/sys/fs/cgroup/cairn/apid",
+		{name: "privileged", sb: sandboxing{privileged: true, cgroups: &sandbox.Cgroup{CgroupPath: sandbox.CgroupPath{Mount: "/sys/fs/cgroup", Group: "/cairn"}}}, want: &supervisor.Sandbox{
+			NoNewPrivs: true, Credential: &syscall.Credential{Uid: 50, Gid: 50, Groups: []uint32{49}},
+			Cgroup: sandbox.CgroupPath{Mount: "/sys/fs/cgroup", Group: "/cairn/apid"},
 		}},
 	}
 	for _, tt := range tests {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 )
 
 // readyPoll is the interval of a service's ready checks while it is Starting.
@@ -40,9 +43,25 @@ func newService(spec Spec, sup *Supervisor) *service {
 	if spec.StopTimeout <= 0 {
 		spec.StopTimeout = 5 * time.Second
 	}
-	return &service{
-		spec: spec, sup: sup, ring: NewRing(sup.opts.LogBytes),
-		st: Status{Name: spec.Name, State: StateStopped, Since: time.Now(), DependsOn: spec.DependsOn},
+	st := Status{Name: spec.Name, State: StateStopped, Since: time.Now(), DependsOn: spec.DependsOn, Limits: spec.Limits}
+	if spec.Sandbox != nil {
+		st.Cgroup = spec.Sandbox.Cgroup
+	}
+	if st.Cgroup == (sandbox.CgroupPath{}) {
+		st.Unenforced = spec.Limits.Unenforced("the service has no cgroup of its own")
+	}
+	return &service{spec: spec, sup: sup, ring: NewRing(sup.opts.LogBytes), st: st}
+}
+
+// setUnenforced records which limits the service's new cgroup does not enforce, and warns
+// when that changed (once, not at every restart).
+func (s *service) setUnenforced(unenforced []string) {
+	s.mu.Lock()
+	changed := !slices.Equal(s.st.Unenforced, unenforced)
+	s.st.Unenforced = unenforced
+	s.mu.Unlock()
+	if changed && len(unenforced) > 0 {
+		s.sup.log.Warn("service runs without some of its resource limits", "service", s.spec.Name, "unenforced", unenforced)
 	}
 }
 

@@ -2,10 +2,13 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 )
 
 // proc is one started process of a service.
@@ -23,21 +26,36 @@ func (s *service) launch() (*proc, error) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true
-	waited, err := spawn(cmd, s.spec.Sandbox)
+	sp, err := spawn(cmd, s.spec.Sandbox, s.spec.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", s.spec.Name, err)
 	}
+	if s.spec.Sandbox != nil && s.spec.Sandbox.Cgroup != (sandbox.CgroupPath{}) {
+		s.setUnenforced(sp.unenforced)
+	}
 	p := &proc{cmd: cmd, exited: make(chan struct{})}
-	go func() { p.err = <-waited; close(p.exited) }()
+	go func() { p.err = <-sp.waited; close(p.exited) }()
 	return p, nil
 }
 
-// exitError describes the exit of a process that should have kept running.
+// exitError describes the exit of a process that should have kept running. A process the
+// kernel killed with SIGSYS made a system call its seccomp allowlist does not hold: it says
+// so plainly.
 func (p *proc) exitError(name string) error {
-	if p.err == nil {
+	var ee *exec.ExitError
+	switch {
+	case p.err == nil:
 		return fmt.Errorf("%s exited with status 0", name)
+	case errors.As(p.err, &ee) && signaled(ee, syscall.SIGSYS):
+		return fmt.Errorf("%s killed by SIGSYS: a system call outside its seccomp allowlist (%w)", name, p.err)
 	}
 	return fmt.Errorf("%s: %w", name, p.err)
+}
+
+// signaled reports whether an exited process was killed by sig.
+func signaled(ee *exec.ExitError, sig syscall.Signal) bool {
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
 // runOnce starts the process, reports it Running once ready, and waits for it; on ctx end

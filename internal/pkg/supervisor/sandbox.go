@@ -2,12 +2,9 @@ package supervisor
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 )
@@ -23,83 +20,89 @@ type Sandbox struct {
 	Caps []uintptr
 	// NoNewPrivs sets no_new_privs: no exec can grant more privileges.
 	NoNewPrivs bool
-	// Cgroup is the absolute path of the cgroup v2 directory the process starts in. It is
-	// created when missing and removed once the process has exited; "" keeps the
-	// supervisor's cgroup.
-	Cgroup string
+	// Cgroup is the cgroup v2 the process starts in, with the service's limits. It is
+	// created (through containerd/cgroups) at every start and removed once the process has
+	// exited; the zero value keeps the supervisor's cgroup.
+	Cgroup sandbox.CgroupPath
+}
+
+// spawned is a started process: waited receives the result of waiting for it, unenforced
+// names the limits its cgroup does not enforce.
+type spawned struct {
+	waited     <-chan error
+	unenforced []string
 }
 
 // spawn starts cmd and returns a channel that receives the result of waiting for it. With a
 // sandbox the process is started from a thread of its own that carries the sandbox's
 // per-thread state (no_new_privs, bounding set) and lives until the process exits, because the
 // kernel sends the parent-death signal when the starting thread ends.
-func spawn(cmd *exec.Cmd, sb *Sandbox) (<-chan error, error) {
+func spawn(cmd *exec.Cmd, sb *Sandbox, lim sandbox.Limits) (spawned, error) {
 	waited := make(chan error, 1)
 	if sb == nil {
 		if err := cmd.Start(); err != nil {
-			return nil, err
+			return spawned{}, err
 		}
 		go func() { waited <- cmd.Wait() }()
-		return waited, nil
+		return spawned{waited: waited}, nil
 	}
-	started := make(chan error, 1)
+	type start struct {
+		cg  *sandbox.Cgroup
+		err error
+	}
+	started := make(chan start, 1)
 	go func() {
 		// Never unlocked: the runtime ends the thread, and its changed state, with us.
 		runtime.LockOSThread()
-		if err := startSandboxed(cmd, sb); err != nil {
-			started <- err
+		cg, err := startSandboxed(cmd, sb, lim)
+		started <- start{cg, err}
+		if err != nil {
 			return
 		}
-		started <- nil
-		err := cmd.Wait()
-		removeCgroup(sb.Cgroup)
+		err = cmd.Wait()
+		if cg != nil {
+			_ = cg.Delete() // best effort: a cgroup left behind is reused by the next start
+		}
 		waited <- err
 	}()
-	if err := <-started; err != nil {
-		return nil, err
+	st := <-started
+	if st.err != nil {
+		return spawned{}, st.err
 	}
-	return waited, nil
+	sp := spawned{waited: waited}
+	if st.cg != nil {
+		sp.unenforced = st.cg.Unenforced
+	}
+	return sp, nil
 }
 
-// startSandboxed prepares the locked calling thread and cmd's attributes and starts cmd.
-func startSandboxed(cmd *exec.Cmd, sb *Sandbox) error {
+// startSandboxed prepares the locked calling thread, cmd's attributes and the cgroup (nil:
+// none) and starts cmd.
+func startSandboxed(cmd *exec.Cmd, sb *Sandbox, lim sandbox.Limits) (*sandbox.Cgroup, error) {
 	if err := sandbox.PrepareThread(sb.NoNewPrivs, sb.Caps); err != nil {
-		return fmt.Errorf("sandbox: %w", err)
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	attr := cmd.SysProcAttr
 	if sb.Credential != nil {
 		attr.Credential = sb.Credential
 		attr.AmbientCaps = sb.Caps
 	}
-	if sb.Cgroup == "" {
-		return cmd.Start()
+	if sb.Cgroup == (sandbox.CgroupPath{}) {
+		return nil, cmd.Start()
 	}
-	cg, err := openCgroup(sb.Cgroup)
+	cg, err := sandbox.NewCgroup(sb.Cgroup, lim)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer func() { _ = cg.Close() }()
-	attr.UseCgroupFD, attr.CgroupFD = true, int(cg.Fd())
-	return cmd.Start()
-}
-
-// openCgroup creates (when missing) and opens a cgroup v2 directory.
-func openCgroup(dir string) (*os.File, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create cgroup %s: %w", dir, err)
-	}
-	f, err := os.OpenFile(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	dir, err := cg.Open()
 	if err != nil {
-		return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+		return nil, err
 	}
-	return f, nil
-}
-
-// removeCgroup removes a service's cgroup once its process has exited. A cgroup that still
-// holds processes stays.
-func removeCgroup(dir string) {
-	if dir == "" {
-		return
+	defer func() { _ = dir.Close() }()
+	attr.UseCgroupFD, attr.CgroupFD = true, int(dir.Fd())
+	if err := cmd.Start(); err != nil {
+		_ = cg.Delete()
+		return nil, err
 	}
-	_ = unix.Rmdir(dir) // best effort: a cgroup left behind is reused by the next start
+	return cg, nil
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"os/exec"
 	"time"
+
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 )
 
 // Spec describes one service.
@@ -21,6 +23,9 @@ type Spec struct {
 	Protected bool
 	// Sandbox restricts the process; nil runs it with the supervisor's privileges.
 	Sandbox *Sandbox
+	// Limits are the resource limits of the service's cgroup (Sandbox.Cgroup), written at
+	// every start. Without a cgroup they are not enforced, and the service's status says so.
+	Limits sandbox.Limits
 	// StopTimeout is how long Stop waits after SIGTERM before SIGKILL (default 5s).
 	StopTimeout time.Duration
 	// Ready reports whether a started process serves (e.g. its port answers); the service is
@@ -51,6 +56,12 @@ type Status struct {
 	LastError string
 	Since     time.Time
 	DependsOn []string
+	// Cgroup is the service's cgroup (zero: it has none and runs in the supervisor's).
+	Cgroup sandbox.CgroupPath
+	// Limits are the limits of the service's definition; Unenforced names those its cgroup
+	// does not enforce, each with why.
+	Limits     sandbox.Limits
+	Unenforced []string
 }
 
 // Change is reported for every state transition.

@@ -50,6 +50,9 @@ func New(log *slog.Logger, opts Options, specs ...Spec) (*Supervisor, error) {
 		if _, dup := s.services[sp.Name]; dup || sp.Name == "" {
 			return nil, fmt.Errorf("service %q: empty or duplicate name", sp.Name)
 		}
+		if err := sp.Limits.Validate(); err != nil {
+			return nil, fmt.Errorf("service %q: limits: %w", sp.Name, err)
+		}
 		s.services[sp.Name] = newService(sp, s)
 	}
 	order, err := s.sort(specs)

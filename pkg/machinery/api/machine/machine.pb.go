@@ -75,7 +75,7 @@ func (x ApplyConfigurationRequest_Mode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApplyConfigurationRequest_Mode.Descriptor instead.
 func (ApplyConfigurationRequest_Mode) EnumDescriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{20, 0}
+	return file_machine_machine_proto_rawDescGZIP(), []int{21, 0}
 }
 
 type VersionInfo struct {
@@ -553,14 +553,19 @@ func (x *DisksResponse) GetMessages() []*DiskList {
 }
 
 type ServiceInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	State         string                 `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
-	Pid           int32                  `protobuf:"varint,3,opt,name=pid,proto3" json:"pid,omitempty"`
-	Restarts      uint32                 `protobuf:"varint,4,opt,name=restarts,proto3" json:"restarts,omitempty"`
-	LastError     string                 `protobuf:"bytes,5,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
-	Since         *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=since,proto3" json:"since,omitempty"`
-	DependsOn     []string               `protobuf:"bytes,7,rep,name=depends_on,json=dependsOn,proto3" json:"depends_on,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	State     string                 `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	Pid       int32                  `protobuf:"varint,3,opt,name=pid,proto3" json:"pid,omitempty"`
+	Restarts  uint32                 `protobuf:"varint,4,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	LastError string                 `protobuf:"bytes,5,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	Since     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=since,proto3" json:"since,omitempty"`
+	DependsOn []string               `protobuf:"bytes,7,rep,name=depends_on,json=dependsOn,proto3" json:"depends_on,omitempty"`
+	// seccomp is the seccomp mode of the running process, from /proc/PID/status: "filter" (a
+	// system-call allowlist), "strict" or "none"; "" when no process runs.
+	Seccomp string `protobuf:"bytes,8,opt,name=seccomp,proto3" json:"seccomp,omitempty"`
+	// cgroup is the service's cgroup v2, its limits and current use.
+	Cgroup        *ServiceCgroup `protobuf:"bytes,9,opt,name=cgroup,proto3" json:"cgroup,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -644,6 +649,139 @@ func (x *ServiceInfo) GetDependsOn() []string {
 	return nil
 }
 
+func (x *ServiceInfo) GetSeccomp() string {
+	if x != nil {
+		return x.Seccomp
+	}
+	return ""
+}
+
+func (x *ServiceInfo) GetCgroup() *ServiceCgroup {
+	if x != nil {
+		return x.Cgroup
+	}
+	return nil
+}
+
+// ServiceCgroup is a service's cgroup v2: the limits of its definition and what its processes
+// use now, read through containerd/cgroups.
+type ServiceCgroup struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// path is the cgroup's path in the cgroup v2 hierarchy ("/cairn/apid"); "" when the
+	// service has no cgroup of its own.
+	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// memory_max (bytes), pids_max and cpu_weight are the limits of the service's definition,
+	// written to the files of those names; 0 sets none.
+	MemoryMax int64  `protobuf:"varint,2,opt,name=memory_max,json=memoryMax,proto3" json:"memory_max,omitempty"`
+	PidsMax   int64  `protobuf:"varint,3,opt,name=pids_max,json=pidsMax,proto3" json:"pids_max,omitempty"`
+	CpuWeight uint64 `protobuf:"varint,4,opt,name=cpu_weight,json=cpuWeight,proto3" json:"cpu_weight,omitempty"`
+	// unenforced names each limit the cgroup does not enforce, and why (e.g. a development
+	// host whose cgroup v2 hierarchy lacks the controller).
+	Unenforced []string `protobuf:"bytes,5,rep,name=unenforced,proto3" json:"unenforced,omitempty"`
+	// memory_current (bytes, memory.current), pids_current (pids.current) and cpu_usage_usec
+	// (usage_usec of cpu.stat) are the current use, 0 where the controller is not enabled;
+	// controllers lists those enabled. All are unset when no process runs.
+	MemoryCurrent uint64   `protobuf:"varint,6,opt,name=memory_current,json=memoryCurrent,proto3" json:"memory_current,omitempty"`
+	PidsCurrent   uint64   `protobuf:"varint,7,opt,name=pids_current,json=pidsCurrent,proto3" json:"pids_current,omitempty"`
+	CpuUsageUsec  uint64   `protobuf:"varint,8,opt,name=cpu_usage_usec,json=cpuUsageUsec,proto3" json:"cpu_usage_usec,omitempty"`
+	Controllers   []string `protobuf:"bytes,9,rep,name=controllers,proto3" json:"controllers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceCgroup) Reset() {
+	*x = ServiceCgroup{}
+	mi := &file_machine_machine_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceCgroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceCgroup) ProtoMessage() {}
+
+func (x *ServiceCgroup) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceCgroup.ProtoReflect.Descriptor instead.
+func (*ServiceCgroup) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ServiceCgroup) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *ServiceCgroup) GetMemoryMax() int64 {
+	if x != nil {
+		return x.MemoryMax
+	}
+	return 0
+}
+
+func (x *ServiceCgroup) GetPidsMax() int64 {
+	if x != nil {
+		return x.PidsMax
+	}
+	return 0
+}
+
+func (x *ServiceCgroup) GetCpuWeight() uint64 {
+	if x != nil {
+		return x.CpuWeight
+	}
+	return 0
+}
+
+func (x *ServiceCgroup) GetUnenforced() []string {
+	if x != nil {
+		return x.Unenforced
+	}
+	return nil
+}
+
+func (x *ServiceCgroup) GetMemoryCurrent() uint64 {
+	if x != nil {
+		return x.MemoryCurrent
+	}
+	return 0
+}
+
+func (x *ServiceCgroup) GetPidsCurrent() uint64 {
+	if x != nil {
+		return x.PidsCurrent
+	}
+	return 0
+}
+
+func (x *ServiceCgroup) GetCpuUsageUsec() uint64 {
+	if x != nil {
+		return x.CpuUsageUsec
+	}
+	return 0
+}
+
+func (x *ServiceCgroup) GetControllers() []string {
+	if x != nil {
+		return x.Controllers
+	}
+	return nil
+}
+
 type ServiceList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Metadata      *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
@@ -654,7 +792,7 @@ type ServiceList struct {
 
 func (x *ServiceList) Reset() {
 	*x = ServiceList{}
-	mi := &file_machine_machine_proto_msgTypes[9]
+	mi := &file_machine_machine_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -666,7 +804,7 @@ func (x *ServiceList) String() string {
 func (*ServiceList) ProtoMessage() {}
 
 func (x *ServiceList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[9]
+	mi := &file_machine_machine_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -679,7 +817,7 @@ func (x *ServiceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceList.ProtoReflect.Descriptor instead.
 func (*ServiceList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{9}
+	return file_machine_machine_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ServiceList) GetMetadata() *common.Metadata {
@@ -705,7 +843,7 @@ type ServiceListResponse struct {
 
 func (x *ServiceListResponse) Reset() {
 	*x = ServiceListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[10]
+	mi := &file_machine_machine_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -717,7 +855,7 @@ func (x *ServiceListResponse) String() string {
 func (*ServiceListResponse) ProtoMessage() {}
 
 func (x *ServiceListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[10]
+	mi := &file_machine_machine_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -730,7 +868,7 @@ func (x *ServiceListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceListResponse.ProtoReflect.Descriptor instead.
 func (*ServiceListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{10}
+	return file_machine_machine_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ServiceListResponse) GetMessages() []*ServiceList {
@@ -749,7 +887,7 @@ type ServiceRequest struct {
 
 func (x *ServiceRequest) Reset() {
 	*x = ServiceRequest{}
-	mi := &file_machine_machine_proto_msgTypes[11]
+	mi := &file_machine_machine_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -761,7 +899,7 @@ func (x *ServiceRequest) String() string {
 func (*ServiceRequest) ProtoMessage() {}
 
 func (x *ServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[11]
+	mi := &file_machine_machine_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -774,7 +912,7 @@ func (x *ServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceRequest.ProtoReflect.Descriptor instead.
 func (*ServiceRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{11}
+	return file_machine_machine_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ServiceRequest) GetId() string {
@@ -797,7 +935,7 @@ type Action struct {
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_machine_machine_proto_msgTypes[12]
+	mi := &file_machine_machine_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +947,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[12]
+	mi := &file_machine_machine_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +960,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{12}
+	return file_machine_machine_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Action) GetMetadata() *common.Metadata {
@@ -855,7 +993,7 @@ type ActionResponse struct {
 
 func (x *ActionResponse) Reset() {
 	*x = ActionResponse{}
-	mi := &file_machine_machine_proto_msgTypes[13]
+	mi := &file_machine_machine_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1005,7 @@ func (x *ActionResponse) String() string {
 func (*ActionResponse) ProtoMessage() {}
 
 func (x *ActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[13]
+	mi := &file_machine_machine_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +1018,7 @@ func (x *ActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionResponse.ProtoReflect.Descriptor instead.
 func (*ActionResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{13}
+	return file_machine_machine_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ActionResponse) GetMessages() []*Action {
@@ -903,7 +1041,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -915,7 +1053,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -928,7 +1066,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{14}
+	return file_machine_machine_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LogsRequest) GetId() string {
@@ -962,7 +1100,7 @@ type DmesgRequest struct {
 
 func (x *DmesgRequest) Reset() {
 	*x = DmesgRequest{}
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1112,7 @@ func (x *DmesgRequest) String() string {
 func (*DmesgRequest) ProtoMessage() {}
 
 func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1125,7 @@ func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DmesgRequest.ProtoReflect.Descriptor instead.
 func (*DmesgRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{15}
+	return file_machine_machine_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DmesgRequest) GetFollow() bool {
@@ -1014,7 +1152,7 @@ type LogChunk struct {
 
 func (x *LogChunk) Reset() {
 	*x = LogChunk{}
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1026,7 +1164,7 @@ func (x *LogChunk) String() string {
 func (*LogChunk) ProtoMessage() {}
 
 func (x *LogChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1039,7 +1177,7 @@ func (x *LogChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogChunk.ProtoReflect.Descriptor instead.
 func (*LogChunk) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{16}
+	return file_machine_machine_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LogChunk) GetMetadata() *common.Metadata {
@@ -1066,7 +1204,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1216,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1229,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{17}
+	return file_machine_machine_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *EventsRequest) GetTailEvents() int32 {
@@ -1116,7 +1254,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1128,7 +1266,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1141,7 +1279,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{18}
+	return file_machine_machine_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Event) GetMetadata() *common.Metadata {
@@ -1196,7 +1334,7 @@ type ResetRequest struct {
 
 func (x *ResetRequest) Reset() {
 	*x = ResetRequest{}
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1346,7 @@ func (x *ResetRequest) String() string {
 func (*ResetRequest) ProtoMessage() {}
 
 func (x *ResetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1359,7 @@ func (x *ResetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetRequest.ProtoReflect.Descriptor instead.
 func (*ResetRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{19}
+	return file_machine_machine_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ResetRequest) GetGraceful() bool {
@@ -1244,7 +1382,7 @@ type ApplyConfigurationRequest struct {
 
 func (x *ApplyConfigurationRequest) Reset() {
 	*x = ApplyConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1256,7 +1394,7 @@ func (x *ApplyConfigurationRequest) String() string {
 func (*ApplyConfigurationRequest) ProtoMessage() {}
 
 func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1269,7 +1407,7 @@ func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{20}
+	return file_machine_machine_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ApplyConfigurationRequest) GetData() []byte {
@@ -1316,7 +1454,7 @@ type ApplyConfiguration struct {
 
 func (x *ApplyConfiguration) Reset() {
 	*x = ApplyConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1466,7 @@ func (x *ApplyConfiguration) String() string {
 func (*ApplyConfiguration) ProtoMessage() {}
 
 func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1479,7 @@ func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfiguration.ProtoReflect.Descriptor instead.
 func (*ApplyConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{21}
+	return file_machine_machine_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ApplyConfiguration) GetMetadata() *common.Metadata {
@@ -1395,7 +1533,7 @@ type ApplyConfigurationResponse struct {
 
 func (x *ApplyConfigurationResponse) Reset() {
 	*x = ApplyConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1407,7 +1545,7 @@ func (x *ApplyConfigurationResponse) String() string {
 func (*ApplyConfigurationResponse) ProtoMessage() {}
 
 func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1420,7 +1558,7 @@ func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{22}
+	return file_machine_machine_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ApplyConfigurationResponse) GetMessages() []*ApplyConfiguration {
@@ -1441,7 +1579,7 @@ type Configuration struct {
 
 func (x *Configuration) Reset() {
 	*x = Configuration{}
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1453,7 +1591,7 @@ func (x *Configuration) String() string {
 func (*Configuration) ProtoMessage() {}
 
 func (x *Configuration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1466,7 +1604,7 @@ func (x *Configuration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configuration.ProtoReflect.Descriptor instead.
 func (*Configuration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{23}
+	return file_machine_machine_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Configuration) GetMetadata() *common.Metadata {
@@ -1499,7 +1637,7 @@ type ConfigurationResponse struct {
 
 func (x *ConfigurationResponse) Reset() {
 	*x = ConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1511,7 +1649,7 @@ func (x *ConfigurationResponse) String() string {
 func (*ConfigurationResponse) ProtoMessage() {}
 
 func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1524,7 +1662,7 @@ func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{24}
+	return file_machine_machine_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ConfigurationResponse) GetMessages() []*Configuration {
@@ -1543,7 +1681,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1555,7 +1693,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1568,7 +1706,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{25}
+	return file_machine_machine_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReadRequest) GetPath() string {
@@ -1588,7 +1726,7 @@ type FileContent struct {
 
 func (x *FileContent) Reset() {
 	*x = FileContent{}
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1738,7 @@ func (x *FileContent) String() string {
 func (*FileContent) ProtoMessage() {}
 
 func (x *FileContent) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1751,7 @@ func (x *FileContent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileContent.ProtoReflect.Descriptor instead.
 func (*FileContent) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{26}
+	return file_machine_machine_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *FileContent) GetMetadata() *common.Metadata {
@@ -1639,7 +1777,7 @@ type ReadResponse struct {
 
 func (x *ReadResponse) Reset() {
 	*x = ReadResponse{}
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +1789,7 @@ func (x *ReadResponse) String() string {
 func (*ReadResponse) ProtoMessage() {}
 
 func (x *ReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +1802,7 @@ func (x *ReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResponse.ProtoReflect.Descriptor instead.
 func (*ReadResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{27}
+	return file_machine_machine_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReadResponse) GetMessages() []*FileContent {
@@ -1685,7 +1823,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1697,7 +1835,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1710,7 +1848,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{28}
+	return file_machine_machine_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListRequest) GetPath() string {
@@ -1741,7 +1879,7 @@ type FileInfo struct {
 
 func (x *FileInfo) Reset() {
 	*x = FileInfo{}
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1753,7 +1891,7 @@ func (x *FileInfo) String() string {
 func (*FileInfo) ProtoMessage() {}
 
 func (x *FileInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1766,7 +1904,7 @@ func (x *FileInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileInfo.ProtoReflect.Descriptor instead.
 func (*FileInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{29}
+	return file_machine_machine_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *FileInfo) GetName() string {
@@ -1821,7 +1959,7 @@ type FileList struct {
 
 func (x *FileList) Reset() {
 	*x = FileList{}
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1833,7 +1971,7 @@ func (x *FileList) String() string {
 func (*FileList) ProtoMessage() {}
 
 func (x *FileList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +1984,7 @@ func (x *FileList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileList.ProtoReflect.Descriptor instead.
 func (*FileList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{30}
+	return file_machine_machine_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FileList) GetMetadata() *common.Metadata {
@@ -1872,7 +2010,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1884,7 +2022,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1897,7 +2035,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{31}
+	return file_machine_machine_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListResponse) GetMessages() []*FileList {
@@ -1924,7 +2062,7 @@ type Process struct {
 
 func (x *Process) Reset() {
 	*x = Process{}
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1936,7 +2074,7 @@ func (x *Process) String() string {
 func (*Process) ProtoMessage() {}
 
 func (x *Process) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1949,7 +2087,7 @@ func (x *Process) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Process.ProtoReflect.Descriptor instead.
 func (*Process) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{32}
+	return file_machine_machine_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Process) GetPid() int32 {
@@ -2025,7 +2163,7 @@ type ProcessList struct {
 
 func (x *ProcessList) Reset() {
 	*x = ProcessList{}
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2037,7 +2175,7 @@ func (x *ProcessList) String() string {
 func (*ProcessList) ProtoMessage() {}
 
 func (x *ProcessList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2050,7 +2188,7 @@ func (x *ProcessList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessList.ProtoReflect.Descriptor instead.
 func (*ProcessList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{33}
+	return file_machine_machine_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ProcessList) GetMetadata() *common.Metadata {
@@ -2076,7 +2214,7 @@ type ProcessesResponse struct {
 
 func (x *ProcessesResponse) Reset() {
 	*x = ProcessesResponse{}
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2088,7 +2226,7 @@ func (x *ProcessesResponse) String() string {
 func (*ProcessesResponse) ProtoMessage() {}
 
 func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2101,7 +2239,7 @@ func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessesResponse.ProtoReflect.Descriptor instead.
 func (*ProcessesResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{34}
+	return file_machine_machine_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ProcessesResponse) GetMessages() []*ProcessList {
@@ -2126,7 +2264,7 @@ type MemInfo struct {
 
 func (x *MemInfo) Reset() {
 	*x = MemInfo{}
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2138,7 +2276,7 @@ func (x *MemInfo) String() string {
 func (*MemInfo) ProtoMessage() {}
 
 func (x *MemInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2151,7 +2289,7 @@ func (x *MemInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemInfo.ProtoReflect.Descriptor instead.
 func (*MemInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{35}
+	return file_machine_machine_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *MemInfo) GetTotal() uint64 {
@@ -2213,7 +2351,7 @@ type Memory struct {
 
 func (x *Memory) Reset() {
 	*x = Memory{}
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2225,7 +2363,7 @@ func (x *Memory) String() string {
 func (*Memory) ProtoMessage() {}
 
 func (x *Memory) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2238,7 +2376,7 @@ func (x *Memory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Memory.ProtoReflect.Descriptor instead.
 func (*Memory) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{36}
+	return file_machine_machine_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Memory) GetMetadata() *common.Metadata {
@@ -2264,7 +2402,7 @@ type MemoryResponse struct {
 
 func (x *MemoryResponse) Reset() {
 	*x = MemoryResponse{}
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2276,7 +2414,7 @@ func (x *MemoryResponse) String() string {
 func (*MemoryResponse) ProtoMessage() {}
 
 func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +2427,7 @@ func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryResponse.ProtoReflect.Descriptor instead.
 func (*MemoryResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{37}
+	return file_machine_machine_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *MemoryResponse) GetMessages() []*Memory {
@@ -2313,7 +2451,7 @@ type Mount struct {
 
 func (x *Mount) Reset() {
 	*x = Mount{}
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2325,7 +2463,7 @@ func (x *Mount) String() string {
 func (*Mount) ProtoMessage() {}
 
 func (x *Mount) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2338,7 +2476,7 @@ func (x *Mount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mount.ProtoReflect.Descriptor instead.
 func (*Mount) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{38}
+	return file_machine_machine_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Mount) GetDevice() string {
@@ -2393,7 +2531,7 @@ type MountList struct {
 
 func (x *MountList) Reset() {
 	*x = MountList{}
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2405,7 +2543,7 @@ func (x *MountList) String() string {
 func (*MountList) ProtoMessage() {}
 
 func (x *MountList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2418,7 +2556,7 @@ func (x *MountList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountList.ProtoReflect.Descriptor instead.
 func (*MountList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{39}
+	return file_machine_machine_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *MountList) GetMetadata() *common.Metadata {
@@ -2444,7 +2582,7 @@ type MountsResponse struct {
 
 func (x *MountsResponse) Reset() {
 	*x = MountsResponse{}
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2456,7 +2594,7 @@ func (x *MountsResponse) String() string {
 func (*MountsResponse) ProtoMessage() {}
 
 func (x *MountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2469,7 +2607,7 @@ func (x *MountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountsResponse.ProtoReflect.Descriptor instead.
 func (*MountsResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{40}
+	return file_machine_machine_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *MountsResponse) GetMessages() []*MountList {
@@ -2491,7 +2629,7 @@ type LoadAvg struct {
 
 func (x *LoadAvg) Reset() {
 	*x = LoadAvg{}
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2503,7 +2641,7 @@ func (x *LoadAvg) String() string {
 func (*LoadAvg) ProtoMessage() {}
 
 func (x *LoadAvg) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2516,7 +2654,7 @@ func (x *LoadAvg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvg.ProtoReflect.Descriptor instead.
 func (*LoadAvg) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{41}
+	return file_machine_machine_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *LoadAvg) GetMetadata() *common.Metadata {
@@ -2556,7 +2694,7 @@ type LoadAvgResponse struct {
 
 func (x *LoadAvgResponse) Reset() {
 	*x = LoadAvgResponse{}
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2568,7 +2706,7 @@ func (x *LoadAvgResponse) String() string {
 func (*LoadAvgResponse) ProtoMessage() {}
 
 func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2581,7 +2719,7 @@ func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvgResponse.ProtoReflect.Descriptor instead.
 func (*LoadAvgResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{42}
+	return file_machine_machine_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *LoadAvgResponse) GetMessages() []*LoadAvg {
@@ -2605,7 +2743,7 @@ type Connection struct {
 
 func (x *Connection) Reset() {
 	*x = Connection{}
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2617,7 +2755,7 @@ func (x *Connection) String() string {
 func (*Connection) ProtoMessage() {}
 
 func (x *Connection) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2630,7 +2768,7 @@ func (x *Connection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connection.ProtoReflect.Descriptor instead.
 func (*Connection) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{43}
+	return file_machine_machine_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *Connection) GetProtocol() string {
@@ -2685,7 +2823,7 @@ type ConnectionList struct {
 
 func (x *ConnectionList) Reset() {
 	*x = ConnectionList{}
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2697,7 +2835,7 @@ func (x *ConnectionList) String() string {
 func (*ConnectionList) ProtoMessage() {}
 
 func (x *ConnectionList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2710,7 +2848,7 @@ func (x *ConnectionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectionList.ProtoReflect.Descriptor instead.
 func (*ConnectionList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{44}
+	return file_machine_machine_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ConnectionList) GetMetadata() *common.Metadata {
@@ -2736,7 +2874,7 @@ type NetstatResponse struct {
 
 func (x *NetstatResponse) Reset() {
 	*x = NetstatResponse{}
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2748,7 +2886,7 @@ func (x *NetstatResponse) String() string {
 func (*NetstatResponse) ProtoMessage() {}
 
 func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2761,7 +2899,7 @@ func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetstatResponse.ProtoReflect.Descriptor instead.
 func (*NetstatResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{45}
+	return file_machine_machine_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *NetstatResponse) GetMessages() []*ConnectionList {
@@ -2783,7 +2921,7 @@ type GenerateClientConfigurationRequest struct {
 
 func (x *GenerateClientConfigurationRequest) Reset() {
 	*x = GenerateClientConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2795,7 +2933,7 @@ func (x *GenerateClientConfigurationRequest) String() string {
 func (*GenerateClientConfigurationRequest) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2808,7 +2946,7 @@ func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use GenerateClientConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{46}
+	return file_machine_machine_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GenerateClientConfigurationRequest) GetName() string {
@@ -2845,7 +2983,7 @@ type ClientConfiguration struct {
 
 func (x *ClientConfiguration) Reset() {
 	*x = ClientConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2857,7 +2995,7 @@ func (x *ClientConfiguration) String() string {
 func (*ClientConfiguration) ProtoMessage() {}
 
 func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2870,7 +3008,7 @@ func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientConfiguration.ProtoReflect.Descriptor instead.
 func (*ClientConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{47}
+	return file_machine_machine_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ClientConfiguration) GetMetadata() *common.Metadata {
@@ -2910,7 +3048,7 @@ type GenerateClientConfigurationResponse struct {
 
 func (x *GenerateClientConfigurationResponse) Reset() {
 	*x = GenerateClientConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2922,7 +3060,7 @@ func (x *GenerateClientConfigurationResponse) String() string {
 func (*GenerateClientConfigurationResponse) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2935,7 +3073,7 @@ func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use GenerateClientConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{48}
+	return file_machine_machine_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GenerateClientConfigurationResponse) GetMessages() []*ClientConfiguration {
@@ -2983,7 +3121,7 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12)\n" +
 	"\x05disks\x18\x02 \x03(\v2\x13.cairn.machine.DiskR\x05disks\"D\n" +
 	"\rDisksResponse\x123\n" +
-	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.DiskListR\bmessages\"\xd1\x01\n" +
+	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.DiskListR\bmessages\"\xa1\x02\n" +
 	"\vServiceInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x10\n" +
@@ -2993,7 +3131,23 @@ const file_machine_machine_proto_rawDesc = "" +
 	"last_error\x18\x05 \x01(\tR\tlastError\x120\n" +
 	"\x05since\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x1d\n" +
 	"\n" +
-	"depends_on\x18\a \x03(\tR\tdependsOn\"y\n" +
+	"depends_on\x18\a \x03(\tR\tdependsOn\x12\x18\n" +
+	"\aseccomp\x18\b \x01(\tR\aseccomp\x124\n" +
+	"\x06cgroup\x18\t \x01(\v2\x1c.cairn.machine.ServiceCgroupR\x06cgroup\"\xae\x02\n" +
+	"\rServiceCgroup\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1d\n" +
+	"\n" +
+	"memory_max\x18\x02 \x01(\x03R\tmemoryMax\x12\x19\n" +
+	"\bpids_max\x18\x03 \x01(\x03R\apidsMax\x12\x1d\n" +
+	"\n" +
+	"cpu_weight\x18\x04 \x01(\x04R\tcpuWeight\x12\x1e\n" +
+	"\n" +
+	"unenforced\x18\x05 \x03(\tR\n" +
+	"unenforced\x12%\n" +
+	"\x0ememory_current\x18\x06 \x01(\x04R\rmemoryCurrent\x12!\n" +
+	"\fpids_current\x18\a \x01(\x04R\vpidsCurrent\x12$\n" +
+	"\x0ecpu_usage_usec\x18\b \x01(\x04R\fcpuUsageUsec\x12 \n" +
+	"\vcontrollers\x18\t \x03(\tR\vcontrollers\"y\n" +
 	"\vServiceList\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x126\n" +
 	"\bservices\x18\x02 \x03(\v2\x1a.cairn.machine.ServiceInfoR\bservices\"M\n" +
@@ -3200,7 +3354,7 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 }
 
 var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_machine_machine_proto_goTypes = []any{
 	(ApplyConfigurationRequest_Mode)(0),         // 0: cairn.machine.ApplyConfigurationRequest.Mode
 	(*VersionInfo)(nil),                         // 1: cairn.machine.VersionInfo
@@ -3212,153 +3366,155 @@ var file_machine_machine_proto_goTypes = []any{
 	(*DiskList)(nil),                            // 7: cairn.machine.DiskList
 	(*DisksResponse)(nil),                       // 8: cairn.machine.DisksResponse
 	(*ServiceInfo)(nil),                         // 9: cairn.machine.ServiceInfo
-	(*ServiceList)(nil),                         // 10: cairn.machine.ServiceList
-	(*ServiceListResponse)(nil),                 // 11: cairn.machine.ServiceListResponse
-	(*ServiceRequest)(nil),                      // 12: cairn.machine.ServiceRequest
-	(*Action)(nil),                              // 13: cairn.machine.Action
-	(*ActionResponse)(nil),                      // 14: cairn.machine.ActionResponse
-	(*LogsRequest)(nil),                         // 15: cairn.machine.LogsRequest
-	(*DmesgRequest)(nil),                        // 16: cairn.machine.DmesgRequest
-	(*LogChunk)(nil),                            // 17: cairn.machine.LogChunk
-	(*EventsRequest)(nil),                       // 18: cairn.machine.EventsRequest
-	(*Event)(nil),                               // 19: cairn.machine.Event
-	(*ResetRequest)(nil),                        // 20: cairn.machine.ResetRequest
-	(*ApplyConfigurationRequest)(nil),           // 21: cairn.machine.ApplyConfigurationRequest
-	(*ApplyConfiguration)(nil),                  // 22: cairn.machine.ApplyConfiguration
-	(*ApplyConfigurationResponse)(nil),          // 23: cairn.machine.ApplyConfigurationResponse
-	(*Configuration)(nil),                       // 24: cairn.machine.Configuration
-	(*ConfigurationResponse)(nil),               // 25: cairn.machine.ConfigurationResponse
-	(*ReadRequest)(nil),                         // 26: cairn.machine.ReadRequest
-	(*FileContent)(nil),                         // 27: cairn.machine.FileContent
-	(*ReadResponse)(nil),                        // 28: cairn.machine.ReadResponse
-	(*ListRequest)(nil),                         // 29: cairn.machine.ListRequest
-	(*FileInfo)(nil),                            // 30: cairn.machine.FileInfo
-	(*FileList)(nil),                            // 31: cairn.machine.FileList
-	(*ListResponse)(nil),                        // 32: cairn.machine.ListResponse
-	(*Process)(nil),                             // 33: cairn.machine.Process
-	(*ProcessList)(nil),                         // 34: cairn.machine.ProcessList
-	(*ProcessesResponse)(nil),                   // 35: cairn.machine.ProcessesResponse
-	(*MemInfo)(nil),                             // 36: cairn.machine.MemInfo
-	(*Memory)(nil),                              // 37: cairn.machine.Memory
-	(*MemoryResponse)(nil),                      // 38: cairn.machine.MemoryResponse
-	(*Mount)(nil),                               // 39: cairn.machine.Mount
-	(*MountList)(nil),                           // 40: cairn.machine.MountList
-	(*MountsResponse)(nil),                      // 41: cairn.machine.MountsResponse
-	(*LoadAvg)(nil),                             // 42: cairn.machine.LoadAvg
-	(*LoadAvgResponse)(nil),                     // 43: cairn.machine.LoadAvgResponse
-	(*Connection)(nil),                          // 44: cairn.machine.Connection
-	(*ConnectionList)(nil),                      // 45: cairn.machine.ConnectionList
-	(*NetstatResponse)(nil),                     // 46: cairn.machine.NetstatResponse
-	(*GenerateClientConfigurationRequest)(nil),  // 47: cairn.machine.GenerateClientConfigurationRequest
-	(*ClientConfiguration)(nil),                 // 48: cairn.machine.ClientConfiguration
-	(*GenerateClientConfigurationResponse)(nil), // 49: cairn.machine.GenerateClientConfigurationResponse
-	nil,                           // 50: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),       // 51: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil), // 52: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 53: google.protobuf.Duration
-	(*common.Empty)(nil),          // 54: cairn.common.Empty
+	(*ServiceCgroup)(nil),                       // 10: cairn.machine.ServiceCgroup
+	(*ServiceList)(nil),                         // 11: cairn.machine.ServiceList
+	(*ServiceListResponse)(nil),                 // 12: cairn.machine.ServiceListResponse
+	(*ServiceRequest)(nil),                      // 13: cairn.machine.ServiceRequest
+	(*Action)(nil),                              // 14: cairn.machine.Action
+	(*ActionResponse)(nil),                      // 15: cairn.machine.ActionResponse
+	(*LogsRequest)(nil),                         // 16: cairn.machine.LogsRequest
+	(*DmesgRequest)(nil),                        // 17: cairn.machine.DmesgRequest
+	(*LogChunk)(nil),                            // 18: cairn.machine.LogChunk
+	(*EventsRequest)(nil),                       // 19: cairn.machine.EventsRequest
+	(*Event)(nil),                               // 20: cairn.machine.Event
+	(*ResetRequest)(nil),                        // 21: cairn.machine.ResetRequest
+	(*ApplyConfigurationRequest)(nil),           // 22: cairn.machine.ApplyConfigurationRequest
+	(*ApplyConfiguration)(nil),                  // 23: cairn.machine.ApplyConfiguration
+	(*ApplyConfigurationResponse)(nil),          // 24: cairn.machine.ApplyConfigurationResponse
+	(*Configuration)(nil),                       // 25: cairn.machine.Configuration
+	(*ConfigurationResponse)(nil),               // 26: cairn.machine.ConfigurationResponse
+	(*ReadRequest)(nil),                         // 27: cairn.machine.ReadRequest
+	(*FileContent)(nil),                         // 28: cairn.machine.FileContent
+	(*ReadResponse)(nil),                        // 29: cairn.machine.ReadResponse
+	(*ListRequest)(nil),                         // 30: cairn.machine.ListRequest
+	(*FileInfo)(nil),                            // 31: cairn.machine.FileInfo
+	(*FileList)(nil),                            // 32: cairn.machine.FileList
+	(*ListResponse)(nil),                        // 33: cairn.machine.ListResponse
+	(*Process)(nil),                             // 34: cairn.machine.Process
+	(*ProcessList)(nil),                         // 35: cairn.machine.ProcessList
+	(*ProcessesResponse)(nil),                   // 36: cairn.machine.ProcessesResponse
+	(*MemInfo)(nil),                             // 37: cairn.machine.MemInfo
+	(*Memory)(nil),                              // 38: cairn.machine.Memory
+	(*MemoryResponse)(nil),                      // 39: cairn.machine.MemoryResponse
+	(*Mount)(nil),                               // 40: cairn.machine.Mount
+	(*MountList)(nil),                           // 41: cairn.machine.MountList
+	(*MountsResponse)(nil),                      // 42: cairn.machine.MountsResponse
+	(*LoadAvg)(nil),                             // 43: cairn.machine.LoadAvg
+	(*LoadAvgResponse)(nil),                     // 44: cairn.machine.LoadAvgResponse
+	(*Connection)(nil),                          // 45: cairn.machine.Connection
+	(*ConnectionList)(nil),                      // 46: cairn.machine.ConnectionList
+	(*NetstatResponse)(nil),                     // 47: cairn.machine.NetstatResponse
+	(*GenerateClientConfigurationRequest)(nil),  // 48: cairn.machine.GenerateClientConfigurationRequest
+	(*ClientConfiguration)(nil),                 // 49: cairn.machine.ClientConfiguration
+	(*GenerateClientConfigurationResponse)(nil), // 50: cairn.machine.GenerateClientConfigurationResponse
+	nil,                           // 51: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),       // 52: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil), // 53: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 54: google.protobuf.Duration
+	(*common.Empty)(nil),          // 55: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	51, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	52, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
 	1,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
 	2,  // 2: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	51, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	52, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
 	4,  // 4: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	51, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	52, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
 	6,  // 6: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
 	7,  // 7: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	52, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
-	51, // 9: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
-	9,  // 10: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
-	10, // 11: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	51, // 12: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	13, // 13: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	51, // 14: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	51, // 15: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	52, // 16: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	50, // 17: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 18: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	53, // 19: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	51, // 20: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	22, // 21: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	51, // 22: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	24, // 23: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	51, // 24: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	27, // 25: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	52, // 26: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	51, // 27: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	30, // 28: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	31, // 29: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	51, // 30: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	33, // 31: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	34, // 32: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	51, // 33: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	36, // 34: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	37, // 35: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	51, // 36: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	39, // 37: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	40, // 38: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	51, // 39: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	42, // 40: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	51, // 41: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	44, // 42: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	45, // 43: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	53, // 44: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	51, // 45: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	48, // 46: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	54, // 47: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	54, // 48: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	54, // 49: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	54, // 50: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	12, // 51: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	12, // 52: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	12, // 53: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	15, // 54: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	16, // 55: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	18, // 56: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	54, // 57: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	54, // 58: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	20, // 59: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	21, // 60: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	54, // 61: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	54, // 62: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	26, // 63: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	29, // 64: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	54, // 65: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	54, // 66: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	54, // 67: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	54, // 68: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	54, // 69: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	47, // 70: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	3,  // 71: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	5,  // 72: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	8,  // 73: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	11, // 74: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	14, // 75: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	14, // 76: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	14, // 77: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	17, // 78: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	17, // 79: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	19, // 80: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	14, // 81: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	14, // 82: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	14, // 83: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	23, // 84: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	14, // 85: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	25, // 86: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	28, // 87: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	32, // 88: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	35, // 89: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	38, // 90: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	41, // 91: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	43, // 92: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	46, // 93: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	49, // 94: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	71, // [71:95] is the sub-list for method output_type
-	47, // [47:71] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	53, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	10, // 9: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
+	52, // 10: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	9,  // 11: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
+	11, // 12: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
+	52, // 13: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	14, // 14: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	52, // 15: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	52, // 16: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	53, // 17: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	51, // 18: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,  // 19: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	54, // 20: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	52, // 21: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	23, // 22: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	52, // 23: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	25, // 24: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	52, // 25: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	28, // 26: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	53, // 27: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	52, // 28: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	31, // 29: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	32, // 30: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	52, // 31: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	34, // 32: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	35, // 33: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	52, // 34: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	37, // 35: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	38, // 36: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	52, // 37: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	40, // 38: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	41, // 39: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	52, // 40: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	43, // 41: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	52, // 42: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	45, // 43: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	46, // 44: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	54, // 45: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	52, // 46: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	49, // 47: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	55, // 48: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	55, // 49: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	55, // 50: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	55, // 51: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	13, // 52: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	13, // 53: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	13, // 54: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	16, // 55: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	17, // 56: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	19, // 57: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	55, // 58: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	55, // 59: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	21, // 60: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	22, // 61: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	55, // 62: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	55, // 63: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	27, // 64: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	30, // 65: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	55, // 66: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	55, // 67: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	55, // 68: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	55, // 69: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	55, // 70: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	48, // 71: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	3,  // 72: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	5,  // 73: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	8,  // 74: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	12, // 75: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	15, // 76: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	15, // 77: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	15, // 78: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	18, // 79: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	18, // 80: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	20, // 81: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	15, // 82: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	15, // 83: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	15, // 84: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	24, // 85: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	15, // 86: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	26, // 87: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	29, // 88: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	33, // 89: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	36, // 90: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	39, // 91: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	42, // 92: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	44, // 93: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	47, // 94: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	50, // 95: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	72, // [72:96] is the sub-list for method output_type
+	48, // [48:72] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -3372,7 +3528,7 @@ func file_machine_machine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   50,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
