@@ -7,7 +7,11 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export SOURCE_DATE_EPOCH
 LDFLAGS := -s -w -X github.com/cairn-os/cairn/pkg/machinery/version.Tag=$(TAG) -X github.com/cairn-os/cairn/pkg/machinery/version.Commit=$(COMMIT)
-GOBUILD := CGO_ENABLED=0 GOFIPS140=certified $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+# grpcnotrace leaves out grpc's golang.org/x/net/trace pages (and html/template with them): we
+# serve no debug pages, and it keeps the image binary ~0.7 MB smaller. The image builder uses the
+# same tags (internal/app/imager/gobuild.go).
+GOTAGS := grpcnotrace
+GOBUILD := CGO_ENABLED=0 GOFIPS140=certified $(GO) build -trimpath -tags $(GOTAGS) -ldflags '$(LDFLAGS)'
 FUZZTIME ?= 10s
 GOLANGCI_LINT_VERSION := v2.6.2
 

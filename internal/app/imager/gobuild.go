@@ -15,7 +15,7 @@ func (b *builder) buildBinaries(ctx context.Context, dir string) error {
 	ldflags := fmt.Sprintf("-s -w -X github.com/cairn-os/cairn/pkg/machinery/version.Tag=%s -X github.com/cairn-os/cairn/pkg/machinery/version.Commit=%s", b.tag, b.commit)
 	for _, bin := range b.m.Binaries {
 		b.progress("building %s (%s) with GOFIPS140=certified", bin.Name, bin.Package)
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", filepath.Join(dir, bin.Name), bin.Package) //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", buildTags, "-ldflags", ldflags, "-o", filepath.Join(dir, bin.Name), bin.Package) //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
 		cmd.Dir = b.src
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFIPS140=certified", "GOOS=linux", "GOARCH=amd64")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -63,3 +63,7 @@ func toolVersions(ctx context.Context) map[string]string {
 	}
 	return out
 }
+
+// buildTags are the build tags of Cairn's own binaries, as the Makefile's GOTAGS: grpcnotrace
+// leaves out grpc's x/net/trace debug pages, which no Cairn binary serves.
+const buildTags = "grpcnotrace"
