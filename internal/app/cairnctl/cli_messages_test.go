@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/codes"
@@ -190,10 +191,13 @@ func FuzzUnreachable(f *testing.F) {
 			tg.nodes = []string{node}
 		}
 		got := tg.unreachable(apiError(status.Error(codes.Unavailable, msg))).Error()
+		if !utf8.ValidString(got) || strings.ContainsFunc(got, needsEscape) {
+			t.Errorf("unreachable(%q) = %q, not printable", msg, got)
+		}
 		switch {
 		case !unreachableStatus(codes.Unavailable, msg):
-			if want := "Unavailable: " + msg; got != want && strings.ToValidUTF8(got, "\uFFFD") != strings.ToValidUTF8(want, "\uFFFD") {
-				t.Errorf("unreachable(%q) = %q, want it unchanged", msg, got)
+			if want := "Unavailable: " + printable(msg); got != want {
+				t.Errorf("unreachable(%q) = %q, want it unchanged (but printable)", msg, got)
 			}
 		case !strings.HasPrefix(got, "endpoint ") && !strings.HasPrefix(got, "node "):
 			t.Errorf("unreachable(%q) = %q, names no target", msg, got)

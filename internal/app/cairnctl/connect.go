@@ -160,7 +160,7 @@ func (t targets) unreachable(err error) error {
 		what = "endpoint " + what
 	}
 	if strings.Contains(reason, "unreachable") {
-		return fmt.Errorf("%s: unreachable", what) // apid's plain reply says no more
+		return fmt.Errorf("%s: unreachable", printable(what)) // apid's plain reply says no more
 	}
-	return fmt.Errorf("%s: unreachable (%s)", what, reason)
+	return fmt.Errorf("%s: unreachable (%s)", printable(what), printable(reason))
 }
