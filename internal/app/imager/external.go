@@ -219,7 +219,12 @@ func ldflags(e External) string {
 	return strings.Join(append(flags, e.LDFlags...), " ")
 }
 
+// goBuild runs go build in the build module; out may be relative to the working directory.
 func goBuild(ctx context.Context, modDir string, env []string, e External, pkg, out string) error {
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
 	args := []string{"build", "-trimpath", "-ldflags", ldflags(e), "-o", out}
 	if len(e.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(e.Tags, ","))

@@ -59,7 +59,9 @@ func TestExternalCache(t *testing.T) {
 	}
 	src := t.TempDir()
 	e := helloModule(t, src)
-	b := &builder{m: &Manifest{External: []External{e}}, src: src, cache: t.TempDir()}
+	// The cache is relative to the working directory, as cairnctl's default _cache is.
+	t.Chdir(t.TempDir())
+	b := &builder{m: &Manifest{External: []External{e}}, src: src, cache: "_cache"}
 	first, log := buildOnce(t, b)
 	if !strings.Contains(log, "hello v0.0.0: building 1 binaries") || strings.Contains(log, "from the cache") {
 		t.Errorf("first build did not compile:\n%s", log)
