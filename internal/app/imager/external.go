@@ -123,7 +123,7 @@ func (b *builder) buildExternal(ctx context.Context, e External) (*builtExternal
 		return nil, err
 	}
 	x := &builtExternal{e: e, dir: filepath.Join(b.cache, "external", e.Name+"-"+key[:16])}
-	if _, err := os.Stat(filepath.Join(x.dir, ".complete")); err == nil {
+	if cached(x.dir, e.Binaries) {
 		b.progress("%s %s: from the cache (key %s)", e.Name, e.Version, key[:16])
 	} else if err := b.compileExternal(ctx, x, modDir, env); err != nil {
 		return nil, err
@@ -137,6 +137,24 @@ func (b *builder) buildExternal(ctx context.Context, e External) (*builtExternal
 		x.res.Binaries = append(x.res.Binaries, BuiltBinary{Binary: bin, SHA256: sum, Size: size})
 	}
 	return x, nil
+}
+
+// cached tells whether dir is a finished cache entry holding every binary.
+func cached(dir string, bins []Binary) bool {
+	for _, name := range append([]string{".complete"}, binaryNames(bins)...) {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func binaryNames(bins []Binary) []string {
+	out := make([]string, len(bins))
+	for i, b := range bins {
+		out[i] = b.Name
+	}
+	return out
 }
 
 // compileExternal runs go build for each binary into a fresh directory, then moves it into
