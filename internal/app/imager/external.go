@@ -161,7 +161,7 @@ func binaryNames(bins []Binary) []string {
 // place in the cache and removes the component's older cache entries.
 func (b *builder) compileExternal(ctx context.Context, x *builtExternal, modDir string, env []string) error {
 	e := x.e
-	b.progress("%s %s: building %d binaries from %s (not in the cache; a cold build takes minutes)", e.Name, e.Version, len(e.Binaries), e.Dir)
+	b.progress("%s %s: building %s from %s (not in the cache; a cold build takes minutes)", e.Name, e.Version, strings.Join(binaryNames(e.Binaries), ", "), e.Dir)
 	tmp := x.dir + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
 		return err

@@ -63,7 +63,7 @@ func TestExternalCache(t *testing.T) {
 	t.Chdir(t.TempDir())
 	b := &builder{m: &Manifest{External: []External{e}}, src: src, cache: "_cache"}
 	first, log := buildOnce(t, b)
-	if !strings.Contains(log, "hello v0.0.0: building 1 binaries") || strings.Contains(log, "from the cache") {
+	if !strings.Contains(log, "hello v0.0.0: building hello from external/hello") || strings.Contains(log, "from the cache") {
 		t.Errorf("first build did not compile:\n%s", log)
 	}
 	bin := filepath.Join(first.dir, "hello")
