@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: on a fresh Debian 12 machine (as root, with Go 1.26 on PATH) it
-# installs QEMU and squashfs-tools, builds cairnctl and the image (the pinned Debian kernel is
+# installs QEMU, squashfs-tools and a C toolchain (for runc), builds cairnctl and the image (the pinned Debian kernel is
 # fetched with apt-get and checked against its sha256), boots a one-node cluster under QEMU and
 # prints what to run next (cluster create's list). CLUSTER_NAME (default "cairn") names the
 # cluster and its context.
@@ -15,14 +15,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v go >/dev/null || { echo "quickstart: Go 1.26 is not on PATH" >&2; exit 1; }
 
-echo "== installing host packages (qemu-system-x86, squashfs-tools)"
+echo "== installing host packages (qemu-system-x86, squashfs-tools; gcc, libc6-dev and pkg-config for the static runc)"
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends qemu-system-x86 squashfs-tools dpkg make git ca-certificates >/dev/null
+apt-get install -y -qq --no-install-recommends qemu-system-x86 squashfs-tools dpkg make git ca-certificates gcc libc6-dev pkg-config >/dev/null
 
 echo "== building cairnctl"
 make build
 
-echo "== building the image"
+echo "== building the image (the first build compiles Kubernetes, etcd, containerd, runc, the CNI plugins and CoreDNS from source: about 20 minutes on 2 cores; later ones take them from _cache)"
 _out/cairnctl image build
 
 if _out/cairnctl cluster show --name "$name" >/dev/null 2>&1; then

@@ -37,6 +37,8 @@ type Result struct {
 	InitramfsMods   []string            `json:"initramfsModules"`
 	RootMods        []string            `json:"rootModules"`
 	Tools           map[string]string   `json:"tools"`
+	External        []ExternalResult    `json:"external,omitempty"`
+	Images          []ImageResult       `json:"images,omitempty"`
 	Artifacts       map[string]Artifact `json:"artifacts"`
 }
 
@@ -111,8 +113,16 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 	if err := b.buildBinaries(ctx, binDir); err != nil {
 		return nil, err
 	}
-	if err := b.stageRoot(stage, binDir, mods, rootDep); err != nil {
+	ext, err := b.buildExternals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.stageRoot(stage, binDir, ext, mods, rootDep); err != nil {
 		return nil, fmt.Errorf("stage root: %w", err)
+	}
+	images, err := b.stageImages(stage, work, ext)
+	if err != nil {
+		return nil, err
 	}
 	b.progress("packing rootfs.sqsh with mksquashfs and checking the image policy")
 	sqsh := filepath.Join(work, "rootfs.sqsh")
@@ -127,25 +137,28 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 	if err := copyFile(filepath.Join(kdir, "vmlinuz"), filepath.Join(work, "vmlinuz"), 0o644); err != nil {
 		return nil, err
 	}
-	return b.writeResult(ctx, work, initDep, rootDep)
+	res := &Result{Tag: b.tag, Commit: b.commit, SourceDateEpoch: b.epoch, Kernel: b.m.Kernel,
+		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Images: images, Artifacts: map[string]Artifact{}}
+	for _, x := range ext {
+		res.External = append(res.External, x.res)
+	}
+	return res, b.writeResult(work, res)
 }
 
-func (b *builder) writeResult(ctx context.Context, work string, initDep, rootDep map[string][]string) (*Result, error) {
-	res := &Result{Tag: b.tag, Commit: b.commit, SourceDateEpoch: b.epoch, Kernel: b.m.Kernel,
-		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Artifacts: map[string]Artifact{}}
+func (b *builder) writeResult(work string, res *Result) error {
 	for _, name := range []string{"vmlinuz", "initramfs", "rootfs.sqsh"} {
 		sum, size, err := fileSHA256(filepath.Join(work, name))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.Artifacts[name] = Artifact{SHA256: sum, Size: size}
 		b.progress("%-12s %9d bytes  sha256 %s", name, size, sum)
 	}
 	data, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return res, os.WriteFile(filepath.Join(work, "manifest.json"), append(data, '\n'), 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
+	return os.WriteFile(filepath.Join(work, "manifest.json"), append(data, '\n'), 0o644) //nolint:gosec // the image, its root and /etc are world-readable by design.
 }
 
 func keys(m map[string][]string) []string {

@@ -15,26 +15,31 @@ import (
 )
 
 // debName is the file name apt-get download gives a package.
-func debName(k Kernel) string {
-	return fmt.Sprintf("%s_%s_amd64.deb", k.Package, strings.ReplaceAll(k.Version, ":", "%3a"))
+func debName(d Deb) string {
+	return fmt.Sprintf("%s_%s_amd64.deb", d.Package, strings.ReplaceAll(d.Version, ":", "%3a"))
 }
 
-// fetchKernel makes sure the kernel package is in cacheDir with the pinned sha256, downloading
-// it with apt-get when it is missing, and returns its path.
+// fetchKernel makes sure the kernel package is in the cache with the pinned sha256.
 func (b *builder) fetchKernel(ctx context.Context) (string, error) {
 	k := b.m.Kernel
-	deb := filepath.Join(b.cache, debName(k))
-	if err := verifySHA256(deb, k.SHA256); err == nil {
-		b.progress("kernel package %s %s found in the cache", k.Package, k.Version)
+	return b.fetchDeb(ctx, "kernel package", Deb{Package: k.Package, Version: k.Version, SHA256: k.SHA256})
+}
+
+// fetchDeb makes sure a Debian package is in the cache with the pinned sha256, downloading it
+// with apt-get when it is missing, and returns its path.
+func (b *builder) fetchDeb(ctx context.Context, what string, d Deb) (string, error) {
+	deb := filepath.Join(b.cache, debName(d))
+	if err := verifySHA256(deb, d.SHA256); err == nil {
+		b.progress("%s %s %s found in the cache", what, d.Package, d.Version)
 		return deb, nil
 	}
-	b.progress("downloading %s=%s with apt-get", k.Package, k.Version)
-	cmd := exec.CommandContext(ctx, "apt-get", "download", "-q", k.Package+"="+k.Version) //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
+	b.progress("downloading %s=%s with apt-get", d.Package, d.Version)
+	cmd := exec.CommandContext(ctx, "apt-get", "download", "-q", d.Package+"="+d.Version) //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
 	cmd.Dir = b.cache
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("apt-get download %s=%s (run apt-get update first?): %w\n%s", k.Package, k.Version, err, out)
+		return "", fmt.Errorf("apt-get download %s=%s (run apt-get update first?): %w\n%s", d.Package, d.Version, err, out)
 	}
-	if err := verifySHA256(deb, k.SHA256); err != nil {
+	if err := verifySHA256(deb, d.SHA256); err != nil {
 		_ = os.Remove(deb)
 		return "", err
 	}

@@ -1,5 +1,7 @@
 // Package imager builds the Cairn boot assets from the pinned inputs of manifest.yaml: the
-// kernel, an initramfs holding /init, the modules needed to reach the root and rootfs.sqsh.
+// kernel, an initramfs holding /init, the modules needed to reach the root and rootfs.sqsh,
+// whose root holds Cairn's binaries, the pinned third-party components and the OCI images pods
+// need.
 package imager
 
 import (
@@ -23,6 +25,7 @@ type Manifest struct {
 	Modules  Modules    `yaml:"modules"`
 	Binaries []Binary   `yaml:"binaries"`
 	External []External `yaml:"external"`
+	Images   []Image    `yaml:"images"`
 }
 
 // Kernel pins the Debian kernel package.
@@ -40,21 +43,47 @@ type Modules struct {
 	Carry     []string `yaml:"carry"`
 }
 
-// Binary is a Go program of this repository built into the root.
+// Binary is a Go program built into the root: one of this repository (package ./cmd/...) or
+// one of an external component (a package path of its build module). An external binary
+// without a path is built but not placed in the root (an image carries it).
 type Binary struct {
-	Name    string   `yaml:"name"`
-	Package string   `yaml:"package"`
-	Path    string   `yaml:"path"`
-	Links   []string `yaml:"links"`
+	Name    string   `yaml:"name" json:"name"`
+	Package string   `yaml:"package" json:"package"`
+	Path    string   `yaml:"path" json:"path,omitempty"`
+	Links   []string `yaml:"links" json:"links,omitempty"`
 }
 
-// External is a third-party Go component built from its module (later issue).
+// External is a pinned third-party component built from a build module of this repository
+// (Dir, with its own go.mod and go.sum, so Cairn's go.mod never pulls it in). Its go.mod must
+// require Module at Version.
 type External struct {
-	Name    string `yaml:"name"`
-	Module  string `yaml:"module"`
-	Version string `yaml:"version"`
-	Package string `yaml:"package"`
-	Path    string `yaml:"path"`
+	Name    string `yaml:"name" json:"name"`
+	Module  string `yaml:"module" json:"module"`
+	Version string `yaml:"version" json:"version"`
+	Dir     string `yaml:"dir" json:"dir"`
+	// CGO builds with the host's C compiler against Sysroot (static); otherwise CGO_ENABLED=0.
+	CGO     bool              `yaml:"cgo" json:"cgo"`
+	Sysroot []Deb             `yaml:"sysroot" json:"sysroot,omitempty"`
+	Tags    []string          `yaml:"tags" json:"tags,omitempty"`
+	Stamp   map[string]string `yaml:"stamp" json:"stamp,omitempty"` // -X name=value
+	LDFlags []string          `yaml:"ldflags" json:"ldflags,omitempty"`
+	// Binaries are the programs built from the module, each placed at its path.
+	Binaries []Binary `yaml:"binaries" json:"binaries"`
+}
+
+// Deb pins a Debian package by version and sha256.
+type Deb struct {
+	Package string `yaml:"package" json:"package"`
+	Version string `yaml:"version" json:"version"`
+	SHA256  string `yaml:"sha256" json:"sha256"`
+}
+
+// Image is an OCI image built from one external binary and placed in the root as an OCI
+// layout tarball, for machined to import into containerd.
+type Image struct {
+	Ref    string `yaml:"ref" json:"ref"`
+	Binary string `yaml:"binary" json:"binary"` // name of an external binary
+	Path   string `yaml:"path" json:"path"`
 }
 
 // DefaultManifest returns the manifest embedded from manifest.yaml.
@@ -130,9 +159,7 @@ func (m *Manifest) Validate() error {
 			}
 		}
 	}
-	if len(m.External) > 0 {
-		errs = append(errs, "external: third-party components are not supported yet")
-	}
+	errs = append(errs, m.validateExternal()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid manifest:\n  %s", strings.Join(errs, "\n  "))
 	}

@@ -17,22 +17,26 @@ import (
 // rootDirs are the empty directories of the root: mount points and places machined fills.
 var rootDirs = []string{"dev", "proc", "sys", "run", "system", "tmp", "var", "mnt", "etc/kubernetes", "etc/modules-load.d", "usr/bin", "usr/lib"}
 
-// stageRoot writes the root tree into dir: binaries and their links, the kernel modules with
-// their modules.dep, a minimal /etc and the mount points.
-func (b *builder) stageRoot(dir, binDir string, mods *moduleIndex, dep kmod.Dep) error {
+// stageRoot writes the root tree into dir: binaries and their links (Cairn's and the external
+// components'), the kernel modules with their modules.dep, a minimal /etc and the mount points.
+func (b *builder) stageRoot(dir, binDir string, ext []*builtExternal, mods *moduleIndex, dep kmod.Dep) error {
 	for _, d := range rootDirs {
 		if err := mkdir(filepath.Join(dir, d)); err != nil {
 			return err
 		}
 	}
 	for _, bin := range b.m.Binaries {
-		if err := copyFile(filepath.Join(binDir, bin.Name), filepath.Join(dir, bin.Path), 0o755); err != nil {
+		if err := placeBinary(dir, filepath.Join(binDir, bin.Name), bin); err != nil {
 			return err
 		}
-		for _, l := range bin.Links {
-			rel, _ := filepath.Rel(path.Dir(l), bin.Path)
-			if err := os.Symlink(rel, filepath.Join(dir, l)); err != nil {
-				return fmt.Errorf("link %s: %w", l, err)
+	}
+	for _, x := range ext {
+		for _, bin := range x.e.Binaries {
+			if bin.Path == "" {
+				continue
+			}
+			if err := placeBinary(dir, filepath.Join(x.dir, bin.Name), bin); err != nil {
+				return err
 			}
 		}
 	}
@@ -48,6 +52,23 @@ func (b *builder) stageRoot(dir, binDir string, mods *moduleIndex, dep kmod.Dep)
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil { //nolint:gosec // the image, its root and /etc are world-readable by design.
 			return err
+		}
+	}
+	return nil
+}
+
+// placeBinary copies src to the binary's path in the root and links its links to it.
+func placeBinary(root, src string, bin Binary) error {
+	if err := copyFile(src, filepath.Join(root, bin.Path), 0o755); err != nil {
+		return err
+	}
+	for _, l := range bin.Links {
+		rel, _ := filepath.Rel(path.Dir(l), bin.Path)
+		if err := mkdir(filepath.Join(root, path.Dir(l))); err != nil {
+			return err
+		}
+		if err := os.Symlink(rel, filepath.Join(root, l)); err != nil {
+			return fmt.Errorf("link %s: %w", l, err)
 		}
 	}
 	return nil
