@@ -63,8 +63,14 @@ func (b *builder) externalEnv(ctx context.Context, e External) ([]string, toolch
 		return nil, tc, err
 	}
 	pc := filepath.Join(sysroot, "usr/lib/x86_64-linux-gnu/pkgconfig")
+	// The sysroot's paths also go into CGO_CFLAGS and CGO_LDFLAGS: Go's build cache keys a cgo
+	// package by those, not by what pkg-config printed, so without them a package compiled
+	// against a sysroot elsewhere (another checkout, since removed) is reused and its recorded
+	// -L no longer exists at link time ("cannot find -lseccomp").
 	return append(env, "CGO_ENABLED=1", "CC=gcc", "PKG_CONFIG_PATH="+pc, "PKG_CONFIG_LIBDIR="+pc,
-		"PKG_CONFIG_SYSROOT_DIR="+sysroot), tc, nil
+		"PKG_CONFIG_SYSROOT_DIR="+sysroot,
+		"CGO_CFLAGS=-O2 -g -I"+filepath.Join(sysroot, "usr/include"),
+		"CGO_LDFLAGS=-O2 -g -L"+filepath.Join(sysroot, "usr/lib/x86_64-linux-gnu")), tc, nil
 }
 
 // sysroot extracts the component's pinned Debian packages into one cache directory (once; a
