@@ -189,6 +189,41 @@ func TestProxyTargets(t *testing.T) {
 }
 
 // notTLS listens on ip:50000 like a service that is not Cairn's API, and returns ip.
+// TestProxySilentNode: a node that accepts TCP and never answers is reported unreachable once
+// apid's connect timeout passes, well inside the caller's 15 s deadline (grpc's default connect
+// timeout is 20 s, which would end this call with DeadlineExceeded instead).
+func TestProxySilentNode(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.63:50000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { _ = l.Close(); <-done })
+	go func() {
+		defer close(done)
+		var held []net.Conn // read nothing, answer nothing
+		defer func() {
+			for _, c := range held {
+				_ = c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	cl := adminClient(t, shared.configs[role.Reader])
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_, err = cl.Machine.Version(client.WithNodes(ctx, "127.0.0.63"), &common.Empty{})
+	if want := `node "127.0.0.63" is unreachable`; status.Code(err) != codes.Unavailable || status.Convert(err).Message() != want {
+		t.Errorf("Version to a silent node: %v, want Unavailable %q", err, want)
+	}
+}
+
 func notTLS(t *testing.T, ip string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", ip+":50000")

@@ -13,6 +13,9 @@ const (
 	MaxNodeConns = 256
 	// NodeConnIdle is how long a cached connection may go unused before it is closed.
 	NodeConnIdle = 2 * time.Minute
+	// NodeConnectTimeout bounds connecting to a node (TCP and TLS handshake): a node that does
+	// not answer is reported unreachable after it, not after grpc's default 20 s.
+	NodeConnectTimeout = 5 * time.Second
 )
 
 // nodeConns caches one connection per target node, bounded in number and in idle time. A

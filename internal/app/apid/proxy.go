@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
@@ -187,7 +188,8 @@ func (s *server) dialNode(node string) (*grpc.ClientConn, error) {
 	if cs.client != nil {
 		tc.Certificates = []tls.Certificate{*cs.client}
 	}
-	conn, err := grpc.NewClient(callmeta.NodeAddress(node, s.port), grpc.WithTransportCredentials(credentials.NewTLS(tc)), grpc.WithIdleTimeout(NodeConnIdle))
+	conn, err := grpc.NewClient(callmeta.NodeAddress(node, s.port), grpc.WithTransportCredentials(credentials.NewTLS(tc)), grpc.WithIdleTimeout(NodeConnIdle),
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: NodeConnectTimeout}))
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "node %q: %v", node, err)
 	}
