@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -22,10 +23,20 @@ import (
 // in its own cgroup under /cairn with its limits enforced, and with no file access.
 func checkSandboxed(t *testing.T, e *env) {
 	t.Helper()
+	// A service is sandboxed (its filter installed) before it serves, and Running means it
+	// serves: read the list once both are Running (trustd may still be starting after boot).
 	var list machine.ServiceListResponse
-	if err := protojson.Unmarshal([]byte(e.must("services", "-o", "json")), &list); err != nil {
-		t.Fatalf("services -o json: %v", err)
-	}
+	waitFor(t, "apid and trustd Running", time.Minute, func() error {
+		if err := protojson.Unmarshal([]byte(e.must("services", "-o", "json")), &list); err != nil {
+			return err
+		}
+		for _, s := range list.GetMessages()[0].GetServices() {
+			if (s.GetId() == "apid" || s.GetId() == "trustd") && s.GetState() != "Running" {
+				return fmt.Errorf("%s is %s", s.GetId(), s.GetState())
+			}
+		}
+		return nil
+	})
 	ids := map[string][2]uint32{
 		"apid":   {constants.ApidUID, constants.ApidGID},
 		"trustd": {constants.TrustdUID, constants.TrustdGID},
