@@ -34,7 +34,10 @@ type leaf struct {
 	req  pki.Request
 }
 
-// leaves returns the control plane's certificates, kubeadm's names and subjects.
+// leaves returns the control plane's certificates, kubeadm's names and subjects. Since 1.29
+// kubeadm puts apiserver-kubelet-client in kubeadm:cluster-admins rather than system:masters
+// (kubernetes/kubernetes#121837) and gives apiserver-etcd-client and etcd/healthcheck-client no
+// Organization (#120521, #119859); etcd only checks that they chain to its CA.
 func (p *parsed) leaves() []leaf {
 	etcdNames, etcdIPs := p.etcdSANs()
 	apiNames, apiIPs := p.apiServerSANs()

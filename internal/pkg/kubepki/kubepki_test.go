@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -225,5 +226,34 @@ func TestRenderExtraSANsAndServiceIPs(t *testing.T) {
 	}
 	if !slices.Contains(cert.DNSNames, "k8s.example.org") || slices.Contains(cert.DNSNames, "cp.example.org") {
 		t.Errorf("apiserver DNS SANs = %v, want k8s.example.org and not the old endpoint", cert.DNSNames)
+	}
+}
+
+func TestRenderLeafLifetime(t *testing.T) {
+	c := newCluster(t)
+	caEnd := c.bundle.Certs.Kubernetes.Certificate.NotAfter
+	tests := []struct {
+		name string
+		ttl  time.Duration
+		want time.Time
+	}{
+		{name: "default one year", want: testNow.Add(pki.DefaultLeafTTL)},
+		{name: "one day", ttl: 24 * time.Hour, want: testNow.Add(24 * time.Hour)},
+		{name: "never outlives the CA", ttl: 20 * 365 * 24 * time.Hour, want: caEnd},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := c.cpIn
+			in.TTL = tt.ttl
+			for _, p := range []string{"/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/etcd/peer.crt"} {
+				cert, err := pki.ParseCertificate(render(t, in)[p].Data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !cert.NotAfter.Equal(tt.want) {
+					t.Errorf("%s NotAfter = %s, want %s", p, cert.NotAfter, tt.want)
+				}
+			}
+		})
 	}
 }
