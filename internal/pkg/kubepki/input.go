@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -66,7 +67,8 @@ func FromConfig(cfg *config.Config, hostname string, nodeIPs []netip.Addr) Input
 
 // parsed is a checked Input.
 type parsed struct {
-	in         Input
+	in         Input  // normalised
+	given      Input  // as given, for error messages
 	endpoint   string // the control-plane endpoint, normalised
 	local      string // https://127.0.0.1:port, this node's apiserver
 	endHost    string // the endpoint's host
@@ -81,7 +83,7 @@ func (p *parsed) worker() bool { return p.in.Role == config.TypeWorker }
 
 // parse checks in and reports every problem, each naming its field.
 func parse(in Input) (*parsed, error) {
-	p := &parsed{in: in}
+	p := &parsed{in: normalise(in), given: in}
 	var errs []error
 	add := func(err error) {
 		if err != nil {
@@ -104,6 +106,19 @@ func parse(in Input) (*parsed, error) {
 	return p, nil
 }
 
+// normalise lowercases the host name and the extra SANs (DNS names are case-insensitive, the
+// configuration accepts capitals, and Kubernetes node names are lowercase), copying the slice.
+func normalise(in Input) Input {
+	in.Hostname = strings.ToLower(in.Hostname)
+	sans := make([]string, len(in.CertSANs))
+	for i, s := range in.CertSANs {
+		sans[i] = strings.ToLower(s)
+	}
+	in.CertSANs = sans
+	return in
+}
+
+// checkRole reports an error unless role is a machine type.
 func checkRole(role string) error {
 	if role != config.TypeControlPlane && role != config.TypeWorker {
 		return fmt.Errorf("role %q: want %s or %s", role, config.TypeControlPlane, config.TypeWorker)
@@ -123,7 +138,7 @@ func (p *parsed) parseEndpoint() error {
 	s := p.in.Endpoint
 	u, err := url.Parse(s)
 	bad := err != nil || u.Scheme != "https" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		(u.Path != "" && u.Path != "/") || !isHost(u.Hostname())
+		(u.Path != "" && u.Path != "/") || !isHost(strings.ToLower(u.Hostname()))
 	if !bad {
 		port, perr := strconv.Atoi(u.Port())
 		bad = perr != nil || port < 1 || port > 65535
@@ -131,7 +146,7 @@ func (p *parsed) parseEndpoint() error {
 	if bad {
 		return fmt.Errorf("endpoint %q: not an https://host:port URL", s)
 	}
-	p.endpoint, p.endHost = "https://"+u.Host, u.Hostname()
+	p.endpoint, p.endHost = "https://"+u.Host, strings.ToLower(u.Hostname())
 	return nil
 }
 

@@ -23,7 +23,7 @@ func (p *parsed) parseControlPlane() []error {
 		}
 	}
 	if _, err := netip.ParseAddr(in.Hostname); err == nil || !isHost(in.Hostname) {
-		add(fmt.Errorf("hostname %q: not a DNS name", in.Hostname))
+		add(fmt.Errorf("hostname %q: not a DNS name", p.given.Hostname))
 	}
 	if !dnsNameRE.MatchString(in.DNSDomain) {
 		add(fmt.Errorf("dns domain %q: not a DNS name", in.DNSDomain))
@@ -34,7 +34,7 @@ func (p *parsed) parseControlPlane() []error {
 		}
 	}
 	add(p.parseServiceSubnets())
-	add(checkSANs(in.CertSANs))
+	add(checkSANs(in.CertSANs, p.given.CertSANs))
 	add(p.parseLocalPort())
 	var err error
 	p.etcdCA, err = parseCA("etcd CA", in.EtcdCA)
@@ -71,11 +71,11 @@ func (p *parsed) parseServiceSubnets() error {
 }
 
 // checkSANs checks that each extra apiserver SAN is an IP address or a DNS name.
-func checkSANs(sans []string) error {
+func checkSANs(sans, given []string) error {
 	var errs []error
 	for i, s := range sans {
 		if !isHost(s) {
-			errs = append(errs, fmt.Errorf("apiserver cert SANs[%d] %q: not an IP address or DNS name", i, s))
+			errs = append(errs, fmt.Errorf("apiserver cert SANs[%d] %q: not an IP address or DNS name", i, given[i]))
 		}
 	}
 	return errors.Join(errs...)

@@ -257,3 +257,29 @@ func TestRenderLeafLifetime(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderLowercasesNames(t *testing.T) {
+	in := newCluster(t).cpIn
+	sans := []string{"K8S.Example.org"}
+	in.Hostname, in.Endpoint, in.CertSANs = "CP-1", "https://CP.Example.org:6443", sans
+	files := render(t, in)
+	api, err := pki.ParseCertificate(files["/etc/kubernetes/pki/apiserver.crt"].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"cp-1", "cp.example.org", "k8s.example.org"} {
+		if !slices.Contains(api.DNSNames, n) {
+			t.Errorf("apiserver DNS SANs %v lack %s", api.DNSNames, n)
+		}
+	}
+	etcd, err := pki.ParseCertificate(files["/etc/kubernetes/pki/etcd/server.crt"].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if etcd.Subject.CommonName != "cp-1" {
+		t.Errorf("etcd server CN = %q, want cp-1", etcd.Subject.CommonName)
+	}
+	if sans[0] != "K8S.Example.org" {
+		t.Errorf("Render changed the caller's CertSANs to %v", sans)
+	}
+}
