@@ -1,6 +1,7 @@
 package kubepki
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -54,8 +55,8 @@ func TestRenderRefusesBadInput(t *testing.T) {
 			in := tt.base
 			tt.mutate(&in)
 			files, err := Render(in)
-			if err == nil {
-				t.Fatalf("Render() = %d files, want an error", len(files))
+			if !errors.Is(err, ErrInvalidInput) {
+				t.Fatalf("Render() = %d files, %v, want an error wrapping ErrInvalidInput", len(files), err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

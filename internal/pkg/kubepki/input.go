@@ -81,6 +81,10 @@ type parsed struct {
 
 func (p *parsed) worker() bool { return p.in.Role == config.TypeWorker }
 
+// ErrInvalidInput is wrapped by every error about a bad Input, so that a caller can tell a
+// configuration to fix from a failure to issue.
+var ErrInvalidInput = errors.New("invalid kubernetes pki input")
+
 // parse checks in and reports every problem, each naming its field.
 func parse(in Input) (*parsed, error) {
 	p := &parsed{in: normalise(in), given: in}
@@ -101,7 +105,7 @@ func parse(in Input) (*parsed, error) {
 		errs = append(errs, checkWorkerKeys(in)...)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("kubernetes pki input: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
 	return p, nil
 }
