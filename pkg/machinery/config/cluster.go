@@ -24,9 +24,9 @@ type ClusterConfig struct {
 	// image, so this must match the image's version; it is here so that a node refuses to join
 	// a cluster of another version.
 	//
-	// Default: v1.34.4.
+	// Default: v1.35.8.
 	// Validation: vMAJOR.MINOR.PATCH.
-	// Example: v1.34.4
+	// Example: v1.35.8
 	KubernetesVersion string `yaml:"kubernetesVersion,omitempty"`
 	// ControlPlane says how to reach the control plane.
 	ControlPlane ControlPlaneConfig `yaml:"controlPlane"`

@@ -40,7 +40,7 @@ cluster:
   id: auZ4P0-96RtuuItzpI7SR9vliC4leWg0
   secret: DNhydNZwhMqvDg02yEltt
   name: test
-  kubernetesVersion: v1.34.4
+  kubernetesVersion: v1.35.8
   controlPlane: {endpoint: "https://192.0.2.10:6443"}
   network: {podSubnets: [10.244.0.0/16], serviceSubnets: [10.96.0.0/12], dnsDomain: cluster.local, cni: {name: bridge}}
   ca: {crt: Y3J0}

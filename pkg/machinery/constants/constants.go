@@ -9,7 +9,7 @@ const (
 	// CairnconfigEnv names the environment variable that points at the client configuration.
 	CairnconfigEnv = "CAIRNCONFIG"
 	// DefaultKubernetesVersion is the Kubernetes version generated configs ask for.
-	DefaultKubernetesVersion = "v1.34.4"
+	DefaultKubernetesVersion = "v1.35.8"
 	// APIGroupGID is the group (cairn-api) that may connect to machined's unix socket.
 	APIGroupGID = 49
 	// ApidUID is the user apid runs as.
