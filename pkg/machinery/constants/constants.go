@@ -24,3 +24,35 @@ const (
 	// join request came from, so that the certificate names no other address.
 	JoinAddressMetadata = "x-cairn-join-address"
 )
+
+// Kubernetes on the node: users, sockets and paths shared by machined, the image builder and
+// the clients.
+const (
+	// EtcdUID and EtcdGID are etcd's user and group (CIS 1.1.12: /var/lib/etcd owned etcd:etcd).
+	EtcdUID = 60
+	EtcdGID = 60
+	// KubeAPIServerUID is kube-apiserver's user.
+	KubeAPIServerUID = 61
+	// KubeControllerManagerUID is kube-controller-manager's user.
+	KubeControllerManagerUID = 62
+	// KubeSchedulerUID is kube-scheduler's user.
+	KubeSchedulerUID = 63
+	// KubeGID is the group of the control-plane components, which may read their keys.
+	KubeGID = 64
+
+	// ContainerdSocket is containerd's gRPC socket (CRI and its own API).
+	ContainerdSocket = "/run/containerd/containerd.sock"
+	// ContainerdNamespace is the containerd namespace of the CRI (kubelet's images and pods).
+	ContainerdNamespace = "k8s.io"
+	// CtrPath is containerd's command-line client in the image, used to import images.
+	CtrPath = "/usr/bin/ctr"
+	// ImagesDir holds the OCI image tarballs the image carries; machined imports each into
+	// containerd once containerd serves.
+	ImagesDir = "/usr/share/cairn/images"
+	// CoreDNSImage and TestImage are references of images built into the image.
+	CoreDNSImage = "registry.k8s.io/coredns/coredns:v1.14.2"
+	// PauseImage is the sandbox image containerd and kubelet use.
+	PauseImage = "registry.k8s.io/pause:3.10.1"
+	// EchoImage is a small HTTP test server (external/echo) the e2e tests deploy.
+	EchoImage = "cairn.local/echo:v1"
+)
