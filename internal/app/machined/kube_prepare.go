@@ -37,7 +37,10 @@ func (n *daemon) prepareKube(files []kubeservice.File) error {
 	if n.kubeKernelErr != nil {
 		return n.kubeKernelErr
 	}
-	n.kubeImports.Do(func() { go n.importImages(context.Background()) })
+	n.kubeImports.Do(func() {
+		go n.importImages(context.Background())
+		n.startKubeOps(context.Background())
+	})
 	return writeKubeFiles(files)
 }
 
