@@ -70,7 +70,9 @@ func TestReplaceRoutes(t *testing.T) {
 		if err := netlink.RouteAdd(other); err != nil {
 			return err
 		}
-		r := func(dst, via string) Route { return Route{Dst: netip.MustParsePrefix(dst), Via: netip.MustParseAddr(via)} }
+		r := func(dst, via string) Route {
+			return Route{Dst: netip.MustParsePrefix(dst), Via: netip.MustParseAddr(via)}
+		}
 		steps := []struct {
 			want []Route
 			got  []string
