@@ -32,5 +32,7 @@ func commands(g *globals) []*cobra.Command {
 		newClusterCmd(g),
 		newValidateCmd(g),
 		newMachineConfigCmd(g),
+		newBootstrapCmd(g),
+		newKubeconfigCmd(g),
 	}
 }
