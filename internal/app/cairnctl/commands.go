@@ -34,5 +34,6 @@ func commands(g *globals) []*cobra.Command {
 		newMachineConfigCmd(g),
 		newBootstrapCmd(g),
 		newKubeconfigCmd(g),
+		newHealthCmd(g),
 	}
 }

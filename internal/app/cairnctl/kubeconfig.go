@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
 type kubeconfigFlags struct {
@@ -82,11 +84,11 @@ func fetchKubeconfig(ctx context.Context, g *globals, name string) (*kubeconfigF
 	if len(s.nodes) > 1 {
 		return nil, fmt.Errorf("a kubeconfig comes from one control-plane node, not %d: name one with --nodes", len(s.nodes))
 	}
-	resp, err := s.c.Machine.Kubeconfig(s.ctx(ctx), &common.Empty{})
-	if err != nil {
-		return nil, apiError(err)
+	node := ""
+	if len(s.nodes) == 1 {
+		node = s.nodes[0]
 	}
-	m, err := oneReply(resp.GetMessages(), "Kubeconfig")
+	m, err := requestKubeconfig(ctx, s.c, node)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +100,18 @@ func fetchKubeconfig(ctx context.Context, g *globals, name string) (*kubeconfigF
 		name = "admin@" + m.GetClusterName()
 	}
 	return kc, kc.renameAdmin(name)
+}
+
+// requestKubeconfig makes the Kubeconfig call to node ("": the endpoint itself).
+func requestKubeconfig(ctx context.Context, c *client.Client, node string) (*machine.Kubeconfig, error) {
+	if node != "" {
+		ctx = client.WithNodes(ctx, node)
+	}
+	resp, err := c.Machine.Kubeconfig(ctx, &common.Empty{})
+	if err != nil {
+		return nil, apiError(err)
+	}
+	return oneReply(resp.GetMessages(), "Kubeconfig")
 }
 
 // target is the file to write: PATH (or PATH/kubeconfig for a directory), else the first
