@@ -69,7 +69,8 @@ func (c Client) run(ctx context.Context, stdin io.Reader, args ...string) ([]byt
 }
 
 // start starts cmd and copies stdin (if any) to it in a goroutine that cmd.Wait does not wait
-// for: Wait closes the pipe once ctr exits, which ends the copy at its next write.
+// for: Wait closes the pipe once ctr exits, which ends the copy at its next write. A reader
+// that fails must make ctx end (the caller's job), or ctr waits for more input until it does.
 func (c Client) start(cmd *exec.Cmd, stdin io.Reader) error {
 	if stdin == nil {
 		return cmd.Start()
@@ -82,8 +83,12 @@ func (c Client) start(cmd *exec.Cmd, stdin io.Reader) error {
 		return fmt.Errorf("start %s: %w", c.Path, err)
 	}
 	go func() {
-		_, _ = io.Copy(w, stdin)
-		_ = w.Close()
+		// Only a clean end of stdin reaches ctr as its end of input: after a failed read ctr
+		// must see no EOF (it could import a cut tarball), so the pipe stays open until the
+		// caller's cancellation kills ctr and Wait closes it.
+		if _, err := io.Copy(w, stdin); err == nil {
+			_ = w.Close()
+		}
 	}()
 	return nil
 }
