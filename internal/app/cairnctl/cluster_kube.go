@@ -86,7 +86,7 @@ func withServer(data []byte, server string) ([]byte, error) {
 func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, timeout time.Duration) error {
 	start, last := time.Now(), ""
 	for {
-		state, err := kubeState(ctx, k, nodes)
+		state, err := clusterKubeReady(ctx, k, nodes)
 		if err == nil {
 			_, _ = fmt.Fprintf(out, "Kubernetes: %s (%.0fs)\n", state, time.Since(start).Seconds())
 			return nil
@@ -128,8 +128,8 @@ func (l kubeList) ready() int {
 	return n
 }
 
-// kubeState returns nil error once all is ready, else an error saying what is missing.
-func kubeState(ctx context.Context, k *kubeapi.Client, want int) (string, error) {
+// clusterKubeReady returns nil error once all is ready, else an error saying what is missing.
+func clusterKubeReady(ctx context.Context, k *kubeapi.Client, want int) (string, error) {
 	var nodes, dns kubeList
 	if err := k.List(ctx, "/api/v1/nodes", nil, &nodes); err != nil {
 		return "", errors.New("waiting for the apiserver to answer")
