@@ -126,7 +126,7 @@ func (cp *controlPlane) start(bin, name string, args ...string) error {
 	if filepath.Base(bin) == "kube" {
 		args = append([]string{name}, args...)
 	}
-	cmd := exec.Command(bin, args...) //nolint:gosec // the binaries come from the image build's cache.
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -86,7 +86,7 @@ func TestServingDecision(t *testing.T) {
 		{"no node", servingCSR("w1", good), nil, `node "w1" not found`},
 		{"not PEM", servingCSR("w1", []byte("hello")), testNode("w1", "10.5.0.3"), "not one PEM CERTIFICATE REQUEST"},
 		{"two PEM blocks", servingCSR("w1", append(append([]byte{}, good...), good...)), testNode("w1", "10.5.0.3"), "not one PEM CERTIFICATE REQUEST"},
-		{"bad signature", servingCSR("w1", corrupt(t, good)), testNode("w1", "10.5.0.3"), "request"},
+		{"bad signature", servingCSR("w1", corrupt(good)), testNode("w1", "10.5.0.3"), "request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, reason := ServingDecision(tc.csr, tc.node)
@@ -101,7 +101,7 @@ func TestServingDecision(t *testing.T) {
 }
 
 // corrupt flips a bit in the signature of a PEM CSR.
-func corrupt(t *testing.T, p []byte) []byte {
+func corrupt(p []byte) []byte {
 	block, _ := pem.Decode(p)
 	der := append([]byte{}, block.Bytes...)
 	der[len(der)-3] ^= 1

@@ -34,10 +34,12 @@ const (
 
 // Client talks to one apiserver. It is safe for concurrent use.
 type Client struct {
-	server  string
-	token   string
-	http    *http.Client
+	server string
+	token  string
+	http   *http.Client
+	// Timeout bounds each request but a watch; MaxBody bounds each reply's body.
 	Timeout time.Duration
+	MaxBody int64
 
 	mu        sync.Mutex
 	discovery map[string][]apiResource // by group/version
@@ -64,6 +66,7 @@ func New(cfg Config) (*Client, error) {
 		token:     cfg.Token,
 		http:      &http.Client{Transport: tr},
 		Timeout:   DefaultTimeout,
+		MaxBody:   MaxResponse,
 		discovery: map[string][]apiResource{},
 	}, nil
 }
