@@ -3,6 +3,7 @@ package kubecluster
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/cairn-os/cairn/internal/controllers/kubecluster"
 	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
@@ -28,6 +29,7 @@ func TestApplyBootstrapTwice(t *testing.T) {
 	if err := kubecluster.ApplyBootstrap(ctx, super, manifestInput(cp)); err != nil {
 		t.Fatalf("ApplyBootstrap: %v", err)
 	}
+	waitAdmin(t, admin)
 	before := versions(t, admin)
 	if err := kubecluster.ApplyBootstrap(ctx, super, manifestInput(cp)); err != nil {
 		t.Fatalf("ApplyBootstrap again: %v", err)
@@ -45,6 +47,23 @@ func TestApplyBootstrapTwice(t *testing.T) {
 	}
 	if err := admin.Get(ctx, "/api/v1/namespaces/kube-system/services/kube-dns", &svc); err != nil || svc.Spec.ClusterIP != "10.96.0.10" {
 		t.Errorf("kube-dns = %+v, %v; want clusterIP 10.96.0.10", svc, err)
+	}
+}
+
+// waitAdmin waits up to 10s for admin to list nodes: the apiserver's RBAC view follows the
+// new bindings through an informer.
+func waitAdmin(t *testing.T, admin *kubeapi.Client) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := admin.Get(ctxFor(t), "/api/v1/nodes", nil)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("admin.conf after the bootstrap manifests: list nodes = %v after 10s", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -24,7 +24,9 @@ func adminClient(t *testing.T) *kubeapi.Client {
 	if err != nil {
 		t.Fatalf("ApplyBootstrap: %v", err)
 	}
-	return cp.client(t, kubepki.AdminConf)
+	admin := cp.client(t, kubepki.AdminConf)
+	waitAdmin(t, admin)
+	return admin
 }
 
 // createNode creates a Node as the admin, with a pod CIDR (if any) and addresses of types
