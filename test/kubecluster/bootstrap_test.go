@@ -21,11 +21,16 @@ func manifestInput(cp *controlPlane) kubecluster.ManifestInput {
 func TestApplyBootstrapTwice(t *testing.T) {
 	cp := needCluster(t)
 	ctx := ctxFor(t)
-	admin := cp.client(t, kubepki.AdminConf)
-	if err := admin.Get(ctx, "/api/v1/nodes", nil); kubeapi.HTTPStatus(err) != 403 {
-		t.Fatalf("admin.conf before the bootstrap manifests: list nodes = %v, want 403", err)
+	admin, super := cp.client(t, kubepki.AdminConf), cp.client(t, kubepki.SuperAdminConf)
+	// As on a new cluster (or after an earlier test applied them): no kubeadm:cluster-admins.
+	err := super.Delete(ctx, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kubeadm:cluster-admins")
+	if err != nil && !kubeapi.IsNotFound(err) {
+		t.Fatal(err)
 	}
-	super := cp.client(t, kubepki.SuperAdminConf)
+	waitAllowed(t, super, "kubernetes-admin", []string{"kubeadm:cluster-admins"}, map[string]string{"verb": "list", "resource": "nodes"}, false)
+	if err := admin.Get(ctx, "/api/v1/nodes", nil); kubeapi.HTTPStatus(err) != 403 {
+		t.Fatalf("admin.conf without the bootstrap manifests: list nodes = %v, want 403", err)
+	}
 	if err := kubecluster.ApplyBootstrap(ctx, super, manifestInput(cp)); err != nil {
 		t.Fatalf("ApplyBootstrap: %v", err)
 	}

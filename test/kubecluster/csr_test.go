@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairn-os/cairn/internal/controllers/kubecluster"
 	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
+	"github.com/cairn-os/cairn/internal/pkg/kubepki"
 )
 
 const csrs = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
@@ -23,6 +24,7 @@ func createCSR(t *testing.T, c *kubeapi.Client, name string, request []byte) {
 	if err := c.Create(ctxFor(t), csrs, csr, nil); err != nil {
 		t.Fatalf("create CSR %s as the node: %v", name, err)
 	}
+	t.Cleanup(func() { _ = needCluster(t).client(t, kubepki.SuperAdminConf).Delete(ctxFor(t), csrs+"/"+name) })
 }
 
 // conditions returns the condition types of the CSR called name.
