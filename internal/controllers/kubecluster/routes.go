@@ -31,6 +31,12 @@ func SyncPodRoutes(ctx context.Context, c *kubeapi.Client, self string, apply fu
 			replace(views, routes)
 		})
 	})
+	return applyRoutes(ctx, views, apply, log)
+}
+
+// applyRoutes calls apply with each new set of views, unless it is the set last applied, and
+// with the last set every resyncRoutes, until ctx ends.
+func applyRoutes(ctx context.Context, views <-chan []netconf.Route, apply func([]netconf.Route) error, log *slog.Logger) error {
 	var want, applied []netconf.Route
 	have := false // whether a first view came
 	tick := time.NewTicker(resyncRoutes)
