@@ -90,10 +90,13 @@ func (s *server) serve(ctx context.Context, ss grpc.ServerStream, method string,
 		return err
 	}
 	defer release()
-	ctx, cancel := s.bounded(ctx, desc.IsStreamingServer())
+	ctx, cancel := s.bounded(ctx, desc.IsStreamingServer() || desc.IsStreamingClient())
 	defer cancel()
 	if err := receive(ss, desc, req); err != nil {
 		return err
+	}
+	if desc.IsStreamingClient() {
+		return s.forwardUpload(ctx, ss, method, req, c)
 	}
 	if len(c.nodes) == 0 {
 		return s.forwardLocal(ctx, ss, method, desc, req, c)
@@ -101,7 +104,7 @@ func (s *server) serve(ctx context.Context, ss grpc.ServerStream, method string,
 	return s.forwardNodes(ctx, ss, method, desc, req, c)
 }
 
-// receive reads the call's one request message and checks that it decodes.
+// receive reads the call's one request message (an upload's first) and checks that it decodes.
 func receive(ss grpc.ServerStream, desc protoreflect.MethodDescriptor, req *frame) error {
 	if err := ss.RecvMsg(req); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -157,7 +160,7 @@ func lookupMethod(method string) (protoreflect.MethodDescriptor, error) {
 		return nil, status.Errorf(codes.Unimplemented, "%q is not a service", svc)
 	}
 	md := sd.Methods().ByName(protoreflect.Name(name))
-	if md == nil || md.IsStreamingClient() {
+	if md == nil || (md.IsStreamingClient() && md.IsStreamingServer()) {
 		return nil, status.Errorf(codes.Unimplemented, "unknown method %q", method)
 	}
 	return md, nil

@@ -32,5 +32,8 @@ func commands(g *globals) []*cobra.Command {
 		newClusterCmd(g),
 		newValidateCmd(g),
 		newMachineConfigCmd(g),
+		newBootstrapCmd(g),
+		newKubeconfigCmd(g),
+		newHealthCmd(g),
 	}
 }

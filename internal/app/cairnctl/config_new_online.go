@@ -26,14 +26,9 @@ func issueOnline(ctx context.Context, g *globals, req clientconfig.IssueRequest)
 	if err != nil {
 		return nil, apiError(err)
 	}
-	var errs nodeErrors
-	msgs := checkAll(resp.GetMessages(), &errs)
-	if err := errs.err(); err != nil {
+	m, err := oneReply(resp.GetMessages(), "GenerateClientConfiguration")
+	if err != nil {
 		return nil, err
 	}
-	if len(msgs) == 0 {
-		return nil, fmt.Errorf("the node answered GenerateClientConfiguration with no certificate")
-	}
-	m := msgs[0]
 	return &clientconfig.Context{CA: m.GetCa(), Crt: m.GetCrt(), Key: m.GetKey()}, nil
 }

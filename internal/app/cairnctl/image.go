@@ -17,10 +17,10 @@ import (
 func newImageCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image",
-		Short: "Build Cairn boot images",
+		Short: "Build Cairn boot images; import and list the nodes' container images",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newImageBuildCmd(g))
+	cmd.AddCommand(newImageBuildCmd(g), newImageImportCmd(g), newImageListCmd(g))
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package cairnctl
 
 import (
 	"errors"
+	"fmt"
 	"io"
 
 	"google.golang.org/grpc/codes"
@@ -68,4 +69,19 @@ func eachNode[T reply](msgs []T, fn func(T) error) error {
 		}
 	}
 	return errs.err()
+}
+
+// oneReply returns the one successful message of a reply from one node, or the node's error;
+// what names the call in the error of an empty reply.
+func oneReply[T reply](msgs []T, what string) (T, error) {
+	var errs nodeErrors
+	ok := checkAll(msgs, &errs)
+	var zero T
+	if err := errs.err(); err != nil {
+		return zero, err
+	}
+	if len(ok) == 0 {
+		return zero, fmt.Errorf("the node answered %s with nothing", what)
+	}
+	return ok[0], nil
 }

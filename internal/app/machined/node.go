@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cosi-project/runtime/pkg/state"
 
@@ -60,9 +61,20 @@ type daemon struct {
 	sandbox    *sandboxing
 	socketFile *os.File
 
+	// kubeMu serialises Bootstrap calls; kubeKernel and kubeImports run their work once.
+	kubeMu        sync.Mutex
+	kubeKernel    sync.Once
+	kubeKernelErr error
+	kubeImports   sync.Once
+
 	mu  sync.Mutex
 	cfg *config.Config // nil: maintenance mode
 	try *tryConfig
+
+	// images is containerd's image store; nil means ctr against the node's containerd (a
+	// unit test sets a stand-in). importing is true while an ImageImport runs.
+	images    imageStore
+	importing atomic.Bool
 
 	requests chan lifecycle
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or

@@ -1,0 +1,92 @@
+package apid
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/cairn-os/cairn/internal/app/apid/callmeta"
+)
+
+var uploadDesc = &grpc.StreamDesc{ClientStreams: true}
+
+// forwardUpload passes a client-streaming call (an upload, first its message first) to one
+// node: this node's machined, or another node's apid. Several targets are refused: the caller
+// sends to each in turn, so that one slow node does not hold the others.
+func (s *server) forwardUpload(ctx context.Context, ss grpc.ServerStream, method string, first *frame, c *call) error {
+	switch len(c.nodes) {
+	case 0:
+		md := callmeta.Local{Caller: c.caller, Via: c.via, RequestID: c.requestID}.Outgoing()
+		resp, err := upload(metadata.NewOutgoingContext(ctx, md), s.local, ss, method, first)
+		if err != nil {
+			return err
+		}
+		return ss.SendMsg(resp)
+	case 1:
+	default:
+		return status.Errorf(codes.InvalidArgument, "%s goes to one node per call, not %d: call once per node", method, len(c.nodes))
+	}
+	if cs := s.creds.cur.Load(); cs.client == nil {
+		return status.Errorf(codes.FailedPrecondition, "node %q is a worker and does not proxy to other nodes: use a control-plane node as the endpoint (-e)", cs.hostname)
+	}
+	n := c.nodes[0]
+	conn, done, err := s.nodes.get(n)
+	if err != nil {
+		return err
+	}
+	defer done()
+	resp, err := upload(proxyContext(ctx, c), conn, ss, method, first)
+	if err != nil {
+		return s.proxyError(n, c, conn, err)
+	}
+	data, err := annotateUnary(resp.data, n)
+	if err != nil {
+		return err
+	}
+	return ss.SendMsg(&frame{data: data})
+}
+
+// upload sends first and then every message the caller sends to conn's method, and returns
+// the one reply. The target's early answer (an error before the caller finished) ends it.
+func upload(ctx context.Context, conn *grpc.ClientConn, ss grpc.ServerStream, method string, first *frame) (*frame, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cs, err := conn.NewStream(ctx, uploadDesc, method, grpc.ForceCodec(rawCodec{}))
+	if err != nil {
+		return nil, err
+	}
+	if err := relay(ss, cs, first); err != nil {
+		return nil, err
+	}
+	var resp frame
+	if err := cs.RecvMsg(&resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// relay copies the caller's messages to cs until the caller's end (then it closes cs's
+// sending side) or cs's (then RecvMsg gives the target's answer).
+func relay(ss grpc.ServerStream, cs grpc.ClientStream, first *frame) error {
+	f := first
+	for {
+		if err := cs.SendMsg(f); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // the target answered early: RecvMsg has its status
+			}
+			return err
+		}
+		f = &frame{}
+		if err := ss.RecvMsg(f); err != nil {
+			if errors.Is(err, io.EOF) {
+				return cs.CloseSend()
+			}
+			return err
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package machined
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/cairn-os/cairn/internal/app/machined/apierr"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+)
+
+// chunkSource is the receiving side of a client stream of chunks.
+type chunkSource interface {
+	Recv() (*machine.ImageImportRequest, error)
+}
+
+// chunkReader reads the chunks of an upload as one stream of bytes, within a size limit and an
+// idle limit; its first failure cancels the call (cancel), so that what consumes it (ctr) is
+// stopped rather than shown a clean end of a cut upload.
+type chunkReader struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	chunks chan []byte
+	errc   chan error
+	max    int64
+	idle   time.Duration
+
+	buf   []byte
+	total int64
+	mu    sync.Mutex
+	fail  error
+}
+
+// newChunkReader starts receiving from src in a goroutine that ends when src's Recv fails or
+// ctx ends (the call's end cancels ctx and fails Recv).
+func newChunkReader(ctx context.Context, cancel context.CancelCauseFunc, src chunkSource, maxBytes int64, idle time.Duration) *chunkReader {
+	r := &chunkReader{ctx: ctx, cancel: cancel, chunks: make(chan []byte), errc: make(chan error, 1), max: maxBytes, idle: idle}
+	go func() {
+		for {
+			req, err := src.Recv()
+			if err != nil {
+				r.errc <- err
+				return
+			}
+			select {
+			case r.chunks <- req.GetChunk():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return r
+}
+
+// Read returns the upload's next bytes, io.EOF at its clean end.
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if err := r.next(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// next waits for the next chunk.
+func (r *chunkReader) next() error {
+	t := time.NewTimer(r.idle)
+	defer t.Stop()
+	select {
+	case c := <-r.chunks:
+		r.total += int64(len(c))
+		if r.total > r.max {
+			return r.failWith(apierr.Invalid("the image tarball exceeds the limit of %d bytes (%d received): import a smaller image", r.max, r.total))
+		}
+		r.buf = c
+		return nil
+	case err := <-r.errc:
+		if errors.Is(err, io.EOF) {
+			return io.EOF
+		}
+		return r.failWith(fmt.Errorf("receive the tarball: %w", err))
+	case <-t.C:
+		return r.failWith(fmt.Errorf("no chunk of the tarball arrived for %s: %w", r.idle, context.DeadlineExceeded))
+	case <-r.ctx.Done():
+		return r.failWith(context.Cause(r.ctx))
+	}
+}
+
+func (r *chunkReader) failWith(err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail == nil {
+		r.fail = err
+		r.cancel(err)
+	}
+	return r.fail
+}
+
+// failure is the upload's failure, nil if it ended cleanly or has not ended.
+func (r *chunkReader) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fail
+}
