@@ -6,11 +6,6 @@ import (
 	"slices"
 )
 
-// PodRouteProtocol is the rtnetlink protocol number of the routes Cairn programs to other
-// nodes' pods (ip route shows "proto 202"): SyncRoutes changes only routes of its protocol.
-// 202 is in no registry (iproute2's rt_protos, the kernel's RTPROT_* values).
-const PodRouteProtocol = 202
-
 // Route is a route to a prefix through a gateway on a directly connected network.
 type Route struct {
 	Dst netip.Prefix
