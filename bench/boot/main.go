@@ -83,7 +83,7 @@ var reAnswers = regexp.MustCompile(`API answers at \S+ \(([0-9.]+)s after QEMU s
 func boot(env map[string]string, image string, measureRSS bool, idle time.Duration) (float64, string, error) {
 	name := "bench"
 	defer cli(env, "cluster", "destroy", "--name", name) //nolint:errcheck // best-effort cleanup
-	out, err := cli(env, "cluster", "create", "--name", name, "--image", image)
+	out, err := cli(env, "cluster", "create", "--name", name, "--kubernetes=false", "--image", image)
 	if err != nil {
 		return 0, "", err
 	}

@@ -40,7 +40,7 @@ func TestHostnameAndReset(t *testing.T) {
 	e := newEnv(t)
 	name := "e2e-reset"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--image", img, "--wait", "5m")
+	e.must("cluster", "create", "--name", name, "--kubernetes=false", "--image", img, "--wait", "5m")
 	dir := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
 	platform, _, err := kernelHostname(e)
 	if err != nil {

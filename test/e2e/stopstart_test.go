@@ -30,7 +30,7 @@ func TestClusterStopStart(t *testing.T) {
 	e := newEnv(t)
 	name, node := "e2e-ss", "e2e-ss-cp1"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--image", img, "--wait", "5m")
+	e.must("cluster", "create", "--name", name, "--kubernetes=false", "--image", img, "--wait", "5m")
 	identity := reNodeLine.FindString(e.must("version"))
 	if identity == "" {
 		t.Fatal("version printed no node line")
@@ -85,7 +85,7 @@ func TestClusterCreateGuestPanic(t *testing.T) {
 	e := newEnv(t)
 	name := "e2e-panic"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	_, err := e.run("cluster", "create", "--name", name, "--image", img, "--wait", "5m")
+	_, err := e.run("cluster", "create", "--name", name, "--kubernetes=false", "--image", img, "--wait", "5m")
 	if err == nil {
 		t.Fatal("cluster create succeeded with a truncated initramfs")
 	}

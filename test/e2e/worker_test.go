@@ -17,7 +17,7 @@ func TestWorkerJoins(t *testing.T) {
 	e := newEnv(t)
 	name, worker := "e2e-w", "10.5.0.3"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--workers", "1", "--image", img, "--wait", "5m")
+	e.must("cluster", "create", "--name", name, "--kubernetes=false", "--workers", "1", "--image", img, "--wait", "5m")
 	if out := e.must("version", "-n", worker); !strings.Contains(out, "Node") {
 		t.Errorf("version -n %s printed no node:\n%s", worker, out)
 	}

@@ -28,6 +28,7 @@ type clusterCreateFlags struct {
 	image                  string
 	wait                   time.Duration
 	noConfig               bool
+	kubernetes             bool
 }
 
 func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
@@ -50,13 +51,14 @@ maintenance mode instead.`,
 	fl.StringVar(&f.name, "name", "cairn", "cluster name (also the cairnconfig context)")
 	fl.IntVar(&f.controlplanes, "controlplanes", 1, "number of control-plane nodes")
 	fl.IntVar(&f.workers, "workers", 0, "number of worker nodes")
-	fl.IntVar(&f.memory, "memory", 1024, "memory of each VM in MiB")
-	fl.IntVar(&f.cpus, "cpus", 1, "virtual CPUs of each VM")
+	fl.IntVar(&f.memory, "memory", 2048, "memory of each VM in MiB (Kubernetes needs about 1.5 GiB on a control plane; 1024 is enough with --kubernetes=false)")
+	fl.IntVar(&f.cpus, "cpus", 2, "virtual CPUs of each VM")
 	fl.IntVar(&f.disk, "disk", 8, "size of each VM's sparse virtio disk in GiB")
 	fl.StringSliceVar(&f.kernelArgs, "kernel-args", nil, "extra kernel arguments, comma separated")
 	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs)")
 	fl.DurationVar(&f.wait, "wait", 5*time.Minute, "how long to wait for every node's API")
 	fl.BoolVar(&f.noConfig, "no-config", false, "boot without a configuration (maintenance mode)")
+	fl.BoolVar(&f.kubernetes, "kubernetes", true, "bootstrap Kubernetes on the first control plane, wait until every node is Ready and CoreDNS serves, and write an admin kubeconfig (false: only the nodes' API)")
 	return cmd
 }
 

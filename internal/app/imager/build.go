@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 )
@@ -38,6 +39,7 @@ type Result struct {
 	RootMods        []string            `json:"rootModules"`
 	Tools           map[string]string   `json:"tools"`
 	External        []ExternalResult    `json:"external,omitempty"`
+	Debian          []DebianResult      `json:"debian,omitempty"`
 	Images          []ImageResult       `json:"images,omitempty"`
 	Artifacts       map[string]Artifact `json:"artifacts"`
 }
@@ -103,7 +105,7 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("initramfs modules: %w", err)
 	}
-	all := append(append(append([]string(nil), b.m.Modules.Initramfs...), b.m.Modules.Boot...), b.m.Modules.Carry...)
+	all := slices.Concat(b.m.Modules.Initramfs, b.m.Modules.Boot, b.m.Modules.Carry, b.m.Modules.Kubernetes)
 	rootDep, err := mods.closure(all)
 	if err != nil {
 		return nil, fmt.Errorf("root modules: %w", err)
@@ -119,6 +121,10 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 	}
 	if err := b.stageRoot(stage, binDir, ext, mods, rootDep); err != nil {
 		return nil, fmt.Errorf("stage root: %w", err)
+	}
+	debs, err := b.stageDebian(ctx, stage)
+	if err != nil {
+		return nil, err
 	}
 	images, err := b.stageImages(stage, work, ext)
 	if err != nil {
@@ -138,7 +144,7 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Tag: b.tag, Commit: b.commit, SourceDateEpoch: b.epoch, Kernel: b.m.Kernel,
-		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Images: images, Artifacts: map[string]Artifact{}}
+		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Debian: debs, Images: images, Artifacts: map[string]Artifact{}}
 	for _, x := range ext {
 		res.External = append(res.External, x.res)
 	}

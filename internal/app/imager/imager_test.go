@@ -68,35 +68,46 @@ var badTrees = []struct {
 	name string
 	want string
 	bad  func(root string) error
+	// contents: found only by reading files (CheckTree), not from a squashfs listing.
+	contents bool
 }{
 	{"shell", "/usr/bin/bash: forbidden shell", func(r string) error {
 		if err := os.MkdirAll(filepath.Join(r, "usr/bin"), 0o755); err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(r, "usr/bin/bash"), nil, 0o755)
-	}},
+	}, false},
 	{"shell link", "/bin/sh: forbidden shell", func(r string) error {
 		if err := os.Mkdir(filepath.Join(r, "bin"), 0o755); err != nil {
 			return err
 		}
 		return os.Symlink("../sbin/cairn", filepath.Join(r, "bin/sh"))
-	}},
+	}, false},
 	{"busybox", "/sbin/busybox: forbidden shell", func(r string) error {
 		return os.WriteFile(filepath.Join(r, "sbin/busybox"), nil, 0o755)
-	}},
+	}, false},
 	{"sshd", "/sbin/sshd: forbidden SSH daemon", func(r string) error {
 		return os.WriteFile(filepath.Join(r, "sbin/sshd"), nil, 0o755)
-	}},
-	{"setuid", "/sbin/cairn: setuid", func(r string) error { return os.Chmod(filepath.Join(r, "sbin/cairn"), os.ModeSetuid|0o755) }},
-	{"setgid", "/sbin/cairn: setgid", func(r string) error { return os.Chmod(filepath.Join(r, "sbin/cairn"), os.ModeSetgid|0o755) }},
-	{"world-writable dir", "/tmp: world-writable", func(r string) error { return os.Chmod(filepath.Join(r, "tmp"), os.ModeSticky|0o777) }},
+	}, false},
+	{"sudo", "/usr/bin/sudo: forbidden privilege escalation", func(r string) error {
+		if err := os.MkdirAll(filepath.Join(r, "usr/bin"), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(r, "usr/bin/sudo"), []byte("\x7fELF"), 0o755)
+	}, false},
+	{"script", "/etc/rc.local: script (#!)", func(r string) error {
+		return os.WriteFile(filepath.Join(r, "etc/rc.local"), []byte("#!/bin/sh\necho hi\n"), 0o755)
+	}, true},
+	{"setuid", "/sbin/cairn: setuid", func(r string) error { return os.Chmod(filepath.Join(r, "sbin/cairn"), os.ModeSetuid|0o755) }, false},
+	{"setgid", "/sbin/cairn: setgid", func(r string) error { return os.Chmod(filepath.Join(r, "sbin/cairn"), os.ModeSetgid|0o755) }, false},
+	{"world-writable dir", "/tmp: world-writable", func(r string) error { return os.Chmod(filepath.Join(r, "tmp"), os.ModeSticky|0o777) }, false},
 	{"world-writable file", "/etc/x: world-writable", func(r string) error {
 		f := filepath.Join(r, "etc/x")
 		if err := os.WriteFile(f, nil, 0o644); err != nil {
 			return err
 		}
 		return os.Chmod(f, 0o666)
-	}},
+	}, false},
 }
 
 func TestCheckTree(t *testing.T) {
@@ -130,6 +141,9 @@ func TestSquashfsPolicy(t *testing.T) {
 		err := b.mksquashfs(ctx, tree(t, tc.bad), filepath.Join(t.TempDir(), "r.sqsh"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: mksquashfs() = %v, want an error naming %q", tc.name, err, tc.want)
+		}
+		if tc.contents {
+			continue
 		}
 		// Packed without the tree check, the image check alone must still refuse it.
 		raw := filepath.Join(t.TempDir(), "raw.sqsh")

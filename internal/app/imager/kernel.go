@@ -14,9 +14,22 @@ import (
 	"strings"
 )
 
-// debName is the file name apt-get download gives a package.
-func debName(d Deb) string {
-	return fmt.Sprintf("%s_%s_amd64.deb", d.Package, strings.ReplaceAll(d.Version, ":", "%3a"))
+// debName is the file name apt-get download gives a package of the architecture (amd64, or
+// all for architecture-independent packages such as netbase).
+func debName(d Deb, arch string) string {
+	return fmt.Sprintf("%s_%s_%s.deb", d.Package, strings.ReplaceAll(d.Version, ":", "%3a"), arch)
+}
+
+// cachedDeb returns the cache path of the package with the pinned sha256, or an error.
+func (b *builder) cachedDeb(d Deb) (string, error) {
+	var err error
+	for _, arch := range []string{"amd64", "all"} {
+		deb := filepath.Join(b.cache, debName(d, arch))
+		if err = verifySHA256(deb, d.SHA256); err == nil {
+			return deb, nil
+		}
+	}
+	return "", err
 }
 
 // fetchKernel makes sure the kernel package is in the cache with the pinned sha256.
@@ -28,8 +41,7 @@ func (b *builder) fetchKernel(ctx context.Context) (string, error) {
 // fetchDeb makes sure a Debian package is in the cache with the pinned sha256, downloading it
 // with apt-get when it is missing, and returns its path.
 func (b *builder) fetchDeb(ctx context.Context, what string, d Deb) (string, error) {
-	deb := filepath.Join(b.cache, debName(d))
-	if err := verifySHA256(deb, d.SHA256); err == nil {
+	if deb, err := b.cachedDeb(d); err == nil {
 		b.progress("%s %s %s found in the cache", what, d.Package, d.Version)
 		return deb, nil
 	}
@@ -39,8 +51,11 @@ func (b *builder) fetchDeb(ctx context.Context, what string, d Deb) (string, err
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("apt-get download %s=%s (run apt-get update first?): %w\n%s", d.Package, d.Version, err, out)
 	}
-	if err := verifySHA256(deb, d.SHA256); err != nil {
-		_ = os.Remove(deb)
+	deb, err := b.cachedDeb(d)
+	if err != nil {
+		for _, arch := range []string{"amd64", "all"} {
+			_ = os.Remove(filepath.Join(b.cache, debName(d, arch)))
+		}
 		return "", err
 	}
 	return deb, nil

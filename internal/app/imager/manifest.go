@@ -25,6 +25,7 @@ type Manifest struct {
 	Modules  Modules    `yaml:"modules"`
 	Binaries []Binary   `yaml:"binaries"`
 	External []External `yaml:"external"`
+	Debian   []Debian   `yaml:"debian"`
 	Images   []Image    `yaml:"images"`
 }
 
@@ -41,6 +42,9 @@ type Modules struct {
 	Initramfs []string `yaml:"initramfs"`
 	Boot      []string `yaml:"boot"`
 	Carry     []string `yaml:"carry"`
+	// Kubernetes are loaded by machined when Kubernetes starts (kube-proxy's nftables rules,
+	// pod networking); the node has no modprobe, so the kernel cannot load them on demand.
+	Kubernetes []string `yaml:"kubernetes"`
 }
 
 // Binary is a Go program built into the root: one of this repository (package ./cmd/...) or
@@ -136,7 +140,7 @@ func (m *Manifest) Validate() error {
 	for _, l := range []struct {
 		field string
 		names []string
-	}{{"initramfs", m.Modules.Initramfs}, {"boot", m.Modules.Boot}, {"carry", m.Modules.Carry}} {
+	}{{"initramfs", m.Modules.Initramfs}, {"boot", m.Modules.Boot}, {"carry", m.Modules.Carry}, {"kubernetes", m.Modules.Kubernetes}} {
 		for i, n := range l.names {
 			if !reName.MatchString(n) {
 				bad(fmt.Sprintf("modules.%s[%d]", l.field, i), n, "is not a module name")

@@ -27,7 +27,7 @@ func (p *problems) add(field, value, msg string) {
 	*p = append(*p, fmt.Sprintf("%s: %q %s", field, value, msg))
 }
 
-// validateExternal checks the external components and images, and that no two binaries share
+// validateExternal checks the external components, the Debian programs and the images, and that no two binaries share
 // a name and no two files share a path in the root.
 func (m *Manifest) validateExternal() []string {
 	var p problems
@@ -56,6 +56,13 @@ func (m *Manifest) validateExternal() []string {
 					claim(paths, bf, l)
 				}
 			}
+		}
+	}
+	for i, d := range m.Debian {
+		f := fmt.Sprintf("debian[%d]", i)
+		p.debian(f, d)
+		for j, file := range d.Files {
+			claim(paths, fmt.Sprintf("%s.files[%d]", f, j), file)
 		}
 	}
 	for i, img := range m.Images {

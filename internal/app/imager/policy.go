@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,8 @@ var forbidden = map[string]string{
 	"sh": "shell", "bash": "shell", "dash": "shell", "ash": "shell", "busybox": "shell",
 	"zsh": "shell", "ksh": "shell", "mksh": "shell", "csh": "shell", "tcsh": "shell",
 	"fish": "shell", "rbash": "shell", "ssh": "SSH client", "sshd": "SSH daemon",
-	"dropbear": "SSH daemon",
+	"dropbear": "SSH daemon", "su": "privilege escalation", "sudo": "privilege escalation",
+	"doas": "privilege escalation", "pkexec": "privilege escalation", "login": "login program",
 }
 
 // checkEntry applies the image policy to one file: its path, its mode and whether it is a
@@ -41,7 +43,7 @@ func policyError(problems []string) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("image policy violated (no shells, SSH, setuid/setgid or world-writable files):\n  %s",
+	return fmt.Errorf("image policy violated (no shells, scripts, SSH, su/sudo, setuid/setgid or world-writable files):\n  %s",
 		strings.Join(problems, "\n  "))
 }
 
@@ -58,12 +60,28 @@ func CheckTree(root string) error {
 		}
 		rel, _ := filepath.Rel(root, p)
 		problems = append(problems, checkEntry("/"+filepath.ToSlash(rel), info.Mode())...)
+		if info.Mode().IsRegular() && isScript(p) {
+			problems = append(problems, fmt.Sprintf("/%s: script (#!), and no interpreter may be in the image", filepath.ToSlash(rel)))
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("check root tree: %w", err)
 	}
 	return policyError(problems)
+}
+
+// isScript tells whether a file starts with "#!": a script needs an interpreter (a shell,
+// most often), and the image carries none.
+func isScript(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = f.Close() }()
+	head := make([]byte, 2)
+	n, _ := io.ReadFull(f, head)
+	return n == 2 && string(head) == "#!"
 }
 
 // ListEntry is one line of `unsquashfs -lls`.

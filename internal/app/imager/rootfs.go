@@ -48,6 +48,8 @@ func (b *builder) stageRoot(dir, binDir string, ext []*builtExternal, mods *modu
 		"etc/hosts":      "127.0.0.1\tlocalhost\n::1\tlocalhost\n",
 		"etc/modules-load.d/cairn.conf": "# Modules machined loads at boot (with their dependencies), from the image manifest.\n" +
 			strings.Join(b.m.Modules.Boot, "\n") + "\n",
+		"etc/modules-load.d/kubernetes.conf": "# Modules machined loads when Kubernetes starts (with their dependencies), from the image manifest.\n" +
+			strings.Join(b.m.Modules.Kubernetes, "\n") + "\n",
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil { //nolint:gosec // the image, its root and /etc are world-readable by design.

@@ -3,6 +3,18 @@ package machined
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+
+	"github.com/cosi-project/runtime/pkg/controller/runtime"
+	"github.com/cosi-project/runtime/pkg/state"
+
+	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
+	"github.com/cairn-os/cairn/internal/pkg/netconf"
+	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/resources"
 )
 
 // Errors of the Kubernetes calls, mapped to gRPC codes at the API edge.
@@ -17,9 +29,70 @@ var (
 
 // kubeBootstrap initialises etcd and the control plane on this node: it returns once the
 // request is accepted (the services then start in the background); it refuses a worker
-// (errNotControlPlane), a node that has no configuration (errKubeNotReady) and a second call
-// (errAlreadyBootstrapped), changing nothing.
+// (errNotControlPlane), a node that has no configuration or does not run Kubernetes
+// (errKubeNotReady) and a second call (errAlreadyBootstrapped), changing nothing.
 func (n *daemon) kubeBootstrap(ctx context.Context) error {
-	_ = ctx
-	return errKubeNotReady
+	cfg := n.config()
+	switch {
+	case cfg == nil || n.opts.Mode != ModeMetal:
+		return fmt.Errorf("%w: %s", errKubeNotReady, n.kubeAbsence(cfg))
+	case cfg.Machine.Type != config.TypeControlPlane:
+		return errNotControlPlane
+	}
+	n.kubeMu.Lock()
+	defer n.kubeMu.Unlock()
+	if _, err := os.Stat(filepath.Join(kubeservice.EtcdDataDir, "member")); err == nil {
+		return fmt.Errorf("%w: etcd's data directory %s holds a member", errAlreadyBootstrapped, kubeservice.EtcdDataDir)
+	}
+	b := resources.NewBootstrap()
+	b.TypedSpec().Source = "api"
+	if err := n.st.Create(ctx, b); state.IsConflictError(err) {
+		return fmt.Errorf("%w: bootstrap was already requested", errAlreadyBootstrapped)
+	} else if err != nil {
+		return fmt.Errorf("record the bootstrap: %w", err)
+	}
+	n.events.publish(KindLifecycle, "bootstrap: starting etcd and the control plane")
+	return nil
+}
+
+// kubeAbsence says why a node does not run Kubernetes.
+func (n *daemon) kubeAbsence(cfg *config.Config) string {
+	if cfg == nil {
+		return "the node has no configuration (maintenance mode)"
+	}
+	return "Kubernetes runs only on nodes booted from the image (metal mode), not in container mode"
+}
+
+// startKube registers the Kubernetes controllers: only on a node booted from the image,
+// where the components and the paths they use exist. A control plane whose etcd already holds
+// data (a restart of machined) is bootstrapped.
+func (n *daemon) startKube(ctx context.Context, rt *runtime.Runtime) error {
+	if n.opts.Mode != ModeMetal {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(kubeservice.EtcdDataDir, "member")); err == nil {
+		b := resources.NewBootstrap()
+		b.TypedSpec().Source = "data"
+		if err := n.st.Create(ctx, b); err != nil && !state.IsConflictError(err) {
+			return err
+		}
+	}
+	if err := rt.RegisterController(&kubeservice.Controller{Address: nodeAddress, Write: n.prepareKube}); err != nil {
+		return err
+	}
+	return rt.RegisterController(&kubeRunner{n: n})
+}
+
+// nodeAddress is the node's first global IPv4 address.
+func nodeAddress() (netip.Addr, error) {
+	prefixes, err := netconf.Addresses()
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for _, p := range prefixes {
+		if a := p.Addr(); a.Is4() && a.IsGlobalUnicast() {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, errors.New("the node has no global IPv4 address")
 }

@@ -60,6 +60,12 @@ type daemon struct {
 	sandbox    *sandboxing
 	socketFile *os.File
 
+	// kubeMu serialises Bootstrap calls; kubeKernel and kubeImports run their work once.
+	kubeMu        sync.Mutex
+	kubeKernel    sync.Once
+	kubeKernelErr error
+	kubeImports   sync.Once
+
 	mu  sync.Mutex
 	cfg *config.Config // nil: maintenance mode
 	try *tryConfig

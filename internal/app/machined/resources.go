@@ -48,6 +48,9 @@ func (n *daemon) startResources(ctx context.Context) error {
 	if err := rt.RegisterController(&network.HostnameController{Default: n.defaultHostname}); err != nil {
 		return err
 	}
+	if err := n.startKube(ctx, rt); err != nil {
+		return fmt.Errorf("Kubernetes controllers: %w", err)
+	}
 	go func() {
 		if err := rt.Run(ctx); err != nil {
 			n.log.Error("controller runtime stopped", "error", err)

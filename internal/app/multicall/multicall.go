@@ -15,6 +15,7 @@ import (
 	"github.com/cairn-os/cairn/internal/app/apid"
 	initapp "github.com/cairn-os/cairn/internal/app/init"
 	"github.com/cairn-os/cairn/internal/app/machined"
+	"github.com/cairn-os/cairn/internal/app/mountcmd"
 	"github.com/cairn-os/cairn/internal/app/trustd"
 )
 
@@ -27,6 +28,9 @@ var roles = map[string]mainFunc{
 	"machined": machined.Main,
 	"apid":     apid.Main,
 	"trustd":   trustd.Main,
+	// kubelet's k8s.io/mount-utils runs these; the node has no util-linux.
+	"mount":  mountcmd.Mount,
+	"umount": mountcmd.Umount,
 }
 
 // Main runs the role that argv names and returns the exit code.

@@ -65,22 +65,29 @@ type User struct {
 
 // encodeKubeconfig returns a kubeconfig with one cluster, user and context (user@kubernetes).
 func encodeKubeconfig(caPEM []byte, server, user string, u User) ([]byte, error) {
-	ctx := user + "@" + ClusterName
+	return encodeNamedKubeconfig(caPEM, server, kubeconfigNames{cluster: ClusterName, user: user, context: user + "@" + ClusterName}, u)
+}
+
+// kubeconfigNames are the names of a kubeconfig's one cluster, user and context.
+type kubeconfigNames struct{ cluster, user, context string }
+
+// encodeNamedKubeconfig returns a kubeconfig with one cluster, user and context, named n.
+func encodeNamedKubeconfig(caPEM []byte, server string, n kubeconfigNames, u User) ([]byte, error) {
 	kc := Kubeconfig{
 		APIVersion: "v1", Kind: "Config",
-		Clusters:       []NamedCluster{{Name: ClusterName, Cluster: Cluster{Server: server, CertificateAuthorityData: caPEM}}},
-		Contexts:       []NamedContext{{Name: ctx, Context: Context{Cluster: ClusterName, User: user}}},
-		CurrentContext: ctx,
-		Users:          []NamedUser{{Name: user, User: u}},
+		Clusters:       []NamedCluster{{Name: n.cluster, Cluster: Cluster{Server: server, CertificateAuthorityData: caPEM}}},
+		Contexts:       []NamedContext{{Name: n.context, Context: Context{Cluster: n.cluster, User: n.user}}},
+		CurrentContext: n.context,
+		Users:          []NamedUser{{Name: n.user, User: u}},
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(&kc); err != nil {
-		return nil, fmt.Errorf("encode kubeconfig for %q: %w", user, err)
+		return nil, fmt.Errorf("encode kubeconfig for %q: %w", n.user, err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode kubeconfig for %q: %w", user, err)
+		return nil, fmt.Errorf("encode kubeconfig for %q: %w", n.user, err)
 	}
 	return buf.Bytes(), nil
 }

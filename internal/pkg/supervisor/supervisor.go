@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -30,6 +31,8 @@ type Supervisor struct {
 	log  *slog.Logger
 	opts Options
 
+	// mu guards the set of services; each service guards its own state.
+	mu       sync.RWMutex
 	services map[string]*service
 	order    []string
 }
@@ -100,7 +103,10 @@ func (s *Supervisor) sort(specs []Spec) ([]string, error) {
 // StartAll starts every service in dependency order; each waits until the services it
 // depends on are Running.
 func (s *Supervisor) StartAll(ctx context.Context) error {
-	for _, n := range s.order {
+	s.mu.RLock()
+	order := slices.Clone(s.order)
+	s.mu.RUnlock()
+	for _, n := range order {
 		if _, _, err := s.launch(ctx, n, false); err != nil {
 			return err
 		}
@@ -110,8 +116,11 @@ func (s *Supervisor) StartAll(ctx context.Context) error {
 
 // StopAll stops every service in reverse dependency order, protected ones included.
 func (s *Supervisor) StopAll() {
-	for _, n := range slices.Backward(s.order) {
-		svc := s.services[n]
+	s.mu.RLock()
+	order, services := slices.Clone(s.order), s.services
+	s.mu.RUnlock()
+	for _, n := range slices.Backward(order) {
+		svc := services[n]
 		svc.action.Lock()
 		svc.stop()
 		svc.action.Unlock()
@@ -135,7 +144,10 @@ func (s *Supervisor) launch(ctx context.Context, name string, restart bool) (*se
 		return nil, launched{}, err
 	}
 	for _, d := range svc.spec.DependsOn {
-		dep := s.services[d]
+		dep, err := s.get(d)
+		if err != nil {
+			return nil, launched{}, fmt.Errorf("%w: service %q depends on %q: %w", ErrFailedPrecondition, name, d, err)
+		}
 		if err := dep.waitRunning(ctx, dep.current()); err != nil {
 			return nil, launched{}, fmt.Errorf("%w: service %q depends on %q: %w", ErrFailedPrecondition, name, d, err)
 		}
@@ -158,11 +170,8 @@ func (s *Supervisor) Stop(name string) error {
 	if svc.spec.Protected {
 		return fmt.Errorf("%w: service %q is protected: stopping it would cut off the API", ErrFailedPrecondition, name)
 	}
-	for _, n := range s.order {
-		o := s.services[n]
-		if slices.Contains(o.spec.DependsOn, name) && o.status().State == StateRunning {
-			return fmt.Errorf("%w: service %q is needed by running service %q", ErrFailedPrecondition, name, n)
-		}
+	if n := s.neededBy(name); n != "" {
+		return fmt.Errorf("%w: service %q is needed by running service %q", ErrFailedPrecondition, name, n)
 	}
 	svc.action.Lock()
 	defer svc.action.Unlock()
@@ -182,6 +191,8 @@ func (s *Supervisor) Restart(ctx context.Context, name string) error {
 
 // List returns the status of every service in dependency order.
 func (s *Supervisor) List() []Status {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	out := make([]Status, 0, len(s.order))
 	for _, n := range s.order {
 		out = append(out, s.services[n].status())
@@ -199,6 +210,8 @@ func (s *Supervisor) Logs(name string) (*Ring, error) {
 }
 
 func (s *Supervisor) get(name string) (*service, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	svc, ok := s.services[name]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q (known: %v)", ErrNotFound, name, s.order)

@@ -34,6 +34,7 @@ type daemon struct {
 	// prevPorts are the forward ports of the previous run, reused when free so the
 	// cairnconfig's endpoints stay right across cluster stop and start.
 	prevPorts map[string]int
+	prevKube  int
 }
 
 // qemuProc is a node's running QEMU; exited closes when it ends.
@@ -57,7 +58,7 @@ func Serve(ctx context.Context, log *slog.Logger, dir string) error {
 	d := &daemon{log: log, dir: dir, plan: plan, procs: map[string]*qemuProc{}, prevPorts: map[string]int{},
 		state: State{Dir: dir, DaemonPID: os.Getpid(), QEMU: map[string]int{}, Forwards: map[string]int{}, Started: map[string]time.Time{}, Accel: plan.Accel}}
 	if prev, err := LoadState(dir); err == nil {
-		d.prevPorts = prev.Forwards
+		d.prevPorts, d.prevKube = prev.Forwards, prev.KubeForward
 	}
 	lk, err := lock(plan.Name, dir)
 	if err != nil {
@@ -171,6 +172,9 @@ func (d *daemon) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := d.startKubeForward(ctx); err != nil {
+		return err
+	}
 	for _, n := range d.plan.Nodes {
 		if err := d.startForward(ctx, n); err != nil {
 			return err
@@ -224,6 +228,24 @@ func (d *daemon) startForward(ctx context.Context, n Node) error {
 	d.state.Forwards[n.Name] = l.Addr().(*net.TCPAddr).Port
 	d.mu.Unlock()
 	go forward(ctx, d.log, l, d.ns, net.JoinHostPort(n.IP.String(), "50000"))
+	return nil
+}
+
+// startKubeForward listens on a free loopback port of the host (the one of the last run if
+// it is free) for the Kubernetes API of the first control-plane node.
+func (d *daemon) startKubeForward(ctx context.Context) error {
+	cp := d.plan.Nodes[0]
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(d.prevKube)))
+	if err != nil && d.prevKube != 0 {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		return fmt.Errorf("Kubernetes API forward: %w", err)
+	}
+	d.mu.Lock()
+	d.state.KubeForward = l.Addr().(*net.TCPAddr).Port
+	d.mu.Unlock()
+	go forward(ctx, d.log, l, d.ns, net.JoinHostPort(cp.IP.String(), "6443"))
 	return nil
 }
 

@@ -195,6 +195,8 @@ type State struct {
 	Error     string         `json:"error,omitempty"`
 	QEMU      map[string]int `json:"qemuPids"`     // node name -> PID
 	Forwards  map[string]int `json:"forwardPorts"` // node name -> 127.0.0.1 port
+	// KubeForward is the 127.0.0.1 port that reaches the first control plane's Kubernetes API.
+	KubeForward int `json:"kubeApiForwardPort,omitempty"`
 	// Started is when each node's QEMU process started (for boot-time measurements).
 	Started map[string]time.Time `json:"qemuStarted"`
 	Accel   string               `json:"accel"`

@@ -17,9 +17,10 @@ const (
 
 // Namespaces lists every namespace with its description.
 var Namespaces = map[resource.Namespace]string{
-	NamespaceRuntime: "The node's lifecycle and services.",
-	NamespaceConfig:  "The machine configuration (sensitive).",
-	NamespaceNetwork: "Host name and addresses.",
+	NamespaceRuntime:    "The node's lifecycle and services.",
+	NamespaceConfig:     "The machine configuration (sensitive).",
+	NamespaceNetwork:    "Host name and addresses.",
+	NamespaceKubernetes: "The node's Kubernetes services.",
 }
 
 // All returns an empty resource of every type, for registering their definitions.
@@ -29,5 +30,7 @@ func All() []meta.ResourceWithRD {
 		NewServiceStatus(""),
 		NewMachineConfig(),
 		NewHostname(),
+		NewKubeService(""),
+		NewBootstrap(),
 	}
 }

@@ -49,10 +49,18 @@ var methodRoles = map[string][]Role{
 	machine + "LoadAvg":                     readers,
 	machine + "Netstat":                     readers,
 	machine + "GenerateClientConfiguration": admins,
-	resource + "Get":                        readers,
-	resource + "List":                       readers,
-	resource + "Watch":                      readers,
-	audit + "Log":                           auditors,
+	// Bootstrap is os:admin only, as in Talos: it creates the cluster (etcd, the control
+	// plane) once and for all, which is not lifecycle of a node an operator may drive.
+	machine + "Bootstrap": admins,
+	// Kubeconfig's reply carries the private key of a cluster-admin certificate.
+	machine + "Kubeconfig": admins,
+	// ImageImport puts code that pods may run on the node.
+	machine + "ImageImport": admins,
+	machine + "ImageList":   readers,
+	resource + "Get":        readers,
+	resource + "List":       readers,
+	resource + "Watch":      readers,
+	audit + "Log":           auditors,
 }
 
 // maintenanceMethods may be called without a client certificate while a node has no

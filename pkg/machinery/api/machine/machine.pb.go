@@ -3083,6 +3083,469 @@ func (x *GenerateClientConfigurationResponse) GetMessages() []*ClientConfigurati
 	return nil
 }
 
+// BootstrapRequest has no fields yet (recovery from an etcd snapshot comes with etcd operations).
+type BootstrapRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BootstrapRequest) Reset() {
+	*x = BootstrapRequest{}
+	mi := &file_machine_machine_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BootstrapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BootstrapRequest) ProtoMessage() {}
+
+func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BootstrapRequest.ProtoReflect.Descriptor instead.
+func (*BootstrapRequest) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{50}
+}
+
+type Kubeconfig struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// data is a kubeconfig (YAML) with one cluster, user and context; its user holds a client
+	// certificate (CN kubernetes-admin, O kubeadm:cluster-admins) and its private key.
+	Data []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// cluster_name is cluster.name of the node's configuration.
+	ClusterName   string `protobuf:"bytes,3,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Kubeconfig) Reset() {
+	*x = Kubeconfig{}
+	mi := &file_machine_machine_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Kubeconfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Kubeconfig) ProtoMessage() {}
+
+func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Kubeconfig.ProtoReflect.Descriptor instead.
+func (*Kubeconfig) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *Kubeconfig) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Kubeconfig) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *Kubeconfig) GetClusterName() string {
+	if x != nil {
+		return x.ClusterName
+	}
+	return ""
+}
+
+type KubeconfigResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Kubeconfig          `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KubeconfigResponse) Reset() {
+	*x = KubeconfigResponse{}
+	mi := &file_machine_machine_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KubeconfigResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KubeconfigResponse) ProtoMessage() {}
+
+func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KubeconfigResponse.ProtoReflect.Descriptor instead.
+func (*KubeconfigResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *KubeconfigResponse) GetMessages() []*Kubeconfig {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type ImageImportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// chunk is the next part of the image tarball; send at most 1 MiB per message.
+	Chunk         []byte `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageImportRequest) Reset() {
+	*x = ImageImportRequest{}
+	mi := &file_machine_machine_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageImportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageImportRequest) ProtoMessage() {}
+
+func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageImportRequest.ProtoReflect.Descriptor instead.
+func (*ImageImportRequest) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ImageImportRequest) GetChunk() []byte {
+	if x != nil {
+		return x.Chunk
+	}
+	return nil
+}
+
+type ImageImport struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// bytes is the size of the tarball the node received.
+	Bytes uint64 `protobuf:"varint,2,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	// images names the images containerd imported ("name@digest" per line of ctr's output).
+	Images        []string `protobuf:"bytes,3,rep,name=images,proto3" json:"images,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageImport) Reset() {
+	*x = ImageImport{}
+	mi := &file_machine_machine_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageImport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageImport) ProtoMessage() {}
+
+func (x *ImageImport) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageImport.ProtoReflect.Descriptor instead.
+func (*ImageImport) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *ImageImport) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *ImageImport) GetBytes() uint64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *ImageImport) GetImages() []string {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+type ImageImportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*ImageImport         `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageImportResponse) Reset() {
+	*x = ImageImportResponse{}
+	mi := &file_machine_machine_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageImportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageImportResponse) ProtoMessage() {}
+
+func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageImportResponse.ProtoReflect.Descriptor instead.
+func (*ImageImportResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ImageImportResponse) GetMessages() []*ImageImport {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type Image struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is the image reference, e.g. registry.k8s.io/pause:3.10.1.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// digest is the digest of the image's index or manifest.
+	Digest string `protobuf:"bytes,2,opt,name=digest,proto3" json:"digest,omitempty"`
+	// size is the size containerd reports for the image's content, in bytes.
+	Size uint64 `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
+	// platforms are the platforms the image's content is present for, e.g. linux/amd64.
+	Platforms     []string `protobuf:"bytes,4,rep,name=platforms,proto3" json:"platforms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Image) Reset() {
+	*x = Image{}
+	mi := &file_machine_machine_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Image) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Image) ProtoMessage() {}
+
+func (x *Image) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Image.ProtoReflect.Descriptor instead.
+func (*Image) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *Image) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Image) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *Image) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *Image) GetPlatforms() []string {
+	if x != nil {
+		return x.Platforms
+	}
+	return nil
+}
+
+type ImageList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Metadata      *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	Images        []*Image               `protobuf:"bytes,2,rep,name=images,proto3" json:"images,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageList) Reset() {
+	*x = ImageList{}
+	mi := &file_machine_machine_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageList) ProtoMessage() {}
+
+func (x *ImageList) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageList.ProtoReflect.Descriptor instead.
+func (*ImageList) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *ImageList) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *ImageList) GetImages() []*Image {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+type ImageListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*ImageList           `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageListResponse) Reset() {
+	*x = ImageListResponse{}
+	mi := &file_machine_machine_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageListResponse) ProtoMessage() {}
+
+func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageListResponse.ProtoReflect.Descriptor instead.
+func (*ImageListResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ImageListResponse) GetMessages() []*ImageList {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
 var File_machine_machine_proto protoreflect.FileDescriptor
 
 const file_machine_machine_proto_rawDesc = "" +
@@ -3314,7 +3777,33 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x03crt\x18\x03 \x01(\fR\x03crt\x12\x10\n" +
 	"\x03key\x18\x04 \x01(\fR\x03key\"e\n" +
 	"#GenerateClientConfigurationResponse\x12>\n" +
-	"\bmessages\x18\x01 \x03(\v2\".cairn.machine.ClientConfigurationR\bmessages2\xd3\r\n" +
+	"\bmessages\x18\x01 \x03(\v2\".cairn.machine.ClientConfigurationR\bmessages\"\x12\n" +
+	"\x10BootstrapRequest\"w\n" +
+	"\n" +
+	"Kubeconfig\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\x12!\n" +
+	"\fcluster_name\x18\x03 \x01(\tR\vclusterName\"K\n" +
+	"\x12KubeconfigResponse\x125\n" +
+	"\bmessages\x18\x01 \x03(\v2\x19.cairn.machine.KubeconfigR\bmessages\"*\n" +
+	"\x12ImageImportRequest\x12\x14\n" +
+	"\x05chunk\x18\x01 \x01(\fR\x05chunk\"o\n" +
+	"\vImageImport\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x14\n" +
+	"\x05bytes\x18\x02 \x01(\x04R\x05bytes\x12\x16\n" +
+	"\x06images\x18\x03 \x03(\tR\x06images\"M\n" +
+	"\x13ImageImportResponse\x126\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1a.cairn.machine.ImageImportR\bmessages\"e\n" +
+	"\x05Image\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06digest\x18\x02 \x01(\tR\x06digest\x12\x12\n" +
+	"\x04size\x18\x03 \x01(\x04R\x04size\x12\x1c\n" +
+	"\tplatforms\x18\x04 \x03(\tR\tplatforms\"m\n" +
+	"\tImageList\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12,\n" +
+	"\x06images\x18\x02 \x03(\v2\x14.cairn.machine.ImageR\x06images\"I\n" +
+	"\x11ImageListResponse\x124\n" +
+	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages2\x82\x10\n" +
 	"\x0eMachineService\x12>\n" +
 	"\aVersion\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.VersionResponse\x12@\n" +
 	"\bHostname\x12\x13.cairn.common.Empty\x1a\x1f.cairn.machine.HostnameResponse\x12:\n" +
@@ -3339,7 +3828,12 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x06Mounts\x12\x13.cairn.common.Empty\x1a\x1d.cairn.machine.MountsResponse\x12>\n" +
 	"\aLoadAvg\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.LoadAvgResponse\x12>\n" +
 	"\aNetstat\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.NetstatResponse\x12\x84\x01\n" +
-	"\x1bGenerateClientConfiguration\x121.cairn.machine.GenerateClientConfigurationRequest\x1a2.cairn.machine.GenerateClientConfigurationResponseB5Z3github.com/cairn-os/cairn/pkg/machinery/api/machineb\x06proto3"
+	"\x1bGenerateClientConfiguration\x121.cairn.machine.GenerateClientConfigurationRequest\x1a2.cairn.machine.GenerateClientConfigurationResponse\x12K\n" +
+	"\tBootstrap\x12\x1f.cairn.machine.BootstrapRequest\x1a\x1d.cairn.machine.ActionResponse\x12D\n" +
+	"\n" +
+	"Kubeconfig\x12\x13.cairn.common.Empty\x1a!.cairn.machine.KubeconfigResponse\x12V\n" +
+	"\vImageImport\x12!.cairn.machine.ImageImportRequest\x1a\".cairn.machine.ImageImportResponse(\x01\x12B\n" +
+	"\tImageList\x12\x13.cairn.common.Empty\x1a .cairn.machine.ImageListResponseB5Z3github.com/cairn-os/cairn/pkg/machinery/api/machineb\x06proto3"
 
 var (
 	file_machine_machine_proto_rawDescOnce sync.Once
@@ -3354,7 +3848,7 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 }
 
 var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_machine_machine_proto_goTypes = []any{
 	(ApplyConfigurationRequest_Mode)(0),         // 0: cairn.machine.ApplyConfigurationRequest.Mode
 	(*VersionInfo)(nil),                         // 1: cairn.machine.VersionInfo
@@ -3407,114 +3901,138 @@ var file_machine_machine_proto_goTypes = []any{
 	(*GenerateClientConfigurationRequest)(nil),  // 48: cairn.machine.GenerateClientConfigurationRequest
 	(*ClientConfiguration)(nil),                 // 49: cairn.machine.ClientConfiguration
 	(*GenerateClientConfigurationResponse)(nil), // 50: cairn.machine.GenerateClientConfigurationResponse
-	nil,                           // 51: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),       // 52: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil), // 53: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 54: google.protobuf.Duration
-	(*common.Empty)(nil),          // 55: cairn.common.Empty
+	(*BootstrapRequest)(nil),                    // 51: cairn.machine.BootstrapRequest
+	(*Kubeconfig)(nil),                          // 52: cairn.machine.Kubeconfig
+	(*KubeconfigResponse)(nil),                  // 53: cairn.machine.KubeconfigResponse
+	(*ImageImportRequest)(nil),                  // 54: cairn.machine.ImageImportRequest
+	(*ImageImport)(nil),                         // 55: cairn.machine.ImageImport
+	(*ImageImportResponse)(nil),                 // 56: cairn.machine.ImageImportResponse
+	(*Image)(nil),                               // 57: cairn.machine.Image
+	(*ImageList)(nil),                           // 58: cairn.machine.ImageList
+	(*ImageListResponse)(nil),                   // 59: cairn.machine.ImageListResponse
+	nil,                                         // 60: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),                     // 61: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil),               // 62: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 63: google.protobuf.Duration
+	(*common.Empty)(nil),                        // 64: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	52, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	61, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
 	1,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
 	2,  // 2: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	52, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	61, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
 	4,  // 4: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	52, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	61, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
 	6,  // 6: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
 	7,  // 7: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	53, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	62, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
 	10, // 9: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	52, // 10: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	61, // 10: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
 	9,  // 11: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
 	11, // 12: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	52, // 13: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	61, // 13: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
 	14, // 14: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	52, // 15: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	52, // 16: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	53, // 17: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	51, // 18: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	61, // 15: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	61, // 16: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	62, // 17: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	60, // 18: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
 	0,  // 19: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	54, // 20: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	52, // 21: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	63, // 20: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	61, // 21: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
 	23, // 22: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	52, // 23: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	61, // 23: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
 	25, // 24: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	52, // 25: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	61, // 25: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
 	28, // 26: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	53, // 27: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	52, // 28: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	62, // 27: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	61, // 28: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
 	31, // 29: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
 	32, // 30: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	52, // 31: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	61, // 31: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
 	34, // 32: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
 	35, // 33: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	52, // 34: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	61, // 34: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
 	37, // 35: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
 	38, // 36: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	52, // 37: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	61, // 37: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
 	40, // 38: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
 	41, // 39: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	52, // 40: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	61, // 40: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
 	43, // 41: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	52, // 42: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	61, // 42: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
 	45, // 43: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
 	46, // 44: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	54, // 45: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	52, // 46: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	63, // 45: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	61, // 46: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
 	49, // 47: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	55, // 48: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	55, // 49: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	55, // 50: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	55, // 51: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	13, // 52: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	13, // 53: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	13, // 54: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	16, // 55: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	17, // 56: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	19, // 57: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	55, // 58: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	55, // 59: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	21, // 60: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	22, // 61: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	55, // 62: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	55, // 63: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	27, // 64: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	30, // 65: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	55, // 66: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	55, // 67: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	55, // 68: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	55, // 69: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	55, // 70: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	48, // 71: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	3,  // 72: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	5,  // 73: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	8,  // 74: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	12, // 75: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	15, // 76: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	15, // 77: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	15, // 78: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	18, // 79: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	18, // 80: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	20, // 81: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	15, // 82: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	15, // 83: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	15, // 84: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	24, // 85: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	15, // 86: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	26, // 87: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	29, // 88: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	33, // 89: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	36, // 90: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	39, // 91: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	42, // 92: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	44, // 93: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	47, // 94: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	50, // 95: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	72, // [72:96] is the sub-list for method output_type
-	48, // [48:72] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	61, // 48: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	52, // 49: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	61, // 50: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	55, // 51: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	61, // 52: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	57, // 53: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	58, // 54: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	64, // 55: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	64, // 56: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	64, // 57: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	64, // 58: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	13, // 59: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	13, // 60: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	13, // 61: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	16, // 62: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	17, // 63: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	19, // 64: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	64, // 65: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	64, // 66: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	21, // 67: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	22, // 68: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	64, // 69: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	64, // 70: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	27, // 71: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	30, // 72: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	64, // 73: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	64, // 74: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	64, // 75: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	64, // 76: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	64, // 77: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	48, // 78: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	51, // 79: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	64, // 80: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	54, // 81: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	64, // 82: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	3,  // 83: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	5,  // 84: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	8,  // 85: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	12, // 86: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	15, // 87: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	15, // 88: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	15, // 89: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	18, // 90: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	18, // 91: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	20, // 92: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	15, // 93: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	15, // 94: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	15, // 95: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	24, // 96: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	15, // 97: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	26, // 98: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	29, // 99: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	33, // 100: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	36, // 101: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	39, // 102: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	42, // 103: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	44, // 104: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	47, // 105: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	50, // 106: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	15, // 107: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	53, // 108: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	56, // 109: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	59, // 110: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	83, // [83:111] is the sub-list for method output_type
+	55, // [55:83] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -3528,7 +4046,7 @@ func file_machine_machine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   51,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

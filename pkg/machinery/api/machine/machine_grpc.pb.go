@@ -46,6 +46,10 @@ const (
 	MachineService_LoadAvg_FullMethodName                     = "/cairn.machine.MachineService/LoadAvg"
 	MachineService_Netstat_FullMethodName                     = "/cairn.machine.MachineService/Netstat"
 	MachineService_GenerateClientConfiguration_FullMethodName = "/cairn.machine.MachineService/GenerateClientConfiguration"
+	MachineService_Bootstrap_FullMethodName                   = "/cairn.machine.MachineService/Bootstrap"
+	MachineService_Kubeconfig_FullMethodName                  = "/cairn.machine.MachineService/Kubeconfig"
+	MachineService_ImageImport_FullMethodName                 = "/cairn.machine.MachineService/ImageImport"
+	MachineService_ImageList_FullMethodName                   = "/cairn.machine.MachineService/ImageList"
 )
 
 // MachineServiceClient is the client API for MachineService service.
@@ -79,6 +83,18 @@ type MachineServiceClient interface {
 	LoadAvg(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*LoadAvgResponse, error)
 	Netstat(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*NetstatResponse, error)
 	GenerateClientConfiguration(ctx context.Context, in *GenerateClientConfigurationRequest, opts ...grpc.CallOption) (*GenerateClientConfigurationResponse, error)
+	// Bootstrap initialises etcd and the Kubernetes control plane on this control-plane node,
+	// once per cluster. A worker, a node without configuration and a second call are refused
+	// (FailedPrecondition) and nothing changes.
+	Bootstrap(ctx context.Context, in *BootstrapRequest, opts ...grpc.CallOption) (*ActionResponse, error)
+	// Kubeconfig issues a fresh admin kubeconfig (it carries a private key: os:admin only) from
+	// the cluster CA of a control-plane node's configuration.
+	Kubeconfig(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*KubeconfigResponse, error)
+	// ImageImport imports a container image tarball (OCI layout or docker save), sent in chunks,
+	// into containerd's Kubernetes namespace. It goes to one node per call.
+	ImageImport(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImageImportRequest, ImageImportResponse], error)
+	// ImageList lists the images in containerd's Kubernetes namespace.
+	ImageList(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*ImageListResponse, error)
 }
 
 type machineServiceClient struct {
@@ -356,6 +372,49 @@ func (c *machineServiceClient) GenerateClientConfiguration(ctx context.Context, 
 	return out, nil
 }
 
+func (c *machineServiceClient) Bootstrap(ctx context.Context, in *BootstrapRequest, opts ...grpc.CallOption) (*ActionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ActionResponse)
+	err := c.cc.Invoke(ctx, MachineService_Bootstrap_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *machineServiceClient) Kubeconfig(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*KubeconfigResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KubeconfigResponse)
+	err := c.cc.Invoke(ctx, MachineService_Kubeconfig_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *machineServiceClient) ImageImport(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImageImportRequest, ImageImportResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &MachineService_ServiceDesc.Streams[3], MachineService_ImageImport_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImageImportRequest, ImageImportResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MachineService_ImageImportClient = grpc.ClientStreamingClient[ImageImportRequest, ImageImportResponse]
+
+func (c *machineServiceClient) ImageList(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*ImageListResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImageListResponse)
+	err := c.cc.Invoke(ctx, MachineService_ImageList_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MachineServiceServer is the server API for MachineService service.
 // All implementations must embed UnimplementedMachineServiceServer
 // for forward compatibility.
@@ -387,6 +446,18 @@ type MachineServiceServer interface {
 	LoadAvg(context.Context, *common.Empty) (*LoadAvgResponse, error)
 	Netstat(context.Context, *common.Empty) (*NetstatResponse, error)
 	GenerateClientConfiguration(context.Context, *GenerateClientConfigurationRequest) (*GenerateClientConfigurationResponse, error)
+	// Bootstrap initialises etcd and the Kubernetes control plane on this control-plane node,
+	// once per cluster. A worker, a node without configuration and a second call are refused
+	// (FailedPrecondition) and nothing changes.
+	Bootstrap(context.Context, *BootstrapRequest) (*ActionResponse, error)
+	// Kubeconfig issues a fresh admin kubeconfig (it carries a private key: os:admin only) from
+	// the cluster CA of a control-plane node's configuration.
+	Kubeconfig(context.Context, *common.Empty) (*KubeconfigResponse, error)
+	// ImageImport imports a container image tarball (OCI layout or docker save), sent in chunks,
+	// into containerd's Kubernetes namespace. It goes to one node per call.
+	ImageImport(grpc.ClientStreamingServer[ImageImportRequest, ImageImportResponse]) error
+	// ImageList lists the images in containerd's Kubernetes namespace.
+	ImageList(context.Context, *common.Empty) (*ImageListResponse, error)
 	mustEmbedUnimplementedMachineServiceServer()
 }
 
@@ -468,6 +539,18 @@ func (UnimplementedMachineServiceServer) Netstat(context.Context, *common.Empty)
 }
 func (UnimplementedMachineServiceServer) GenerateClientConfiguration(context.Context, *GenerateClientConfigurationRequest) (*GenerateClientConfigurationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GenerateClientConfiguration not implemented")
+}
+func (UnimplementedMachineServiceServer) Bootstrap(context.Context, *BootstrapRequest) (*ActionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Bootstrap not implemented")
+}
+func (UnimplementedMachineServiceServer) Kubeconfig(context.Context, *common.Empty) (*KubeconfigResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Kubeconfig not implemented")
+}
+func (UnimplementedMachineServiceServer) ImageImport(grpc.ClientStreamingServer[ImageImportRequest, ImageImportResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImageImport not implemented")
+}
+func (UnimplementedMachineServiceServer) ImageList(context.Context, *common.Empty) (*ImageListResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImageList not implemented")
 }
 func (UnimplementedMachineServiceServer) mustEmbedUnimplementedMachineServiceServer() {}
 func (UnimplementedMachineServiceServer) testEmbeddedByValue()                        {}
@@ -901,6 +984,67 @@ func _MachineService_GenerateClientConfiguration_Handler(srv interface{}, ctx co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MachineService_Bootstrap_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BootstrapRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MachineServiceServer).Bootstrap(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MachineService_Bootstrap_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MachineServiceServer).Bootstrap(ctx, req.(*BootstrapRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MachineService_Kubeconfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(common.Empty)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MachineServiceServer).Kubeconfig(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MachineService_Kubeconfig_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MachineServiceServer).Kubeconfig(ctx, req.(*common.Empty))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MachineService_ImageImport_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(MachineServiceServer).ImageImport(&grpc.GenericServerStream[ImageImportRequest, ImageImportResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MachineService_ImageImportServer = grpc.ClientStreamingServer[ImageImportRequest, ImageImportResponse]
+
+func _MachineService_ImageList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(common.Empty)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MachineServiceServer).ImageList(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MachineService_ImageList_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MachineServiceServer).ImageList(ctx, req.(*common.Empty))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MachineService_ServiceDesc is the grpc.ServiceDesc for MachineService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -992,6 +1136,18 @@ var MachineService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "GenerateClientConfiguration",
 			Handler:    _MachineService_GenerateClientConfiguration_Handler,
 		},
+		{
+			MethodName: "Bootstrap",
+			Handler:    _MachineService_Bootstrap_Handler,
+		},
+		{
+			MethodName: "Kubeconfig",
+			Handler:    _MachineService_Kubeconfig_Handler,
+		},
+		{
+			MethodName: "ImageList",
+			Handler:    _MachineService_ImageList_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -1008,6 +1164,11 @@ var MachineService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "Events",
 			Handler:       _MachineService_Events_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "ImageImport",
+			Handler:       _MachineService_ImageImport_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "machine/machine.proto",

@@ -1,0 +1,39 @@
+package machined
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
+	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
+)
+
+// writeKubeFiles writes the Kubernetes files of a plan: directories first (as listed), each
+// file atomically, then its owner and mode, so that no reader ever sees a partial file and a
+// key is never, even briefly, readable by anyone but root and its owner.
+func writeKubeFiles(files []kubeservice.File) error {
+	for _, f := range files {
+		if err := writeKubeFile(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeKubeFile(f kubeservice.File) error {
+	perm := f.Mode.Perm()
+	if f.Mode.IsDir() {
+		if err := os.MkdirAll(f.Path, perm); err != nil {
+			return fmt.Errorf("create %s: %w", f.Path, err)
+		}
+	} else if err := atomicfile.Write(f.Path, f.Data, perm&0o600, true); err != nil {
+		return fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	if err := os.Lchown(f.Path, f.UID, f.GID); err != nil {
+		return fmt.Errorf("chown %s: %w", f.Path, err)
+	}
+	if err := os.Chmod(f.Path, perm); err != nil {
+		return fmt.Errorf("chmod %s: %w", f.Path, err)
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package machined
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path"
+	"strings"
+	"syscall"
+
+	"github.com/cosi-project/runtime/pkg/controller"
+	"github.com/cosi-project/runtime/pkg/safe"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/cairn-os/cairn/internal/pkg/sandbox"
+	"github.com/cairn-os/cairn/internal/pkg/supervisor"
+	"github.com/cairn-os/cairn/pkg/machinery/resources"
+)
+
+// kubeRunner makes the supervisor run exactly the KubeService resources: a new one is
+// started, a changed one (new digest) restarted with its new definition, a removed one stopped.
+type kubeRunner struct {
+	n       *daemon
+	running map[string]string // service name → digest it runs with
+}
+
+// Name implements controller.Controller.
+func (k *kubeRunner) Name() string { return "kubernetes.ServiceRunner" }
+
+// Inputs implements controller.Controller.
+func (k *kubeRunner) Inputs() []controller.Input {
+	return []controller.Input{{Namespace: resources.NamespaceKubernetes, Type: resources.KubeServiceType, Kind: controller.InputWeak}}
+}
+
+// Outputs implements controller.Controller.
+func (k *kubeRunner) Outputs() []controller.Output { return nil }
+
+// Run implements controller.Controller.
+func (k *kubeRunner) Run(ctx context.Context, r controller.Runtime, log *zap.Logger) error {
+	k.running = map[string]string{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.EventCh():
+		}
+		list, err := safe.ReaderListAll[*resources.KubeService](ctx, r)
+		if err != nil {
+			return fmt.Errorf("list KubeServices: %w", err)
+		}
+		want := map[string]resources.KubeServiceSpec{}
+		for s := range list.All() {
+			want[s.Metadata().ID()] = *s.TypedSpec()
+		}
+		k.reconcile(ctx, want, log)
+	}
+}
+
+// reconcile removes services no longer wanted (dependents first), then puts new and changed
+// ones in dependency order; Put of a service whose dependency is not yet running waits for it,
+// so each runs in a goroutine of its own.
+func (k *kubeRunner) reconcile(ctx context.Context, want map[string]resources.KubeServiceSpec, log *zap.Logger) {
+	for _, name := range kubeStopOrder {
+		if _, ok := want[name]; !ok && k.running[name] != "" {
+			if err := k.n.sup.Remove(name); err != nil && !errors.Is(err, supervisor.ErrNotFound) {
+				log.Warn("Kubernetes service not removed", zap.String("service", name), zap.Error(err))
+				continue
+			}
+			delete(k.running, name)
+		}
+	}
+	for _, name := range kubeStartOrder {
+		spec, ok := want[name]
+		if !ok || k.running[name] == spec.Digest {
+			continue
+		}
+		if err := k.n.sup.Put(ctx, k.n.kubeSpec(name, spec), false); err != nil {
+			log.Warn("Kubernetes service not defined", zap.String("service", name), zap.Error(err))
+			continue
+		}
+		k.running[name] = spec.Digest
+		go func() {
+			if _, err := k.n.sup.Start(ctx, name); err != nil && ctx.Err() == nil {
+				log.Warn("Kubernetes service not started", zap.String("service", name), zap.Error(err))
+			}
+		}()
+	}
+}
+
+// The services in dependency order, and the reverse.
+var (
+	kubeStartOrder = []string{"containerd", "kubelet", "kube-proxy", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}
+	kubeStopOrder  = []string{"kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd", "kube-proxy", "kubelet", "containerd"}
+)
+
+// kubeSpec is the supervisor's definition of a KubeService.
+func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.Spec {
+	return supervisor.Spec{
+		Name: name, DependsOn: s.DependsOn, StopTimeout: 20e9,
+		Command: func() *exec.Cmd {
+			c := exec.Command(s.Path) //nolint:gosec // a program of the image, named by the controller
+			c.Args, c.Env = s.Args, s.Env
+			c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+			return c
+		},
+		Sandbox: n.kubeSandbox(name, s),
+		Limits:  sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax},
+		Ready:   readyCheck(s.Ready),
+	}
+}
+
+// kubeSandbox: privileged services keep root's capabilities (containerd and the kubelet
+// create containers); root services with Caps keep only those, with no_new_privs; the others
+// run as their own user without capabilities, with no_new_privs. Each has its own cgroup.
+func (n *daemon) kubeSandbox(name string, s resources.KubeServiceSpec) *supervisor.Sandbox {
+	sb := &supervisor.Sandbox{}
+	if n.sandbox.cgroups != nil {
+		sb.Cgroup = sandbox.CgroupPath{Mount: n.sandbox.cgroups.Mount, Group: path.Join(n.sandbox.cgroups.Group, name)}
+	}
+	if s.Privileged {
+		for c := uintptr(0); c <= unix.CAP_LAST_CAP; c++ {
+			sb.Caps = append(sb.Caps, c)
+		}
+		return sb
+	}
+	sb.NoNewPrivs = true
+	sb.Credential = &syscall.Credential{Uid: s.UID, Gid: s.GID, Groups: s.Groups}
+	for _, c := range s.Caps {
+		if v, ok := capByName[c]; ok {
+			sb.Caps = append(sb.Caps, v)
+		}
+	}
+	return sb
+}
+
+var capByName = map[string]uintptr{"CAP_NET_ADMIN": unix.CAP_NET_ADMIN, "CAP_NET_RAW": unix.CAP_NET_RAW}
+
+// readyCheck turns "tcp:ADDR", "unix:PATH" or "file:PATH" into a ready check.
+func readyCheck(s string) func(context.Context) error {
+	kind, arg, _ := strings.Cut(s, ":")
+	switch kind {
+	case "tcp":
+		return portAnswers(arg)
+	case "unix":
+		return func(ctx context.Context) error {
+			c, err := (&net.Dialer{}).DialContext(ctx, "unix", arg)
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		}
+	case "file":
+		return func(context.Context) error { _, err := os.Stat(arg); return err }
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package kubeservice
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"path"
+
+	"github.com/cairn-os/cairn/internal/pkg/kubepki"
+	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
+	"github.com/cairn-os/cairn/pkg/machinery/resources"
+)
+
+// File is a file or directory to write, with its owner.
+type File struct {
+	kubepki.File
+	UID, GID int
+}
+
+// Service is one service to run.
+type Service struct {
+	Name string
+	Spec resources.KubeServiceSpec
+}
+
+// Plan is everything Render derives.
+type Plan struct {
+	Files    []File
+	Services []Service
+}
+
+// Render derives node's files and services from cfg (defaults applied). Every certificate
+// is issued anew: callers render again only when InputDigest changes.
+func Render(cfg *config.Config, node Node) (*Plan, error) {
+	p, err := newParams(cfg, node)
+	if err != nil {
+		return nil, err
+	}
+	in := kubepki.FromConfig(cfg, node.Name, nodeIPs(node))
+	pkiFiles, err := kubepki.Render(in)
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{}
+	for _, f := range pkiFiles {
+		plan.Files = append(plan.Files, owned(f))
+	}
+	plan.Files = append(plan.Files, p.nodeFiles()...)
+	if p.controlPlane {
+		plan.Files = append(plan.Files, p.controlPlaneFiles()...)
+	}
+	digest := InputDigest(cfg, node)
+	for _, s := range p.services() {
+		s.Spec.Digest = digest
+		plan.Services = append(plan.Services, s)
+	}
+	return plan, nil
+}
+
+// InputDigest identifies Render's inputs: the same digest, the same plan (up to new
+// certificates).
+func InputDigest(cfg *config.Config, node Node) string {
+	data, _ := cfg.Encode()
+	h := sha256.New()
+	h.Write(data)
+	h.Write([]byte("\x00" + node.Name + "\x00" + node.IP.String()))
+	if node.Bootstrapped {
+		h.Write([]byte("\x00bootstrapped"))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func file(p string, mode fs.FileMode, data []byte, uid, gid int) File {
+	return File{File: kubepki.File{Path: p, Mode: mode, Data: data}, UID: uid, GID: gid}
+}
+
+func dir(p string, mode fs.FileMode, uid, gid int) File {
+	return file(p, fs.ModeDir|mode, nil, uid, gid)
+}
+
+func (p *params) nodeFiles() []File {
+	return []File{
+		dir("/etc/containerd", 0o755, 0, 0),
+		file(containerdConf, 0o600, containerdTOML(), 0, 0),
+		dir(cniConfDir, 0o755, 0, 0),
+		dir(kubeletDir, 0o700, 0, 0),
+		file(kubeletConfig, 0o600, p.kubeletYAML(), 0, 0),
+		dir(proxyDir, 0o700, 0, 0),
+		file(proxyConfig, 0o600, p.proxyYAML(), 0, 0),
+		file(proxyConf, 0o600, p.proxyKubeconfig(), 0, 0),
+	}
+}
+
+func (p *params) controlPlaneFiles() []File {
+	api := int(constants.KubeAPIServerUID)
+	return []File{
+		file(auditPolicy, 0o600, auditPolicyYAML(), api, constants.KubeGID),
+		file(encryptionConf, 0o600, p.encryptionYAML(), api, constants.KubeGID),
+		file(authnConf, 0o600, authnYAML(), api, constants.KubeGID),
+		dir("/var/log/kubernetes", 0o755, 0, 0),
+		dir(auditLogDir, 0o700, api, constants.KubeGID),
+		dir(etcdDataDir, 0o700, constants.EtcdUID, constants.EtcdGID),
+	}
+}
+
+// owners are the files of kubepki's layout that a non-root component reads: each belongs to
+// the one component that needs it (sa.key, needed by two, to their shared group).
+var owners = map[string][2]int{
+	etcdPath("server.key"):                        {constants.EtcdUID, constants.EtcdGID},
+	etcdPath("peer.key"):                          {constants.EtcdUID, constants.EtcdGID},
+	pkiPath("apiserver.key"):                      {constants.KubeAPIServerUID, constants.KubeGID},
+	pkiPath("apiserver-kubelet-client.key"):       {constants.KubeAPIServerUID, constants.KubeGID},
+	pkiPath("apiserver-etcd-client.key"):          {constants.KubeAPIServerUID, constants.KubeGID},
+	pkiPath("front-proxy-client.key"):             {constants.KubeAPIServerUID, constants.KubeGID},
+	pkiPath("ca.key"):                             {constants.KubeControllerManagerUID, constants.KubeGID},
+	pkiPath("sa.key"):                             {0, constants.KubeGID},
+	path.Join(kubeDir, "controller-manager.conf"): {constants.KubeControllerManagerUID, constants.KubeGID},
+	path.Join(kubeDir, "scheduler.conf"):          {constants.KubeSchedulerUID, constants.KubeGID},
+}
+
+func owned(f kubepki.File) File {
+	o := owners[f.Path]
+	if f.Path == pkiPath("sa.key") {
+		f.Mode = 0o640
+	}
+	return File{File: f, UID: o[0], GID: o[1]}
+}

@@ -1,0 +1,115 @@
+package kubeservice
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/secrets"
+)
+
+func generate(t *testing.T) (cp, worker *config.Config) {
+	t.Helper()
+	b, err := secrets.New(secrets.Options{Now: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, w, err := config.Generate(config.GenerateInput{ClusterName: "test", Endpoint: "https://10.5.0.2:6443", Secrets: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp.WithDefaults(), w.WithDefaults()
+}
+
+func names(p *Plan) []string {
+	var out []string
+	for _, s := range p.Services {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func argsOf(t *testing.T, p *Plan, name string) string {
+	t.Helper()
+	for _, s := range p.Services {
+		if s.Name == name {
+			return strings.Join(s.Spec.Args, " ")
+		}
+	}
+	t.Fatalf("no service %s in %v", name, names(p))
+	return ""
+}
+
+// TestRenderServices: the control plane runs only after bootstrap; a worker never runs it
+// and gets no CA key; the components carry the flags the issue and CIS ask for; the
+// non-root components run as their own users.
+func TestRenderServices(t *testing.T) {
+	cp, worker := generate(t)
+	node := Node{Name: "cp-1", IP: netip.MustParseAddr("10.5.0.2")}
+	before, err := Render(cp, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(before); !slices.Equal(got, []string{Containerd, Kubelet, KubeProxy}) {
+		t.Errorf("services before bootstrap = %v", got)
+	}
+	node.Bootstrapped = true
+	after, err := Render(cp, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+		"--tls-min-version=VersionTLS13", "--encryption-provider-config=", "--audit-log-path=", "--profiling=false",
+		"--service-cluster-ip-range=10.96.0.0/12", "--advertise-address=10.5.0.2"} {
+		if a := argsOf(t, after, APIServer); !strings.Contains(a, want) {
+			t.Errorf("kube-apiserver args lack %q: %s", want, a)
+		}
+	}
+	if a := argsOf(t, after, Etcd); !strings.Contains(a, "--client-cert-auth=true") || !strings.Contains(a, "--initial-cluster=cp-1=https://10.5.0.2:2380") {
+		t.Errorf("etcd args: %s", a)
+	}
+	for _, s := range after.Services {
+		if s.Name == Etcd || s.Name == APIServer || s.Name == ControllerManager || s.Name == Scheduler {
+			if s.Spec.UID == 0 || s.Spec.Privileged || len(s.Spec.Caps) != 0 {
+				t.Errorf("%s runs as uid %d privileged=%v caps=%v, want its own uid without capabilities", s.Name, s.Spec.UID, s.Spec.Privileged, s.Spec.Caps)
+			}
+		}
+	}
+	wplan, err := Render(worker, Node{Name: "w-1", IP: netip.MustParseAddr("10.5.0.3"), Bootstrapped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(wplan); !slices.Equal(got, []string{Containerd, Kubelet, KubeProxy}) {
+		t.Errorf("worker services = %v", got)
+	}
+	for _, f := range wplan.Files {
+		if strings.HasSuffix(f.Path, ".key") {
+			t.Errorf("worker gets key %s", f.Path)
+		}
+	}
+}
+
+// TestRenderModes: keys and kubeconfigs are 0600 (sa.key 0640 to the components' group),
+// owned by the one component that reads them; the kubelet's config is 0600.
+func TestRenderModes(t *testing.T) {
+	cp, _ := generate(t)
+	plan, err := Render(cp, Node{Name: "cp-1", IP: netip.MustParseAddr("10.5.0.2"), Bootstrapped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range plan.Files {
+		secret := strings.HasSuffix(f.Path, ".key") || strings.HasSuffix(f.Path, ".conf") || f.Path == kubeletConfig
+		switch {
+		case f.Path == pkiPath("sa.key") && f.Mode.Perm() != 0o640:
+			t.Errorf("%s mode %v, want 0640", f.Path, f.Mode)
+		case secret && f.Path != pkiPath("sa.key") && f.Mode.Perm() != 0o600:
+			t.Errorf("%s mode %v, want 0600", f.Path, f.Mode)
+		}
+	}
+	if d1, d2 := InputDigest(cp, Node{Name: "a"}), InputDigest(cp, Node{Name: "b"}); d1 == d2 {
+		t.Error("InputDigest ignores the node name")
+	}
+}

@@ -1,0 +1,68 @@
+package kubeservice
+
+import (
+	"net/netip"
+
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
+	"github.com/cairn-os/cairn/pkg/machinery/resources"
+)
+
+// path is the search path of the services that exec helpers: containerd (its shim, runc),
+// the kubelet (mount, umount), kube-proxy (nft).
+var searchPath = []string{"PATH=/usr/bin:/usr/sbin:/sbin"}
+
+// mib is a mebibyte; the memory limits are measured steady RSS (FACTS.md) with room for
+// start-up peaks.
+const mib = int64(1) << 20
+
+func nodeIPs(n Node) []netip.Addr { return []netip.Addr{n.IP} }
+
+// services are the node's services: the runtime, kubelet and kube-proxy everywhere; on a
+// bootstrapped control plane etcd and the control plane too.
+func (p *params) services() []Service {
+	out := []Service{
+		{Containerd, resources.KubeServiceSpec{
+			Path: bin("containerd"), Args: []string{"containerd", "--config", containerdConf}, Env: searchPath,
+			Privileged: true, MemoryMax: 1024 * mib, Ready: "unix:" + constants.ContainerdSocket,
+		}},
+		{Kubelet, resources.KubeServiceSpec{
+			Path: bin("kubelet"), Args: p.kubeletFlags().args("kubelet"), Env: searchPath,
+			Privileged: true, MemoryMax: 512 * mib, DependsOn: []string{Containerd},
+			Ready: "file:" + kubeletCurrent,
+		}},
+		{KubeProxy, resources.KubeServiceSpec{
+			Path: bin("kube-proxy"), Args: []string{"kube-proxy", "--config=" + proxyConfig}, Env: searchPath,
+			Caps: []string{"CAP_NET_ADMIN", "CAP_NET_RAW"}, MemoryMax: 256 * mib, PidsMax: 256,
+			DependsOn: []string{Kubelet},
+		}},
+	}
+	if p.controlPlane && p.node.Bootstrapped {
+		out = append(out, p.controlPlaneServices()...)
+	}
+	return out
+}
+
+func (p *params) controlPlaneServices() []Service {
+	kube := func(uid uint32) (uint32, uint32) { return uid, constants.KubeGID }
+	apiUID, apiGID := kube(constants.KubeAPIServerUID)
+	cmUID, cmGID := kube(constants.KubeControllerManagerUID)
+	schedUID, schedGID := kube(constants.KubeSchedulerUID)
+	return []Service{
+		{Etcd, resources.KubeServiceSpec{
+			Path: bin("etcd"), Args: p.etcdFlags().args("etcd"), UID: constants.EtcdUID, GID: constants.EtcdGID,
+			MemoryMax: 512 * mib, PidsMax: 512, Ready: "tcp:127.0.0.1:2379",
+		}},
+		{APIServer, resources.KubeServiceSpec{
+			Path: bin("kube-apiserver"), Args: p.apiServerFlags().args("kube-apiserver"), UID: apiUID, GID: apiGID,
+			MemoryMax: 1024 * mib, PidsMax: 1024, DependsOn: []string{Etcd}, Ready: "tcp:127.0.0.1:6443",
+		}},
+		{ControllerManager, resources.KubeServiceSpec{
+			Path: bin("kube-controller-manager"), Args: p.controllerManagerFlags().args("kube-controller-manager"),
+			UID: cmUID, GID: cmGID, MemoryMax: 512 * mib, PidsMax: 512, DependsOn: []string{APIServer},
+		}},
+		{Scheduler, resources.KubeServiceSpec{
+			Path: bin("kube-scheduler"), Args: p.schedulerFlags().args("kube-scheduler"),
+			UID: schedUID, GID: schedGID, MemoryMax: 256 * mib, PidsMax: 256, DependsOn: []string{APIServer},
+		}},
+	}
+}
