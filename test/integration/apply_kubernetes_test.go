@@ -19,8 +19,8 @@ func badKubernetes(c *config.Config) {
 	c.Machine.Network.Hostname = "node-k2"
 	c.Cluster.ControlPlane.Endpoint = "http://192.0.2.10:6443"
 	c.Cluster.FeatureGates = map[string]bool{"NoSuchGate": true, "InPlacePodVerticalScaling": false}
-	c.Cluster.Network.PodSubnets = []string{"10.244.0.0/16", "10.244.1.0/24", "10.250.0.0/26"}
-	c.Cluster.Network.ServiceSubnets = []string{"10.244.128.0/20", "10.96.0.0/33"}
+	c.Cluster.Network.PodSubnets = []string{"10.244.0.0/16", "10.244.1.0/24", "10.250.0.0/26", "fd00::/56"}
+	c.Cluster.Network.ServiceSubnets = []string{"10.244.128.0/29", "10.96.0.0/33"}
 	c.Cluster.Network.DNSDomain = "cluster..local"
 	c.Cluster.Network.CNI.Name = "flannel"
 	c.Cluster.APIServer.ExtraArgs = map[string]string{"service-cluster-ip-range": "10.0.0.0/16"}
@@ -32,7 +32,9 @@ var kubernetesProblems = []string{
 	`cluster.featureGates["NoSuchGate"]: "NoSuchGate" is not a feature gate of Kubernetes v1.35.8`,
 	`cluster.network.podSubnets[1]: "10.244.1.0/24" overlaps cluster.network.podSubnets[0] "10.244.0.0/16"`,
 	`cluster.network.podSubnets[2]: "10.250.0.0/26" is a second IPv4 range after cluster.network.podSubnets[0]`,
-	`cluster.network.serviceSubnets[0]: "10.244.128.0/20" overlaps cluster.network.podSubnets[0] "10.244.0.0/16"`,
+	`cluster.network.podSubnets[3]: "fd00::/56" is not supported: dual-stack is not implemented`,
+	`cluster.network.serviceSubnets[0]: "10.244.128.0/29" is too small: cluster DNS takes its tenth address (use /28 or larger)`,
+	`cluster.network.serviceSubnets[0]: "10.244.128.0/29" overlaps cluster.network.podSubnets[0] "10.244.0.0/16"`,
 	`cluster.network.serviceSubnets[1]: "10.96.0.0/33" is not a valid CIDR`,
 	`cluster.network.dnsDomain: "cluster..local" is not a valid DNS name`,
 	`cluster.network.cni.name: "flannel" is not in this image`,

@@ -26,7 +26,9 @@ func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
 	for _, pod := range pods {
 		validatePodSubnetSize(v, pod)
 	}
-	for _, svc := range validateSubnetList(v, "cluster.network.serviceSubnets", n.ServiceSubnets) {
+	svcs := validateSubnetList(v, "cluster.network.serviceSubnets", n.ServiceSubnets)
+	for _, svc := range svcs {
+		validateServiceSubnetSize(v, svc)
 		for _, pod := range pods {
 			if svc.prefix.Overlaps(pod.prefix) {
 				v.add(svc.path, svc.raw, fmt.Sprintf("overlaps %s %q", pod.path, pod.prefix))
@@ -47,7 +49,8 @@ func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
 
 // validateSubnetList checks a list of pod or service subnets as kube-apiserver and
 // kube-controller-manager will: each a CIDR network address, at most one per address family
-// (dual-stack is one IPv4 and one IPv6 range), none overlapping another. It returns the valid
+// (dual-stack is one IPv4 and one IPv6 range), none overlapping another; and, since Cairn's
+// services and pod routes are single-stack, no second subnet at all. It returns the valid
 // ones.
 func validateSubnetList(v *validator, path string, list []string) []subnet {
 	var out []subnet
@@ -62,6 +65,10 @@ func validateSubnetList(v *validator, path string, list []string) []subnet {
 		}
 		if clash := firstClash(out, prefix); clash != "" {
 			v.add(p, s, clash)
+			continue
+		}
+		if len(out) > 0 {
+			v.add(p, s, "is not supported: dual-stack is not implemented; the node runs Kubernetes on one subnet of each kind")
 			continue
 		}
 		out = append(out, subnet{p, s, prefix})
@@ -93,6 +100,14 @@ func validatePodSubnetSize(v *validator, pod subnet) {
 		v.add(pod.path, pod.raw, fmt.Sprintf("is smaller than the /%d each node gets: use /%d to /%d", nodeMaskIPv6, minPodPrefixIPv6, nodeMaskIPv6))
 	case pod.prefix.Addr().Is6() && bits < minPodPrefixIPv6:
 		v.add(pod.path, pod.raw, fmt.Sprintf("is larger than kube-controller-manager allows for /%d node ranges: use /%d to /%d", nodeMaskIPv6, minPodPrefixIPv6, nodeMaskIPv6))
+	}
+}
+
+// validateServiceSubnetSize checks that a service subnet holds the addresses the node takes
+// from it: the first for the kubernetes Service, the tenth for cluster DNS.
+func validateServiceSubnetSize(v *validator, svc subnet) {
+	if max := svc.prefix.Addr().BitLen() - 4; svc.prefix.Bits() > max {
+		v.add(svc.path, svc.raw, fmt.Sprintf("is too small: cluster DNS takes its tenth address (use /%d or larger)", max))
 	}
 }
 
