@@ -97,17 +97,16 @@ type ClusterNetworkConfig struct {
 	// PodSubnets are the CIDRs pods get their addresses from.
 	//
 	// Default: [10.244.0.0/16].
-	// Validation: one CIDR network address (dual-stack is not implemented), IPv4 or IPv6; it
-	// overlaps no service subnet. Each node gets a /24 (IPv4) or /64 (IPv6) of it
-	// (kube-controller-manager's defaults), so an IPv4 subnet must be /24 or larger and an IPv6
-	// subnet /48 to /64.
+	// Validation: one IPv4 CIDR network address (the node runs Kubernetes single-stack over
+	// IPv4), /24 or larger since each node gets a /24 of it; it overlaps no service subnet.
 	// Example: [10.244.0.0/16]
 	PodSubnets []string `yaml:"podSubnets,omitempty"`
 	// ServiceSubnets are the CIDRs services get their cluster IPs from.
 	//
 	// Default: [10.96.0.0/12].
-	// Validation: one CIDR network address (dual-stack is not implemented), IPv4 or IPv6,
-	// holding at least 16 addresses (cluster DNS takes the tenth); it overlaps no pod subnet.
+	// Validation: one IPv4 CIDR network address (the node runs Kubernetes single-stack over
+	// IPv4), /28 or larger since cluster DNS takes its tenth address; it overlaps no pod
+	// subnet.
 	// Example: [10.96.0.0/12]
 	ServiceSubnets []string `yaml:"serviceSubnets,omitempty"`
 	// DNSDomain is the cluster's DNS domain.

@@ -5,15 +5,9 @@ import (
 	"net/netip"
 )
 
-// Node pod ranges: kube-controller-manager gives each node a /24 (IPv4) or /64 (IPv6) of the
-// pod subnet (--node-cidr-mask-size-ipv4/-ipv6 defaults) and, for IPv6, allows at most 16 bits
-// between the pod subnet and a node's range.
-const (
-	nodeMaskIPv4     = 24
-	nodeMaskIPv6     = 64
-	maxNodeBitsIPv6  = 16
-	minPodPrefixIPv6 = nodeMaskIPv6 - maxNodeBitsIPv6
-)
+// nodeMaskIPv4 is the size of the pod range kube-controller-manager gives each node out of
+// an IPv4 pod subnet (--node-cidr-mask-size-ipv4's default).
+const nodeMaskIPv4 = 24
 
 // subnet is a checked pod or service subnet and the path it came from.
 type subnet struct {
@@ -47,11 +41,9 @@ func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
 	}
 }
 
-// validateSubnetList checks a list of pod or service subnets as kube-apiserver and
-// kube-controller-manager will: each a CIDR network address, at most one per address family
-// (dual-stack is one IPv4 and one IPv6 range), none overlapping another; and, since Cairn's
-// services and pod routes are single-stack, no second subnet at all. It returns the valid
-// ones.
+// validateSubnetList checks a list of pod or service subnets: each a CIDR network address,
+// and, since the node runs Kubernetes single-stack over IPv4 (its services use the first
+// subnet, its pod routes are IPv4), an IPv4 one and only one. It returns the valid ones.
 func validateSubnetList(v *validator, path string, list []string) []subnet {
 	var out []subnet
 	for i, s := range list {
@@ -63,12 +55,12 @@ func validateSubnetList(v *validator, path string, list []string) []subnet {
 		if !ok {
 			continue
 		}
-		if clash := firstClash(out, prefix); clash != "" {
-			v.add(p, s, clash)
+		if !prefix.Addr().Is4() {
+			v.add(p, s, "is not supported: the node runs Kubernetes over IPv4 only")
 			continue
 		}
-		if len(out) > 0 {
-			v.add(p, s, "is not supported: dual-stack is not implemented; the node runs Kubernetes on one subnet of each kind")
+		if clash := firstClash(out, prefix); clash != "" {
+			v.add(p, s, clash)
 			continue
 		}
 		out = append(out, subnet{p, s, prefix})
@@ -82,8 +74,8 @@ func firstClash(earlier []subnet, prefix netip.Prefix) string {
 		switch {
 		case e.prefix.Overlaps(prefix):
 			return fmt.Sprintf("overlaps %s %q", e.path, e.prefix)
-		case e.prefix.Addr().Is4() == prefix.Addr().Is4():
-			return fmt.Sprintf("is a second %s range after %s: dual-stack allows one IPv4 and one IPv6 range", family(prefix), e.path)
+		default:
+			return fmt.Sprintf("is a second range after %s: the node runs Kubernetes on one", e.path)
 		}
 	}
 	return ""
@@ -92,14 +84,8 @@ func firstClash(earlier []subnet, prefix netip.Prefix) string {
 // validatePodSubnetSize checks that kube-controller-manager can cut node ranges out of a pod
 // subnet.
 func validatePodSubnetSize(v *validator, pod subnet) {
-	bits := pod.prefix.Bits()
-	switch {
-	case pod.prefix.Addr().Is4() && bits > nodeMaskIPv4:
+	if pod.prefix.Bits() > nodeMaskIPv4 {
 		v.add(pod.path, pod.raw, fmt.Sprintf("is smaller than the /%d each node gets: use /%d or shorter", nodeMaskIPv4, nodeMaskIPv4))
-	case pod.prefix.Addr().Is6() && bits > nodeMaskIPv6:
-		v.add(pod.path, pod.raw, fmt.Sprintf("is smaller than the /%d each node gets: use /%d to /%d", nodeMaskIPv6, minPodPrefixIPv6, nodeMaskIPv6))
-	case pod.prefix.Addr().Is6() && bits < minPodPrefixIPv6:
-		v.add(pod.path, pod.raw, fmt.Sprintf("is larger than kube-controller-manager allows for /%d node ranges: use /%d to /%d", nodeMaskIPv6, minPodPrefixIPv6, nodeMaskIPv6))
 	}
 }
 
@@ -109,11 +95,4 @@ func validateServiceSubnetSize(v *validator, svc subnet) {
 	if max := svc.prefix.Addr().BitLen() - 4; svc.prefix.Bits() > max {
 		v.add(svc.path, svc.raw, fmt.Sprintf("is too small: cluster DNS takes its tenth address (use /%d or larger)", max))
 	}
-}
-
-func family(p netip.Prefix) string {
-	if p.Addr().Is4() {
-		return "IPv4"
-	}
-	return "IPv6"
 }

@@ -17,39 +17,26 @@ var kubernetesCases = []validationCase{
 		`cluster.network.podSubnets[0]: "10.244.0.0/33" is not a valid CIDR`, `cluster.network.podSubnets[1]: "10.244.0.0" is not a valid CIDR`}},
 	{name: "pod subnets overlap each other", mutate: func(c *Config) { c.Cluster.Network.PodSubnets = []string{"10.244.0.0/16", "10.244.8.0/21"} }, want: []string{
 		`cluster.network.podSubnets[1]: "10.244.8.0/21" overlaps cluster.network.podSubnets[0] "10.244.0.0/16"`}},
-	{name: "service subnets overlap each other", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"fd00:96::/108", "fd00:96::/112"} }, want: []string{
-		`cluster.network.serviceSubnets[1]: "fd00:96::/112" overlaps cluster.network.serviceSubnets[0] "fd00:96::/108"`}},
-	{name: "two pod subnets of one family", mutate: func(c *Config) { c.Cluster.Network.PodSubnets = []string{"10.244.0.0/16", "10.245.0.0/16"} }, want: []string{
-		`cluster.network.podSubnets[1]: "10.245.0.0/16" is a second IPv4 range after cluster.network.podSubnets[0]: dual-stack allows one IPv4 and one IPv6 range`}},
-	{name: "three service subnets", mutate: func(c *Config) {
-		c.Cluster.Network.ServiceSubnets = []string{"10.96.0.0/12", "fd00:96::/108", "10.112.0.0/16"}
-	}, want: []string{
-		`cluster.network.serviceSubnets[1]: "fd00:96::/108" is not supported: dual-stack is not implemented; the node runs Kubernetes on one subnet of each kind`,
-		`cluster.network.serviceSubnets[2]: "10.112.0.0/16" is a second IPv4 range after cluster.network.serviceSubnets[0]: dual-stack allows one IPv4 and one IPv6 range`}},
+	{name: "service subnets overlap each other", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"10.96.0.0/12", "10.100.0.0/16"} }, want: []string{
+		`cluster.network.serviceSubnets[1]: "10.100.0.0/16" overlaps cluster.network.serviceSubnets[0] "10.96.0.0/12"`}},
+	{name: "two pod subnets", mutate: func(c *Config) { c.Cluster.Network.PodSubnets = []string{"10.244.0.0/16", "10.245.0.0/16"} }, want: []string{
+		`cluster.network.podSubnets[1]: "10.245.0.0/16" is a second range after cluster.network.podSubnets[0]: the node runs Kubernetes on one`}},
 	{name: "dual stack", mutate: func(c *Config) {
 		c.Cluster.Network.PodSubnets = []string{"10.244.0.0/16", "fd00:244::/56"}
-		c.Cluster.Network.ServiceSubnets = []string{"10.96.0.0/12", "fd00:96::/108"}
+		c.Cluster.Network.ServiceSubnets = []string{"fd00:96::/108", "10.96.0.0/12"}
 	}, want: []string{
-		`cluster.network.podSubnets[1]: "fd00:244::/56" is not supported: dual-stack is not implemented; the node runs Kubernetes on one subnet of each kind`,
-		`cluster.network.serviceSubnets[1]: "fd00:96::/108" is not supported: dual-stack is not implemented; the node runs Kubernetes on one subnet of each kind`}},
-	{name: "ipv6 single stack", mutate: func(c *Config) {
-		c.Cluster.Network.PodSubnets = []string{"fd00:244::/56"}
-		c.Cluster.Network.ServiceSubnets = []string{"fd00:96::/108"}
-	}},
-	{name: "service subnet too small for DNS", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"10.96.0.0/29"} }, want: []string{
-		`cluster.network.serviceSubnets[0]: "10.96.0.0/29" is too small: cluster DNS takes its tenth address (use /28 or larger)`}},
-	{name: "ipv6 service subnet too small for DNS", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"fd00:96::/125"} }, want: []string{
-		`cluster.network.serviceSubnets[0]: "fd00:96::/125" is too small: cluster DNS takes its tenth address (use /124 or larger)`}},
+		`cluster.network.podSubnets[1]: "fd00:244::/56" is not supported: the node runs Kubernetes over IPv4 only`,
+		`cluster.network.serviceSubnets[0]: "fd00:96::/108" is not supported: the node runs Kubernetes over IPv4 only`}},
 	{name: "pod subnet smaller than a node range", mutate: func(c *Config) { c.Cluster.Network.PodSubnets = []string{"10.244.0.0/25"} }, want: []string{
 		`cluster.network.podSubnets[0]: "10.244.0.0/25" is smaller than the /24 each node gets: use /24 or shorter`}},
-	{name: "ipv6 pod subnet smaller than a node range", mutate: func(c *Config) { c.Cluster.Network.PodSubnets = []string{"fd00:244::/80"} }, want: []string{
-		`cluster.network.podSubnets[0]: "fd00:244::/80" is smaller than the /64 each node gets: use /48 to /64`}},
-	{name: "ipv6 pod subnet too large", mutate: func(c *Config) { c.Cluster.Network.PodSubnets = []string{"fd00::/40"} }, want: []string{
-		`cluster.network.podSubnets[0]: "fd00::/40" is larger than kube-controller-manager allows for /64 node ranges: use /48 to /64`}},
+	{name: "pod subnet of one node", mutate: func(c *Config) { c.Cluster.Network.PodSubnets = []string{"10.244.0.0/24"} }},
+	{name: "service subnet too small for DNS", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"10.96.0.0/29"} }, want: []string{
+		`cluster.network.serviceSubnets[0]: "10.96.0.0/29" is too small: cluster DNS takes its tenth address (use /28 or larger)`}},
+	{name: "service subnet of 16 addresses", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"10.96.0.0/28"} }},
 	{name: "service subnet overlaps the pod subnet", mutate: func(c *Config) {
-		c.Cluster.Network.PodSubnets = []string{"fd00:244::/56"}
-		c.Cluster.Network.ServiceSubnets = []string{"fd00:244::/112"}
-	}, want: []string{`cluster.network.serviceSubnets[0]: "fd00:244::/112" overlaps cluster.network.podSubnets[0] "fd00:244::/56"`}},
+		c.Cluster.Network.PodSubnets = []string{"10.0.0.0/8"}
+		c.Cluster.Network.ServiceSubnets = []string{"10.96.0.0/12"}
+	}, want: []string{`cluster.network.serviceSubnets[0]: "10.96.0.0/12" overlaps cluster.network.podSubnets[0] "10.0.0.0/8"`}},
 	{name: "feature gates", mutate: func(c *Config) {
 		c.Cluster.FeatureGates = map[string]bool{"ImageVolume": false, "ClusterTrustBundle": true, "AllBeta": true}
 	}},
