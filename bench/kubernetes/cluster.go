@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,7 +18,7 @@ const clusterName = "benchk8s"
 // clusterReport creates o.runs clusters of one control plane and one worker, reports the
 // median time until cluster create returns (every node Ready, CoreDNS answering), and the
 // memory of the last one after it idled.
-func clusterReport(w io.Writer, o options) error {
+func clusterReport(w *report, o options) error {
 	tmp, err := os.MkdirTemp("", "cairn-bench-k8s-")
 	if err != nil {
 		return err
@@ -27,7 +26,7 @@ func clusterReport(w io.Writer, o options) error {
 	defer func() { _ = os.RemoveAll(tmp) }()
 	env := map[string]string{"CAIRNCONFIG": filepath.Join(tmp, "cairnconfig"), "XDG_STATE_HOME": filepath.Join(tmp, "state"),
 		"KUBECONFIG": filepath.Join(tmp, "kubeconfig")}
-	fmt.Fprintf(w, "\n## cluster create --kubernetes --workers 1 (%d MiB, %d vCPU per VM) -> all nodes Ready and CoreDNS answering\n\n", o.memory, o.cpus)
+	w.printf("\n## cluster create --kubernetes --workers 1 (%d MiB, %d vCPU per VM) -> all nodes Ready and CoreDNS answering\n\n", o.memory, o.cpus)
 	var times []float64
 	for i := 1; i <= o.runs; i++ {
 		d, err := createCluster(env, o)
@@ -36,14 +35,14 @@ func clusterReport(w io.Writer, o options) error {
 			return fmt.Errorf("run %d: %w", i, err)
 		}
 		times = append(times, d.Seconds())
-		fmt.Fprintf(w, "  run %d: %.1fs\n", i, d.Seconds())
+		w.printf("  run %d: %.1fs\n", i, d.Seconds())
 		if i < o.runs {
 			destroyCluster(env)
 		}
 	}
 	defer destroyCluster(env)
 	slices.Sort(times)
-	fmt.Fprintf(w, "  median of %d: %.1fs  [%s]\n", len(times), times[len(times)/2], ctl.Seconds(times))
+	w.printf("  median of %d: %.1fs  [%s]\n", len(times), times[len(times)/2], ctl.Seconds(times))
 	time.Sleep(o.idle)
 	return memoryReport(w, env, o.idle)
 }
@@ -63,7 +62,7 @@ func destroyCluster(env map[string]string) {
 }
 
 // memoryReport reads every node's processes and memory through the API.
-func memoryReport(w io.Writer, env map[string]string, idle time.Duration) error {
+func memoryReport(w *report, env map[string]string, idle time.Duration) error {
 	plan, err := qemu.LoadPlan(filepath.Join(env["XDG_STATE_HOME"], "cairn", "clusters", clusterName))
 	if err != nil {
 		return err
@@ -90,7 +89,7 @@ func memoryReport(w io.Writer, env map[string]string, idle time.Duration) error 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n## Resident memory after %s idle (Processes API; shared pages of the multi-call binary count in each process)\n\n", idle)
+	w.printf("\n## Resident memory after %s idle (Processes API; shared pages of the multi-call binary count in each process)\n\n", idle)
 	printProcesses(w, procs, used, types)
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"fmt"
-	"io"
 	"io/fs"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +57,7 @@ func readELF(path string) *elfInfo {
 }
 
 // printELF lists every ELF file of the root with its origin, grouped by origin.
-func printELF(w io.Writer, files []file, o *origins, all bool) {
+func printELF(w *report, files []file, o *origins, all bool) {
 	byOrigin := map[string][]string{}
 	n := 0
 	for _, f := range files {
@@ -69,20 +68,20 @@ func printELF(w io.Writer, files []file, o *origins, all bool) {
 		origin := o.of(f)
 		byOrigin[origin] = append(byOrigin[origin], fmt.Sprintf("%s (%s, %.1f MiB)", f.path, elfKind(f.elf), mib(f.size)))
 	}
-	fmt.Fprintf(w, "\nELF files in the root: %d\n", n)
+	w.printf("\nELF files in the root: %d\n", n)
 	keys := make([]string, 0, len(byOrigin))
 	for k := range byOrigin {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "  %s: %d\n", k, len(byOrigin[k]))
+		w.printf("  %s: %d\n", k, len(byOrigin[k]))
 		for i, line := range byOrigin[k] {
 			if i == maxListed && !all {
-				fmt.Fprintf(w, "    ... %d more (-all-elf lists them)\n", len(byOrigin[k])-maxListed)
+				w.printf("    ... %d more (-all-elf lists them)\n", len(byOrigin[k])-maxListed)
 				break
 			}
-			fmt.Fprintf(w, "    %s\n", line)
+			w.printf("    %s\n", line)
 		}
 	}
 }

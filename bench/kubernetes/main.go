@@ -50,21 +50,36 @@ func main() {
 	flag.BoolVar(&o.imageOnly, "image-only", false, "measure the image only; boot nothing")
 	flag.BoolVar(&o.allELF, "all-elf", false, "list every ELF file (default: the first 8 of each origin)")
 	flag.Parse()
-	if err := run(os.Stdout, o); err != nil {
+	if err := run(&report{w: os.Stdout}, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/kubernetes:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer, o options) error {
+func run(w *report, o options) error {
 	if err := imageReport(w, o); err != nil {
 		return err
 	}
 	if o.imageOnly {
-		return nil
+		return w.err
 	}
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("the cluster measurements need root (cluster create makes a network namespace); -image-only needs none")
 	}
-	return clusterReport(w, o)
+	if err := clusterReport(w, o); err != nil {
+		return err
+	}
+	return w.err
+}
+
+// report writes the harness's output and keeps the first write error.
+type report struct {
+	w   io.Writer
+	err error
+}
+
+func (r *report) printf(format string, args ...any) {
+	if r.err == nil {
+		_, r.err = fmt.Fprintf(r.w, format, args...)
+	}
 }

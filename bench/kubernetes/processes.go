@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"path"
 	"sort"
 	"strings"
@@ -67,7 +66,7 @@ func nodeName(node, hostname string) string {
 }
 
 // printProcesses prints each node's processes, largest first, with the node's total.
-func printProcesses(w io.Writer, procs []proc, used map[string]uint64, types map[string]string) {
+func printProcesses(w *report, procs []proc, used map[string]uint64, types map[string]string) {
 	sort.SliceStable(procs, func(i, j int) bool {
 		if procs[i].node != procs[j].node {
 			return procs[i].node < procs[j].node
@@ -79,12 +78,12 @@ func printProcesses(w io.Writer, procs []proc, used map[string]uint64, types map
 	for i, p := range procs {
 		if p.node != node {
 			node, sum = p.node, 0
-			fmt.Fprintf(w, "  node %s (%s), memory in use (MemTotal - MemAvailable) %.0f MiB\n", node, orUnknown(types[node]), float64(used[node])/(1<<20))
+			w.printf("  node %s (%s), memory in use (MemTotal - MemAvailable) %.0f MiB\n", node, orUnknown(types[node]), float64(used[node])/(1<<20))
 		}
 		sum += p.rss
-		fmt.Fprintf(w, "    %-26s pid %-6d %7.1f MiB\n", p.component, p.pid, float64(p.rss)/(1<<20))
+		w.printf("    %-26s pid %-6d %7.1f MiB\n", p.component, p.pid, float64(p.rss)/(1<<20))
 		if i == len(procs)-1 || procs[i+1].node != node {
-			fmt.Fprintf(w, "    %-26s           %7.1f MiB\n", "sum of RSS", float64(sum)/(1<<20))
+			w.printf("    %-26s           %7.1f MiB\n", "sum of RSS", float64(sum)/(1<<20))
 		}
 	}
 }

@@ -55,7 +55,7 @@ func TestParseMemoryAndPrint(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	printProcesses(&b, procs, used, map[string]string{"10.5.0.2": "controlplane", "10.5.0.3": "worker"})
+	printProcesses(&report{w: &b}, procs, used, map[string]string{"10.5.0.2": "controlplane", "10.5.0.3": "worker"})
 	for _, want := range []string{
 		"node 10.5.0.2 (controlplane), memory in use (MemTotal - MemAvailable) 598 MiB\n    kube-apiserver             pid 310      270.0 MiB\n",
 		"    sum of RSS                             360.0 MiB\n  node 10.5.0.3 (worker)",

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,7 +15,7 @@ var artifacts = []string{"vmlinuz", "initramfs", "rootfs.sqsh"}
 
 // imageReport prints the sizes (against the baseline, if any), the largest files of the
 // initramfs and the root, and the root's ELF files with their origins.
-func imageReport(w io.Writer, o options) error {
+func imageReport(w *report, o options) error {
 	image, baseline := o.image, o.baseline
 	res, err := imager.ReadResult(image)
 	if err != nil {
@@ -28,13 +27,13 @@ func imageReport(w io.Writer, o options) error {
 			return fmt.Errorf("baseline: %w", err)
 		}
 	}
-	fmt.Fprintf(w, "## Image %s (commit %.12s)\n\n", res.Tag, res.Commit)
+	w.printf("## Image %s (commit %.12s)\n\n", res.Tag, res.Commit)
 	printSizes(w, res, base)
 	entries, err := readInitramfs(filepath.Join(image, "initramfs"))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\ninitramfs contents (uncompressed), largest first:\n")
+	w.printf("\ninitramfs contents (uncompressed), largest first:\n")
 	printLargest(w, entries, o.top)
 	root, cleanup, err := unpackRoot(filepath.Join(image, "rootfs.sqsh"))
 	if err != nil {
@@ -45,16 +44,16 @@ func imageReport(w io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nroot (rootfs.sqsh unpacked), largest first:\n")
+	w.printf("\nroot (rootfs.sqsh unpacked), largest first:\n")
 	printLargest(w, files, o.top)
 	printELF(w, files, newOrigins(res), o.allELF)
 	for _, img := range res.Images {
-		fmt.Fprintf(w, "  OCI image %s at %s (%.1f MiB; its binary is counted in the tarball, not as an ELF file)\n", img.Ref, img.Path, mib(img.Size))
+		w.printf("  OCI image %s at %s (%.1f MiB; its binary is counted in the tarball, not as an ELF file)\n", img.Ref, img.Path, mib(img.Size))
 	}
 	return nil
 }
 
-func printSizes(w io.Writer, res, base *imager.Result) {
+func printSizes(w *report, res, base *imager.Result) {
 	var sum, baseSum int64
 	for _, a := range artifacts {
 		size := res.Artifacts[a].Size
@@ -63,7 +62,7 @@ func printSizes(w io.Writer, res, base *imager.Result) {
 			b := base.Artifacts[a].Size
 			line += fmt.Sprintf("   before Kubernetes %8.1f MiB (%+.1f MiB)", mib(b), mib(size-b))
 		}
-		fmt.Fprintln(w, line)
+		w.printf("%s\n", line)
 		if a != "rootfs.sqsh" {
 			sum, baseSum = sum+size, baseSum+sizeOf(base, a)
 		}
@@ -72,7 +71,7 @@ func printSizes(w io.Writer, res, base *imager.Result) {
 	if base != nil {
 		line += fmt.Sprintf("   before Kubernetes %8.1f MiB (%.1fx)", mib(baseSum), float64(sum)/float64(baseSum))
 	}
-	fmt.Fprintln(w, line+"  (vmlinuz + initramfs; the initramfs holds rootfs.sqsh)")
+	w.printf("%s\n", line+"  (vmlinuz + initramfs; the initramfs holds rootfs.sqsh)")
 }
 
 // file is one regular file of the initramfs or the root.
@@ -82,7 +81,7 @@ type file struct {
 	elf  *elfInfo // nil: not an ELF file
 }
 
-func printLargest(w io.Writer, files []file, top int) {
+func printLargest(w *report, files []file, top int) {
 	sorted := append([]file(nil), files...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].size > sorted[j].size })
 	var total int64
@@ -91,12 +90,12 @@ func printLargest(w io.Writer, files []file, top int) {
 	}
 	for i, f := range sorted {
 		if i == top {
-			fmt.Fprintf(w, "  ... %d more file(s)\n", len(sorted)-top)
+			w.printf("  ... %d more file(s)\n", len(sorted)-top)
 			break
 		}
-		fmt.Fprintf(w, "  %8.1f MiB %5.1f%%  %s\n", mib(f.size), 100*float64(f.size)/float64(max(total, 1)), f.path)
+		w.printf("  %8.1f MiB %5.1f%%  %s\n", mib(f.size), 100*float64(f.size)/float64(max(total, 1)), f.path)
 	}
-	fmt.Fprintf(w, "  %8.1f MiB in %d file(s)\n", mib(total), len(files))
+	w.printf("  %8.1f MiB in %d file(s)\n", mib(total), len(files))
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }

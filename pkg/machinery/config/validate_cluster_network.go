@@ -92,7 +92,7 @@ func validatePodSubnetSize(v *validator, pod subnet) {
 // validateServiceSubnetSize checks that a service subnet holds the addresses the node takes
 // from it: the first for the kubernetes Service, the tenth for cluster DNS.
 func validateServiceSubnetSize(v *validator, svc subnet) {
-	if max := svc.prefix.Addr().BitLen() - 4; svc.prefix.Bits() > max {
-		v.add(svc.path, svc.raw, fmt.Sprintf("is too small: cluster DNS takes its tenth address (use /%d or larger)", max))
+	if longest := svc.prefix.Addr().BitLen() - 4; svc.prefix.Bits() > longest {
+		v.add(svc.path, svc.raw, fmt.Sprintf("is too small: cluster DNS takes its tenth address (use /%d or larger)", longest))
 	}
 }
