@@ -11,6 +11,12 @@
 // Run as root from the repository root after `cairnctl image build`:
 //
 //	go run ./bench/kubernetes [-image _out/image] [-baseline DIR] [-runs 3] [-idle 60s] [-image-only] [-all-elf]
+//
+// A baseline is any image built before Kubernetes entered the manifest, e.g. from the parent
+// of the commit that added the external: slot:
+//
+//	git archive 39652044b969 | tar -x -C /tmp/base && ln -s "$PWD/_cache" /tmp/base/_cache
+//	make -C /tmp/base image OUT=/tmp/base-out   # then -baseline /tmp/base-out/image
 package main
 
 import (
