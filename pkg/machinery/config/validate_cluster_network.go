@@ -16,13 +16,8 @@ type subnet struct {
 }
 
 func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
-	pods := validateSubnetList(v, "cluster.network.podSubnets", n.PodSubnets)
-	for _, pod := range pods {
-		validatePodSubnetSize(v, pod)
-	}
-	svcs := validateSubnetList(v, "cluster.network.serviceSubnets", n.ServiceSubnets)
-	for _, svc := range svcs {
-		validateServiceSubnetSize(v, svc)
+	pods := validateSubnetList(v, "cluster.network.podSubnets", n.PodSubnets, validatePodSubnetSize)
+	for _, svc := range validateSubnetList(v, "cluster.network.serviceSubnets", n.ServiceSubnets, validateServiceSubnetSize) {
 		for _, pod := range pods {
 			if svc.prefix.Overlaps(pod.prefix) {
 				v.add(svc.path, svc.raw, fmt.Sprintf("overlaps %s %q", pod.path, pod.prefix))
@@ -43,8 +38,9 @@ func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
 
 // validateSubnetList checks a list of pod or service subnets: each a CIDR network address,
 // and, since the node runs Kubernetes single-stack over IPv4 (its services use the first
-// subnet, its pod routes are IPv4), an IPv4 one and only one. It returns the valid ones.
-func validateSubnetList(v *validator, path string, list []string) []subnet {
+// subnet, its pod routes are IPv4), an IPv4 one and only one; size checks each one that is.
+// It returns the valid ones.
+func validateSubnetList(v *validator, path string, list []string, size func(*validator, subnet)) []subnet {
 	var out []subnet
 	for i, s := range list {
 		p := fmt.Sprintf("%s[%d]", path, i)
@@ -64,6 +60,7 @@ func validateSubnetList(v *validator, path string, list []string) []subnet {
 			continue
 		}
 		out = append(out, subnet{p, s, prefix})
+		size(v, out[len(out)-1])
 	}
 	return out
 }
