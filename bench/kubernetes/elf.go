@@ -18,10 +18,16 @@ type elfInfo struct {
 	goMain string // the main module of a Go binary, "" for others
 }
 
-// scanRoot lists the regular files under root, with the ELF ones described.
+// scanRoot lists the regular files under root with their estimated squashfs sizes, the ELF
+// ones described.
 func scanRoot(root string) ([]file, error) {
+	enc, err := newSquashEncoder()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = enc.Close() }()
 	var out []file
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
@@ -29,8 +35,12 @@ func scanRoot(root string) ([]file, error) {
 		if err != nil {
 			return err
 		}
+		squashed, err := squashedSize(enc, p)
+		if err != nil {
+			return err
+		}
 		rel, _ := filepath.Rel(root, p)
-		out = append(out, file{path: "/" + filepath.ToSlash(rel), size: info.Size(), elf: readELF(p)})
+		out = append(out, file{path: "/" + filepath.ToSlash(rel), size: info.Size(), squashed: squashed, elf: readELF(p)})
 		return nil
 	})
 	if err != nil {

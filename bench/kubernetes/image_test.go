@@ -86,6 +86,9 @@ func TestScanRoot(t *testing.T) {
 	if len(files) != 2 || files[0].path != "/bin/prog" || files[1].path != "/etc/hosts" {
 		t.Fatalf("scanRoot() = %+v, want /bin/prog and /etc/hosts", files)
 	}
+	if f := files[0]; f.squashed <= 0 || f.squashed >= f.size {
+		t.Errorf("scanRoot() estimates %d squashed bytes for a %d-byte Go binary, want fewer but some", f.squashed, f.size)
+	}
 	if e := files[0].elf; e == nil || e.goMain != cairnModule {
 		t.Errorf("scanRoot() describes the test binary as %+v, want a Go ELF file of %s", e, cairnModule)
 	}
