@@ -37,6 +37,10 @@ image: build ## Build the bootable image (kernel, initramfs, rootfs.sqsh) into _
 bench-boot: ## Measure image sizes, boot-to-API time (median of 3) and idle RSS under QEMU
 	$(GO) run ./bench/boot
 
+.PHONY: bench-kubernetes
+bench-kubernetes: ## Kubernetes: image sizes and ELF origins; cluster create 1+1 to Ready+DNS (median of 3); idle RSS per component
+	$(GO) run ./bench/kubernetes $(BENCH_KUBERNETES_FLAGS)
+
 .PHONY: cross
 cross: ## Cross-compile cairnctl for darwin/arm64 and windows/amd64
 	GOOS=darwin GOARCH=arm64 $(GOBUILD) -o $(OUT)/cairnctl-darwin-arm64 ./cmd/cairnctl

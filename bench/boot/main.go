@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-os/cairn/bench/internal/ctl"
 	"github.com/cairn-os/cairn/internal/app/cairnctl"
 	"github.com/cairn-os/cairn/internal/app/imager"
 )
@@ -72,7 +73,7 @@ func run(image string, runs int, idle time.Duration) error {
 		}
 	}
 	sort.Float64s(times)
-	fmt.Printf("boot to API (median of %d): %.1fs  [%s]\n", runs, times[len(times)/2], fmtTimes(times))
+	fmt.Printf("boot to API (median of %d): %.1fs  [%s]\n", runs, times[len(times)/2], ctl.Seconds(times))
 	return nil
 }
 
@@ -82,8 +83,8 @@ var reAnswers = regexp.MustCompile(`API answers at \S+ \(([0-9.]+)s after QEMU s
 // memory of machined and apid, then destroys the cluster.
 func boot(env map[string]string, image string, measureRSS bool, idle time.Duration) (float64, string, error) {
 	name := "bench"
-	defer cli(env, "cluster", "destroy", "--name", name) //nolint:errcheck // best-effort cleanup
-	out, err := cli(env, "cluster", "create", "--name", name, "--kubernetes=false", "--image", image)
+	defer ctl.Run(env, "cluster", "destroy", "--name", name) //nolint:errcheck // best-effort cleanup
+	out, err := ctl.Run(env, "cluster", "create", "--name", name, "--kubernetes=false", "--image", image)
 	if err != nil {
 		return 0, "", err
 	}
@@ -96,7 +97,7 @@ func boot(env map[string]string, image string, measureRSS bool, idle time.Durati
 		return t, "", nil
 	}
 	time.Sleep(idle)
-	ps, err := cli(env, "ps")
+	ps, err := ctl.Run(env, "ps")
 	if err != nil {
 		return t, "", err
 	}
@@ -108,18 +109,6 @@ func boot(env map[string]string, image string, measureRSS bool, idle time.Durati
 		}
 	}
 	return t, b.String(), nil
-}
-
-func cli(env map[string]string, args ...string) (string, error) {
-	var out, errOut bytes.Buffer
-	code := cairnctl.Context{Args: args, Stdout: &out, Stderr: &errOut, Env: func(k string) (string, bool) {
-		v, ok := env[k]
-		return v, ok
-	}}.Execute(context.Background())
-	if code != 0 {
-		return out.String(), fmt.Errorf("cairnctl %s: %s%s", strings.Join(args, " "), out.String(), errOut.String())
-	}
-	return out.String(), nil
 }
 
 // executables lists the regular files with an execute bit in the squashfs.
@@ -143,12 +132,4 @@ func executables(sqsh string) ([]string, int, error) {
 		}
 	}
 	return execs, links, nil
-}
-
-func fmtTimes(ts []float64) string {
-	s := make([]string, len(ts))
-	for i, t := range ts {
-		s[i] = strconv.FormatFloat(t, 'f', 1, 64)
-	}
-	return strings.Join(s, " ")
 }

@@ -7,6 +7,7 @@ godebug default=go1.25
 
 require (
 	github.com/spf13/cobra v1.10.0
+	k8s.io/apiserver v0.35.8
 	k8s.io/component-base v0.35.8
 	k8s.io/kubernetes v1.35.8
 )
@@ -152,7 +153,6 @@ require (
 	k8s.io/api v0.35.8 // indirect
 	k8s.io/apiextensions-apiserver v0.0.0 // indirect
 	k8s.io/apimachinery v0.35.8 // indirect
-	k8s.io/apiserver v0.35.8 // indirect
 	k8s.io/cli-runtime v0.35.8 // indirect
 	k8s.io/client-go v0.35.8 // indirect
 	k8s.io/cloud-provider v0.35.8 // indirect

@@ -143,7 +143,9 @@ func (s *source) typeName(e ast.Expr) (string, string) {
 		}
 		return "list of " + elem + "s", ""
 	case *ast.MapType:
-		return "map of string to string", ""
+		key, _ := s.typeName(t.Key)
+		value, _ := s.typeName(t.Value)
+		return "map of " + key + " to " + value, ""
 	case *ast.SelectorExpr:
 		if t.Sel.Name == "PEMPair" {
 			return "PEM pair {crt, key}: base64 of PEM text", ""

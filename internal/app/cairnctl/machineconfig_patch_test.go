@@ -32,7 +32,7 @@ func TestMachineConfigPatchWritesNothingOnError(t *testing.T) {
 	}{
 		{"unknown field", "cluster: {network: {cni: {nam: flannel}}}", `cluster.network.cni: unknown field "nam" (line 1)`},
 		{"invalid result", "cluster: {network: {cni: {name: calico}}}",
-			"patched " + in + ` is invalid for metal mode (1 problem):` + "\n" + `  cluster.network.cni.name: "calico" must be bridge, flannel or none`},
+			"patched " + in + ` is invalid for metal mode (1 problem):` + "\n" + `  cluster.network.cni.name: "calico" must be bridge or none`},
 		{"json patch fails", `[{"op": "replace", "path": "/machine/nothing", "value": 1}]`, "JSON patch inline patch: "},
 		{"bad yaml", "{", "patch inline patch: "},
 		{"too many operations", "[" + strings.Repeat(`{"op": "test", "path": "/machine/type", "value": "controlplane"},`, 1000) + `{"op": "test", "path": "/machine/type", "value": "controlplane"}]`,

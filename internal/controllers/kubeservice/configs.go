@@ -40,14 +40,7 @@ state = "/run/containerd"
 
 // kubeletYAML is the kubelet's configuration (CIS section 4.2).
 func (p *params) kubeletYAML() []byte {
-	gates := ""
-	if p.featureGates != "" {
-		gates = "featureGates:\n"
-		for _, kv := range strings.Split(p.featureGates, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			gates += fmt.Sprintf("  %s: %s\n", k, v)
-		}
-	}
+	gates := p.gatesYAML()
 	return []byte(`# Written by machined from the machine configuration; changes are overwritten.
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -91,6 +84,19 @@ func (p *params) kubeletFlags() flagSet {
 	}
 }
 
+// gatesYAML is the featureGates block of a component configuration file, "" for none.
+func (p *params) gatesYAML() string {
+	if p.featureGates == "" {
+		return ""
+	}
+	gates := "featureGates:\n"
+	for _, kv := range strings.Split(p.featureGates, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		gates += fmt.Sprintf("  %s: %s\n", k, v)
+	}
+	return gates
+}
+
 // proxyYAML is kube-proxy's configuration: nftables mode, metrics and health on localhost
 // only (CIS 4.3.1), conntrack sysctls left to the node.
 func (p *params) proxyYAML() []byte {
@@ -108,7 +114,7 @@ conntrack:
   maxPerCore: 0
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
-`)
+` + p.gatesYAML())
 }
 
 // proxyKubeconfig lets kube-proxy authenticate with the kubelet's client certificate (kept

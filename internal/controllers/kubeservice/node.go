@@ -7,7 +7,10 @@ package kubeservice
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 )
@@ -52,7 +55,7 @@ func newParams(cfg *config.Config, node Node) (*params, error) {
 	}
 	cl := cfg.Cluster
 	p := &params{cfg: cfg, node: node, controlPlane: cfg.Machine.Type == config.TypeControlPlane,
-		dnsDomain: cl.Network.DNSDomain, encryptionKey: cl.AESCBCEncryptionSecret}
+		dnsDomain: cl.Network.DNSDomain, encryptionKey: cl.AESCBCEncryptionSecret, featureGates: gateList(cl.FeatureGates)}
 	if len(cl.Network.PodSubnets) == 0 || len(cl.Network.ServiceSubnets) == 0 {
 		return nil, fmt.Errorf("cluster.network: pod and service subnets are required")
 	}
@@ -66,6 +69,16 @@ func newParams(cfg *config.Config, node Node) (*params, error) {
 		p.dnsDomain = "cluster.local"
 	}
 	return p, nil
+}
+
+// gateList is cluster.featureGates as a --feature-gates value: name=bool, sorted, comma
+// separated; "" for none.
+func gateList(gates map[string]bool) string {
+	kv := make([]string, 0, len(gates))
+	for _, name := range slices.Sorted(maps.Keys(gates)) {
+		kv = append(kv, fmt.Sprintf("%s=%t", name, gates[name]))
+	}
+	return strings.Join(kv, ",")
 }
 
 // nth is the n-th address after a.

@@ -113,3 +113,25 @@ func TestRenderModes(t *testing.T) {
 		t.Error("InputDigest ignores the node name")
 	}
 }
+
+// TestRenderFeatureGates: cluster.featureGates reaches every component, as one set.
+func TestRenderFeatureGates(t *testing.T) {
+	cp, _ := generate(t)
+	cp.Cluster.FeatureGates = map[string]bool{"UserNamespacesSupport": false, "ClusterTrustBundle": true}
+	plan, err := Render(cp, Node{Name: "cp-1", IP: netip.MustParseAddr("10.5.0.2"), Bootstrapped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const flag = "--feature-gates=ClusterTrustBundle=true,UserNamespacesSupport=false"
+	for _, name := range []string{APIServer, ControllerManager, Scheduler} {
+		if a := argsOf(t, plan, name); !strings.Contains(a, flag) {
+			t.Errorf("%s args lack %q: %s", name, flag, a)
+		}
+	}
+	const block = "featureGates:\n  ClusterTrustBundle: true\n  UserNamespacesSupport: false\n"
+	for _, f := range plan.Files {
+		if (f.Path == kubeletConfig || f.Path == proxyConfig) && !strings.Contains(string(f.Data), block) {
+			t.Errorf("%s lacks %q:\n%s", f.Path, block, f.Data)
+		}
+	}
+}

@@ -30,6 +30,15 @@ type ClusterConfig struct {
 	KubernetesVersion string `yaml:"kubernetesVersion,omitempty"`
 	// ControlPlane says how to reach the control plane.
 	ControlPlane ControlPlaneConfig `yaml:"controlPlane"`
+	// FeatureGates turns Kubernetes feature gates on or off in every component: kube-apiserver,
+	// kube-controller-manager, kube-scheduler, kubelet and kube-proxy get the same set.
+	//
+	// Default: none (each gate at its Kubernetes default).
+	// Validation: each name a feature gate of the image's Kubernetes (v1.35.8); a gate locked
+	// to its default (GA or deprecated and locked) only at that default; a gate left enabled
+	// must not have a gate it depends on disabled.
+	// Example: {ClusterTrustBundle: true, ClusterTrustBundleProjection: true}
+	FeatureGates map[string]bool `yaml:"featureGates,omitempty"`
 	// Network configures the cluster's pod and service networks.
 	Network ClusterNetworkConfig `yaml:"network,omitempty"`
 	// CA is the Kubernetes certificate authority: certificate and key on control-plane
@@ -88,13 +97,16 @@ type ClusterNetworkConfig struct {
 	// PodSubnets are the CIDRs pods get their addresses from.
 	//
 	// Default: [10.244.0.0/16].
-	// Validation: each a CIDR; none overlaps a service subnet.
+	// Validation: one IPv4 CIDR network address (the node runs Kubernetes single-stack over
+	// IPv4), /24 or larger since each node gets a /24 of it; it overlaps no service subnet.
 	// Example: [10.244.0.0/16]
 	PodSubnets []string `yaml:"podSubnets,omitempty"`
 	// ServiceSubnets are the CIDRs services get their cluster IPs from.
 	//
 	// Default: [10.96.0.0/12].
-	// Validation: each a CIDR; none overlaps a pod subnet.
+	// Validation: one IPv4 CIDR network address (the node runs Kubernetes single-stack over
+	// IPv4), /28 or larger since cluster DNS takes its tenth address; it overlaps no pod
+	// subnet.
 	// Example: [10.96.0.0/12]
 	ServiceSubnets []string `yaml:"serviceSubnets,omitempty"`
 	// DNSDomain is the cluster's DNS domain.
@@ -109,12 +121,13 @@ type ClusterNetworkConfig struct {
 
 // CNIConfig chooses the pod network plugin.
 type CNIConfig struct {
-	// Name is the plugin: bridge (single-node pod networking with host-local addresses),
-	// flannel (VXLAN overlay across nodes) or none (install your own).
+	// Name is the pod network: bridge (the CNI bridge plugin on each node, pods addressed
+	// from the node's podCIDR, routed across nodes by machined) or none (install your own).
+	// flannel is not in this image.
 	//
 	// Default: bridge.
-	// Validation: bridge, flannel or none.
-	// Example: flannel
+	// Validation: bridge or none.
+	// Example: bridge
 	Name string `yaml:"name,omitempty"`
 }
 

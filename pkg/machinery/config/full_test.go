@@ -36,6 +36,7 @@ func fullConfig(t *testing.T) *Config {
 	m.Logging.AuditRetentionMiB = 256
 	m.Features = FeaturesConfig{StableHostname: &off, DiskQuotaSupport: true}
 	cl := &c.Cluster
+	cl.FeatureGates = map[string]bool{"ClusterTrustBundle": true, "ClusterTrustBundleProjection": true}
 	cl.Etcd.ExtraArgs = map[string]string{"quota-backend-bytes": "8589934592"}
 	cl.APIServer = APIServerConfig{CertSANs: []string{"k8s.example.org"}, ExtraArgs: map[string]string{"audit-log-maxage": "30"}}
 	cl.ControllerManager.ExtraArgs = map[string]string{"v": "2"}

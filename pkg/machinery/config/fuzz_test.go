@@ -42,7 +42,8 @@ cluster:
   name: test
   kubernetesVersion: v1.35.8
   controlPlane: {endpoint: "https://192.0.2.10:6443"}
-  network: {podSubnets: [10.244.0.0/16], serviceSubnets: [10.96.0.0/12], dnsDomain: cluster.local, cni: {name: bridge}}
+  featureGates: {AllAlpha: true, UserNamespacesSupport: false, NoSuch: true}
+  network: {podSubnets: [10.244.0.0/16, "fd00::/56"], serviceSubnets: [10.96.0.0/12], dnsDomain: cluster.local, cni: {name: bridge}}
   ca: {crt: Y3J0}
   aggregatorCA: {crt: Y3J0, key: a2V5}
   serviceAccount: {key: a2V5}

@@ -23,7 +23,7 @@ var verb = regexp.MustCompile(`%[sqdv]`)
 // new rule cannot land without a test.
 func TestEveryRuleHasACase(t *testing.T) {
 	var wants []string
-	for _, tc := range append(append([]validationCase{}, machineCases...), clusterCases...) {
+	for _, tc := range allCases() {
 		wants = append(wants, tc.want...)
 	}
 	all := strings.Join(wants, "\n")

@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/base64"
 	"fmt"
-	"net/netip"
 
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
@@ -26,6 +25,7 @@ func validateCluster(v *validator, c *ClusterConfig, machineType string) {
 	case !isEndpointURL(ep, "https"):
 		v.add("cluster.controlPlane.endpoint", ep, "must be https://host:port")
 	}
+	validateFeatureGates(v, c.FeatureGates)
 	validateClusterNetwork(v, &c.Network)
 	validateCA(v, "cluster.ca", c.CA, machineType)
 	validateControlPlaneCA(v, "cluster.aggregatorCA", c.AggregatorCA, machineType)
@@ -43,42 +43,6 @@ func validateCluster(v *validator, c *ClusterConfig, machineType string) {
 	validateArgs(v, "cluster.apiServer.extraArgs", c.APIServer.ExtraArgs, managedAPIServerArgs)
 	validateArgs(v, "cluster.controllerManager.extraArgs", c.ControllerManager.ExtraArgs, managedControllerManagerArgs)
 	validateArgs(v, "cluster.scheduler.extraArgs", c.Scheduler.ExtraArgs, managedSchedulerArgs)
-}
-
-func validateClusterNetwork(v *validator, n *ClusterNetworkConfig) {
-	type subnet struct {
-		path   string
-		prefix netip.Prefix
-	}
-	var pods []subnet
-	for i, s := range n.PodSubnets {
-		path := fmt.Sprintf("cluster.network.podSubnets[%d]", i)
-		if p, ok := validateSubnet(v, path, s); ok {
-			pods = append(pods, subnet{path, p})
-		} else if s == "" {
-			v.add(path, s, "is not a valid CIDR")
-		}
-	}
-	for i, s := range n.ServiceSubnets {
-		path := fmt.Sprintf("cluster.network.serviceSubnets[%d]", i)
-		p, ok := validateSubnet(v, path, s)
-		if s == "" {
-			v.add(path, s, "is not a valid CIDR")
-		}
-		for _, pod := range pods {
-			if ok && p.Overlaps(pod.prefix) {
-				v.add(path, s, fmt.Sprintf("overlaps %s %q", pod.path, pod.prefix))
-			}
-		}
-	}
-	if n.DNSDomain != "" && !isDNSName(n.DNSDomain) {
-		v.add("cluster.network.dnsDomain", n.DNSDomain, "is not a valid DNS name")
-	}
-	switch n.CNI.Name {
-	case "", "bridge", "flannel", "none":
-	default:
-		v.add("cluster.network.cni.name", n.CNI.Name, "must be bridge, flannel or none")
-	}
 }
 
 // validateClusterSecret checks that the cluster secret is the base64 encoding of at least

@@ -17,7 +17,9 @@ var clusterCases = []validationCase{
 	{name: "service subnet", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"10.96.0.1/12"} }, want: []string{`cluster.network.serviceSubnets[0]: "10.96.0.1/12" is not a network address (want 10.96.0.0/12)`}},
 	{name: "subnets overlap", mutate: func(c *Config) { c.Cluster.Network.ServiceSubnets = []string{"10.244.128.0/20"} }, want: []string{`cluster.network.serviceSubnets[0]: "10.244.128.0/20" overlaps cluster.network.podSubnets[0] "10.244.0.0/16"`}},
 	{name: "dns domain", mutate: func(c *Config) { c.Cluster.Network.DNSDomain = "cluster..local" }, want: []string{`cluster.network.dnsDomain: "cluster..local" is not a valid DNS name`}},
-	{name: "cni", mutate: func(c *Config) { c.Cluster.Network.CNI.Name = "cilium" }, want: []string{`cluster.network.cni.name: "cilium" must be bridge, flannel or none`}},
+	{name: "cni", mutate: func(c *Config) { c.Cluster.Network.CNI.Name = "cilium" }, want: []string{`cluster.network.cni.name: "cilium" must be bridge or none`}},
+	{name: "cni flannel", mutate: func(c *Config) { c.Cluster.Network.CNI.Name = "flannel" }, want: []string{
+		`cluster.network.cni.name: "flannel" is not in this image: use bridge (routed across nodes by machined) or none`}},
 	{name: "kubernetes ca key on worker", worker: true, mutate: func(c *Config) { c.Cluster.CA.Key = []byte("x") }, want: []string{
 		`cluster.ca.key: "******" must be empty on a worker`, `cluster.ca.key: "******" is not a PEM ECDSA P-256 private key: no PEM private key block found`}},
 	{name: "aggregator ca required", mutate: func(c *Config) { c.Cluster.AggregatorCA = pki.PEMPair{} }, want: []string{

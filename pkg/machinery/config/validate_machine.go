@@ -166,6 +166,6 @@ func validateLogging(v *validator, dests []LoggingDestination) {
 }
 
 // sortedKeys returns the keys of m in order, so that errors come out deterministically.
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }

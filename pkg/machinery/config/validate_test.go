@@ -96,8 +96,13 @@ var machineCases = []validationCase{
 		want: []string{`machine.logging.auditRetentionMiB: "5000" must be from 8 to 4096 (MiB)`}},
 }
 
+// allCases returns every validation case.
+func allCases() []validationCase {
+	return append(append(append([]validationCase{}, machineCases...), clusterCases...), kubernetesCases...)
+}
+
 func TestValidateRules(t *testing.T) {
-	for _, tc := range append(append([]validationCase{}, machineCases...), clusterCases...) {
+	for _, tc := range allCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			cp, w := testConfigs(t)
 			c := cp
