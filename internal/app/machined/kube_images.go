@@ -4,10 +4,10 @@ import (
 	"context"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
+	"github.com/cairn-os/cairn/internal/pkg/ctrimage"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
 
@@ -28,11 +28,12 @@ func (n *daemon) importImages(ctx context.Context) {
 		}
 	}
 	for _, t := range tars {
-		if err := importImage(ctx, t); err != nil {
+		refs, err := importImage(ctx, t)
+		if err != nil {
 			n.log.Error("image not imported into containerd", "file", t, "error", err)
 			continue
 		}
-		n.log.Info("image imported into containerd", "file", t)
+		n.log.Info("image imported into containerd", "file", t, "images", refs)
 	}
 }
 
@@ -45,15 +46,16 @@ func containerdServes(ctx context.Context) bool {
 	return true
 }
 
-// importImage runs containerd's client on one OCI tarball, bounded in time.
-func importImage(ctx context.Context, file string) error {
+// importImage imports one OCI tarball through ctr (its output bounded, killed when the
+// import takes too long).
+func importImage(ctx context.Context, file string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, constants.CtrPath, "--address", constants.ContainerdSocket, //nolint:gosec // fixed program and arguments
-		"--namespace", constants.ContainerdNamespace, "images", "import", file)
-	out, err := cmd.CombinedOutput()
+	f, err := os.Open(file) //nolint:gosec // a file of the image, found by its fixed directory
 	if err != nil {
-		return &os.PathError{Op: "ctr images import: " + string(out), Path: file, Err: err}
+		return nil, err
 	}
-	return nil
+	defer func() { _ = f.Close() }()
+	c := ctrimage.Client{Path: constants.CtrPath, Socket: constants.ContainerdSocket, Namespace: constants.ContainerdNamespace}
+	return c.Import(ctx, f)
 }

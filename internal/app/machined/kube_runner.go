@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cosi-project/runtime/pkg/controller"
 	"github.com/cosi-project/runtime/pkg/safe"
@@ -24,8 +25,9 @@ import (
 // kubeRunner makes the supervisor run exactly the KubeService resources: a new one is
 // started, a changed one (new digest) restarted with its new definition, a removed one stopped.
 type kubeRunner struct {
-	n       *daemon
-	running map[string]string // service name → digest it runs with
+	n        *daemon
+	running  map[string]string             // service name → digest it runs with
+	starting map[string]context.CancelFunc // service name → its start loop
 }
 
 // Name implements controller.Controller.
@@ -41,7 +43,7 @@ func (k *kubeRunner) Outputs() []controller.Output { return nil }
 
 // Run implements controller.Controller.
 func (k *kubeRunner) Run(ctx context.Context, r controller.Runtime, log *zap.Logger) error {
-	k.running = map[string]string{}
+	k.running, k.starting = map[string]string{}, map[string]context.CancelFunc{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -71,6 +73,10 @@ func (k *kubeRunner) reconcile(ctx context.Context, want map[string]resources.Ku
 				continue
 			}
 			delete(k.running, name)
+			if cancel := k.starting[name]; cancel != nil {
+				cancel()
+				delete(k.starting, name)
+			}
 		}
 	}
 	for _, name := range kubeStartOrder {
@@ -83,11 +89,28 @@ func (k *kubeRunner) reconcile(ctx context.Context, want map[string]resources.Ku
 			continue
 		}
 		k.running[name] = spec.Digest
-		go func() {
-			if _, err := k.n.sup.Start(ctx, name); err != nil && ctx.Err() == nil {
-				log.Warn("Kubernetes service not started", zap.String("service", name), zap.Error(err))
-			}
-		}()
+		if cancel := k.starting[name]; cancel != nil {
+			cancel()
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		k.starting[name] = cancel
+		go k.start(sctx, name, log)
+	}
+}
+
+// start starts a service once its dependencies run, trying again every few seconds until
+// it runs (a dependency may start after it, or take minutes to become ready).
+func (k *kubeRunner) start(ctx context.Context, name string, log *zap.Logger) {
+	for ctx.Err() == nil {
+		_, err := k.n.sup.Start(ctx, name)
+		if err == nil || errors.Is(err, supervisor.ErrNotFound) {
+			return
+		}
+		log.Debug("Kubernetes service not running yet", zap.String("service", name), zap.Error(err))
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ type Controller struct {
 	// Write writes the files of a plan; the controller calls it only when its inputs changed.
 	Write func([]File) error
 
-	written string // the InputDigest of the files last written
+	written string // the FilesDigest of the files last written
 }
 
 // Name implements controller.Controller.
@@ -78,7 +78,7 @@ func (c *Controller) reconcile(ctx context.Context, r controller.Runtime) ([]Ser
 	if err != nil {
 		return nil, err
 	}
-	if d := InputDigest(cfg, node); d != c.written {
+	if d := FilesDigest(cfg, node); d != c.written {
 		if err := c.Write(plan.Files); err != nil {
 			return nil, fmt.Errorf("write Kubernetes files: %w", err)
 		}

@@ -3,6 +3,7 @@ package kubeservice
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"path"
 
@@ -50,25 +51,30 @@ func Render(cfg *config.Config, node Node) (*Plan, error) {
 	if p.controlPlane {
 		plan.Files = append(plan.Files, p.controlPlaneFiles()...)
 	}
-	digest := InputDigest(cfg, node)
+	files := FilesDigest(cfg, node)
 	for _, s := range p.services() {
-		s.Spec.Digest = digest
+		s.Spec.Digest = serviceDigest(files, s.Spec)
 		plan.Services = append(plan.Services, s)
 	}
 	return plan, nil
 }
 
-// InputDigest identifies Render's inputs: the same digest, the same plan (up to new
-// certificates).
-func InputDigest(cfg *config.Config, node Node) string {
+// FilesDigest identifies what the files are derived from (the configuration, the node's name
+// and address): the same digest, the same files up to new certificates.
+func FilesDigest(cfg *config.Config, node Node) string {
 	data, _ := cfg.Encode()
 	h := sha256.New()
 	h.Write(data)
 	h.Write([]byte("\x00" + node.Name + "\x00" + node.IP.String()))
-	if node.Bootstrapped {
-		h.Write([]byte("\x00bootstrapped"))
-	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// serviceDigest changes when a service's definition or its files change, and only then: a
+// bootstrap starts the control plane without restarting the kubelet.
+func serviceDigest(files string, spec resources.KubeServiceSpec) string {
+	data, _ := json.Marshal(spec)
+	sum := sha256.Sum256(append([]byte(files+"\x00"), data...))
+	return hex.EncodeToString(sum[:])[:16]
 }
 
 func file(p string, mode fs.FileMode, data []byte, uid, gid int) File {
