@@ -49,7 +49,7 @@ func (f *clusterCreateFlags) kubeUp(ctx context.Context, out io.Writer, plan *qe
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(plan.Dir, "kubeconfig")
+	path := filepath.Join(plan.Dir, qemu.KubeconfigFile)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return "", err
 	}

@@ -39,6 +39,8 @@ const (
 	daemonLog = "daemon.log"
 	// SecretsFile holds the cluster's generated secrets.
 	SecretsFile = "secrets.yaml"
+	// KubeconfigFile is the admin kubeconfig cluster create writes for a Kubernetes cluster.
+	KubeconfigFile = "kubeconfig"
 )
 
 // Node is one VM of a cluster.
@@ -140,7 +142,7 @@ func NewPlan(r Request) (*Plan, error) {
 // Files lists every file a cluster may create in its directory: destroy removes these and
 // nothing else.
 func (p *Plan) Files() []string {
-	files := []string{planFile, stateFile, ownedFile, downFile, daemonLog, SecretsFile}
+	files := []string{planFile, stateFile, ownedFile, downFile, daemonLog, SecretsFile, KubeconfigFile}
 	for i, f := range files {
 		files[i] = filepath.Join(p.Dir, f)
 	}
