@@ -234,6 +234,9 @@ func (d *daemon) startForward(ctx context.Context, n Node) error {
 // startKubeForward listens on a free loopback port of the host (the one of the last run if
 // it is free) for the Kubernetes API of the first control-plane node.
 func (d *daemon) startKubeForward(ctx context.Context) error {
+	if len(d.plan.Nodes) == 0 {
+		return nil
+	}
 	cp := d.plan.Nodes[0]
 	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(d.prevKube)))
 	if err != nil && d.prevKube != 0 {
