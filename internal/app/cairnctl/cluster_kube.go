@@ -105,7 +105,7 @@ func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, 
 			last = msg
 		}
 		if time.Since(start) > timeout {
-			return fmt.Errorf("Kubernetes not ready within %s: %w", timeout, err)
+			return fmt.Errorf("the cluster was not ready within %s: %w", timeout, err)
 		}
 		if verr := alive(); verr != nil {
 			return verr

@@ -26,8 +26,9 @@ func writeKubeFiles(files []kubeservice.File) error {
 func writeKubeFile(f kubeservice.File) error {
 	perm := f.Mode.Perm()
 	// Parents the plan does not list are created searchable by all (0755), whatever the mode
-	// of the file or directory below them.
-	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+	// of the file or directory below them: the components' own users must reach their files.
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil { //nolint:gosec // G301: see above; the files below carry their own modes
+
 		return fmt.Errorf("create %s: %w", filepath.Dir(f.Path), err)
 	}
 	if f.Mode.IsDir() {

@@ -24,7 +24,7 @@ var (
 	// errAlreadyBootstrapped: etcd already holds a cluster on this node.
 	errAlreadyBootstrapped = errors.New("the cluster is already bootstrapped on this node")
 	// errKubeNotReady: the node has no configuration or its Kubernetes services are not up.
-	errKubeNotReady = errors.New("Kubernetes is not running on this node yet")
+	errKubeNotReady = errors.New("the node does not run Kubernetes yet")
 )
 
 // kubeBootstrap initialises etcd and the control plane on this node: it returns once the

@@ -49,7 +49,7 @@ func (n *daemon) startResources(ctx context.Context) error {
 		return err
 	}
 	if err := n.startKube(ctx, rt); err != nil {
-		return fmt.Errorf("Kubernetes controllers: %w", err)
+		return fmt.Errorf("start the Kubernetes controllers: %w", err)
 	}
 	go func() {
 		if err := rt.Run(ctx); err != nil {
