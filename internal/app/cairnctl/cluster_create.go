@@ -244,7 +244,7 @@ func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool, 
 		_, _ = fmt.Fprintf(out, "  cairnctl dmesg                   # the kernel log\n")
 		if kubeconfig != "" {
 			_, _ = fmt.Fprintf(out, "  kubectl get nodes                # kubectl (make kubectl builds _out/kubectl) with %s, context admin@%s\n", kubeconfig, plan.Name)
-			_, _ = fmt.Fprintf(out, "  cairnctl health                  # etcd, the control plane, every node Ready, CoreDNS\n")
+			_, _ = fmt.Fprintf(out, "  cairnctl health --k8s-endpoint https://127.0.0.1:%d   # etcd, the control plane, every node Ready, CoreDNS\n", st.KubeForward)
 		}
 	} else {
 		_, _ = fmt.Fprintf(out, "  the nodes are in maintenance mode: see the fingerprint in their console logs\n")
