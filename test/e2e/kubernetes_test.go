@@ -116,8 +116,19 @@ func TestKubernetes(t *testing.T) {
 	checkSeccomp(t, k)
 	checkPortForward(t, k)
 
+	bootID := func() (string, error) {
+		out, err := k.run("get", "node", worker, "-o", "jsonpath={.status.nodeInfo.bootID}")
+		return strings.TrimSpace(out), err
+	}
+	before, err := bootID()
+	if err != nil || before == "" {
+		t.Fatalf("the worker's boot ID: %q, %v", before, err)
+	}
 	e.must("reboot", "-n", workerIP)
 	waitFor(t, "worker Ready again after its reboot", 15*time.Minute, func() error {
+		if now, err := bootID(); err != nil || now == before {
+			return fmt.Errorf("the worker still reports boot %s (%v)", before, err)
+		}
 		ready, err := k.nodesReady()
 		if err == nil && len(ready) != 2 {
 			err = fmt.Errorf("Ready nodes: %v", ready)
@@ -196,12 +207,24 @@ spec:
 func checkTraffic(t *testing.T, k kubectl) {
 	t.Helper()
 	pod := strings.TrimSpace(k.must("get", "pod", "-l", "app=echo", "-o", "jsonpath={.items[0].metadata.name}"))
-	podIP := strings.TrimSpace(k.must("get", "pod", pod, "-o", "jsonpath={.status.podIP}"))
-	clusterIP := strings.TrimSpace(k.must("get", "service", "echo", "-o", "jsonpath={.spec.clusterIP}"))
-	for _, target := range []string{podIP, clusterIP, "echo.default.svc.cluster.local"} {
-		url := "http://" + target + ":8080/"
-		waitFor(t, "client pod reaches "+url, 3*time.Minute, func() error {
-			out, err := k.run("exec", "client", "--", "/echo", "get", url)
+	targets := map[string]func() (string, error){
+		// The pod's address is read again at each try: after a reboot its new sandbox may have
+		// another one, and the pod's status shows it only once the kubelet has synced.
+		"pod IP": func() (string, error) {
+			return k.run("get", "pod", pod, "-o", "jsonpath={.status.podIP}")
+		},
+		"cluster IP": func() (string, error) {
+			return k.run("get", "service", "echo", "-o", "jsonpath={.spec.clusterIP}")
+		},
+		"DNS name": func() (string, error) { return "echo.default.svc.cluster.local", nil },
+	}
+	for _, what := range []string{"pod IP", "cluster IP", "DNS name"} {
+		waitFor(t, "client pod reaches the echo pod by its "+what, 5*time.Minute, func() error {
+			host, err := targets[what]()
+			if err != nil {
+				return err
+			}
+			out, err := k.run("exec", "client", "--", "/echo", "get", "http://"+strings.TrimSpace(host)+":8080/")
 			if err == nil && !strings.Contains(out, pod) {
 				err = fmt.Errorf("answer does not name pod %s: %q", pod, out)
 			}
