@@ -27,7 +27,7 @@ type kubectl struct {
 func (k kubectl) run(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, k.bin, append([]string{"--kubeconfig", k.kconf}, args...)...) //nolint:gosec // the test's own kubectl
+	cmd := exec.CommandContext(ctx, k.bin, append([]string{"--kubeconfig", k.kconf}, args...)...)
 	out, err := cmd.CombinedOutput()
 	k.t.Logf("kubectl %s\n%s", strings.Join(args, " "), out)
 	if err != nil {
@@ -127,7 +127,7 @@ func TestKubernetes(t *testing.T) {
 	e.must("reboot", "-n", workerIP)
 	waitFor(t, "worker Ready again after its reboot", 15*time.Minute, func() error {
 		if now, err := bootID(); err != nil || now == before {
-			return fmt.Errorf("the worker still reports boot %s (%v)", before, err)
+			return fmt.Errorf("the worker still reports boot %s (%w)", before, err)
 		}
 		ready, err := k.nodesReady()
 		if err == nil && len(ready) != 2 {
@@ -254,7 +254,7 @@ func checkPortForward(t *testing.T, k kubectl) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, k.bin, "--kubeconfig", k.kconf, "port-forward", "deployment/echo", "18080:8080") //nolint:gosec // the test's own kubectl
+	cmd := exec.CommandContext(ctx, k.bin, "--kubeconfig", k.kconf, "port-forward", "deployment/echo", "18080:8080")
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -243,7 +243,7 @@ func (d *daemon) startKubeForward(ctx context.Context) error {
 		l, err = net.Listen("tcp", "127.0.0.1:0")
 	}
 	if err != nil {
-		return fmt.Errorf("Kubernetes API forward: %w", err)
+		return fmt.Errorf("forward for the Kubernetes API: %w", err)
 	}
 	d.mu.Lock()
 	d.state.KubeForward = l.Addr().(*net.TCPAddr).Port
