@@ -1,0 +1,106 @@
+package apid
+
+import (
+	"context"
+	"io"
+	"net"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+)
+
+// counting is a MachineService whose ImageImport counts what it receives, or refuses after
+// its first message when refuse is set.
+type counting struct {
+	machine.UnimplementedMachineServiceServer
+	refuse bool
+}
+
+func (c *counting) ImageImport(st machine.MachineService_ImageImportServer) error {
+	var n uint64
+	for {
+		req, err := st.Recv()
+		if err == io.EOF {
+			return st.SendAndClose(&machine.ImageImportResponse{Messages: []*machine.ImageImport{{Bytes: n}}})
+		}
+		if err != nil {
+			return err
+		}
+		if c.refuse {
+			return status.Error(codes.FailedPrecondition, "refused")
+		}
+		n += uint64(len(req.GetChunk()))
+	}
+}
+
+func serveCounting(t *testing.T, srv *counting) *grpc.ClientConn {
+	t.Helper()
+	gs := grpc.NewServer()
+	machine.RegisterMachineServiceServer(gs, srv)
+	sock := filepath.Join(t.TempDir(), "m.sock")
+	lis, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = gs.Serve(lis) }()
+	t.Cleanup(gs.Stop)
+	cc, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
+
+// frames returns an upload's messages, each a chunk of size bytes, as upload's next reads them.
+func frames(t *testing.T, n, size int) (*frame, func(*frame) error) {
+	t.Helper()
+	var all []*frame
+	for range n {
+		b, err := proto.Marshal(&machine.ImageImportRequest{Chunk: make([]byte, size)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, &frame{data: b})
+	}
+	i := 1
+	return all[0], func(f *frame) error {
+		if i == len(all) {
+			return io.EOF
+		}
+		f.data = all[i].data
+		i++
+		return nil
+	}
+}
+
+const importMethod = "/cairn.machine.MachineService/ImageImport"
+
+func TestUploadRelaysEveryMessage(t *testing.T) {
+	cc := serveCounting(t, &counting{})
+	first, next := frames(t, 5, 1000)
+	resp, err := upload(context.Background(), cc, next, importMethod, first)
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	var r machine.ImageImportResponse
+	if err := proto.Unmarshal(resp.data, &r); err != nil || r.GetMessages()[0].GetBytes() != 5000 {
+		t.Errorf("upload reply = %v, %v; want 5000 bytes received", &r, err)
+	}
+}
+
+func TestUploadTargetRefusesEarly(t *testing.T) {
+	cc := serveCounting(t, &counting{refuse: true})
+	first, next := frames(t, 50, 64<<10)
+	_, err := upload(context.Background(), cc, next, importMethod, first)
+	if status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("upload to a refusing target = %v, want its FailedPrecondition", err)
+	}
+}
