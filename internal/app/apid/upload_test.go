@@ -3,16 +3,14 @@ package apid
 import (
 	"context"
 	"io"
-	"net"
-	"path/filepath"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/cairn-os/cairn/internal/pkg/grpcsock"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
 
@@ -44,19 +42,7 @@ func serveCounting(t *testing.T, srv *counting) *grpc.ClientConn {
 	t.Helper()
 	gs := grpc.NewServer()
 	machine.RegisterMachineServiceServer(gs, srv)
-	sock := filepath.Join(t.TempDir(), "m.sock")
-	lis, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = gs.Serve(lis) }()
-	t.Cleanup(gs.Stop)
-	cc, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cc.Close() })
-	return cc
+	return grpcsock.Serve(t, gs)
 }
 
 // frames returns an upload's messages, each a chunk of size bytes, as upload's next reads them.
