@@ -24,6 +24,11 @@ build: ## Build cairnctl and the image binary into _out/
 	$(GOBUILD) -o $(OUT)/cairnctl ./cmd/cairnctl
 	$(GOBUILD) -o $(OUT)/cairn ./cmd/cairn
 
+.PHONY: kubectl
+kubectl: ## Build kubectl for this host into _out/kubectl from external/kubernetes, stamped as the image's Kubernetes
+	cd external/kubernetes && GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFIPS140=certified GOFLAGS='-mod=readonly -buildvcs=false' \
+		$(GO) build -trimpath -ldflags '$(shell $(GO) run ./hack/ldflags kubernetes)' -o $(abspath $(OUT))/kubectl k8s.io/kubernetes/cmd/kubectl
+
 .PHONY: image
 image: build ## Build the bootable image (kernel, initramfs, rootfs.sqsh) into _out/image
 	$(OUT)/cairnctl image build --out $(OUT)/image

@@ -180,8 +180,32 @@ func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globa
 			return fmt.Errorf("%w\n(the cluster is left for inspection: cairnctl cluster destroy --name %s)", err, plan.Name)
 		}
 	}
+	if f.kubernetes && cctx != nil {
+		path, err := f.kubeUp(ctx, out, plan, st, cctx)
+		if err != nil {
+			return fmt.Errorf("%w\n(the cluster is left for inspection: cairnctl cluster destroy --name %s)", err, plan.Name)
+		}
+		if err := exportKubeconfig(g, path); err != nil {
+			return err
+		}
+		_, _ = fmt.Fprintf(out, "admin kubeconfig written to %s\n", path)
+	}
 	printNext(out, plan, st, cctx != nil, g.cairnctlDir())
 	return nil
+}
+
+// exportKubeconfig copies the cluster's kubeconfig to $KUBECONFIG when it names a file that
+// does not exist yet.
+func exportKubeconfig(g *globals, path string) error {
+	dst, ok := g.lookupEnv("KUBECONFIG")
+	if !ok || dst == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o600)
 }
 
 func saveContext(path, name string, cctx *clientconfig.Context) error {

@@ -129,11 +129,11 @@ func (t *debTree) closure(want []string) ([]*DebFile, error) {
 // scan takes p and returns the paths of what it needs (nothing for a file already scanned
 // or one that is not ELF).
 func (t *debTree) scan(p string, files map[string]*DebFile) ([]string, error) {
-	real, err := t.take(p, files)
+	file, err := t.take(p, files)
 	if err != nil {
 		return nil, err
 	}
-	f := files[real]
+	f := files[file]
 	if f.scanned {
 		return nil, nil
 	}
@@ -143,7 +143,7 @@ func (t *debTree) scan(p string, files map[string]*DebFile) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s (package %s): %w", real, f.Package, err)
+		return nil, fmt.Errorf("%s (package %s): %w", file, f.Package, err)
 	}
 	var deps, missing []string
 	if interp != "" {
@@ -152,7 +152,7 @@ func (t *debTree) scan(p string, files map[string]*DebFile) ([]string, error) {
 	for _, so := range needed {
 		lib, err := t.findLibrary(so)
 		if err != nil {
-			missing = append(missing, fmt.Sprintf("%s needs %s: %v", real, so, err))
+			missing = append(missing, fmt.Sprintf("%s needs %s: %v", file, so, err))
 			continue
 		}
 		deps = append(deps, lib)

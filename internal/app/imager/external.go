@@ -227,6 +227,17 @@ func (b *builder) ticker(what string, every time.Duration) (stop func()) {
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
 }
 
+// LDFlags returns the -ldflags value the image build links the named external component
+// with, so host tools built from its module (kubectl) carry the same version stamps.
+func (m *Manifest) LDFlags(name string) (string, error) {
+	for _, e := range m.External {
+		if e.Name == name {
+			return ldflags(e), nil
+		}
+	}
+	return "", fmt.Errorf("the image manifest has no external component %q", name)
+}
+
 // ldflags are the linker flags of a component: stripped, no build ID, the -X stamps in a fixed
 // order, then the entry's own flags.
 func ldflags(e External) string {

@@ -242,7 +242,7 @@ func TestCheckRequire(t *testing.T) {
 // index names the image for containerd, and the config gives os, architecture and entrypoint.
 func TestPauseImage(t *testing.T) {
 	write := func() (string, []byte) {
-		img, err := ociImage([]byte("\x7fELF pause"), "pause", 1700000000)
+		img, err := ociImage([]byte("\x7fELF pause"), Image{Binary: "pause"}, 1700000000)
 		if err != nil {
 			t.Fatal(err)
 		}

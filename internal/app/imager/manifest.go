@@ -88,6 +88,11 @@ type Image struct {
 	Ref    string `yaml:"ref" json:"ref"`
 	Binary string `yaml:"binary" json:"binary"` // name of an external binary
 	Path   string `yaml:"path" json:"path"`
+	// User is the image's default "uid:gid" (root when empty).
+	User string `yaml:"user" json:"user,omitempty"`
+	// Capabilities are file capabilities of the binary (security.capability, permitted and
+	// effective), as upstream images set with setcap so a non-root user may e.g. bind port 53.
+	Capabilities []string `yaml:"capabilities" json:"capabilities,omitempty"`
 }
 
 // DefaultManifest returns the manifest embedded from manifest.yaml.

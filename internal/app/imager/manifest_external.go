@@ -17,6 +17,7 @@ var (
 	reTag     = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
 	reSymbol  = regexp.MustCompile(`^[A-Za-z0-9_.~/-]+\.[A-Za-z_][A-Za-z0-9_]*$`)
 	reLDFlag  = regexp.MustCompile(`^[^\s'"\\]+$`)
+	reUser    = regexp.MustCompile(`^[0-9]{1,10}:[0-9]{1,10}$`)
 	rePackage = regexp.MustCompile(`^(\.|\./[A-Za-z0-9._/-]+|[a-z0-9-]+(\.[a-z0-9-]+)+(/[A-Za-z0-9._~+-]+)*)$`)
 )
 
@@ -161,5 +162,13 @@ func (p *problems) image(f string, img Image, binaries map[string]string) {
 	}
 	if !path.IsAbs(img.Path) || path.Clean(img.Path) != img.Path || !strings.HasSuffix(img.Path, ".tar") {
 		p.add(f+".path", img.Path, "is not a clean absolute path ending in .tar")
+	}
+	if img.User != "" && !reUser.MatchString(img.User) {
+		p.add(f+".user", img.User, "is not a numeric uid:gid")
+	}
+	for i, c := range img.Capabilities {
+		if _, ok := fileCapabilities[c]; !ok {
+			p.add(fmt.Sprintf("%s.capabilities[%d]", f, i), c, fmt.Sprintf("is not one of %s", slices.Sorted(maps.Keys(fileCapabilities))))
+		}
 	}
 }

@@ -3,6 +3,7 @@ package imager
 import (
 	"archive/tar"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
@@ -29,13 +30,35 @@ type ImageResult struct {
 	Size   int64  `json:"size"`
 }
 
+// fileCapabilities are the capabilities an image's binary may carry, by number.
+var fileCapabilities = map[string]uint{"CAP_NET_BIND_SERVICE": 10}
+
+// capabilityXattr encodes caps as a security.capability value (struct vfs_cap_data,
+// revision 2): permitted and effective, nothing inheritable.
+func capabilityXattr(caps []string) string {
+	var permitted [2]uint32
+	for _, c := range caps {
+		n := fileCapabilities[c]
+		permitted[n/32] |= 1 << (n % 32)
+	}
+	const revision2, effective = 0x02000000, 0x1
+	var b [20]byte
+	for i, v := range []uint32{revision2 | effective, permitted[0], 0, permitted[1], 0} {
+		binary.LittleEndian.PutUint32(b[4*i:], v)
+	}
+	return string(b[:])
+}
+
 // ociImage packs one static binary as a single-layer linux/amd64 OCI image whose entrypoint
-// is /NAME; every timestamp is the epoch.
-func ociImage(bin []byte, binName string, epoch int64) (v1.Image, error) {
+// is /NAME (with the image's user and file capabilities); every timestamp is the epoch.
+func ociImage(bin []byte, im Image, epoch int64) (v1.Image, error) {
 	when := time.Unix(epoch, 0).UTC()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	h := &tar.Header{Name: binName, Mode: 0o755, Size: int64(len(bin)), ModTime: when, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+	h := &tar.Header{Name: im.Binary, Mode: 0o755, Size: int64(len(bin)), ModTime: when, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+	if len(im.Capabilities) > 0 {
+		h.PAXRecords = map[string]string{"SCHILY.xattr.security.capability": capabilityXattr(im.Capabilities)}
+	}
 	if err := tw.WriteHeader(h); err != nil {
 		return nil, err
 	}
@@ -61,7 +84,8 @@ func ociImage(bin []byte, binName string, epoch int64) (v1.Image, error) {
 	}
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture, cfg.Created = "linux", "amd64", v1.Time{Time: when}
-	cfg.Config.Entrypoint = []string{"/" + binName}
+	cfg.Config.Entrypoint = []string{"/" + im.Binary}
+	cfg.Config.User = im.User
 	return mutate.ConfigFile(img, cfg)
 }
 
@@ -137,7 +161,7 @@ func (b *builder) stageImages(root, scratch string, ext []*builtExternal) ([]Ima
 		if err != nil {
 			return nil, fmt.Errorf("image %s: %w", im.Ref, err)
 		}
-		img, err := ociImage(bin, im.Binary, b.epoch)
+		img, err := ociImage(bin, im, b.epoch)
 		if err != nil {
 			return nil, fmt.Errorf("image %s: %w", im.Ref, err)
 		}

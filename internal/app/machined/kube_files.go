@@ -1,8 +1,11 @@
 package machined
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
 	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
@@ -22,8 +25,13 @@ func writeKubeFiles(files []kubeservice.File) error {
 
 func writeKubeFile(f kubeservice.File) error {
 	perm := f.Mode.Perm()
+	// Parents the plan does not list are created searchable by all (0755), whatever the mode
+	// of the file or directory below them.
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(f.Path), err)
+	}
 	if f.Mode.IsDir() {
-		if err := os.MkdirAll(f.Path, perm); err != nil {
+		if err := os.Mkdir(f.Path, perm); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("create %s: %w", f.Path, err)
 		}
 	} else if err := atomicfile.Write(f.Path, f.Data, perm&0o600, true); err != nil {

@@ -91,7 +91,7 @@ func realMounts(dir string) error {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(p, "g"), nil, 0o644); !errors.Is(err, unix.EROFS) {
-			return fmt.Errorf("%s: write = %v, want EROFS", p, err)
+			return fmt.Errorf("%s: write = %w, want EROFS", p, err)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(src, "g"), nil, 0o644); err != nil {
@@ -103,7 +103,7 @@ func realMounts(dir string) error {
 		}
 	}
 	if err := Umount(ctx, []string{vol}); err == nil || err.Error() != vol+": not mounted" {
-		return fmt.Errorf("umount of a plain directory = %v, want %q", err, vol+": not mounted")
+		return fmt.Errorf("umount of a plain directory = %w, want %q", err, vol+": not mounted")
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func realMounts(dir string) error {
 func expectMount(target, fstype string, opts ...string) error {
 	mi, err := mountinfo.GetMounts(mountinfo.SingleEntryFilter(target))
 	if err != nil || len(mi) != 1 {
-		return fmt.Errorf("%s: %d mounts, %v; want one", target, len(mi), err)
+		return fmt.Errorf("%s: %d mounts, %w; want one", target, len(mi), err)
 	}
 	for _, o := range opts {
 		if mi[0].FSType != fstype || !strings.Contains(","+mi[0].VFSOptions+",", ","+o+",") {

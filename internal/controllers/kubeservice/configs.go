@@ -80,6 +80,7 @@ staticPodPath: ""
 failSwapOn: true
 healthzBindAddress: 127.0.0.1
 healthzPort: 10248
+volumePluginDir: /var/lib/kubelet/volumeplugins
 ` + gates)
 }
 
@@ -156,4 +157,31 @@ func CNIConfig(podCIDR string) []byte {
   ]
 }
 `)
+}
+
+// passwd and group name the node's users and groups (the kubelet reads /etc/passwd, and
+// tools that show owners find the names); no account has a password or a shell.
+func passwd() []byte {
+	return []byte(fmt.Sprintf(`root:x:0:0:root:/root:/nonexistent
+apid:x:%d:%d:apid:/nonexistent:/nonexistent
+trustd:x:%d:%d:trustd:/nonexistent:/nonexistent
+etcd:x:%d:%d:etcd:/var/lib/etcd:/nonexistent
+kube-apiserver:x:%d:%d:kube-apiserver:/nonexistent:/nonexistent
+kube-controller-manager:x:%d:%d:kube-controller-manager:/nonexistent:/nonexistent
+kube-scheduler:x:%d:%d:kube-scheduler:/nonexistent:/nonexistent
+nobody:x:65534:65534:nobody:/nonexistent:/nonexistent
+`, constants.ApidUID, constants.ApidGID, constants.TrustdUID, constants.TrustdGID, constants.EtcdUID, constants.EtcdGID,
+		constants.KubeAPIServerUID, constants.KubeGID, constants.KubeControllerManagerUID, constants.KubeGID,
+		constants.KubeSchedulerUID, constants.KubeGID))
+}
+
+func group() []byte {
+	return []byte(fmt.Sprintf(`root:x:0:
+cairn-api:x:%d:
+apid:x:%d:
+trustd:x:%d:
+etcd:x:%d:
+kube:x:%d:
+nogroup:x:65534:
+`, constants.APIGroupGID, constants.ApidGID, constants.TrustdGID, constants.EtcdGID, constants.KubeGID))
 }

@@ -81,6 +81,8 @@ func dir(p string, mode fs.FileMode, uid, gid int) File {
 
 func (p *params) nodeFiles() []File {
 	return []File{
+		file("/etc/passwd", 0o644, passwd(), 0, 0),
+		file("/etc/group", 0o644, group(), 0, 0),
 		dir("/etc/containerd", 0o755, 0, 0),
 		file(containerdConf, 0o600, containerdTOML(), 0, 0),
 		dir(cniConfDir, 0o755, 0, 0),

@@ -1,0 +1,144 @@
+package cairnctl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
+	"github.com/cairn-os/cairn/internal/provision/qemu"
+	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
+	"github.com/cairn-os/cairn/pkg/machinery/client"
+	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
+)
+
+// kubeUp bootstraps Kubernetes on the first control plane, writes an admin kubeconfig that
+// reaches its API through the loopback forward, and waits until every node is Ready and
+// CoreDNS serves. It returns the kubeconfig's path.
+func (f *clusterCreateFlags) kubeUp(ctx context.Context, out io.Writer, plan *qemu.Plan, st *qemu.State, cctx *clientconfig.Context) (string, error) {
+	tc, err := cctx.TLSConfig()
+	if err != nil {
+		return "", err
+	}
+	cp := plan.Nodes[0]
+	c, err := client.New([]string{net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[cp.Name]))}, tc)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = c.Close() }()
+	if _, err := c.Machine.Bootstrap(ctx, &machine.BootstrapRequest{}); err != nil && status.Code(err) != codes.FailedPrecondition {
+		return "", fmt.Errorf("bootstrap node %s: %w", cp.Name, err)
+	}
+	_, _ = fmt.Fprintf(out, "node %s: bootstrap accepted: etcd and the control plane are starting (under TCG the first start takes a few minutes)\n", cp.Name)
+	resp, err := c.Machine.Kubeconfig(ctx, &common.Empty{})
+	if err != nil || len(resp.GetMessages()) == 0 {
+		return "", fmt.Errorf("admin kubeconfig from node %s: %w", cp.Name, err)
+	}
+	data, err := withServer(resp.GetMessages()[0].GetData(), "https://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(st.KubeForward)))
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(plan.Dir, "kubeconfig")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return "", err
+	}
+	kc, err := kubeapi.ParseKubeconfig(data, plan.Dir)
+	if err != nil {
+		return "", err
+	}
+	k, err := kubeapi.New(kc)
+	if err != nil {
+		return "", err
+	}
+	return path, waitKube(ctx, out, k, len(plan.Nodes), f.wait)
+}
+
+// withServer returns the kubeconfig with every cluster's server set to server.
+func withServer(data []byte, server string) ([]byte, error) {
+	var kc map[string]any
+	if err := yaml.Unmarshal(data, &kc); err != nil {
+		return nil, fmt.Errorf("admin kubeconfig: %w", err)
+	}
+	clusters, _ := kc["clusters"].([]any)
+	for _, c := range clusters {
+		if m, ok := c.(map[string]any); ok {
+			if cl, ok := m["cluster"].(map[string]any); ok {
+				cl["server"] = server
+			}
+		}
+	}
+	return yaml.Marshal(kc)
+}
+
+// waitKube waits until the apiserver answers, nodes nodes are Ready and a CoreDNS pod is
+// Ready (its readiness probe asks CoreDNS), printing each change of what it waits for.
+func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, timeout time.Duration) error {
+	start, last := time.Now(), ""
+	for {
+		state, err := clusterKubeReady(ctx, k, nodes)
+		if err == nil {
+			_, _ = fmt.Fprintf(out, "Kubernetes: %s (%.0fs)\n", state, time.Since(start).Seconds())
+			return nil
+		}
+		if msg := err.Error(); msg != last {
+			_, _ = fmt.Fprintf(out, "Kubernetes: %s (%.0fs)\n", msg, time.Since(start).Seconds())
+			last = msg
+		}
+		if time.Since(start) > timeout {
+			return fmt.Errorf("Kubernetes not ready within %s: %w", timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(3 * time.Second):
+		}
+	}
+}
+
+type kubeList struct {
+	Items []struct {
+		Metadata struct{ Name string } `json:"metadata"`
+		Status   struct {
+			Conditions []struct{ Type, Status string } `json:"conditions"`
+		} `json:"status"`
+	} `json:"items"`
+}
+
+// ready counts the items whose Ready condition is True.
+func (l kubeList) ready() int {
+	n := 0
+	for _, it := range l.Items {
+		for _, c := range it.Status.Conditions {
+			if c.Type == "Ready" && c.Status == "True" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// clusterKubeReady returns nil error once all is ready, else an error saying what is missing.
+func clusterKubeReady(ctx context.Context, k *kubeapi.Client, want int) (string, error) {
+	var nodes, dns kubeList
+	if err := k.List(ctx, "/api/v1/nodes", nil, &nodes); err != nil {
+		return "", errors.New("waiting for the apiserver to answer")
+	}
+	if r := nodes.ready(); r < want {
+		return "", fmt.Errorf("%d of %d nodes Ready (%d registered)", r, want, len(nodes.Items))
+	}
+	if err := k.List(ctx, "/api/v1/namespaces/kube-system/pods", map[string][]string{"labelSelector": {"k8s-app=kube-dns"}}, &dns); err != nil || dns.ready() == 0 {
+		return "", fmt.Errorf("all %d nodes Ready; waiting for CoreDNS", want)
+	}
+	return fmt.Sprintf("all %d nodes Ready, CoreDNS ready", want), nil
+}
