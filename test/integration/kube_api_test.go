@@ -143,3 +143,26 @@ func abandon(t *testing.T, cl *client.Client, chunks int) {
 	time.Sleep(20 * time.Millisecond)
 	cancel()
 }
+
+// TestHealthWithoutKubernetes: in container mode the nodes' APIs answer but no control-plane
+// service runs and no apiserver listens; health says so for each, with what to do, retries
+// with --wait, and fails.
+func TestHealthWithoutKubernetes(t *testing.T) {
+	code, out, errOut := ctlFor(t, 60*time.Second, shared.configs[role.Admin], "health", "-n", "127.0.0.2,127.0.0.3", "--wait", "6s")
+	if code == 0 {
+		t.Fatalf("health succeeded on nodes without Kubernetes:\n%s", out)
+	}
+	wantContains(t, "health", out,
+		"OK    node 127.0.0.2 (node-a): Cairn API answers",
+		"OK    node 127.0.0.3 (node-b): Cairn API answers",
+		"FAIL  node 127.0.0.2 (node-a): service etcd runs: the node has no such service",
+		"what to do: bootstrap the cluster once (cairnctl bootstrap -n 127.0.0.2)",
+		"FAIL  Kubernetes API answers as an admin: list nodes:",
+	)
+	wantContains(t, "health stderr", errOut, "round 1: ", "checking again", "the cluster is not healthy")
+	code, out, _ = ctl(t, shared.configs[role.Reader], "health")
+	if code == 0 {
+		t.Errorf("health as a reader succeeded:\n%s", out)
+	}
+	wantContains(t, "health as a reader", out, "FAIL  an admin kubeconfig from node node-a: fetch the admin kubeconfig: PermissionDenied", "needs the os:admin role")
+}
