@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/kubepki"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/client"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
 	"github.com/cairn-os/cairn/pkg/machinery/role"
 )
@@ -106,6 +107,14 @@ func TestImageImportWithoutContainerd(t *testing.T) {
 	admin := shared.configs[role.Admin]
 	wantFail(t, admin, []string{"image", "import", tar}, "FailedPrecondition", "containerd is not running on this node")
 	wantFail(t, admin, []string{"image", "import", tar, "-n", "127.0.0.3"}, "node 127.0.0.3", "containerd is not running on this node")
+	huge := filepath.Join(dir, "huge.tar")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, constants.MaxImageImportBytes+1); err != nil { // sparse
+		t.Fatal(err)
+	}
+	wantFail(t, admin, []string{"image", "import", huge}, "huge.tar is 2147483649 bytes", "at most 2147483648 bytes")
 
 	cl := adminClient(t, admin)
 	apid, machined := runningAPID(t, "127.0.0.2"), int32(shared.a.cmd.Process.Pid)

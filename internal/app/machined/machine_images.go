@@ -15,7 +15,7 @@ import (
 
 // Bounds of an image import: its size, its whole duration and the longest wait for a chunk.
 const (
-	maxImageBytes      = 2 << 30
+	maxImageBytes      = constants.MaxImageImportBytes
 	imageImportTimeout = 30 * time.Minute
 	imageChunkIdle     = time.Minute
 	imageListTimeout   = time.Minute
