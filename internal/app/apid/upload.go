@@ -58,24 +58,37 @@ func (s *server) forwardUpload(ctx context.Context, ss grpc.ServerStream, method
 }
 
 // upload sends first and then every message next receives from the caller (each checked as
-// the first was) to conn's method, and returns the one reply. The target's early answer (an
-// error before the caller finished) ends it.
+// the first was) to conn's method, and returns the one reply. The relay runs beside the wait
+// for that reply, so that the target's early answer (an error before the caller finished,
+// e.g. machined's limit on an upload that stalls) ends the call even while the caller sends
+// nothing; the relay then ends with the call.
 func upload(ctx context.Context, conn *grpc.ClientConn, next func(*frame) error, method string, first *frame) (*frame, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	cs, err := conn.NewStream(ctx, uploadDesc, method, grpc.ForceCodec(rawCodec{}))
 	if err != nil {
 		return nil, err
 	}
-	if err := relay(next, cs, first); err != nil {
-		return nil, err
-	}
+	go func() {
+		if err := relay(next, cs, first); err != nil {
+			cancel(relayError{err})
+		}
+	}()
 	var resp frame
 	if err := cs.RecvMsg(&resp); err != nil {
+		var re relayError
+		if errors.As(context.Cause(ctx), &re) {
+			return nil, re.err // the caller's failure, not the target's
+		}
 		return nil, err
 	}
 	return &resp, nil
 }
+
+// relayError is the caller's side of an upload failing (it went away, or sent a bad message).
+type relayError struct{ err error }
+
+func (e relayError) Error() string { return e.err.Error() }
 
 // relay copies the caller's messages to cs until the caller's end (then it closes cs's
 // sending side) or cs's (then RecvMsg gives the target's answer).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -88,5 +89,42 @@ func TestUploadTargetRefusesEarly(t *testing.T) {
 	_, err := upload(context.Background(), cc, next, importMethod, first)
 	if status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("upload to a refusing target = %v, want its FailedPrecondition", err)
+	}
+}
+
+// TestUploadTargetEndsStalledCaller: a caller that stops sending does not hold the call once
+// the target has answered.
+func TestUploadTargetEndsStalledCaller(t *testing.T) {
+	cc := serveCounting(t, &counting{refuse: true})
+	first, _ := frames(t, 1, 10)
+	stalled := make(chan struct{})
+	t.Cleanup(func() { close(stalled) })
+	next := func(*frame) error {
+		<-stalled
+		return io.EOF
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := upload(context.Background(), cc, next, importMethod, first)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if status.Code(err) != codes.FailedPrecondition {
+			t.Errorf("upload = %v, want the target's FailedPrecondition", err)
+		}
+	case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("upload waited for a stalled caller after the target had answered")
+	}
+}
+
+// TestUploadCallerFails: the caller's failure (here a bad message) is the call's error.
+func TestUploadCallerFails(t *testing.T) {
+	cc := serveCounting(t, &counting{})
+	first, _ := frames(t, 1, 10)
+	bad := status.Error(codes.InvalidArgument, "the request is not a valid ImageImportRequest")
+	_, err := upload(context.Background(), cc, func(*frame) error { return bad }, importMethod, first)
+	if status.Code(err) != codes.InvalidArgument {
+		t.Errorf("upload = %v, want the caller's InvalidArgument", err)
 	}
 }
