@@ -2,6 +2,7 @@ package apid
 
 import (
 	"context"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func (c *counting) ImageImport(st machine.MachineService_ImageImportServer) erro
 	var n uint64
 	for {
 		req, err := st.Recv()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return st.SendAndClose(&machine.ImageImportResponse{Messages: []*machine.ImageImport{{Bytes: n}}})
 		}
 		if err != nil {
