@@ -85,6 +85,9 @@ func (a *machineAPI) ImageImport(stream machine.MachineService_ImageImportServer
 	if rerr := r.failure(); rerr != nil {
 		return rerr // the upload's own failure says more than ctr's
 	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx) // the caller went away, or the import took too long
+	}
 	if err != nil {
 		return apierr.Invalid("containerd did not import the tarball: %v", err)
 	}
