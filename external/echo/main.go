@@ -6,6 +6,7 @@
 //	                    and IP, GET /healthz answers ok; SIGTERM or SIGINT end it
 //	echo get URL        print the body of an HTTP GET; fail on a status other than 2xx
 //	echo lookup NAME    print the addresses NAME resolves to
+//	echo cat FILE       print a file (at most 1 MiB), e.g. /proc/self/status
 package main
 
 import (
@@ -43,10 +44,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		return get(ctx, args[1], out)
+	case args[0] == "cat" && len(args) == 2:
+		return cat(args[1], out)
 	case args[0] == "lookup" && len(args) == 2:
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		return lookup(ctx, args[1], out)
 	}
-	return fmt.Errorf("usage: echo [serve] | echo get URL | echo lookup NAME (got %q)", args)
+	return fmt.Errorf("usage: echo [serve] | echo get URL | echo lookup NAME | echo cat FILE (got %q)", args)
+}
+
+// cat copies at most 1 MiB of a file to out.
+func cat(name string, out io.Writer) error {
+	f, err := os.Open(name) //nolint:gosec // the test names the file; the pod's own view
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	_, err = io.Copy(out, io.LimitReader(f, 1<<20))
+	return err
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +53,20 @@ func TestServeGetLookup(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, &out); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("run(frobnicate) = %v, want usage", err)
+	}
+}
+
+// TestCat prints a file, and refuses a missing one.
+func TestCat(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "status")
+	if err := os.WriteFile(f, []byte("Seccomp:\t2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := run(context.Background(), []string{"cat", f}, &out); err != nil || out.String() != "Seccomp:\t2\n" {
+		t.Errorf("cat = %q, %v", out.String(), err)
+	}
+	if err := run(context.Background(), []string{"cat", f + ".missing"}, &out); err == nil {
+		t.Error("cat of a missing file succeeded")
 	}
 }

@@ -11,10 +11,12 @@ import (
 	"time"
 )
 
-// handler answers GET / with the host name and the pod IP, and GET /healthz with ok.
-func handler(hostname, ip string) http.Handler {
+// handler answers GET / with the host name and the pod IP (and logs the request, so that
+// `kubectl logs` shows it), and GET /healthz with ok.
+func handler(hostname, ip string, log io.Writer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = fmt.Fprintf(log, "echo: GET / from %s\n", r.RemoteAddr)
 		_, _ = fmt.Fprintf(w, "hostname=%s ip=%s client=%s\n", hostname, ip, r.RemoteAddr)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -50,7 +52,7 @@ func serve(ctx context.Context, addr string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler(hostname, podIP()), ReadHeaderTimeout: 5 * time.Second,
+	srv := &http.Server{Handler: handler(hostname, podIP(), log), ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
 	_, _ = fmt.Fprintf(log, "echo: serving on %s as %s\n", ln.Addr(), hostname)
 	done := make(chan error, 1)

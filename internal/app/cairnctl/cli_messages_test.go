@@ -148,7 +148,7 @@ func TestUnreachable(t *testing.T) {
 func TestPrintNext(t *testing.T) {
 	plan := &qemu.Plan{Name: "demo", Nodes: []qemu.Node{{Name: "demo-cp1"}}}
 	var out strings.Builder
-	printNext(&out, plan, &qemu.State{Accel: "tcg"}, true, "/src/_out")
+	printNext(&out, plan, &qemu.State{Accel: "tcg"}, true, "/src/_out", "")
 	want := `
 cluster "demo" is up (1 node(s), tcg). Next:
   export PATH=/src/_out:$PATH   # cairnctl is not on your PATH yet

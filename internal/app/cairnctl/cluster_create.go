@@ -180,32 +180,42 @@ func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globa
 			return fmt.Errorf("%w\n(the cluster is left for inspection: cairnctl cluster destroy --name %s)", err, plan.Name)
 		}
 	}
+	kubeconfig := ""
 	if f.kubernetes && cctx != nil {
 		path, err := f.kubeUp(ctx, out, plan, st, cctx)
 		if err != nil {
 			return fmt.Errorf("%w\n(the cluster is left for inspection: cairnctl cluster destroy --name %s)", err, plan.Name)
 		}
-		if err := exportKubeconfig(g, path); err != nil {
+		merged, err := exportKubeconfig(g, path)
+		if err != nil {
 			return err
 		}
-		_, _ = fmt.Fprintf(out, "admin kubeconfig written to %s\n", path)
+		_, _ = fmt.Fprintf(out, "admin kubeconfig written to %s and merged into %s\n", path, merged)
+		kubeconfig = merged
 	}
-	printNext(out, plan, st, cctx != nil, g.cairnctlDir())
+	printNext(out, plan, st, cctx != nil, g.cairnctlDir(), kubeconfig)
 	return nil
 }
 
-// exportKubeconfig copies the cluster's kubeconfig to $KUBECONFIG when it names a file that
-// does not exist yet.
-func exportKubeconfig(g *globals, path string) error {
-	dst, ok := g.lookupEnv("KUBECONFIG")
-	if !ok || dst == "" {
-		return nil
-	}
+// exportKubeconfig merges the cluster's admin kubeconfig into $KUBECONFIG or
+// ~/.kube/config as `cairnctl kubeconfig` does, replacing an entry of the same name (a
+// cluster of this name that was destroyed), and returns the file's path.
+func exportKubeconfig(g *globals, path string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return os.WriteFile(dst, data, 0o600)
+	kc, err := parseKubeconfig(data)
+	if err != nil {
+		return "", err
+	}
+	f := &kubeconfigFlags{merge: true, force: true}
+	dst, err := f.target(g, nil)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.write(dst, kc)
+	return dst, err
 }
 
 func saveContext(path, name string, cctx *clientconfig.Context) error {
@@ -222,7 +232,7 @@ func saveContext(path, name string, cctx *clientconfig.Context) error {
 	return c.Save(path, true)
 }
 
-func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool, pathDir string) {
+func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool, pathDir, kubeconfig string) {
 	_, _ = fmt.Fprintf(out, "\ncluster %q is up (%d node(s), %s). Next:\n", plan.Name, len(plan.Nodes), st.Accel)
 	if pathDir != "" {
 		_, _ = fmt.Fprintf(out, "  export PATH=%s:$PATH   # cairnctl is not on your PATH yet\n", pathDir)
@@ -232,6 +242,10 @@ func printNext(out io.Writer, plan *qemu.Plan, st *qemu.State, configured bool, 
 		_, _ = fmt.Fprintf(out, "  cairnctl services                # the node's services\n")
 		_, _ = fmt.Fprintf(out, "  cairnctl logs machined           # machined's log\n")
 		_, _ = fmt.Fprintf(out, "  cairnctl dmesg                   # the kernel log\n")
+		if kubeconfig != "" {
+			_, _ = fmt.Fprintf(out, "  kubectl get nodes                # kubectl (make kubectl builds _out/kubectl) with %s, context admin@%s\n", kubeconfig, plan.Name)
+			_, _ = fmt.Fprintf(out, "  cairnctl health                  # etcd, the control plane, every node Ready, CoreDNS\n")
+		}
 	} else {
 		_, _ = fmt.Fprintf(out, "  the nodes are in maintenance mode: see the fingerprint in their console logs\n")
 	}

@@ -61,7 +61,15 @@ func (f *clusterCreateFlags) kubeUp(ctx context.Context, out io.Writer, plan *qe
 	if err != nil {
 		return "", err
 	}
-	return path, waitKube(ctx, out, k, len(plan.Nodes), f.wait)
+	alive := func() error {
+		for _, n := range plan.Nodes {
+			if err := (apiWatch{node: n, state: st}).vmFailed(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return path, waitKube(ctx, out, k, len(plan.Nodes), f.wait, alive)
 }
 
 // withServer returns the kubeconfig with every cluster's server set to server.
@@ -83,7 +91,8 @@ func withServer(data []byte, server string) ([]byte, error) {
 
 // waitKube waits until the apiserver answers, nodes nodes are Ready and a CoreDNS pod is
 // Ready (its readiness probe asks CoreDNS), printing each change of what it waits for.
-func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, timeout time.Duration) error {
+// alive reports a VM that died, which ends the wait.
+func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, timeout time.Duration, alive func() error) error {
 	start, last := time.Now(), ""
 	for {
 		state, err := clusterKubeReady(ctx, k, nodes)
@@ -97,6 +106,9 @@ func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, 
 		}
 		if time.Since(start) > timeout {
 			return fmt.Errorf("Kubernetes not ready within %s: %w", timeout, err)
+		}
+		if verr := alive(); verr != nil {
+			return verr
 		}
 		select {
 		case <-ctx.Done():

@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-os/cairn/internal/controllers/kubecluster"
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
 	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
+	"github.com/cairn-os/cairn/internal/pkg/kubepki"
 	"github.com/cairn-os/cairn/internal/pkg/netconf"
 	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -119,7 +120,12 @@ func (n *daemon) clusterOps(ctx context.Context) error {
 		return err
 	}
 	n.log.Info("cluster bootstrap objects applied")
-	return kubecluster.ApproveServingCSRs(ctx, c, n.log.With("component", "csr-approver"))
+	// The approver needs no system:masters: admin.conf's group is bound to cluster-admin now.
+	admin, err := kubeClient(kubepki.AdminConf)
+	if err != nil {
+		return err
+	}
+	return kubecluster.ApproveServingCSRs(ctx, admin, n.log.With("component", "csr-approver"))
 }
 
 // resolvers are the name servers of /etc/resolv.conf, for CoreDNS to forward to.

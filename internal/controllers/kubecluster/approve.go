@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
@@ -25,11 +26,13 @@ func ApproveServingCSRs(ctx context.Context, c *kubeapi.Client, log *slog.Logger
 	log = log.With("component", "csr-approver")
 	views := make(chan map[string]json.RawMessage, 1)
 	q := url.Values{"fieldSelector": {"spec.signerName=" + KubeletServingSigner}}
-	go func() {
+	var wg sync.WaitGroup
+	defer wg.Wait() // the informer ends with ctx, as this function does
+	wg.Go(func() {
 		_ = c.Inform(ctx, csrPath, q, log, func(v map[string]json.RawMessage) {
 			replace(views, v)
 		})
-	}()
+	})
 	a := &approver{c: c, log: log, logged: map[string]string{}, approved: map[string]bool{}}
 	var view map[string]json.RawMessage
 	tick := time.NewTicker(recheck)

@@ -1,33 +1,30 @@
 package kubecluster
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 // csrPEM is a PEM CSR with subject CN=cn,O=orgs and the given SANs.
 func csrPEM(t testing.TB, cn string, orgs []string, dns []string, ips ...string) []byte {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := pki.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn, Organization: orgs}, DNSNames: dns}
+	r := pki.Request{CommonName: cn, Organization: orgs, DNSNames: dns}
 	for _, ip := range ips {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
+		r.IPAddresses = append(r.IPAddresses, net.ParseIP(ip))
 	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, tmpl, key)
+	csr, err := pki.NewCSR(key, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+	return csr
 }
 
 // servingCSR is the CSR a kubelet of node name sends for its serving certificate.
@@ -89,7 +86,7 @@ func TestServingDecision(t *testing.T) {
 		{"no node", servingCSR("w1", good), nil, `node "w1" not found`},
 		{"not PEM", servingCSR("w1", []byte("hello")), testNode("w1", "10.5.0.3"), "not one PEM CERTIFICATE REQUEST"},
 		{"two PEM blocks", servingCSR("w1", append(append([]byte{}, good...), good...)), testNode("w1", "10.5.0.3"), "not one PEM CERTIFICATE REQUEST"},
-		{"bad signature", servingCSR("w1", corrupt(t, good)), testNode("w1", "10.5.0.3"), "request"},
+		{"bad signature", servingCSR("w1", corrupt(good)), testNode("w1", "10.5.0.3"), "request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, reason := ServingDecision(tc.csr, tc.node)
@@ -104,7 +101,7 @@ func TestServingDecision(t *testing.T) {
 }
 
 // corrupt flips a bit in the signature of a PEM CSR.
-func corrupt(t *testing.T, p []byte) []byte {
+func corrupt(p []byte) []byte {
 	block, _ := pem.Decode(p)
 	der := append([]byte{}, block.Bytes...)
 	der[len(der)-3] ^= 1

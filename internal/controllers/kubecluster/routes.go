@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
@@ -22,12 +23,20 @@ const resyncRoutes = time.Minute
 func SyncPodRoutes(ctx context.Context, c *kubeapi.Client, self string, apply func([]netconf.Route) error, log *slog.Logger) error {
 	log = log.With("component", "pod-routes")
 	views := make(chan []netconf.Route, 1)
-	go func() {
+	var wg sync.WaitGroup
+	defer wg.Wait() // the informer ends with ctx, as this function does
+	wg.Go(func() {
 		_ = c.Inform(ctx, "/api/v1/nodes", nil, log, func(v map[string]json.RawMessage) {
 			routes := PodRoutes(v, self, log)
 			replace(views, routes)
 		})
-	}()
+	})
+	return applyRoutes(ctx, views, apply, log)
+}
+
+// applyRoutes calls apply with each new set of views, unless it is the set last applied, and
+// with the last set every resyncRoutes, until ctx ends.
+func applyRoutes(ctx context.Context, views <-chan []netconf.Route, apply func([]netconf.Route) error, log *slog.Logger) error {
 	var want, applied []netconf.Route
 	have := false // whether a first view came
 	tick := time.NewTicker(resyncRoutes)

@@ -1,10 +1,15 @@
 package kubecluster
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"testing"
+
+	"github.com/cairn-os/cairn/internal/pkg/netconf"
 )
 
 func TestPodRoutes(t *testing.T) {
@@ -29,5 +34,41 @@ func TestPodRoutes(t *testing.T) {
 	}
 	if got := PodRoutes(map[string]json.RawMessage{"cp": nodes["cp"]}, "cp", slog.New(slog.DiscardHandler)); got == nil || len(got) != 0 {
 		t.Errorf("PodRoutes of self only = %#v, want an empty, non-nil set (remove every route)", got)
+	}
+}
+
+// applyRoutes skips a set it already applied and applies a set again after a failure.
+func TestApplyRoutes(t *testing.T) {
+	a := []netconf.Route{{Dst: netip.MustParsePrefix("10.244.1.0/24"), Via: netip.MustParseAddr("10.5.0.3")}}
+	b := []netconf.Route{}
+	views, calls := make(chan []netconf.Route), make(chan int, 10)
+	fail := errors.New("netlink says no")
+	n := 0
+	apply := func(rs []netconf.Route) error {
+		n++
+		calls <- len(rs)
+		if n == 2 {
+			return fail
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- applyRoutes(ctx, views, apply, slog.New(slog.DiscardHandler)) }()
+	for _, v := range [][]netconf.Route{a, a, b, b, b} {
+		views <- v
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("applyRoutes = %v, want context.Canceled", err)
+	}
+	close(calls)
+	var got []int
+	for c := range calls {
+		got = append(got, c)
+	}
+	// a applied; a again skipped; b failed; b retried and applied; b again skipped.
+	if want := []int{1, 0, 0}; !slices.Equal(got, want) {
+		t.Errorf("apply calls (route counts) = %v, want %v", got, want)
 	}
 }

@@ -34,10 +34,12 @@ const (
 
 // Client talks to one apiserver. It is safe for concurrent use.
 type Client struct {
-	server  string
-	token   string
-	http    *http.Client
+	server string
+	token  string
+	http   *http.Client
+	// Timeout bounds each request but a watch; MaxBody bounds each reply's body.
 	Timeout time.Duration
+	MaxBody int64
 
 	mu        sync.Mutex
 	discovery map[string][]apiResource // by group/version
@@ -64,6 +66,7 @@ func New(cfg Config) (*Client, error) {
 		token:     cfg.Token,
 		http:      &http.Client{Transport: tr},
 		Timeout:   DefaultTimeout,
+		MaxBody:   MaxResponse,
 		discovery: map[string][]apiResource{},
 	}, nil
 }
@@ -72,9 +75,16 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 func tlsConfig(cfg Config) (*tls.Config, error) {
+	caPEM := cfg.CA
+	if len(caPEM) == 0 && cfg.CAFile != "" {
+		var err error
+		if caPEM, err = readSmall(cfg.CAFile); err != nil {
+			return nil, fmt.Errorf("kubeapi: certificate authority: %w", err)
+		}
+	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(cfg.CA) {
-		return nil, errors.New("kubeapi: no CA certificate in the cluster's certificate-authority-data")
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("kubeapi: no CA certificate in the cluster's certificate authority")
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: pool}
 	switch {

@@ -78,7 +78,7 @@ func TestClientCertificateFileRotates(t *testing.T) {
 
 func TestRequestTimeout(t *testing.T) {
 	release := make(chan struct{})
-	cfg := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cfg := newServer(t, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -91,6 +91,22 @@ func TestRequestTimeout(t *testing.T) {
 	err := c.Get(context.Background(), "/slow", nil)
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Errorf("Get of a stalled server = %v after %v, want a timeout after 200ms", err, time.Since(start))
+	}
+}
+
+func TestReplySizeBounded(t *testing.T) {
+	cfg := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"items":["`+strings.Repeat("x", 2000)+`"]}`)
+	}))
+	c := newClient(t, cfg)
+	c.MaxBody = 1024
+	var out map[string]any
+	if err := c.List(context.Background(), "/api/v1/pods", nil, &out); err == nil || !strings.Contains(err.Error(), "reply larger than 1024 bytes") {
+		t.Errorf("List of a 2 KB reply with MaxBody 1024 = %v, want a size error", err)
+	}
+	c.MaxBody = 4096
+	if err := c.List(context.Background(), "/api/v1/pods", nil, &out); err != nil {
+		t.Errorf("List with MaxBody 4096 = %v", err)
 	}
 }
 

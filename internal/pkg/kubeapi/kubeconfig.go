@@ -15,8 +15,10 @@ import (
 type Config struct {
 	// Server is the apiserver's https URL.
 	Server string
-	// CA is the PEM of the certificate authorities the server's certificate must chain to.
-	CA []byte
+	// CA is the PEM of the certificate authorities the server's certificate must chain to;
+	// CAFile is a file holding it, read by New, when CA is empty.
+	CA     []byte
+	CAFile string
 	// CertPEM and KeyPEM are the client certificate and key, when given inline.
 	CertPEM, KeyPEM []byte
 	// CertFile and KeyFile are files holding them (read on every TLS handshake, so a rotated
@@ -71,7 +73,7 @@ func LoadKubeconfig(path string) (Config, error) {
 
 // ParseKubeconfig returns the Config of data's current context (of its only context when
 // current-context is empty). Relative file paths are taken relative to dir. It reads no file:
-// the CA file, if any, is read by New.
+// New reads the files a Config names.
 func ParseKubeconfig(data []byte, dir string) (Config, error) {
 	var kc kubeconfigFile
 	if err := yaml.Unmarshal(data, &kc); err != nil {
@@ -122,9 +124,7 @@ func (kc *kubeconfigFile) fillCluster(cfg *Config, name, dir string) error {
 				return fmt.Errorf("clusters[%d].cluster.certificate-authority-data: %w", i, err)
 			}
 		case c.Cluster.CAFile != "":
-			if cfg.CA, err = readSmall(resolve(dir, c.Cluster.CAFile)); err != nil {
-				return fmt.Errorf("clusters[%d].cluster.certificate-authority: %w", i, err)
-			}
+			cfg.CAFile = resolve(dir, c.Cluster.CAFile)
 		default:
 			return fmt.Errorf("clusters[%d].cluster: no certificate-authority-data: the system roots are never trusted for a cluster", i)
 		}

@@ -35,9 +35,24 @@ func TestLoadKubeconfigFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "pki", "kubelet-client-current.pem"), pem, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	kc := strings.Replace(kubeconfigYAML("https://127.0.0.1:6443", ca(t).CertPEM, nil, nil),
-		"    client-certificate-data: \n    client-key-data: \n",
-		"    client-certificate: pki/kubelet-client-current.pem\n    client-key: /abs/kubelet-client-current.pem\n", 1)
+	if err := os.WriteFile(filepath.Join(dir, "pki", "ca.crt"), ca(t).CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kc := `apiVersion: v1
+kind: Config
+clusters:
+- name: default-cluster
+  cluster: {server: "https://127.0.0.1:6443", certificate-authority: pki/ca.crt}
+contexts:
+- name: default-context
+  context: {cluster: default-cluster, namespace: default, user: default-auth}
+current-context: default-context
+users:
+- name: default-auth
+  user:
+    client-certificate: pki/kubelet-client-current.pem
+    client-key: /abs/kubelet-client-current.pem
+`
 	path := filepath.Join(dir, "kubelet.conf")
 	if err := os.WriteFile(path, []byte(kc), 0o600); err != nil {
 		t.Fatal(err)
@@ -49,8 +64,15 @@ func TestLoadKubeconfigFiles(t *testing.T) {
 	if want := filepath.Join(dir, "pki", "kubelet-client-current.pem"); cfg.CertFile != want || cfg.KeyFile != "/abs/kubelet-client-current.pem" {
 		t.Errorf("CertFile, KeyFile = %q, %q; want %q, /abs/kubelet-client-current.pem", cfg.CertFile, cfg.KeyFile, want)
 	}
+	if want := filepath.Join(dir, "pki", "ca.crt"); cfg.CAFile != want || cfg.CA != nil {
+		t.Errorf("CAFile = %q (CA %d bytes), want %q", cfg.CAFile, len(cfg.CA), want)
+	}
 	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "/abs/kubelet-client-current.pem") {
 		t.Errorf("New with a missing key file = %v, want an error naming it", err)
+	}
+	cfg.KeyFile = cfg.CertFile
+	if _, err := New(cfg); err != nil {
+		t.Errorf("New with the CA and credentials in files = %v", err)
 	}
 }
 

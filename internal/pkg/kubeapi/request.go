@@ -55,7 +55,7 @@ type request struct {
 	body        []byte
 }
 
-// do sends r within c.Timeout and returns the body of a 2xx reply, at most MaxResponse bytes.
+// do sends r within c.Timeout and returns the body of a 2xx reply, at most c.MaxBody bytes.
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
@@ -64,12 +64,12 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		return nil, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponse+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.MaxBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read reply: %w", r.method, r.path, err)
 	}
-	if len(body) > MaxResponse {
-		return nil, fmt.Errorf("%s %s: reply larger than %d bytes", r.method, r.path, MaxResponse)
+	if int64(len(body)) > c.MaxBody {
+		return nil, fmt.Errorf("%s %s: reply larger than %d bytes", r.method, r.path, c.MaxBody)
 	}
 	return body, nil
 }

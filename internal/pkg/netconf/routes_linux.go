@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -15,17 +16,21 @@ const RouteProtocol = 0x43 // 'C'
 
 // ReplaceRoutes makes the routes marked RouteProtocol in the main table exactly want: it
 // adds or updates each (through the gateway's directly connected link) and deletes the rest.
+// A route it cannot program (its gateway on no connected network, say) does not stop the
+// others, nor the deletion of stale ones: the error names each such route.
 func ReplaceRoutes(want []Route) error {
 	have, err := netlink.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Protocol: RouteProtocol, Table: unix.RT_TABLE_MAIN},
 		netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
 	if err != nil {
 		return fmt.Errorf("list routes: %w", err)
 	}
+	var errs []error
 	keep := map[netip.Prefix]bool{}
 	for _, r := range want {
 		nr := &netlink.Route{Dst: prefixNet(r.Dst), Gw: r.Via.AsSlice(), Protocol: RouteProtocol, Scope: unix.RT_SCOPE_UNIVERSE}
 		if err := netlink.RouteReplace(nr); err != nil {
-			return fmt.Errorf("route %s: %w", r, err)
+			errs = append(errs, fmt.Errorf("route %s: %w", r, err))
+			continue
 		}
 		keep[r.Dst.Masked()] = true
 	}
@@ -39,10 +44,10 @@ func ReplaceRoutes(want []Route) error {
 			continue
 		}
 		if err := netlink.RouteDel(&h); err != nil {
-			return fmt.Errorf("delete stale route %s: %w", h.Dst, err)
+			errs = append(errs, fmt.Errorf("delete stale route %s: %w", h.Dst, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func prefixNet(p netip.Prefix) *net.IPNet {

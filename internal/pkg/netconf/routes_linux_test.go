@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vishvananda/netlink"
@@ -81,10 +82,16 @@ func TestReplaceRoutes(t *testing.T) {
 				[]string{"10.244.1.0/24 via 192.0.2.2 proto cairn", "10.244.2.0/24 via 192.0.2.3 proto cairn", "198.51.100.0/24 via 192.0.2.9 proto other"}},
 			{[]Route{r("10.244.2.0/24", "192.0.2.4")},
 				[]string{"10.244.2.0/24 via 192.0.2.4 proto cairn", "198.51.100.0/24 via 192.0.2.9 proto other"}},
+			// A gateway on no connected network: the error names it, the rest is done.
+			{[]Route{r("10.244.3.0/24", "203.0.113.7"), r("10.244.4.0/24", "192.0.2.5")},
+				[]string{"10.244.4.0/24 via 192.0.2.5 proto cairn", "198.51.100.0/24 via 192.0.2.9 proto other"}},
 			{nil, []string{"198.51.100.0/24 via 192.0.2.9 proto other"}},
 		}
 		for i, s := range steps {
-			if err := ReplaceRoutes(s.want); err != nil {
+			err := ReplaceRoutes(s.want)
+			if i == 2 && (err == nil || !strings.Contains(err.Error(), "route 10.244.3.0/24 via 203.0.113.7: ")) {
+				t.Errorf("step %d: ReplaceRoutes = %v, want an error naming the unreachable route", i, err)
+			} else if i != 2 && err != nil {
 				t.Errorf("step %d: %v", i, err)
 			}
 			got, err := ourRoutes()
