@@ -87,7 +87,8 @@ func (f *healthFlags) round(ctx context.Context, s *session) []check {
 	}
 	k, err := f.kubeClient(ctx, s.c, nodes[cp].addr)
 	if err != nil {
-		return append(checks, kubeChecks(kubeState{err: err}, nil)...)
+		return append(checks, check{what: "an admin kubeconfig from " + nodes[cp].nodeName(), problem: err.Error(),
+			fix: "health fetches it with the Kubeconfig call, which needs the os:admin role: use an admin context (--context)"})
 	}
 	return append(checks, kubeChecks(askKube(ctx, k), expected)...)
 }

@@ -6,6 +6,9 @@ import (
 	"strings"
 )
 
+// CoreDNS's pods carry the label k8s-app=kube-dns, as kubeadm's do.
+const dnsLabel, dnsLabelValue = "k8s-app", "kube-dns"
+
 // kubeGetter reads from the Kubernetes API (kubeapi.Client; fixtures in the tests).
 type kubeGetter interface {
 	Get(ctx context.Context, path string, out any) error
@@ -31,7 +34,8 @@ type nodeList struct {
 type podList struct {
 	Items []struct {
 		Metadata struct {
-			Name string `json:"name"`
+			Name   string            `json:"name"`
+			Labels map[string]string `json:"labels"`
 		} `json:"metadata"`
 		Status struct {
 			Phase             string `json:"phase"`
@@ -86,7 +90,8 @@ func kubeNodes(nl nodeList) []kubeNode {
 func kubePods(pl podList) []kubePod {
 	var out []kubePod
 	for _, it := range pl.Items {
-		p := kubePod{name: it.Metadata.Name, phase: it.Status.Phase, reason: it.Status.Reason, ready: len(it.Status.ContainerStatuses) > 0}
+		p := kubePod{name: it.Metadata.Name, phase: it.Status.Phase, reason: it.Status.Reason, ready: len(it.Status.ContainerStatuses) > 0,
+			dns: it.Metadata.Labels[dnsLabel] == dnsLabelValue}
 		for _, cs := range it.Status.ContainerStatuses {
 			if cs.Ready {
 				continue

@@ -47,7 +47,7 @@ func TestAskKube(t *testing.T) {
 	if diff := cmp.Diff(wantNodes, st.nodes, cmp.AllowUnexported(kubeNode{})); diff != "" {
 		t.Errorf("nodes (-want +got):\n%s", diff)
 	}
-	wantPods := []kubePod{{name: "coredns-7d4f8-abcde", phase: "Running", ready: true}, {name: "coredns-7d4f8-fghij", phase: "Pending", reason: "coredns ImagePullBackOff"}, {name: "job-done", phase: "Succeeded", reason: ""}}
+	wantPods := []kubePod{{name: "coredns-7d4f8-abcde", phase: "Running", ready: true, dns: true}, {name: "coredns-7d4f8-fghij", phase: "Pending", reason: "coredns ImagePullBackOff", dns: true}, {name: "job-done", phase: "Succeeded", reason: ""}}
 	if diff := cmp.Diff(wantPods, st.pods, cmp.AllowUnexported(kubePod{})); diff != "" {
 		t.Errorf("pods (-want +got):\n%s", diff)
 	}
@@ -94,7 +94,7 @@ pod kube-system/coredns-7d4f8-fghij is Running and Ready: Pending: coredns Image
 
 func TestHealthVerdictHealthy(t *testing.T) {
 	cp := healthNode{hostname: "node-a", controlPlane: true, services: map[string]string{"etcd": "Running", "kube-apiserver": "Running", "kube-controller-manager": "Running", "kube-scheduler": "Running"}}
-	k := kubeState{nodes: []kubeNode{{name: "node-a", ready: true}}, pods: []kubePod{{name: "coredns-1", phase: "Running", ready: true}}}
+	k := kubeState{nodes: []kubeNode{{name: "node-a", ready: true}}, pods: []kubePod{{name: "coredns-1", phase: "Running", ready: true, dns: true}}}
 	checks := append(nodeChecks([]healthNode{cp}), kubeChecks(k, []string{"node-a"})...)
 	if f := failures(checks); f != "" || len(checks) != 10 {
 		t.Errorf("healthy cluster: %d checks, failing:\n%s", len(checks), f)
@@ -107,7 +107,11 @@ func TestHealthVerdictNoAPI(t *testing.T) {
 		t.Errorf("no API: %v", checks)
 	}
 	missing := kubeChecks(kubeState{nodes: []kubeNode{{name: "node-a", ready: true}}}, nil)
-	if !strings.Contains(failures(missing), "CoreDNS runs in kube-system: no CoreDNS pod") {
+	notReady := kubeChecks(kubeState{pods: []kubePod{{name: "dns", phase: "Running", dns: true}}}, nil)
+	if !strings.Contains(failures(notReady), "none of the CoreDNS pods is Ready") {
+		t.Errorf("no Ready CoreDNS pod not reported:\n%s", failures(notReady))
+	}
+	if !strings.Contains(failures(missing), "a CoreDNS pod (k8s-app=kube-dns) is Ready in kube-system: no CoreDNS pod") {
 		t.Errorf("no CoreDNS pod not reported:\n%s", failures(missing))
 	}
 }

@@ -34,6 +34,7 @@ type kubePod struct {
 	name, phase string
 	ready       bool
 	reason      string // the first not-ready container's waiting reason, if any
+	dns         bool   // a CoreDNS pod (label k8s-app=kube-dns)
 }
 
 // kubeState is what the apiserver said; err is why it could not be asked at all.
@@ -152,10 +153,14 @@ func nodeReadyChecks(nodes []kubeNode, expected []string) []check {
 }
 
 func podChecks(pods []kubePod) []check {
-	out := []check{{what: "CoreDNS runs in kube-system"}}
-	if !slices.ContainsFunc(pods, func(p kubePod) bool { return strings.HasPrefix(p.name, "coredns") }) {
+	out := []check{{what: "a CoreDNS pod (k8s-app=kube-dns) is Ready in kube-system"}}
+	switch {
+	case !slices.ContainsFunc(pods, func(p kubePod) bool { return p.dns }):
 		out[0].problem = "no CoreDNS pod"
-		out[0].fix = "check the node's controller log (cairnctl logs machined) for the bootstrap manifests"
+		out[0].fix = "check the control plane's machined log (cairnctl logs machined) for the bootstrap manifests"
+	case !slices.ContainsFunc(pods, func(p kubePod) bool { return p.dns && p.ready && p.phase == "Running" }):
+		out[0].problem = "none of the CoreDNS pods is Ready"
+		out[0].fix = "see the CoreDNS pods' checks below"
 	}
 	for _, p := range pods {
 		if p.phase == "Succeeded" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/client"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
 
 // importChunk is the size of one ImageImport message.
@@ -64,6 +65,9 @@ func importTo(cmd *cobra.Command, s *session, node, path string) error {
 		return err
 	}
 	defer func() { _ = f.Close() }()
+	if st, err := f.Stat(); err == nil && st.Size() > constants.MaxImageImportBytes {
+		return fmt.Errorf("%s is %d bytes: a node imports at most %d bytes per image tarball; save fewer images per file", path, st.Size(), int64(constants.MaxImageImportBytes))
+	}
 	ctx := cmd.Context()
 	if node != "" {
 		ctx = client.WithNodes(ctx, node)

@@ -15,7 +15,7 @@ import (
 
 // Bounds of an image import: its size, its whole duration and the longest wait for a chunk.
 const (
-	maxImageBytes      = 2 << 30
+	maxImageBytes      = constants.MaxImageImportBytes
 	imageImportTimeout = 30 * time.Minute
 	imageChunkIdle     = time.Minute
 	imageListTimeout   = time.Minute
@@ -84,6 +84,9 @@ func (a *machineAPI) ImageImport(stream machine.MachineService_ImageImportServer
 	imgs, err := s.Import(ctx, r)
 	if rerr := r.failure(); rerr != nil {
 		return rerr // the upload's own failure says more than ctr's
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx) // the caller went away, or the import took too long
 	}
 	if err != nil {
 		return apierr.Invalid("containerd did not import the tarball: %v", err)

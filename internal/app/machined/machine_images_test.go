@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,11 +12,11 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/pkg/ctrimage"
+	"github.com/cairn-os/cairn/internal/pkg/grpcsock"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
@@ -67,19 +65,7 @@ func serveImages(t *testing.T, store imageStore) (machine.MachineServiceClient, 
 		return resp, apierr.ToGRPC(err)
 	}))
 	machine.RegisterMachineServiceServer(gs, &machineAPI{n: n})
-	sock := filepath.Join(t.TempDir(), "m.sock")
-	lis, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = gs.Serve(lis) }()
-	t.Cleanup(gs.Stop)
-	cc, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cc.Close() })
-	return machine.NewMachineServiceClient(cc), n
+	return machine.NewMachineServiceClient(grpcsock.Serve(t, gs)), n
 }
 
 func TestImageImportRoundTrip(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// ErrNotRunning says containerd does not answer on its socket.
+// ErrNotRunning is the error of a containerd that does not answer on its socket.
 var ErrNotRunning = errors.New("containerd is not running on this node")
 
 // maxOutput bounds what is kept of ctr's output (a listing of many images fits).
@@ -48,7 +48,7 @@ func (c Client) Check(ctx context.Context) error {
 // if a Read of stdin is still blocked (that Read's goroutine ends when stdin's Read returns).
 func (c Client) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	full := append([]string{"--address", c.Socket, "--namespace", c.Namespace}, args...)
-	cmd := exec.CommandContext(ctx, c.Path, full...) //nolint:gosec // G204: ctr from the constants, with arguments this package builds
+	cmd := exec.CommandContext(ctx, c.Path, full...) //nolint:gosec // the program is the node's ctr (constants.CtrPath) and the arguments are this package's own
 	out, errOut := &capped{max: maxOutput}, &capped{max: 8 << 10, keepEnd: true}
 	cmd.Stdout, cmd.Stderr = out, errOut
 	cmd.WaitDelay = waitDelay

@@ -46,6 +46,8 @@ const (
 	ContainerdNamespace = "k8s.io"
 	// CtrPath is containerd's command-line client in the image, used to import images.
 	CtrPath = "/usr/bin/ctr"
+	// MaxImageImportBytes bounds the image tarball of one ImageImport call.
+	MaxImageImportBytes = 2 << 30
 	// ImagesDir holds the OCI image tarballs the image carries; machined imports each into
 	// containerd once containerd serves.
 	ImagesDir = "/usr/share/cairn/images"
