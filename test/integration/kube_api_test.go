@@ -91,7 +91,7 @@ func TestKubeCallsOnWorker(t *testing.T) {
 	admin := shared.configs[role.Admin]
 	wantFail(t, admin, []string{"kubeconfig", "-", "-n", "127.0.0.7"}, "FailedPrecondition", "this node is a worker", "target a control-plane node")
 	wantFail(t, admin, []string{"bootstrap", "-n", "127.0.0.7"}, "FailedPrecondition")
-	wantFail(t, admin, []string{"bootstrap", "-n", "127.0.0.2"}, "FailedPrecondition", "Kubernetes is not running on this node yet")
+	wantFail(t, admin, []string{"bootstrap", "-n", "127.0.0.2"}, "FailedPrecondition", "the node does not run Kubernetes yet")
 	wantFail(t, admin, []string{"bootstrap", "-n", "127.0.0.2,127.0.0.3"}, "exactly one control-plane node")
 }
 
