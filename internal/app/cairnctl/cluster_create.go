@@ -56,7 +56,7 @@ maintenance mode instead.`,
 	fl.IntVar(&f.disk, "disk", 8, "size of each VM's sparse virtio disk in GiB")
 	fl.StringSliceVar(&f.kernelArgs, "kernel-args", nil, "extra kernel arguments, comma separated")
 	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs)")
-	fl.DurationVar(&f.wait, "wait", 5*time.Minute, "how long to wait for every node's API")
+	fl.DurationVar(&f.wait, "wait", 20*time.Minute, "how long to wait for every node's API, then for Kubernetes (every node Ready, CoreDNS serving; minutes under QEMU's software emulation)")
 	fl.BoolVar(&f.noConfig, "no-config", false, "boot without a configuration (maintenance mode)")
 	fl.BoolVar(&f.kubernetes, "kubernetes", true, "bootstrap Kubernetes on the first control plane, wait until every node is Ready and CoreDNS serves, and write an admin kubeconfig (false: only the nodes' API)")
 	return cmd
