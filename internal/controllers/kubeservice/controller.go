@@ -74,16 +74,19 @@ func (c *Controller) reconcile(ctx context.Context, r controller.Runtime) ([]Ser
 	if err != nil || cfg == nil {
 		return nil, err
 	}
+	d := FilesDigest(cfg, node)
+	if d == c.written {
+		// The files are current: derive the services without issuing certificates again.
+		return Services(cfg, node)
+	}
 	plan, err := Render(cfg, node)
 	if err != nil {
 		return nil, err
 	}
-	if d := FilesDigest(cfg, node); d != c.written {
-		if err := c.Write(plan.Files); err != nil {
-			return nil, fmt.Errorf("write Kubernetes files: %w", err)
-		}
-		c.written = d
+	if err := c.Write(plan.Files); err != nil {
+		return nil, fmt.Errorf("write Kubernetes files: %w", err)
 	}
+	c.written = d
 	return plan.Services, nil
 }
 

@@ -51,12 +51,28 @@ func Render(cfg *config.Config, node Node) (*Plan, error) {
 	if p.controlPlane {
 		plan.Files = append(plan.Files, p.controlPlaneFiles()...)
 	}
-	files := FilesDigest(cfg, node)
+	plan.Services = p.digested(FilesDigest(cfg, node))
+	return plan, nil
+}
+
+// Services derives only the services (no certificate is issued): what the controller needs
+// when the files on disk are current.
+func Services(cfg *config.Config, node Node) ([]Service, error) {
+	p, err := newParams(cfg, node)
+	if err != nil {
+		return nil, err
+	}
+	return p.digested(FilesDigest(cfg, node)), nil
+}
+
+// digested returns the services, each with its digest.
+func (p *params) digested(files string) []Service {
+	var out []Service
 	for _, s := range p.services() {
 		s.Spec.Digest = serviceDigest(files, s.Spec)
-		plan.Services = append(plan.Services, s)
+		out = append(out, s)
 	}
-	return plan, nil
+	return out
 }
 
 // FilesDigest identifies what the files are derived from (the configuration, the node's name
