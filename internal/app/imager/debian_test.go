@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,14 +157,16 @@ func TestDebianManifestErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := len(m.Debian) // the entries added below are debian[n], [n+1] and [n+2]
 	m.Debian = append(m.Debian, Debian{Name: "Bad", Files: []string{"usr/sbin/x", "/etc/../x"},
 		Packages: []Deb{{Package: "a", Version: "1", SHA256: strings.Repeat("0", 64)}, {Package: "a", Version: "", SHA256: "x"}}},
 		Debian{Name: "empty"}, Debian{Name: "dup", Files: []string{"/usr/sbin/nft"}, Packages: m.Debian[0].Packages})
 	err = m.Validate()
-	for _, w := range []string{`debian[1].name: "Bad" is not a name`, `debian[1].files[0]: "usr/sbin/x" is not a clean absolute file path`,
-		`debian[1].files[1]: "/etc/../x"`, `debian[1].packages[1].package: "a" is listed twice`, `debian[1].packages[1].version: ""`,
-		`debian[1].packages[1].sha256: "x"`, `debian[2].packages: "" is empty`, `debian[2].files: "" is empty`,
-		`debian[3].files[0]: "/usr/sbin/nft" is already used by debian[0].files[0]`} {
+	for _, w := range []string{`debian[N].name: "Bad" is not a name`, `debian[N].files[0]: "usr/sbin/x" is not a clean absolute file path`,
+		`debian[N].files[1]: "/etc/../x"`, `debian[N].packages[1].package: "a" is listed twice`, `debian[N].packages[1].version: ""`,
+		`debian[N].packages[1].sha256: "x"`, `debian[N+1].packages: "" is empty`, `debian[N+1].files: "" is empty`,
+		`debian[N+2].files[0]: "/usr/sbin/nft" is already used by debian[0].files[0]`} {
+		w = strings.NewReplacer("[N]", fmt.Sprintf("[%d]", n), "[N+1]", fmt.Sprintf("[%d]", n+1), "[N+2]", fmt.Sprintf("[%d]", n+2)).Replace(w)
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("Validate() = %v, want an error containing %q", err, w)
 		}

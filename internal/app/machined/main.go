@@ -70,7 +70,7 @@ func (o *Options) complete() error {
 		}
 	case ModeMetal:
 		if o.State == "" {
-			o.State = "/system/state"
+			o.State = boot.StateDir
 		}
 	default:
 		return fmt.Errorf("--mode %q: want container or metal", o.Mode)

@@ -1,5 +1,5 @@
 // Package boot is the start of machined as PID 1 on a real kernel: a readable list of named
-// phases (mounts, modules, sysctls, RNG, network, hostname, resolvers, time, config), plus the
+// phases (mounts, modules, sysctls, RNG, disks, network, hostname, resolvers, time, config), plus the
 // PID-1 duties: reaping zombies, the ACPI power button and the one fatal path.
 package boot
 
@@ -57,6 +57,7 @@ func phases() []phase {
 			{name: "sysctls", optional: true, run: applySysctls},
 			{name: "rng", optional: true, run: waitRNG},
 		}},
+		{"disks", []task{{name: "state and ephemeral", run: mountDisks}}},
 		{"etc", []task{{name: "etc overlay", run: etcOverlay}}},
 		{"network", []task{
 			{name: "loopback", run: loopback},

@@ -29,12 +29,15 @@ var mounts = []mount.Point{
 	{Source: "tmpfs", Target: "/run", FSType: "tmpfs", Flags: nosuidNodev, Data: "mode=0755"},
 	{Source: "tmpfs", Target: "/system", FSType: "tmpfs", Flags: nosuidNodev, Data: "mode=0700"},
 	{Source: "tmpfs", Target: "/tmp", FSType: "tmpfs", Flags: nosuidNodev, Data: "mode=1777"},
-	// /var is EPHEMERAL on a disk once disks are managed; until then it lives in memory.
+	// /var: EPHEMERAL when the node boots from a disk (the disks phase mounts it), else memory.
 	{Source: "tmpfs", Target: "/var", FSType: "tmpfs", Flags: nosuidNodev, Data: "mode=0755"},
 }
 
 func mountAll(_ context.Context, s *state) error {
 	for _, p := range mounts {
+		if p.Target == "/var" && bootsFromDisk(s) {
+			continue
+		}
 		if err := p.Mount(); err != nil {
 			if p.Optional {
 				s.log.Warn("optional mount failed", "mount", p.String(), "error", err)
