@@ -157,3 +157,23 @@ func ParseCSR(data []byte) (*x509.CertificateRequest, *ecdsa.PublicKey, error) {
 	}
 	return csr, pub, nil
 }
+
+// ParsePublicKey parses a single PEM "PUBLIC KEY" (PKIX) block holding an ECDSA P-256 key.
+func ParsePublicKey(data []byte) (*ecdsa.PublicKey, error) {
+	block, err := decodeOne(data, blockPublicKey)
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse public key: %w", err)
+	}
+	ec, ok := k.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("public key is %T, want ECDSA", k)
+	}
+	if ec.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("public key curve is %s, want P-256", ec.Curve.Params().Name)
+	}
+	return ec, nil
+}
