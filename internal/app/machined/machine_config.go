@@ -266,7 +266,9 @@ func configDiff(old, cfg *config.Config) string {
 }
 
 // liveMachineFields can change without a reboot.
-var liveMachineFields = map[string]bool{"CertSANs": true, "Network": true, "Logging": true}
+var liveMachineFields = map[string]bool{"CertSANs": true, "Network": true, "Logging": true,
+	// Read when an upgrade or an install runs, never at boot.
+	"Upgrade": true, "Install": true}
 
 // rebootChanges lists the configuration sections whose change needs a reboot.
 func rebootChanges(old, cfg *config.Config) []string {

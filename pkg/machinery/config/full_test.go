@@ -3,6 +3,8 @@ package config
 import (
 	"reflect"
 	"testing"
+
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 // fullConfig returns a valid control-plane configuration in which every field is set, so
@@ -14,6 +16,7 @@ func fullConfig(t *testing.T) *Config {
 	m := &c.Machine
 	m.CertSANs = []string{"cp.example.org", "192.0.2.10"}
 	m.Install.Wipe = true
+	m.Upgrade.TrustedKeys = []pki.PEMBytes{testPublicKey}
 	m.Network = NetworkConfig{
 		Hostname: "cp-1",
 		Interfaces: []InterfaceConfig{{

@@ -10,6 +10,7 @@ import (
 	"testing/cryptotest"
 	"time"
 
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
@@ -89,3 +90,10 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs (run go test -update if the change is intended); got:\n%s", path, got)
 	}
 }
+
+// testPublicKey is a fixed PEM ECDSA P-256 public key (an image signing key's public half).
+var testPublicKey = pki.PEMBytes(`-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE5H60ceyIoxEgR/4XvOF2Q8RxI/+z
+hVwLGfXfH/lUXDw6nXZrVjIDUPX+9NrbpctR25/GR6F5WiTRTugK5T2nzA==
+-----END PUBLIC KEY-----
+`)

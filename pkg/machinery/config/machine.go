@@ -29,6 +29,8 @@ type MachineConfig struct {
 	CertSANs []string `yaml:"certSANs,omitempty"`
 	// Install says where the node installs itself.
 	Install InstallConfig `yaml:"install,omitempty"`
+	// Upgrade says which signed Cairn OS images the node accepts.
+	Upgrade UpgradeConfig `yaml:"upgrade,omitempty"`
 	// Network configures host name, interfaces and name servers.
 	Network NetworkConfig `yaml:"network,omitempty"`
 	// Time configures clock synchronisation.
@@ -66,6 +68,18 @@ type InstallConfig struct {
 	// Validation: none.
 	// Example: true
 	Wipe bool `yaml:"wipe,omitempty"`
+}
+
+// UpgradeConfig says which signed Cairn OS images the node accepts for upgrades and installs.
+type UpgradeConfig struct {
+	// TrustedKeys are the public keys whose signatures the node accepts on a Cairn OS image
+	// (`cairnctl gen image-key` makes a key pair, `cairnctl image build --sign-key` signs). An
+	// image signed by another key, or not signed, is refused before anything is written.
+	//
+	// Default: none: the node refuses every upgrade.
+	// Validation: each a PEM ECDSA P-256 public key (a "PUBLIC KEY" block), listed once.
+	// Example: [LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0K...]
+	TrustedKeys []pki.PEMBytes `yaml:"trustedKeys,omitempty"`
 }
 
 // TimeConfig configures clock synchronisation.

@@ -1,12 +1,14 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
@@ -27,6 +29,7 @@ func validateMachine(v *validator, m *MachineConfig) {
 		validateInstall(v, &m.Install)
 		validateModules(v, m.Kernel.Modules)
 	}
+	validateTrustedKeys(v, m.Upgrade.TrustedKeys)
 	validateNetwork(v, &m.Network)
 	validateHosts(v, "machine.time.servers", m.Time.Servers)
 	validateSysctls(v, m.Sysctls)
@@ -71,6 +74,22 @@ func validateHosts(v *validator, path string, hosts []string) {
 	for i, h := range hosts {
 		if !isHost(h) {
 			v.add(fmt.Sprintf("%s[%d]", path, i), h, "is not a DNS name or IP address")
+		}
+	}
+}
+
+func validateTrustedKeys(v *validator, keys []pki.PEMBytes) {
+	for i, k := range keys {
+		path := fmt.Sprintf("machine.upgrade.trustedKeys[%d]", i)
+		if _, err := pki.ParsePublicKey(k); err != nil {
+			v.add(path, fmt.Sprintf("%d bytes", len(k)), "is not a PEM ECDSA P-256 public key: "+err.Error())
+			continue
+		}
+		for j := range i {
+			if bytes.Equal(bytes.TrimSpace(keys[j]), bytes.TrimSpace(k)) {
+				v.add(path, fmt.Sprintf("%d bytes", len(k)), fmt.Sprintf("duplicates machine.upgrade.trustedKeys[%d]", j))
+				break
+			}
 		}
 	}
 }

@@ -2,10 +2,13 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 // validationCase is one rule of Validate: a mutation of a valid generated configuration and
@@ -42,6 +45,10 @@ var machineCases = []validationCase{
 	{name: "install disk required", mutate: func(c *Config) { c.Machine.Install.Disk = "" }, want: []string{`machine.install.disk: "" is required in metal mode`}},
 	{name: "install disk container", mode: ModeContainer, mutate: func(c *Config) { c.Machine.Install.Disk = "" }},
 	{name: "install disk path", mutate: func(c *Config) { c.Machine.Install.Disk = "sda" }, want: []string{`machine.install.disk: "sda" must be an absolute path under /dev/`}},
+	{name: "trusted keys", mutate: func(c *Config) {
+		c.Machine.Upgrade.TrustedKeys = []pki.PEMBytes{pki.PEMBytes("junk"), testPublicKey, testPublicKey}
+	}, want: []string{`machine.upgrade.trustedKeys[0]: "4 bytes" is not a PEM ECDSA P-256 public key: no PEM PUBLIC KEY block found`,
+		fmt.Sprintf(`machine.upgrade.trustedKeys[2]: "%d bytes" duplicates machine.upgrade.trustedKeys[1]`, len(testPublicKey))}},
 	{name: "hostname", mutate: func(c *Config) { c.Machine.Network.Hostname = "-bad-" }, want: []string{`machine.network.hostname: "-bad-" is not a valid host name`}},
 	{name: "interface selector missing", mutate: func(c *Config) { iface(c).Name = "" }, want: []string{`machine.network.interfaces[0]: "" must set name or hardwareAddress`}},
 	{name: "interface selector both", mutate: func(c *Config) { iface(c).HardwareAddress = "52:54:00:12:34:56" }, want: []string{`machine.network.interfaces[0].name: "eth0" must not be set together with hardwareAddress`}},
