@@ -2,6 +2,7 @@ package cairnctl
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 	"github.com/cairn-os/cairn/pkg/machinery/config/patch"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
@@ -34,6 +36,7 @@ type genConfigFlags struct {
 	patchesWorker     []string
 	kubernetesVersion string
 	installDisk       string
+	trustedImageKeys  []string
 	outputTypes       []string
 	outputDir         string
 	force             bool
@@ -69,6 +72,7 @@ never replaced without --force. Files are written with mode 0600: they hold keys
 	fl.StringArrayVar(&f.patchesWorker, "config-patch-worker", nil, "patch applied to the worker configuration, inline or @FILE (repeatable)")
 	fl.StringVar(&f.kubernetesVersion, "kubernetes-version", constants.DefaultKubernetesVersion, "Kubernetes version of the cluster")
 	fl.StringVar(&f.installDisk, "install-disk", "/dev/vda", "disk the nodes install to (empty: none, for container mode)")
+	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM file, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades (repeatable)")
 	fl.StringSliceVar(&f.outputTypes, "output-types", outputTypes, "what to write: "+strings.Join(outputTypes, ","))
 	fl.StringVarP(&f.outputDir, "output", "o", ".", "directory to write the files to")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing files")
@@ -85,8 +89,12 @@ func (f *genConfigFlags) run(cmd *cobra.Command, name, endpoint string) error {
 	if err != nil {
 		return err
 	}
+	keys, err := readTrustedKeys(f.trustedImageKeys)
+	if err != nil {
+		return err
+	}
 	in := config.GenerateInput{ClusterName: name, Endpoint: endpoint, Secrets: b,
-		KubernetesVersion: f.kubernetesVersion, InstallDisk: f.installDisk}
+		KubernetesVersion: f.kubernetesVersion, InstallDisk: f.installDisk, TrustedImageKeys: keys}
 	files, err := f.generate(in)
 	if err != nil {
 		return err
@@ -105,6 +113,22 @@ func (f *genConfigFlags) run(cmd *cobra.Command, name, endpoint string) error {
 		_, err = fmt.Fprintln(cmd.ErrOrStderr(), "note: the secrets were generated in memory and not saved; use cairnctl gen secrets and --with-secrets to make more configurations for this cluster later")
 	}
 	return err
+}
+
+// readTrustedKeys reads --trusted-image-key files, each one PEM ECDSA P-256 public key.
+func readTrustedKeys(files []string) ([]pki.PEMBytes, error) {
+	var keys []pki.PEMBytes
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-image-key: %w", err)
+		}
+		if _, err := pki.ParsePublicKey(data); err != nil {
+			return nil, fmt.Errorf("--trusted-image-key %s: %w (want the .pub file of cairnctl gen image-key)", f, err)
+		}
+		keys = append(keys, data)
+	}
+	return keys, nil
 }
 
 // secrets loads --with-secrets or generates a fresh bundle.

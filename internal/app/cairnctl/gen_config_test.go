@@ -192,3 +192,36 @@ func TestGenConfigRollsBack(t *testing.T) {
 		t.Errorf("directory holds %q after a failed write, want only the original worker.yaml", got)
 	}
 }
+
+// TestGenImageKeyTrustedByConfig: gen image-key writes a key pair; gen config puts the public
+// half into both configurations and refuses a file that is not a public key.
+func TestGenImageKeyTrustedByConfig(t *testing.T) {
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "signing")
+	mustRun(t, nil, "gen", "image-key", "-o", prefix)
+	if st, err := os.Stat(prefix + ".key"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("private key: %v, %v; want mode 0600", st, err)
+	}
+	out := filepath.Join(dir, "out")
+	mustRun(t, nil, "gen", "config", "demo", "https://192.0.2.10:6443", "-o", out, "--trusted-image-key", prefix+".pub")
+	pub, err := os.ReadFile(prefix + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"controlplane.yaml", "worker.yaml"} {
+		c, err := config.Load(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := c.Machine.Upgrade.TrustedKeys; len(k) != 1 || string(k[0]) != string(pub) {
+			t.Errorf("%s: machine.upgrade.trustedKeys = %q; want the public key", f, k)
+		}
+	}
+	r := run(t, nil, "gen", "config", "demo", "https://192.0.2.10:6443", "-o", filepath.Join(dir, "out2"), "--trusted-image-key", prefix+".key")
+	if r.code == 0 || !strings.Contains(r.stderr, "--trusted-image-key "+prefix+".key") {
+		t.Errorf("private key as trusted key: exit %d, %s; want an error naming the flag and file", r.code, r.stderr)
+	}
+	if r := run(t, nil, "gen", "image-key", "-o", prefix); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("second gen image-key: exit %d, %s; want already exists", r.code, r.stderr)
+	}
+}

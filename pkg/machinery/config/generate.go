@@ -24,6 +24,8 @@ type GenerateInput struct {
 	// InstallDisk is machine.install.disk of both configurations; empty leaves it unset
 	// (enough for container mode).
 	InstallDisk string
+	// TrustedImageKeys are machine.upgrade.trustedKeys of both configurations: PEM public keys.
+	TrustedImageKeys []pki.PEMBytes
 	// Now is the issuing time of the client certificate; zero means time.Now().
 	Now time.Time
 }
@@ -65,6 +67,7 @@ func workerConfig(in GenerateInput) *Config {
 		Token:   b.Tokens.Join,
 		CA:      pki.PEMPair{Crt: b.Certs.OS.CertPEM},
 		Install: InstallConfig{Disk: in.InstallDisk},
+		Upgrade: UpgradeConfig{TrustedKeys: in.TrustedImageKeys},
 	}
 	c.Cluster = ClusterConfig{
 		ID: b.Cluster.ID, Secret: b.Cluster.Secret, Name: in.ClusterName,
