@@ -76,6 +76,9 @@ type daemon struct {
 	images    imageStore
 	importing atomic.Bool
 
+	// slots manages the boot disk's A/B slots; nil on a node without them.
+	slots slotManager
+
 	requests chan lifecycle
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or
 	// reset in container mode ends, a shutdown or a real reboot never does.
