@@ -175,6 +175,12 @@ func (n *daemon) run(ctx context.Context) error {
 	if err := n.phase("audit boot record", n.bootAudit); err != nil {
 		return err
 	}
+	slots, why := n.newDiskSlots()
+	if slots != nil {
+		n.slots = slots
+	} else {
+		n.log.Info("no disk slots: upgrades and rollbacks are refused", "why", why)
+	}
 	stopAPI, err := n.serveSocket()
 	if err != nil {
 		return err
@@ -186,6 +192,9 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	n.setStage(ctx)
+	if slots != nil {
+		go slots.watchTrial(ctx, n.upgradeHealth)
+	}
 	if err := n.loop(ctx); !errors.Is(err, errShutdown) {
 		return err
 	}

@@ -13,8 +13,12 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/partition"
 )
 
-// StateDir is where STATE is mounted (machined's --state in metal mode).
-const StateDir = "/system/state"
+// StateDir is where STATE is mounted (machined's --state in metal mode); ESPDir is where the
+// EFI system partition is mounted on a node that boots from a disk.
+const (
+	StateDir = "/system/state"
+	ESPDir   = "/system/efi"
+)
 
 // diskVolume is a partition of the boot disk machined mounts.
 type diskVolume struct {
@@ -61,6 +65,21 @@ func mountDisks(ctx context.Context, s *state) error {
 		}
 	}
 	return nil
+}
+
+// mountESP mounts the EFI system partition (boot loader, boot entries, each slot's kernel):
+// upgrades write it. The node boots without it; it then cannot upgrade, and says so.
+func mountESP(ctx context.Context, s *state) error {
+	if !bootsFromDisk(s) {
+		return nil
+	}
+	d, err := waitPartition(ctx, partition.LabelEFI, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	p := mount.Point{Source: d.Path, Target: ESPDir, FSType: "vfat", Flags: nosuidNodevNoexec,
+		Data: "umask=0077,shortname=mixed,codepage=437,iocharset=ascii,errors=remount-ro"}
+	return p.Mount()
 }
 
 // mountVolume formats v when blank (or fresh: a partition just created over unallocated
