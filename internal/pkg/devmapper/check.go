@@ -19,7 +19,7 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("verification failed at data block %d (byte offset %d): %v", e.Block, e.Block*BlockSize, e.Err)
+	return fmt.Sprintf("corrupted data block %d (bytes %d-%d): %v", e.Block, e.Block*BlockSize, (e.Block+1)*BlockSize-1, e.Err)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
