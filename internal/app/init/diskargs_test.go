@@ -23,10 +23,10 @@ func TestParseDiskArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.PartName != "CAIRN-B" || d.HashOffset != 8192 || d.RootHash[0] != 0xab || d.Salt[31] != 0x5a {
+	if d.PartName != "CAIRN-B" || d.Verity.HashOffset != 8192 || d.Verity.RootHash[0] != 0xab || d.Verity.Salt[31] != 0x5a {
 		t.Errorf("parseDiskArgs = %+v", d)
 	}
-	want := devmapper.Verity{DataDev: "/dev/vda3", HashDev: "/dev/vda3", DataBlocks: 2, HashStartBlock: 3, RootHash: d.RootHash, Salt: d.Salt}
+	want := devmapper.Verity{DataDev: "/dev/vda3", HashDev: "/dev/vda3", DataBlocks: 2, HashStartBlock: 3, RootHash: d.Verity.RootHash, Salt: d.Verity.Salt}
 	if diff := cmp.Diff(want, d.verity("/dev/vda3")); diff != "" {
 		t.Errorf("verity (-want +got):\n%s", diff)
 	}
@@ -37,15 +37,15 @@ func TestParseDiskArgs(t *testing.T) {
 
 func TestParseDiskArgsErrorsNameEveryField(t *testing.T) {
 	tests := []struct{ line, want string }{
-		{"cairn.slot=c cairn.verity.roothash=" + hash + " cairn.verity.salt=" + salt + " cairn.verity.hashoffset=4096", `cairn.slot="c": want a or b`},
-		{"cairn.slot=a", "cairn.verity.roothash is missing"},
-		{"cairn.slot=a", "cairn.verity.salt is missing"},
-		{"cairn.slot=a", "cairn.verity.hashoffset is missing"},
-		{"cairn.slot=a cairn.verity.roothash=" + hash[:62], `cairn.verity.roothash="` + hash[:62] + `": want 64 hex digits`},
-		{"cairn.slot=a cairn.verity.salt=zz" + salt[2:], `cairn.verity.salt="zz`},
-		{"cairn.slot=a cairn.verity.hashoffset=4097", `cairn.verity.hashoffset="4097": want a positive number of bytes, a multiple of 4096`},
-		{"cairn.slot=a cairn.verity.hashoffset=0", `cairn.verity.hashoffset="0"`},
-		{"cairn.slot=a cairn.verity.hashoffset=-4096", `cairn.verity.hashoffset="-4096"`},
+		{"cairn.slot=c cairn.verity.roothash=" + hash + " cairn.verity.salt=" + salt + " cairn.verity.hashoffset=4096", `cairn.slot: "c" is not a or b`},
+		{"cairn.slot=a", "cairn.verity.roothash: missing"},
+		{"cairn.slot=a", "cairn.verity.salt: missing"},
+		{"cairn.slot=a", "cairn.verity.hashoffset: missing"},
+		{"cairn.slot=a cairn.verity.roothash=" + hash[:62], `cairn.verity.roothash: "` + hash[:62] + `" is not 64 lowercase hex digits`},
+		{"cairn.slot=a cairn.verity.salt=zz" + salt[2:], `cairn.verity.salt: "zz`},
+		{"cairn.slot=a cairn.verity.hashoffset=4097", `cairn.verity.hashoffset: 4097 is not a multiple of 4096`},
+		{"cairn.slot=a cairn.verity.hashoffset=0", `cairn.verity.hashoffset: "0"`},
+		{"cairn.slot=a cairn.verity.hashoffset=-4096", `cairn.verity.hashoffset: "-4096"`},
 	}
 	for _, tt := range tests {
 		d, err := parseDiskArgs(cmdline.Parse(tt.line))
@@ -67,7 +67,7 @@ func FuzzParseDiskArgs(f *testing.F) {
 	f.Add("cairn.slot=a cairn.verity.roothash=" + hash + " cairn.verity.salt=" + salt + " cairn.verity.hashoffset=4096")
 	f.Fuzz(func(t *testing.T, line string) {
 		d, err := parseDiskArgs(cmdline.Parse(line))
-		if err == nil && d != nil && (len(d.RootHash) != 32 || d.HashOffset%devmapper.BlockSize != 0 || d.HashOffset == 0) {
+		if err == nil && d != nil && (len(d.Verity.RootHash) != 32 || d.Verity.HashOffset%devmapper.BlockSize != 0 || d.Verity.HashOffset <= 0) {
 			t.Errorf("parseDiskArgs(%q) accepted %+v", line, d)
 		}
 	})

@@ -15,7 +15,7 @@ func TestCheckRoot(t *testing.T) {
 	}
 	salt := []byte("salt")
 	sum := sha256.Sum256(append(append([]byte{}, salt...), top...))
-	v := Verity{HashStartBlock: 2, RootHash: sum[:], Salt: salt}
+	v := Verity{DataBlocks: 100, HashStartBlock: 2, RootHash: sum[:], Salt: salt}
 	if err := CheckRoot(bytes.NewReader(dev), v); err != nil {
 		t.Fatalf("CheckRoot(matching tree) = %v", err)
 	}

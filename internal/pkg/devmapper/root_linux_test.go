@@ -7,24 +7,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/cairn-os/cairn/internal/pkg/mount"
+	"github.com/cairn-os/cairn/internal/pkg/verity"
 )
 
 // fixture is a squashfs image followed by its veritysetup superblock and hash tree, Cairn's
 // slot layout. CAIRN_DM_FIXTURE names a directory holding one (the VM runner builds it on
-// the host); otherwise mksquashfs and veritysetup make it here.
+// the host); otherwise BuildFixture makes it here.
 type fixture struct {
 	image string
 	v     Verity
 }
-
-var reRootHash = regexp.MustCompile(`Root hash:\s+([0-9a-f]{64})`)
 
 func needDeviceMapper(t *testing.T) {
 	t.Helper()
@@ -45,46 +42,44 @@ func newFixture(t *testing.T) fixture {
 	}
 	dir := t.TempDir()
 	if err := BuildFixture(dir); err != nil {
-		t.Skip(err) // only the host tools are missing: the VM runner builds fixtures with them
+		t.Skip(err) // only mksquashfs is missing: the VM runner builds fixtures on the host
 	}
 	return readFixture(t, dir)
 }
 
-// BuildFixture writes image (squashfs + verity) and args (root hash, salt, hash offset) into
-// dir with mksquashfs and veritysetup.
+// BuildFixture writes image (a squashfs made with mksquashfs, then Cairn's verity.Build hash
+// area) and args (root hash, salt, hash offset) into dir.
 func BuildFixture(dir string) error {
 	src := filepath.Join(dir, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return err
 	}
-	big := bytes.Repeat([]byte("cairn verity test data\n"), 20000) // ~450 KiB, ~110 blocks
-	if err := os.WriteFile(filepath.Join(src, "data"), big, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(src, "data"), fixtureData(), 0o644); err != nil {
 		return err
 	}
 	img := filepath.Join(dir, "image")
 	if out, err := exec.Command("mksquashfs", src, img, "-noappend", "-noI", "-noD", "-noF", "-quiet").CombinedOutput(); err != nil {
 		return fmt.Errorf("mksquashfs (apt-get install squashfs-tools): %v: %s", err, out)
 	}
-	fi, err := os.Stat(img)
+	f, err := os.OpenFile(img, os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}
-	off := (fi.Size() + BlockSize - 1) / BlockSize * BlockSize
-	if err := os.Truncate(img, off); err != nil {
+	defer func() { _ = f.Close() }()
+	fi, err := f.Stat()
+	if err != nil {
 		return err
 	}
-	salt := strings.Repeat("5a", 32)
-	out, err := exec.Command("veritysetup", "format", img, img, "--hash-offset", fmt.Sprint(off), "--salt", salt).CombinedOutput()
+	p, err := verity.Build(f, f, fi.Size())
 	if err != nil {
-		return fmt.Errorf("veritysetup (apt-get install cryptsetup-bin): %v: %s", err, out)
+		return err
 	}
-	m := reRootHash.FindSubmatch(out)
-	if m == nil {
-		return fmt.Errorf("veritysetup printed no root hash: %s", out)
-	}
-	args := fmt.Sprintf("%s %s %d\n", m[1], salt, off)
+	args := fmt.Sprintf("%x %x %d\n", p.RootHash, p.Salt, p.HashOffset)
 	return os.WriteFile(filepath.Join(dir, "args"), []byte(args), 0o644)
 }
+
+// fixtureData is the file in the fixture's squashfs: ~450 KiB, ~110 blocks uncompressed.
+func fixtureData() []byte { return bytes.Repeat([]byte("cairn verity test data\n"), 20000) }
 
 func readFixture(t *testing.T, dir string) fixture {
 	t.Helper()
