@@ -164,4 +164,3 @@ func runTestVM(t *testing.T, kernel, initrd string) string {
 	}
 	return string(out)
 }
-
