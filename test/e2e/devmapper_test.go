@@ -109,7 +109,7 @@ func writeTestInitramfs(t *testing.T, out, bin, fixture, modDir string) {
 // dependencies first, as paths relative to modDir.
 func moduleOrder(t *testing.T, modDir string, names []string) []string {
 	paths := map[string]string{}
-	_ = filepath.WalkDir(modDir, func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(modDir, func(p string, _ os.DirEntry, err error) error {
 		if err == nil && strings.HasSuffix(p, ".ko") {
 			rel, _ := filepath.Rel(modDir, p)
 			paths[kmod.Name(rel)] = rel

@@ -59,7 +59,7 @@ func BuildFixture(dir string) error {
 	}
 	img := filepath.Join(dir, "image")
 	if out, err := exec.Command("mksquashfs", src, img, "-noappend", "-noI", "-noD", "-noF", "-quiet").CombinedOutput(); err != nil {
-		return fmt.Errorf("mksquashfs (apt-get install squashfs-tools): %v: %s", err, out)
+		return fmt.Errorf("mksquashfs (apt-get install squashfs-tools): %w: %s", err, out)
 	}
 	f, err := os.OpenFile(img, os.O_RDWR, 0)
 	if err != nil {
