@@ -26,28 +26,40 @@ func newImageCmd(g *globals) *cobra.Command {
 
 type imageBuildFlags struct {
 	out, cache, manifest, source string
+	formats                      []string
 }
 
 func newImageBuildCmd(g *globals) *cobra.Command {
 	f := &imageBuildFlags{}
 	cmd := &cobra.Command{
 		Use:   "build",
-		Short: "Build vmlinuz, initramfs and rootfs.sqsh from the pinned image manifest",
+		Short: "Build vmlinuz, initramfs and rootfs.sqsh, and raw or ISO images, from the pinned image manifest",
 		Long: `Build the boot assets from the pinned inputs of the image manifest: it downloads the Debian
 kernel package with apt-get (verified against its sha256), builds the Go binaries, packs the
 root with mksquashfs and writes a newc initramfs. Needs apt-get, dpkg-deb, mksquashfs, unsquashfs
-and Go, and must run inside the Cairn source tree. The same inputs give the same bytes.`,
+and Go, and must run inside the Cairn source tree. The same inputs give the same bytes.
+
+--format raw adds cairn.raw, a sparse GPT disk image booting under UEFI (systemd-boot from the
+pinned Debian package) from slot A: the squashfs root under dm-verity, its root hash on the
+kernel command line. --format iso adds cairn.iso, a UEFI-bootable ISO 9660 image that boots the
+root in RAM (maintenance mode until the node gets a config) and carries the slot's pieces under
+/cairn/ for installing to a disk. The ISO's volume timestamps are the build's time.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
 	}
 	cmd.Flags().StringVar(&f.out, "out", "_out/image", "directory for vmlinuz, initramfs, rootfs.sqsh and manifest.json")
 	cmd.Flags().StringVar(&f.cache, "cache", "_cache", "directory for downloaded and extracted inputs")
 	cmd.Flags().StringVar(&f.manifest, "manifest", "", "image manifest (default: the one built into cairnctl, internal/app/imager/manifest.yaml)")
+	cmd.Flags().StringArrayVar(&f.formats, "format", nil, "output formats: initramfs (always built), raw, iso; repeat the flag or list them with commas")
 	cmd.Flags().StringVar(&f.source, "source", "", "root of the Cairn source tree (default: found from the current directory)")
 	return cmd
 }
 
 func (f *imageBuildFlags) run(cmd *cobra.Command, g *globals) error {
+	formats, err := imager.ParseFormats(f.formats)
+	if err != nil {
+		return err
+	}
 	m, err := imager.DefaultManifest()
 	if f.manifest != "" {
 		m, err = imager.LoadManifest(f.manifest)
@@ -66,7 +78,7 @@ func (f *imageBuildFlags) run(cmd *cobra.Command, g *globals) error {
 		return err
 	}
 	_, err = imager.Build(cmd.Context(), imager.Options{
-		Manifest: m, Source: src, Cache: f.cache, Out: f.out, Epoch: epoch, Progress: cmd.OutOrStdout(),
+		Manifest: m, Source: src, Cache: f.cache, Out: f.out, Epoch: epoch, Formats: formats, Progress: cmd.OutOrStdout(),
 	})
 	return err
 }
