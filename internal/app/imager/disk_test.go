@@ -94,13 +94,13 @@ func sameFile(t *testing.T, name string, got []byte, src string) {
 
 func TestSlotEntry(t *testing.T) {
 	_, p := diskFixture(t)
-	got := slotEntry(p.desc, "a")
+	got := string(firstEntry(p.desc).Render())
 	v := p.desc.Verity
-	want := "title Cairn v1.2.3-test (slot A)\nversion v1.2.3-test\nlinux /cairn/a/vmlinuz\ninitrd /cairn/a/initramfs\n" +
+	want := "title Cairn v1.2.3-test (slot A)\nsort-key cairn\nversion 1\nlinux /cairn/a/vmlinuz\ninitrd /cairn/a/initramfs\n" +
 		"options console=ttyS0 panic=10 cairn.verity.roothash=" + v.RootHash + " cairn.verity.salt=" + v.Salt +
 		fmt.Sprintf(" cairn.verity.hashoffset=%d cairn.slot=a\n", v.HashOffset)
 	if got != want {
-		t.Errorf("slotEntry() =\n%s\nwant\n%s", got, want)
+		t.Errorf("firstEntry().Render() =\n%s\nwant\n%s", got, want)
 	}
 	if !strings.Contains(liveEntry("v1", []string{"console=ttyS0"}), "options console=ttyS0\n") || strings.Contains(liveEntry("v1", nil), "cairn.slot") {
 		t.Errorf("liveEntry() = %q", liveEntry("v1", nil))

@@ -5,9 +5,10 @@ import (
 	"io"
 	"os"
 	"path"
-	"strings"
 
 	"github.com/diskfs/go-diskfs/filesystem"
+
+	"github.com/cairn-os/cairn/internal/pkg/sdboot"
 )
 
 // espFile is one file of a FAT boot filesystem: a copy of src, or data.
@@ -16,15 +17,15 @@ type espFile struct {
 	data      []byte
 }
 
-// loaderConf is systemd-boot's loader/loader.conf: no menu, no editor (it would let anyone
-// at the console change the kernel command line), only our entries.
-const loaderConf = "timeout 0\neditor no\nauto-entries no\nauto-firmware no\ndefault cairn-*\n"
+// loaderConf is systemd-boot's loader/loader.conf (sdboot.LoaderConfig): no menu, no editor
+// (it would let anyone at the console change the kernel command line), only our entries.
+const loaderConf = sdboot.LoaderConfig
 
-// slotEntry is the Boot Loader Specification type #1 entry booting a slot from its kernel
-// and disk initramfs under cairn/<slot>/.
-func slotEntry(d SlotImage, slot string) string {
-	return fmt.Sprintf("title Cairn %s (slot %s)\nversion %s\nlinux /cairn/%s/vmlinuz\ninitrd /cairn/%s/initramfs\noptions %s\n",
-		d.Version, strings.ToUpper(slot), d.Version, slot, slot, strings.Join(append(d.Cmdline, "cairn.slot="+slot), " "))
+// firstEntry is the boot entry of slot a on a fresh disk: generation 1, no boot counter (an
+// installed image is not on trial), booting the kernel and disk initramfs under cairn/a/.
+func firstEntry(d SlotImage) sdboot.Entry {
+	return sdboot.Entry{Slot: "a", Generation: 1, TriesLeft: -1, Version: d.Version,
+		Options: append(append([]string(nil), d.Cmdline...), "cairn.slot=a")}
 }
 
 // slotESP lists the ESP of a fresh disk: systemd-boot as the removable-media loader,
@@ -33,9 +34,9 @@ func slotESP(p *diskParts) []espFile {
 	return []espFile{
 		{path: "EFI/BOOT/BOOTX64.EFI", src: p.loader},
 		{path: "loader/loader.conf", data: []byte(loaderConf)},
-		{path: "loader/entries/cairn-a.conf", data: []byte(slotEntry(p.desc, "a"))},
-		{path: "cairn/a/vmlinuz", src: p.kernel},
-		{path: "cairn/a/initramfs", src: p.initramfs},
+		{path: sdboot.EntriesDir + "/" + firstEntry(p.desc).FileName(), data: firstEntry(p.desc).Render()},
+		{path: sdboot.KernelPath("a"), src: p.kernel},
+		{path: sdboot.InitrdPath("a"), src: p.initramfs},
 	}
 }
 

@@ -34,12 +34,12 @@ func TestRawImage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ESP: %v", err)
 	}
-	got := readFS(t, fs, "/EFI/BOOT/BOOTX64.EFI", "/loader/loader.conf", "/loader/entries/cairn-a.conf", "/cairn/a/vmlinuz", "/cairn/a/initramfs")
+	got := readFS(t, fs, "/EFI/BOOT/BOOTX64.EFI", "/loader/loader.conf", "/loader/entries/cairn-1-a.conf", "/cairn/a/vmlinuz", "/cairn/a/initramfs")
 	sameFile(t, "BOOTX64.EFI", got["/EFI/BOOT/BOOTX64.EFI"], p.loader)
 	sameFile(t, "vmlinuz", got["/cairn/a/vmlinuz"], p.kernel)
 	sameFile(t, "initramfs", got["/cairn/a/initramfs"], p.initramfs)
-	if string(got["/loader/loader.conf"]) != loaderConf || string(got["/loader/entries/cairn-a.conf"]) != slotEntry(p.desc, "a") {
-		t.Errorf("loader.conf = %q, cairn-a.conf = %q", got["/loader/loader.conf"], got["/loader/entries/cairn-a.conf"])
+	if string(got["/loader/loader.conf"]) != loaderConf || string(got["/loader/entries/cairn-1-a.conf"]) != string(firstEntry(p.desc).Render()) {
+		t.Errorf("loader.conf = %q, cairn-1-a.conf = %q", got["/loader/loader.conf"], got["/loader/entries/cairn-1-a.conf"])
 	}
 	checkSlotA(t, file, p.desc.Verity)
 	checkRawReproducible(t, b, p, file)

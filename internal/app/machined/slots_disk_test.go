@@ -38,7 +38,7 @@ func newSlotFixture(t *testing.T) *slotFixture {
 	for name, label := range map[string]string{"vda2": "CAIRN-A", "vda3": "CAIRN-B"} {
 		d := filepath.Join(root, "devices", "vda", name)
 		must(t, os.MkdirAll(d, 0o755))
-		must(t, os.WriteFile(filepath.Join(d, "uevent"), []byte("DEVTYPE=partition\nPARTN=2\nPARTNAME="+label+"\n"), 0o644))
+		must(t, os.WriteFile(filepath.Join(d, "uevent"), []byte("DEVTYPE=partition\nDEVNAME="+name+"\nPARTNAME="+label+"\n"), 0o644))
 		must(t, os.MkdirAll(sys, 0o755))
 		must(t, os.Symlink(d, filepath.Join(sys, name)))
 		must(t, os.WriteFile(filepath.Join(dev, name), bytes.Repeat([]byte{'o'}, 64<<10), 0o600))
