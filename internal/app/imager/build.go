@@ -2,6 +2,7 @@ package imager
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,10 @@ type Options struct {
 	// Formats are the outputs (ParseFormats); initramfs alone when empty.
 	Formats  []string
 	Progress io.Writer
+	// SignKey signs cairn.img (FormatSigned); Tag, when set, is the version stamped into the
+	// binaries and the image instead of git describe's.
+	SignKey *ecdsa.PrivateKey
+	Tag     string
 }
 
 // Artifact is one output file.
@@ -61,6 +66,7 @@ type builder struct {
 	start       time.Time
 	formats     []string
 	in          inputs
+	signKey     *ecdsa.PrivateKey
 }
 
 // inputs are the built pieces the raw and ISO images are made from.
@@ -85,6 +91,13 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		b.out = io.Discard
 	}
 	b.tag, b.commit = gitDescribe(o.Source)
+	if o.Tag != "" {
+		b.tag = o.Tag
+	}
+	b.signKey = o.SignKey
+	if hasFormat(b.formats, FormatSigned) && b.signKey == nil {
+		return nil, errors.New("the signed format needs a signing key (--sign-key, from cairnctl gen image-key)")
+	}
 	for _, d := range []string{o.Cache, o.Out} {
 		if err := os.MkdirAll(d, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 			return nil, err

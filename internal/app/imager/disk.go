@@ -8,7 +8,7 @@ import (
 // buildFormats writes the raw and ISO images the build asks for, from the pieces of the
 // initramfs format, and records the slot they boot.
 func (b *builder) buildFormats(ctx context.Context, work string, res *Result) error {
-	if !hasFormat(b.formats, FormatRaw) && !hasFormat(b.formats, FormatISO) {
+	if !hasFormat(b.formats, FormatRaw) && !hasFormat(b.formats, FormatISO) && !hasFormat(b.formats, FormatSigned) {
 		return nil
 	}
 	parts, err := b.buildDiskParts(ctx, work)
@@ -19,6 +19,11 @@ func (b *builder) buildFormats(ctx context.Context, work string, res *Result) er
 	if hasFormat(b.formats, FormatRaw) {
 		b.progress("writing cairn.raw (GPT: EFI, CAIRN-A, CAIRN-B, CAIRN-META, CAIRN-STATE)")
 		if err := b.writeRaw(filepath.Join(work, "cairn.raw"), parts); err != nil {
+			return err
+		}
+	}
+	if hasFormat(b.formats, FormatSigned) {
+		if err := b.writeSigned(filepath.Join(work, "cairn.img"), parts); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ const (
 	FormatInitramfs = "initramfs" // vmlinuz, initramfs (root in RAM), rootfs.sqsh: PXE, direct QEMU boot
 	FormatRaw       = "raw"       // cairn.raw: a GPT disk image booting slot A under UEFI
 	FormatISO       = "iso"       // cairn.iso: UEFI-bootable CD, root in RAM, with the pieces to install
+	FormatSigned    = "signed"    // cairn.img: the signed OS image upgrades write to a slot (--sign-key)
 )
 
 // formatFiles are the files of each format in the output directory.
@@ -19,6 +20,7 @@ var formatFiles = map[string][]string{
 	FormatInitramfs: {"vmlinuz", "initramfs", "rootfs.sqsh"},
 	FormatRaw:       {"cairn.raw"},
 	FormatISO:       {"cairn.iso"},
+	FormatSigned:    {"cairn.img"},
 }
 
 // ParseFormats reads --format values, each a format name or a comma-separated list of them.
@@ -30,13 +32,13 @@ func ParseFormats(values []string) ([]string, error) {
 		for _, name := range strings.Split(v, ",") {
 			name = strings.TrimSpace(name)
 			if _, ok := formatFiles[name]; !ok {
-				return nil, fmt.Errorf("--format: %q is not a format (initramfs, raw, iso)", name)
+				return nil, fmt.Errorf("--format: %q is not a format (initramfs, raw, iso, signed)", name)
 			}
 			want[name] = true
 		}
 	}
 	out := []string{}
-	for _, f := range []string{FormatInitramfs, FormatRaw, FormatISO} {
+	for _, f := range []string{FormatInitramfs, FormatRaw, FormatISO, FormatSigned} {
 		if want[f] {
 			out = append(out, f)
 		}
