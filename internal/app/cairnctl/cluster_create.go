@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-os/cairn/internal/provision/qemu"
 	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
@@ -30,6 +31,8 @@ type clusterCreateFlags struct {
 	wait                   time.Duration
 	noConfig               bool
 	kubernetes             bool
+	trustedImageKeys       []string
+	keys                   []pki.PEMBytes
 }
 
 func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
@@ -70,6 +73,7 @@ kernel command line is the disk's boot entry.`,
 	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs; cairn.raw for --boot disk)")
 	fl.DurationVar(&f.wait, "wait", 20*time.Minute, "how long to wait for every node's API, then for Kubernetes (every node Ready, CoreDNS serving; minutes under QEMU's software emulation)")
 	fl.BoolVar(&f.noConfig, "no-config", false, "boot without a configuration (maintenance mode)")
+	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades (repeatable)")
 	fl.BoolVar(&f.kubernetes, "kubernetes", true, "bootstrap Kubernetes on the first control plane, wait until every node is Ready and CoreDNS serves, and write an admin kubeconfig (false: only the nodes' API)")
 	return cmd
 }
@@ -95,6 +99,9 @@ func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlag
 	if err := checkImage(f.image, image, f.boot); err != nil {
 		return err
 	}
+	if f.keys, err = readTrustedKeys(f.trustedImageKeys); err != nil {
+		return err
+	}
 	if err := qemu.Create(plan); err != nil {
 		return err
 	}
@@ -115,7 +122,7 @@ func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qe
 	var cctx *clientconfig.Context
 	if !f.noConfig {
 		var err error
-		if cctx, err = writeConfigs(plan); err != nil {
+		if cctx, err = writeConfigs(plan, f.keys); err != nil {
 			return nil, nil, err
 		}
 		_, _ = fmt.Fprintf(out, "generated secrets and machine configurations in %s\n", plan.Dir)
@@ -135,7 +142,7 @@ func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qe
 }
 
 // writeConfigs generates the cluster's secrets and each node's configuration.
-func writeConfigs(plan *qemu.Plan) (*clientconfig.Context, error) {
+func writeConfigs(plan *qemu.Plan, keys []pki.PEMBytes) (*clientconfig.Context, error) {
 	b, err := secrets.New(secrets.Options{})
 	if err != nil {
 		return nil, err
@@ -144,7 +151,7 @@ func writeConfigs(plan *qemu.Plan) (*clientconfig.Context, error) {
 		return nil, err
 	}
 	in := config.GenerateInput{ClusterName: plan.Name, Endpoint: "https://" + plan.Nodes[0].IP.String() + ":6443", Secrets: b,
-		InstallDisk: qemu.InstallDisk}
+		InstallDisk: qemu.InstallDisk, TrustedImageKeys: keys}
 	cp, worker, err := config.Generate(in)
 	if err != nil {
 		return nil, err
