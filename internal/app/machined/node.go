@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/internal/pkg/auditlog"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
@@ -83,6 +84,8 @@ type daemon struct {
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or
 	// reset in container mode ends, a shutdown or a real reboot never does.
 	inProgress lifecycle
+	// resetWipe is what the accepted reset wipes.
+	resetWipe machine.ResetRequest_Wipe
 }
 
 func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error) {

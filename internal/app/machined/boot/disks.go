@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -18,6 +19,9 @@ import (
 const (
 	StateDir = "/system/state"
 	ESPDir   = "/system/efi"
+	// WipeEphemeralMarker, a file in STATE, asks the next boot to format EPHEMERAL (a reset
+	// with --wipe user or all; /var cannot be formatted while services use it).
+	WipeEphemeralMarker = "wipe-ephemeral"
 )
 
 // diskVolume is a partition of the boot disk machined mounts.
@@ -60,11 +64,24 @@ func mountDisks(ctx context.Context, s *state) error {
 		s.log.Info("added EPHEMERAL over the rest of the disk", "disk", st.Disk)
 	}
 	for _, v := range volumes {
-		if err := mountVolume(ctx, s, v, added && v.label == partition.LabelEphemeral); err != nil {
+		fresh := v.label == partition.LabelEphemeral && (added || wipeRequested(s))
+		if err := mountVolume(ctx, s, v, fresh); err != nil {
 			return err
 		}
 	}
+	if err := os.Remove(filepath.Join(StateDir, WipeEphemeralMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove the wipe marker: %w", err)
+	}
 	return nil
+}
+
+// wipeRequested says whether a reset asked for EPHEMERAL to be wiped (STATE is mounted).
+func wipeRequested(s *state) bool {
+	_, err := os.Stat(filepath.Join(StateDir, WipeEphemeralMarker))
+	if err == nil {
+		s.log.Info("a reset asked for EPHEMERAL to be wiped: formatting it")
+	}
+	return err == nil
 }
 
 // mountESP mounts the EFI system partition (boot loader, boot entries, each slot's kernel):

@@ -26,6 +26,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Wipe names what a reset wipes.
+type ResetRequest_Wipe int32
+
+const (
+	// SYSTEM wipes STATE (configuration, node identity) but the audit log: the node comes
+	// back in maintenance mode unless its platform offers a configuration.
+	ResetRequest_SYSTEM ResetRequest_Wipe = 0
+	// USER wipes EPHEMERAL (/var: containerd's images, etcd's data, the kubelet's state) at
+	// the next boot; the configuration stays.
+	ResetRequest_USER ResetRequest_Wipe = 1
+	// ALL wipes both, the audit log included.
+	ResetRequest_ALL ResetRequest_Wipe = 2
+)
+
+// Enum value maps for ResetRequest_Wipe.
+var (
+	ResetRequest_Wipe_name = map[int32]string{
+		0: "SYSTEM",
+		1: "USER",
+		2: "ALL",
+	}
+	ResetRequest_Wipe_value = map[string]int32{
+		"SYSTEM": 0,
+		"USER":   1,
+		"ALL":    2,
+	}
+)
+
+func (x ResetRequest_Wipe) Enum() *ResetRequest_Wipe {
+	p := new(ResetRequest_Wipe)
+	*p = x
+	return p
+}
+
+func (x ResetRequest_Wipe) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ResetRequest_Wipe) Descriptor() protoreflect.EnumDescriptor {
+	return file_machine_machine_proto_enumTypes[0].Descriptor()
+}
+
+func (ResetRequest_Wipe) Type() protoreflect.EnumType {
+	return &file_machine_machine_proto_enumTypes[0]
+}
+
+func (x ResetRequest_Wipe) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ResetRequest_Wipe.Descriptor instead.
+func (ResetRequest_Wipe) EnumDescriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{20, 0}
+}
+
 type ApplyConfigurationRequest_Mode int32
 
 const (
@@ -62,11 +117,11 @@ func (x ApplyConfigurationRequest_Mode) String() string {
 }
 
 func (ApplyConfigurationRequest_Mode) Descriptor() protoreflect.EnumDescriptor {
-	return file_machine_machine_proto_enumTypes[0].Descriptor()
+	return file_machine_machine_proto_enumTypes[1].Descriptor()
 }
 
 func (ApplyConfigurationRequest_Mode) Type() protoreflect.EnumType {
-	return &file_machine_machine_proto_enumTypes[0]
+	return &file_machine_machine_proto_enumTypes[1]
 }
 
 func (x ApplyConfigurationRequest_Mode) Number() protoreflect.EnumNumber {
@@ -1327,7 +1382,8 @@ func (x *Event) GetAttributes() map[string]string {
 type ResetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// graceful stops services before wiping.
-	Graceful      bool `protobuf:"varint,1,opt,name=graceful,proto3" json:"graceful,omitempty"`
+	Graceful      bool              `protobuf:"varint,1,opt,name=graceful,proto3" json:"graceful,omitempty"`
+	Wipe          ResetRequest_Wipe `protobuf:"varint,2,opt,name=wipe,proto3,enum=cairn.machine.ResetRequest_Wipe" json:"wipe,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1367,6 +1423,13 @@ func (x *ResetRequest) GetGraceful() bool {
 		return x.Graceful
 	}
 	return false
+}
+
+func (x *ResetRequest) GetWipe() ResetRequest_Wipe {
+	if x != nil {
+		return x.Wipe
+	}
+	return ResetRequest_SYSTEM
 }
 
 type ApplyConfigurationRequest struct {
@@ -3650,9 +3713,15 @@ const file_machine_machine_proto_rawDesc = "" +
 	"attributes\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"*\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x87\x01\n" +
 	"\fResetRequest\x12\x1a\n" +
-	"\bgraceful\x18\x01 \x01(\bR\bgraceful\"\xfa\x01\n" +
+	"\bgraceful\x18\x01 \x01(\bR\bgraceful\x124\n" +
+	"\x04wipe\x18\x02 \x01(\x0e2 .cairn.machine.ResetRequest.WipeR\x04wipe\"%\n" +
+	"\x04Wipe\x12\n" +
+	"\n" +
+	"\x06SYSTEM\x10\x00\x12\b\n" +
+	"\x04USER\x10\x01\x12\a\n" +
+	"\x03ALL\x10\x02\"\xfa\x01\n" +
 	"\x19ApplyConfigurationRequest\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12A\n" +
 	"\x04mode\x18\x02 \x01(\x0e2-.cairn.machine.ApplyConfigurationRequest.ModeR\x04mode\x12\x17\n" +
@@ -3847,192 +3916,194 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 	return file_machine_machine_proto_rawDescData
 }
 
-var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_machine_machine_proto_goTypes = []any{
-	(ApplyConfigurationRequest_Mode)(0),         // 0: cairn.machine.ApplyConfigurationRequest.Mode
-	(*VersionInfo)(nil),                         // 1: cairn.machine.VersionInfo
-	(*Version)(nil),                             // 2: cairn.machine.Version
-	(*VersionResponse)(nil),                     // 3: cairn.machine.VersionResponse
-	(*Hostname)(nil),                            // 4: cairn.machine.Hostname
-	(*HostnameResponse)(nil),                    // 5: cairn.machine.HostnameResponse
-	(*Disk)(nil),                                // 6: cairn.machine.Disk
-	(*DiskList)(nil),                            // 7: cairn.machine.DiskList
-	(*DisksResponse)(nil),                       // 8: cairn.machine.DisksResponse
-	(*ServiceInfo)(nil),                         // 9: cairn.machine.ServiceInfo
-	(*ServiceCgroup)(nil),                       // 10: cairn.machine.ServiceCgroup
-	(*ServiceList)(nil),                         // 11: cairn.machine.ServiceList
-	(*ServiceListResponse)(nil),                 // 12: cairn.machine.ServiceListResponse
-	(*ServiceRequest)(nil),                      // 13: cairn.machine.ServiceRequest
-	(*Action)(nil),                              // 14: cairn.machine.Action
-	(*ActionResponse)(nil),                      // 15: cairn.machine.ActionResponse
-	(*LogsRequest)(nil),                         // 16: cairn.machine.LogsRequest
-	(*DmesgRequest)(nil),                        // 17: cairn.machine.DmesgRequest
-	(*LogChunk)(nil),                            // 18: cairn.machine.LogChunk
-	(*EventsRequest)(nil),                       // 19: cairn.machine.EventsRequest
-	(*Event)(nil),                               // 20: cairn.machine.Event
-	(*ResetRequest)(nil),                        // 21: cairn.machine.ResetRequest
-	(*ApplyConfigurationRequest)(nil),           // 22: cairn.machine.ApplyConfigurationRequest
-	(*ApplyConfiguration)(nil),                  // 23: cairn.machine.ApplyConfiguration
-	(*ApplyConfigurationResponse)(nil),          // 24: cairn.machine.ApplyConfigurationResponse
-	(*Configuration)(nil),                       // 25: cairn.machine.Configuration
-	(*ConfigurationResponse)(nil),               // 26: cairn.machine.ConfigurationResponse
-	(*ReadRequest)(nil),                         // 27: cairn.machine.ReadRequest
-	(*FileContent)(nil),                         // 28: cairn.machine.FileContent
-	(*ReadResponse)(nil),                        // 29: cairn.machine.ReadResponse
-	(*ListRequest)(nil),                         // 30: cairn.machine.ListRequest
-	(*FileInfo)(nil),                            // 31: cairn.machine.FileInfo
-	(*FileList)(nil),                            // 32: cairn.machine.FileList
-	(*ListResponse)(nil),                        // 33: cairn.machine.ListResponse
-	(*Process)(nil),                             // 34: cairn.machine.Process
-	(*ProcessList)(nil),                         // 35: cairn.machine.ProcessList
-	(*ProcessesResponse)(nil),                   // 36: cairn.machine.ProcessesResponse
-	(*MemInfo)(nil),                             // 37: cairn.machine.MemInfo
-	(*Memory)(nil),                              // 38: cairn.machine.Memory
-	(*MemoryResponse)(nil),                      // 39: cairn.machine.MemoryResponse
-	(*Mount)(nil),                               // 40: cairn.machine.Mount
-	(*MountList)(nil),                           // 41: cairn.machine.MountList
-	(*MountsResponse)(nil),                      // 42: cairn.machine.MountsResponse
-	(*LoadAvg)(nil),                             // 43: cairn.machine.LoadAvg
-	(*LoadAvgResponse)(nil),                     // 44: cairn.machine.LoadAvgResponse
-	(*Connection)(nil),                          // 45: cairn.machine.Connection
-	(*ConnectionList)(nil),                      // 46: cairn.machine.ConnectionList
-	(*NetstatResponse)(nil),                     // 47: cairn.machine.NetstatResponse
-	(*GenerateClientConfigurationRequest)(nil),  // 48: cairn.machine.GenerateClientConfigurationRequest
-	(*ClientConfiguration)(nil),                 // 49: cairn.machine.ClientConfiguration
-	(*GenerateClientConfigurationResponse)(nil), // 50: cairn.machine.GenerateClientConfigurationResponse
-	(*BootstrapRequest)(nil),                    // 51: cairn.machine.BootstrapRequest
-	(*Kubeconfig)(nil),                          // 52: cairn.machine.Kubeconfig
-	(*KubeconfigResponse)(nil),                  // 53: cairn.machine.KubeconfigResponse
-	(*ImageImportRequest)(nil),                  // 54: cairn.machine.ImageImportRequest
-	(*ImageImport)(nil),                         // 55: cairn.machine.ImageImport
-	(*ImageImportResponse)(nil),                 // 56: cairn.machine.ImageImportResponse
-	(*Image)(nil),                               // 57: cairn.machine.Image
-	(*ImageList)(nil),                           // 58: cairn.machine.ImageList
-	(*ImageListResponse)(nil),                   // 59: cairn.machine.ImageListResponse
-	nil,                                         // 60: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),                     // 61: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil),               // 62: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                 // 63: google.protobuf.Duration
-	(*common.Empty)(nil),                        // 64: cairn.common.Empty
+	(ResetRequest_Wipe)(0),                      // 0: cairn.machine.ResetRequest.Wipe
+	(ApplyConfigurationRequest_Mode)(0),         // 1: cairn.machine.ApplyConfigurationRequest.Mode
+	(*VersionInfo)(nil),                         // 2: cairn.machine.VersionInfo
+	(*Version)(nil),                             // 3: cairn.machine.Version
+	(*VersionResponse)(nil),                     // 4: cairn.machine.VersionResponse
+	(*Hostname)(nil),                            // 5: cairn.machine.Hostname
+	(*HostnameResponse)(nil),                    // 6: cairn.machine.HostnameResponse
+	(*Disk)(nil),                                // 7: cairn.machine.Disk
+	(*DiskList)(nil),                            // 8: cairn.machine.DiskList
+	(*DisksResponse)(nil),                       // 9: cairn.machine.DisksResponse
+	(*ServiceInfo)(nil),                         // 10: cairn.machine.ServiceInfo
+	(*ServiceCgroup)(nil),                       // 11: cairn.machine.ServiceCgroup
+	(*ServiceList)(nil),                         // 12: cairn.machine.ServiceList
+	(*ServiceListResponse)(nil),                 // 13: cairn.machine.ServiceListResponse
+	(*ServiceRequest)(nil),                      // 14: cairn.machine.ServiceRequest
+	(*Action)(nil),                              // 15: cairn.machine.Action
+	(*ActionResponse)(nil),                      // 16: cairn.machine.ActionResponse
+	(*LogsRequest)(nil),                         // 17: cairn.machine.LogsRequest
+	(*DmesgRequest)(nil),                        // 18: cairn.machine.DmesgRequest
+	(*LogChunk)(nil),                            // 19: cairn.machine.LogChunk
+	(*EventsRequest)(nil),                       // 20: cairn.machine.EventsRequest
+	(*Event)(nil),                               // 21: cairn.machine.Event
+	(*ResetRequest)(nil),                        // 22: cairn.machine.ResetRequest
+	(*ApplyConfigurationRequest)(nil),           // 23: cairn.machine.ApplyConfigurationRequest
+	(*ApplyConfiguration)(nil),                  // 24: cairn.machine.ApplyConfiguration
+	(*ApplyConfigurationResponse)(nil),          // 25: cairn.machine.ApplyConfigurationResponse
+	(*Configuration)(nil),                       // 26: cairn.machine.Configuration
+	(*ConfigurationResponse)(nil),               // 27: cairn.machine.ConfigurationResponse
+	(*ReadRequest)(nil),                         // 28: cairn.machine.ReadRequest
+	(*FileContent)(nil),                         // 29: cairn.machine.FileContent
+	(*ReadResponse)(nil),                        // 30: cairn.machine.ReadResponse
+	(*ListRequest)(nil),                         // 31: cairn.machine.ListRequest
+	(*FileInfo)(nil),                            // 32: cairn.machine.FileInfo
+	(*FileList)(nil),                            // 33: cairn.machine.FileList
+	(*ListResponse)(nil),                        // 34: cairn.machine.ListResponse
+	(*Process)(nil),                             // 35: cairn.machine.Process
+	(*ProcessList)(nil),                         // 36: cairn.machine.ProcessList
+	(*ProcessesResponse)(nil),                   // 37: cairn.machine.ProcessesResponse
+	(*MemInfo)(nil),                             // 38: cairn.machine.MemInfo
+	(*Memory)(nil),                              // 39: cairn.machine.Memory
+	(*MemoryResponse)(nil),                      // 40: cairn.machine.MemoryResponse
+	(*Mount)(nil),                               // 41: cairn.machine.Mount
+	(*MountList)(nil),                           // 42: cairn.machine.MountList
+	(*MountsResponse)(nil),                      // 43: cairn.machine.MountsResponse
+	(*LoadAvg)(nil),                             // 44: cairn.machine.LoadAvg
+	(*LoadAvgResponse)(nil),                     // 45: cairn.machine.LoadAvgResponse
+	(*Connection)(nil),                          // 46: cairn.machine.Connection
+	(*ConnectionList)(nil),                      // 47: cairn.machine.ConnectionList
+	(*NetstatResponse)(nil),                     // 48: cairn.machine.NetstatResponse
+	(*GenerateClientConfigurationRequest)(nil),  // 49: cairn.machine.GenerateClientConfigurationRequest
+	(*ClientConfiguration)(nil),                 // 50: cairn.machine.ClientConfiguration
+	(*GenerateClientConfigurationResponse)(nil), // 51: cairn.machine.GenerateClientConfigurationResponse
+	(*BootstrapRequest)(nil),                    // 52: cairn.machine.BootstrapRequest
+	(*Kubeconfig)(nil),                          // 53: cairn.machine.Kubeconfig
+	(*KubeconfigResponse)(nil),                  // 54: cairn.machine.KubeconfigResponse
+	(*ImageImportRequest)(nil),                  // 55: cairn.machine.ImageImportRequest
+	(*ImageImport)(nil),                         // 56: cairn.machine.ImageImport
+	(*ImageImportResponse)(nil),                 // 57: cairn.machine.ImageImportResponse
+	(*Image)(nil),                               // 58: cairn.machine.Image
+	(*ImageList)(nil),                           // 59: cairn.machine.ImageList
+	(*ImageListResponse)(nil),                   // 60: cairn.machine.ImageListResponse
+	nil,                                         // 61: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),                     // 62: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil),               // 63: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 64: google.protobuf.Duration
+	(*common.Empty)(nil),                        // 65: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	61, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
-	1,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
-	2,  // 2: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	61, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
-	4,  // 4: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	61, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
-	6,  // 6: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
-	7,  // 7: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	62, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
-	10, // 9: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	61, // 10: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
-	9,  // 11: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
-	11, // 12: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	61, // 13: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	14, // 14: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	61, // 15: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	61, // 16: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	62, // 17: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	60, // 18: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 19: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	63, // 20: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	61, // 21: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	23, // 22: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	61, // 23: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	25, // 24: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	61, // 25: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	28, // 26: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	62, // 27: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	61, // 28: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	31, // 29: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	32, // 30: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	61, // 31: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	34, // 32: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	35, // 33: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	61, // 34: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	37, // 35: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	38, // 36: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	61, // 37: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	40, // 38: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	41, // 39: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	61, // 40: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	43, // 41: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	61, // 42: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	45, // 43: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	46, // 44: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	63, // 45: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	61, // 46: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	49, // 47: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	61, // 48: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
-	52, // 49: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
-	61, // 50: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
-	55, // 51: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
-	61, // 52: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
-	57, // 53: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
-	58, // 54: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
-	64, // 55: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	64, // 56: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	64, // 57: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	64, // 58: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	13, // 59: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	13, // 60: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	13, // 61: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	16, // 62: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	17, // 63: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	19, // 64: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	64, // 65: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	64, // 66: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	21, // 67: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	22, // 68: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	64, // 69: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	64, // 70: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	27, // 71: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	30, // 72: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	64, // 73: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	64, // 74: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	64, // 75: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	64, // 76: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	64, // 77: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	48, // 78: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	51, // 79: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
-	64, // 80: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
-	54, // 81: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
-	64, // 82: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
-	3,  // 83: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	5,  // 84: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	8,  // 85: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	12, // 86: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	15, // 87: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	15, // 88: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	15, // 89: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	18, // 90: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	18, // 91: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	20, // 92: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	15, // 93: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	15, // 94: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	15, // 95: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	24, // 96: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	15, // 97: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	26, // 98: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	29, // 99: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	33, // 100: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	36, // 101: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	39, // 102: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	42, // 103: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	44, // 104: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	47, // 105: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	50, // 106: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	15, // 107: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
-	53, // 108: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
-	56, // 109: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
-	59, // 110: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
-	83, // [83:111] is the sub-list for method output_type
-	55, // [55:83] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	62, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	2,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
+	3,  // 2: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
+	62, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	5,  // 4: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
+	62, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	7,  // 6: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
+	8,  // 7: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
+	63, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	11, // 9: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
+	62, // 10: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	10, // 11: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
+	12, // 12: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
+	62, // 13: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	15, // 14: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	62, // 15: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	62, // 16: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	63, // 17: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	61, // 18: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,  // 19: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
+	1,  // 20: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	64, // 21: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	62, // 22: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	24, // 23: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	62, // 24: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	26, // 25: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	62, // 26: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	29, // 27: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	63, // 28: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	62, // 29: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	32, // 30: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	33, // 31: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	62, // 32: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	35, // 33: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	36, // 34: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	62, // 35: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	38, // 36: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	39, // 37: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	62, // 38: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	41, // 39: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	42, // 40: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	62, // 41: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	44, // 42: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	62, // 43: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	46, // 44: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	47, // 45: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	64, // 46: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	62, // 47: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	50, // 48: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	62, // 49: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	53, // 50: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	62, // 51: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	56, // 52: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	62, // 53: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	58, // 54: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	59, // 55: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	65, // 56: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	65, // 57: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	65, // 58: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	65, // 59: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	14, // 60: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	14, // 61: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	14, // 62: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	17, // 63: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	18, // 64: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	20, // 65: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	65, // 66: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	65, // 67: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	22, // 68: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	23, // 69: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	65, // 70: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	65, // 71: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	28, // 72: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	31, // 73: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	65, // 74: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	65, // 75: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	65, // 76: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	65, // 77: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	65, // 78: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	49, // 79: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	52, // 80: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	65, // 81: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	55, // 82: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	65, // 83: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	4,  // 84: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	6,  // 85: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	9,  // 86: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	13, // 87: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	16, // 88: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	16, // 89: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	16, // 90: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	19, // 91: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	19, // 92: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	21, // 93: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	16, // 94: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	16, // 95: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	16, // 96: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	25, // 97: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	16, // 98: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	27, // 99: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	30, // 100: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	34, // 101: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	37, // 102: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	40, // 103: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	43, // 104: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	45, // 105: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	48, // 106: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	51, // 107: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	16, // 108: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	54, // 109: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	57, // 110: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	60, // 111: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	84, // [84:112] is the sub-list for method output_type
+	56, // [56:84] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -4045,7 +4116,7 @@ func file_machine_machine_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   1,
