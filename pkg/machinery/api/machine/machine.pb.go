@@ -75,7 +75,7 @@ func (x ApplyConfigurationRequest_Mode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApplyConfigurationRequest_Mode.Descriptor instead.
 func (ApplyConfigurationRequest_Mode) EnumDescriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{21, 0}
+	return file_machine_machine_proto_rawDescGZIP(), []int{22, 0}
 }
 
 type VersionInfo struct {
@@ -169,7 +169,12 @@ type Version struct {
 	// maintenance is true while the node waits for its configuration.
 	Maintenance bool `protobuf:"varint,3,opt,name=maintenance,proto3" json:"maintenance,omitempty"`
 	// mode is "container" or "metal".
-	Mode          string `protobuf:"bytes,4,opt,name=mode,proto3" json:"mode,omitempty"`
+	Mode string `protobuf:"bytes,4,opt,name=mode,proto3" json:"mode,omitempty"`
+	// slots are the node's two disk slots (a and b); empty on a node without them (container
+	// mode, or the root in RAM: PXE, direct kernel boot, the ISO).
+	Slots []*Slot `protobuf:"bytes,5,rep,name=slots,proto3" json:"slots,omitempty"`
+	// slots_error says why the slots could not be read, on a node that has them.
+	SlotsError    string `protobuf:"bytes,6,opt,name=slots_error,json=slotsError,proto3" json:"slots_error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -232,6 +237,103 @@ func (x *Version) GetMode() string {
 	return ""
 }
 
+func (x *Version) GetSlots() []*Slot {
+	if x != nil {
+		return x.Slots
+	}
+	return nil
+}
+
+func (x *Version) GetSlotsError() string {
+	if x != nil {
+		return x.SlotsError
+	}
+	return ""
+}
+
+// Slot is one of the two disk slots a node boots from.
+type Slot struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is "a" or "b".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// version is the Cairn version of the image in the slot; "" when the slot is empty.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// status is "good" (it booted and passed its health check), "trial" (it boots next, or
+	// booted and awaits its health check), "bad" (it failed on trial) or "empty".
+	Status string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	// generation is the generation of the slot's boot entry: the newest entry that is not bad boots.
+	Generation int64 `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
+	// active is true for the slot the node booted from.
+	Active        bool `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Slot) Reset() {
+	*x = Slot{}
+	mi := &file_machine_machine_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Slot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Slot) ProtoMessage() {}
+
+func (x *Slot) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Slot.ProtoReflect.Descriptor instead.
+func (*Slot) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Slot) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Slot) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Slot) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Slot) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *Slot) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
 type VersionResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Messages      []*Version             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
@@ -241,7 +343,7 @@ type VersionResponse struct {
 
 func (x *VersionResponse) Reset() {
 	*x = VersionResponse{}
-	mi := &file_machine_machine_proto_msgTypes[2]
+	mi := &file_machine_machine_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -253,7 +355,7 @@ func (x *VersionResponse) String() string {
 func (*VersionResponse) ProtoMessage() {}
 
 func (x *VersionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[2]
+	mi := &file_machine_machine_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -266,7 +368,7 @@ func (x *VersionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionResponse.ProtoReflect.Descriptor instead.
 func (*VersionResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{2}
+	return file_machine_machine_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *VersionResponse) GetMessages() []*Version {
@@ -286,7 +388,7 @@ type Hostname struct {
 
 func (x *Hostname) Reset() {
 	*x = Hostname{}
-	mi := &file_machine_machine_proto_msgTypes[3]
+	mi := &file_machine_machine_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -298,7 +400,7 @@ func (x *Hostname) String() string {
 func (*Hostname) ProtoMessage() {}
 
 func (x *Hostname) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[3]
+	mi := &file_machine_machine_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -311,7 +413,7 @@ func (x *Hostname) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hostname.ProtoReflect.Descriptor instead.
 func (*Hostname) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{3}
+	return file_machine_machine_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Hostname) GetMetadata() *common.Metadata {
@@ -337,7 +439,7 @@ type HostnameResponse struct {
 
 func (x *HostnameResponse) Reset() {
 	*x = HostnameResponse{}
-	mi := &file_machine_machine_proto_msgTypes[4]
+	mi := &file_machine_machine_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -349,7 +451,7 @@ func (x *HostnameResponse) String() string {
 func (*HostnameResponse) ProtoMessage() {}
 
 func (x *HostnameResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[4]
+	mi := &file_machine_machine_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -362,7 +464,7 @@ func (x *HostnameResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostnameResponse.ProtoReflect.Descriptor instead.
 func (*HostnameResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{4}
+	return file_machine_machine_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HostnameResponse) GetMessages() []*Hostname {
@@ -386,7 +488,7 @@ type Disk struct {
 
 func (x *Disk) Reset() {
 	*x = Disk{}
-	mi := &file_machine_machine_proto_msgTypes[5]
+	mi := &file_machine_machine_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -398,7 +500,7 @@ func (x *Disk) String() string {
 func (*Disk) ProtoMessage() {}
 
 func (x *Disk) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[5]
+	mi := &file_machine_machine_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -411,7 +513,7 @@ func (x *Disk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disk.ProtoReflect.Descriptor instead.
 func (*Disk) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{5}
+	return file_machine_machine_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Disk) GetName() string {
@@ -466,7 +568,7 @@ type DiskList struct {
 
 func (x *DiskList) Reset() {
 	*x = DiskList{}
-	mi := &file_machine_machine_proto_msgTypes[6]
+	mi := &file_machine_machine_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -478,7 +580,7 @@ func (x *DiskList) String() string {
 func (*DiskList) ProtoMessage() {}
 
 func (x *DiskList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[6]
+	mi := &file_machine_machine_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -491,7 +593,7 @@ func (x *DiskList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DiskList.ProtoReflect.Descriptor instead.
 func (*DiskList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{6}
+	return file_machine_machine_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DiskList) GetMetadata() *common.Metadata {
@@ -517,7 +619,7 @@ type DisksResponse struct {
 
 func (x *DisksResponse) Reset() {
 	*x = DisksResponse{}
-	mi := &file_machine_machine_proto_msgTypes[7]
+	mi := &file_machine_machine_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +631,7 @@ func (x *DisksResponse) String() string {
 func (*DisksResponse) ProtoMessage() {}
 
 func (x *DisksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[7]
+	mi := &file_machine_machine_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +644,7 @@ func (x *DisksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisksResponse.ProtoReflect.Descriptor instead.
 func (*DisksResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{7}
+	return file_machine_machine_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DisksResponse) GetMessages() []*DiskList {
@@ -572,7 +674,7 @@ type ServiceInfo struct {
 
 func (x *ServiceInfo) Reset() {
 	*x = ServiceInfo{}
-	mi := &file_machine_machine_proto_msgTypes[8]
+	mi := &file_machine_machine_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -584,7 +686,7 @@ func (x *ServiceInfo) String() string {
 func (*ServiceInfo) ProtoMessage() {}
 
 func (x *ServiceInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[8]
+	mi := &file_machine_machine_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -597,7 +699,7 @@ func (x *ServiceInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceInfo.ProtoReflect.Descriptor instead.
 func (*ServiceInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{8}
+	return file_machine_machine_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ServiceInfo) GetId() string {
@@ -691,7 +793,7 @@ type ServiceCgroup struct {
 
 func (x *ServiceCgroup) Reset() {
 	*x = ServiceCgroup{}
-	mi := &file_machine_machine_proto_msgTypes[9]
+	mi := &file_machine_machine_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +805,7 @@ func (x *ServiceCgroup) String() string {
 func (*ServiceCgroup) ProtoMessage() {}
 
 func (x *ServiceCgroup) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[9]
+	mi := &file_machine_machine_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +818,7 @@ func (x *ServiceCgroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceCgroup.ProtoReflect.Descriptor instead.
 func (*ServiceCgroup) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{9}
+	return file_machine_machine_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ServiceCgroup) GetPath() string {
@@ -792,7 +894,7 @@ type ServiceList struct {
 
 func (x *ServiceList) Reset() {
 	*x = ServiceList{}
-	mi := &file_machine_machine_proto_msgTypes[10]
+	mi := &file_machine_machine_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -804,7 +906,7 @@ func (x *ServiceList) String() string {
 func (*ServiceList) ProtoMessage() {}
 
 func (x *ServiceList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[10]
+	mi := &file_machine_machine_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -817,7 +919,7 @@ func (x *ServiceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceList.ProtoReflect.Descriptor instead.
 func (*ServiceList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{10}
+	return file_machine_machine_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ServiceList) GetMetadata() *common.Metadata {
@@ -843,7 +945,7 @@ type ServiceListResponse struct {
 
 func (x *ServiceListResponse) Reset() {
 	*x = ServiceListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[11]
+	mi := &file_machine_machine_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +957,7 @@ func (x *ServiceListResponse) String() string {
 func (*ServiceListResponse) ProtoMessage() {}
 
 func (x *ServiceListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[11]
+	mi := &file_machine_machine_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +970,7 @@ func (x *ServiceListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceListResponse.ProtoReflect.Descriptor instead.
 func (*ServiceListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{11}
+	return file_machine_machine_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ServiceListResponse) GetMessages() []*ServiceList {
@@ -887,7 +989,7 @@ type ServiceRequest struct {
 
 func (x *ServiceRequest) Reset() {
 	*x = ServiceRequest{}
-	mi := &file_machine_machine_proto_msgTypes[12]
+	mi := &file_machine_machine_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +1001,7 @@ func (x *ServiceRequest) String() string {
 func (*ServiceRequest) ProtoMessage() {}
 
 func (x *ServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[12]
+	mi := &file_machine_machine_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,7 +1014,7 @@ func (x *ServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceRequest.ProtoReflect.Descriptor instead.
 func (*ServiceRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{12}
+	return file_machine_machine_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ServiceRequest) GetId() string {
@@ -935,7 +1037,7 @@ type Action struct {
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_machine_machine_proto_msgTypes[13]
+	mi := &file_machine_machine_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -947,7 +1049,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[13]
+	mi := &file_machine_machine_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -960,7 +1062,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{13}
+	return file_machine_machine_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Action) GetMetadata() *common.Metadata {
@@ -993,7 +1095,7 @@ type ActionResponse struct {
 
 func (x *ActionResponse) Reset() {
 	*x = ActionResponse{}
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1107,7 @@ func (x *ActionResponse) String() string {
 func (*ActionResponse) ProtoMessage() {}
 
 func (x *ActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1120,7 @@ func (x *ActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionResponse.ProtoReflect.Descriptor instead.
 func (*ActionResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{14}
+	return file_machine_machine_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ActionResponse) GetMessages() []*Action {
@@ -1041,7 +1143,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1053,7 +1155,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1066,7 +1168,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{15}
+	return file_machine_machine_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LogsRequest) GetId() string {
@@ -1100,7 +1202,7 @@ type DmesgRequest struct {
 
 func (x *DmesgRequest) Reset() {
 	*x = DmesgRequest{}
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1112,7 +1214,7 @@ func (x *DmesgRequest) String() string {
 func (*DmesgRequest) ProtoMessage() {}
 
 func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1125,7 +1227,7 @@ func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DmesgRequest.ProtoReflect.Descriptor instead.
 func (*DmesgRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{16}
+	return file_machine_machine_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DmesgRequest) GetFollow() bool {
@@ -1152,7 +1254,7 @@ type LogChunk struct {
 
 func (x *LogChunk) Reset() {
 	*x = LogChunk{}
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1266,7 @@ func (x *LogChunk) String() string {
 func (*LogChunk) ProtoMessage() {}
 
 func (x *LogChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1279,7 @@ func (x *LogChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogChunk.ProtoReflect.Descriptor instead.
 func (*LogChunk) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{17}
+	return file_machine_machine_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LogChunk) GetMetadata() *common.Metadata {
@@ -1204,7 +1306,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1318,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1331,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{18}
+	return file_machine_machine_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EventsRequest) GetTailEvents() int32 {
@@ -1254,7 +1356,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1266,7 +1368,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1279,7 +1381,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{19}
+	return file_machine_machine_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Event) GetMetadata() *common.Metadata {
@@ -1334,7 +1436,7 @@ type ResetRequest struct {
 
 func (x *ResetRequest) Reset() {
 	*x = ResetRequest{}
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1346,7 +1448,7 @@ func (x *ResetRequest) String() string {
 func (*ResetRequest) ProtoMessage() {}
 
 func (x *ResetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1359,7 +1461,7 @@ func (x *ResetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetRequest.ProtoReflect.Descriptor instead.
 func (*ResetRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{20}
+	return file_machine_machine_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ResetRequest) GetGraceful() bool {
@@ -1382,7 +1484,7 @@ type ApplyConfigurationRequest struct {
 
 func (x *ApplyConfigurationRequest) Reset() {
 	*x = ApplyConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1394,7 +1496,7 @@ func (x *ApplyConfigurationRequest) String() string {
 func (*ApplyConfigurationRequest) ProtoMessage() {}
 
 func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1407,7 +1509,7 @@ func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{21}
+	return file_machine_machine_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ApplyConfigurationRequest) GetData() []byte {
@@ -1454,7 +1556,7 @@ type ApplyConfiguration struct {
 
 func (x *ApplyConfiguration) Reset() {
 	*x = ApplyConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1466,7 +1568,7 @@ func (x *ApplyConfiguration) String() string {
 func (*ApplyConfiguration) ProtoMessage() {}
 
 func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1479,7 +1581,7 @@ func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfiguration.ProtoReflect.Descriptor instead.
 func (*ApplyConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{22}
+	return file_machine_machine_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ApplyConfiguration) GetMetadata() *common.Metadata {
@@ -1533,7 +1635,7 @@ type ApplyConfigurationResponse struct {
 
 func (x *ApplyConfigurationResponse) Reset() {
 	*x = ApplyConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +1647,7 @@ func (x *ApplyConfigurationResponse) String() string {
 func (*ApplyConfigurationResponse) ProtoMessage() {}
 
 func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +1660,7 @@ func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{23}
+	return file_machine_machine_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ApplyConfigurationResponse) GetMessages() []*ApplyConfiguration {
@@ -1579,7 +1681,7 @@ type Configuration struct {
 
 func (x *Configuration) Reset() {
 	*x = Configuration{}
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1591,7 +1693,7 @@ func (x *Configuration) String() string {
 func (*Configuration) ProtoMessage() {}
 
 func (x *Configuration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1604,7 +1706,7 @@ func (x *Configuration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configuration.ProtoReflect.Descriptor instead.
 func (*Configuration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{24}
+	return file_machine_machine_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Configuration) GetMetadata() *common.Metadata {
@@ -1637,7 +1739,7 @@ type ConfigurationResponse struct {
 
 func (x *ConfigurationResponse) Reset() {
 	*x = ConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1649,7 +1751,7 @@ func (x *ConfigurationResponse) String() string {
 func (*ConfigurationResponse) ProtoMessage() {}
 
 func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1662,7 +1764,7 @@ func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{25}
+	return file_machine_machine_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ConfigurationResponse) GetMessages() []*Configuration {
@@ -1681,7 +1783,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1693,7 +1795,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1706,7 +1808,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{26}
+	return file_machine_machine_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReadRequest) GetPath() string {
@@ -1726,7 +1828,7 @@ type FileContent struct {
 
 func (x *FileContent) Reset() {
 	*x = FileContent{}
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1738,7 +1840,7 @@ func (x *FileContent) String() string {
 func (*FileContent) ProtoMessage() {}
 
 func (x *FileContent) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +1853,7 @@ func (x *FileContent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileContent.ProtoReflect.Descriptor instead.
 func (*FileContent) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{27}
+	return file_machine_machine_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *FileContent) GetMetadata() *common.Metadata {
@@ -1777,7 +1879,7 @@ type ReadResponse struct {
 
 func (x *ReadResponse) Reset() {
 	*x = ReadResponse{}
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1789,7 +1891,7 @@ func (x *ReadResponse) String() string {
 func (*ReadResponse) ProtoMessage() {}
 
 func (x *ReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1802,7 +1904,7 @@ func (x *ReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResponse.ProtoReflect.Descriptor instead.
 func (*ReadResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{28}
+	return file_machine_machine_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ReadResponse) GetMessages() []*FileContent {
@@ -1823,7 +1925,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1835,7 +1937,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1848,7 +1950,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{29}
+	return file_machine_machine_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListRequest) GetPath() string {
@@ -1879,7 +1981,7 @@ type FileInfo struct {
 
 func (x *FileInfo) Reset() {
 	*x = FileInfo{}
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1891,7 +1993,7 @@ func (x *FileInfo) String() string {
 func (*FileInfo) ProtoMessage() {}
 
 func (x *FileInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1904,7 +2006,7 @@ func (x *FileInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileInfo.ProtoReflect.Descriptor instead.
 func (*FileInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{30}
+	return file_machine_machine_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FileInfo) GetName() string {
@@ -1959,7 +2061,7 @@ type FileList struct {
 
 func (x *FileList) Reset() {
 	*x = FileList{}
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1971,7 +2073,7 @@ func (x *FileList) String() string {
 func (*FileList) ProtoMessage() {}
 
 func (x *FileList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1984,7 +2086,7 @@ func (x *FileList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileList.ProtoReflect.Descriptor instead.
 func (*FileList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{31}
+	return file_machine_machine_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *FileList) GetMetadata() *common.Metadata {
@@ -2010,7 +2112,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2022,7 +2124,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2035,7 +2137,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{32}
+	return file_machine_machine_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListResponse) GetMessages() []*FileList {
@@ -2062,7 +2164,7 @@ type Process struct {
 
 func (x *Process) Reset() {
 	*x = Process{}
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2074,7 +2176,7 @@ func (x *Process) String() string {
 func (*Process) ProtoMessage() {}
 
 func (x *Process) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2087,7 +2189,7 @@ func (x *Process) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Process.ProtoReflect.Descriptor instead.
 func (*Process) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{33}
+	return file_machine_machine_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Process) GetPid() int32 {
@@ -2163,7 +2265,7 @@ type ProcessList struct {
 
 func (x *ProcessList) Reset() {
 	*x = ProcessList{}
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2277,7 @@ func (x *ProcessList) String() string {
 func (*ProcessList) ProtoMessage() {}
 
 func (x *ProcessList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2290,7 @@ func (x *ProcessList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessList.ProtoReflect.Descriptor instead.
 func (*ProcessList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{34}
+	return file_machine_machine_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ProcessList) GetMetadata() *common.Metadata {
@@ -2214,7 +2316,7 @@ type ProcessesResponse struct {
 
 func (x *ProcessesResponse) Reset() {
 	*x = ProcessesResponse{}
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2226,7 +2328,7 @@ func (x *ProcessesResponse) String() string {
 func (*ProcessesResponse) ProtoMessage() {}
 
 func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2239,7 +2341,7 @@ func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessesResponse.ProtoReflect.Descriptor instead.
 func (*ProcessesResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{35}
+	return file_machine_machine_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ProcessesResponse) GetMessages() []*ProcessList {
@@ -2264,7 +2366,7 @@ type MemInfo struct {
 
 func (x *MemInfo) Reset() {
 	*x = MemInfo{}
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2276,7 +2378,7 @@ func (x *MemInfo) String() string {
 func (*MemInfo) ProtoMessage() {}
 
 func (x *MemInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +2391,7 @@ func (x *MemInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemInfo.ProtoReflect.Descriptor instead.
 func (*MemInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{36}
+	return file_machine_machine_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *MemInfo) GetTotal() uint64 {
@@ -2351,7 +2453,7 @@ type Memory struct {
 
 func (x *Memory) Reset() {
 	*x = Memory{}
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2363,7 +2465,7 @@ func (x *Memory) String() string {
 func (*Memory) ProtoMessage() {}
 
 func (x *Memory) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2376,7 +2478,7 @@ func (x *Memory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Memory.ProtoReflect.Descriptor instead.
 func (*Memory) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{37}
+	return file_machine_machine_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Memory) GetMetadata() *common.Metadata {
@@ -2402,7 +2504,7 @@ type MemoryResponse struct {
 
 func (x *MemoryResponse) Reset() {
 	*x = MemoryResponse{}
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2414,7 +2516,7 @@ func (x *MemoryResponse) String() string {
 func (*MemoryResponse) ProtoMessage() {}
 
 func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2427,7 +2529,7 @@ func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryResponse.ProtoReflect.Descriptor instead.
 func (*MemoryResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{38}
+	return file_machine_machine_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *MemoryResponse) GetMessages() []*Memory {
@@ -2451,7 +2553,7 @@ type Mount struct {
 
 func (x *Mount) Reset() {
 	*x = Mount{}
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2463,7 +2565,7 @@ func (x *Mount) String() string {
 func (*Mount) ProtoMessage() {}
 
 func (x *Mount) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2476,7 +2578,7 @@ func (x *Mount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mount.ProtoReflect.Descriptor instead.
 func (*Mount) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{39}
+	return file_machine_machine_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Mount) GetDevice() string {
@@ -2531,7 +2633,7 @@ type MountList struct {
 
 func (x *MountList) Reset() {
 	*x = MountList{}
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2645,7 @@ func (x *MountList) String() string {
 func (*MountList) ProtoMessage() {}
 
 func (x *MountList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2658,7 @@ func (x *MountList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountList.ProtoReflect.Descriptor instead.
 func (*MountList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{40}
+	return file_machine_machine_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *MountList) GetMetadata() *common.Metadata {
@@ -2582,7 +2684,7 @@ type MountsResponse struct {
 
 func (x *MountsResponse) Reset() {
 	*x = MountsResponse{}
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2594,7 +2696,7 @@ func (x *MountsResponse) String() string {
 func (*MountsResponse) ProtoMessage() {}
 
 func (x *MountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2607,7 +2709,7 @@ func (x *MountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountsResponse.ProtoReflect.Descriptor instead.
 func (*MountsResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{41}
+	return file_machine_machine_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *MountsResponse) GetMessages() []*MountList {
@@ -2629,7 +2731,7 @@ type LoadAvg struct {
 
 func (x *LoadAvg) Reset() {
 	*x = LoadAvg{}
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2641,7 +2743,7 @@ func (x *LoadAvg) String() string {
 func (*LoadAvg) ProtoMessage() {}
 
 func (x *LoadAvg) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2654,7 +2756,7 @@ func (x *LoadAvg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvg.ProtoReflect.Descriptor instead.
 func (*LoadAvg) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{42}
+	return file_machine_machine_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *LoadAvg) GetMetadata() *common.Metadata {
@@ -2694,7 +2796,7 @@ type LoadAvgResponse struct {
 
 func (x *LoadAvgResponse) Reset() {
 	*x = LoadAvgResponse{}
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2808,7 @@ func (x *LoadAvgResponse) String() string {
 func (*LoadAvgResponse) ProtoMessage() {}
 
 func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2821,7 @@ func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvgResponse.ProtoReflect.Descriptor instead.
 func (*LoadAvgResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{43}
+	return file_machine_machine_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *LoadAvgResponse) GetMessages() []*LoadAvg {
@@ -2743,7 +2845,7 @@ type Connection struct {
 
 func (x *Connection) Reset() {
 	*x = Connection{}
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2755,7 +2857,7 @@ func (x *Connection) String() string {
 func (*Connection) ProtoMessage() {}
 
 func (x *Connection) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2768,7 +2870,7 @@ func (x *Connection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connection.ProtoReflect.Descriptor instead.
 func (*Connection) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{44}
+	return file_machine_machine_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Connection) GetProtocol() string {
@@ -2823,7 +2925,7 @@ type ConnectionList struct {
 
 func (x *ConnectionList) Reset() {
 	*x = ConnectionList{}
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2835,7 +2937,7 @@ func (x *ConnectionList) String() string {
 func (*ConnectionList) ProtoMessage() {}
 
 func (x *ConnectionList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2848,7 +2950,7 @@ func (x *ConnectionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectionList.ProtoReflect.Descriptor instead.
 func (*ConnectionList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{45}
+	return file_machine_machine_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ConnectionList) GetMetadata() *common.Metadata {
@@ -2874,7 +2976,7 @@ type NetstatResponse struct {
 
 func (x *NetstatResponse) Reset() {
 	*x = NetstatResponse{}
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2886,7 +2988,7 @@ func (x *NetstatResponse) String() string {
 func (*NetstatResponse) ProtoMessage() {}
 
 func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2899,7 +3001,7 @@ func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetstatResponse.ProtoReflect.Descriptor instead.
 func (*NetstatResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{46}
+	return file_machine_machine_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *NetstatResponse) GetMessages() []*ConnectionList {
@@ -2921,7 +3023,7 @@ type GenerateClientConfigurationRequest struct {
 
 func (x *GenerateClientConfigurationRequest) Reset() {
 	*x = GenerateClientConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2933,7 +3035,7 @@ func (x *GenerateClientConfigurationRequest) String() string {
 func (*GenerateClientConfigurationRequest) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2946,7 +3048,7 @@ func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use GenerateClientConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{47}
+	return file_machine_machine_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GenerateClientConfigurationRequest) GetName() string {
@@ -2983,7 +3085,7 @@ type ClientConfiguration struct {
 
 func (x *ClientConfiguration) Reset() {
 	*x = ClientConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2995,7 +3097,7 @@ func (x *ClientConfiguration) String() string {
 func (*ClientConfiguration) ProtoMessage() {}
 
 func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3008,7 +3110,7 @@ func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientConfiguration.ProtoReflect.Descriptor instead.
 func (*ClientConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{48}
+	return file_machine_machine_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ClientConfiguration) GetMetadata() *common.Metadata {
@@ -3048,7 +3150,7 @@ type GenerateClientConfigurationResponse struct {
 
 func (x *GenerateClientConfigurationResponse) Reset() {
 	*x = GenerateClientConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[49]
+	mi := &file_machine_machine_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3060,7 +3162,7 @@ func (x *GenerateClientConfigurationResponse) String() string {
 func (*GenerateClientConfigurationResponse) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[49]
+	mi := &file_machine_machine_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3073,7 +3175,7 @@ func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use GenerateClientConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{49}
+	return file_machine_machine_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GenerateClientConfigurationResponse) GetMessages() []*ClientConfiguration {
@@ -3092,7 +3194,7 @@ type BootstrapRequest struct {
 
 func (x *BootstrapRequest) Reset() {
 	*x = BootstrapRequest{}
-	mi := &file_machine_machine_proto_msgTypes[50]
+	mi := &file_machine_machine_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3104,7 +3206,7 @@ func (x *BootstrapRequest) String() string {
 func (*BootstrapRequest) ProtoMessage() {}
 
 func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[50]
+	mi := &file_machine_machine_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3117,7 +3219,7 @@ func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BootstrapRequest.ProtoReflect.Descriptor instead.
 func (*BootstrapRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{50}
+	return file_machine_machine_proto_rawDescGZIP(), []int{51}
 }
 
 type Kubeconfig struct {
@@ -3134,7 +3236,7 @@ type Kubeconfig struct {
 
 func (x *Kubeconfig) Reset() {
 	*x = Kubeconfig{}
-	mi := &file_machine_machine_proto_msgTypes[51]
+	mi := &file_machine_machine_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3146,7 +3248,7 @@ func (x *Kubeconfig) String() string {
 func (*Kubeconfig) ProtoMessage() {}
 
 func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[51]
+	mi := &file_machine_machine_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3159,7 +3261,7 @@ func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kubeconfig.ProtoReflect.Descriptor instead.
 func (*Kubeconfig) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{51}
+	return file_machine_machine_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Kubeconfig) GetMetadata() *common.Metadata {
@@ -3192,7 +3294,7 @@ type KubeconfigResponse struct {
 
 func (x *KubeconfigResponse) Reset() {
 	*x = KubeconfigResponse{}
-	mi := &file_machine_machine_proto_msgTypes[52]
+	mi := &file_machine_machine_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3204,7 +3306,7 @@ func (x *KubeconfigResponse) String() string {
 func (*KubeconfigResponse) ProtoMessage() {}
 
 func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[52]
+	mi := &file_machine_machine_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3217,7 +3319,7 @@ func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KubeconfigResponse.ProtoReflect.Descriptor instead.
 func (*KubeconfigResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{52}
+	return file_machine_machine_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *KubeconfigResponse) GetMessages() []*Kubeconfig {
@@ -3237,7 +3339,7 @@ type ImageImportRequest struct {
 
 func (x *ImageImportRequest) Reset() {
 	*x = ImageImportRequest{}
-	mi := &file_machine_machine_proto_msgTypes[53]
+	mi := &file_machine_machine_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3249,7 +3351,7 @@ func (x *ImageImportRequest) String() string {
 func (*ImageImportRequest) ProtoMessage() {}
 
 func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[53]
+	mi := &file_machine_machine_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3262,7 +3364,7 @@ func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportRequest.ProtoReflect.Descriptor instead.
 func (*ImageImportRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{53}
+	return file_machine_machine_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ImageImportRequest) GetChunk() []byte {
@@ -3285,7 +3387,7 @@ type ImageImport struct {
 
 func (x *ImageImport) Reset() {
 	*x = ImageImport{}
-	mi := &file_machine_machine_proto_msgTypes[54]
+	mi := &file_machine_machine_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3297,7 +3399,7 @@ func (x *ImageImport) String() string {
 func (*ImageImport) ProtoMessage() {}
 
 func (x *ImageImport) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[54]
+	mi := &file_machine_machine_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3310,7 +3412,7 @@ func (x *ImageImport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImport.ProtoReflect.Descriptor instead.
 func (*ImageImport) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{54}
+	return file_machine_machine_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ImageImport) GetMetadata() *common.Metadata {
@@ -3343,7 +3445,7 @@ type ImageImportResponse struct {
 
 func (x *ImageImportResponse) Reset() {
 	*x = ImageImportResponse{}
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3355,7 +3457,7 @@ func (x *ImageImportResponse) String() string {
 func (*ImageImportResponse) ProtoMessage() {}
 
 func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3368,7 +3470,7 @@ func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportResponse.ProtoReflect.Descriptor instead.
 func (*ImageImportResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{55}
+	return file_machine_machine_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ImageImportResponse) GetMessages() []*ImageImport {
@@ -3394,7 +3496,7 @@ type Image struct {
 
 func (x *Image) Reset() {
 	*x = Image{}
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3406,7 +3508,7 @@ func (x *Image) String() string {
 func (*Image) ProtoMessage() {}
 
 func (x *Image) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3419,7 +3521,7 @@ func (x *Image) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Image.ProtoReflect.Descriptor instead.
 func (*Image) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{56}
+	return file_machine_machine_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Image) GetName() string {
@@ -3460,7 +3562,7 @@ type ImageList struct {
 
 func (x *ImageList) Reset() {
 	*x = ImageList{}
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3472,7 +3574,7 @@ func (x *ImageList) String() string {
 func (*ImageList) ProtoMessage() {}
 
 func (x *ImageList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3485,7 +3587,7 @@ func (x *ImageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageList.ProtoReflect.Descriptor instead.
 func (*ImageList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{57}
+	return file_machine_machine_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ImageList) GetMetadata() *common.Metadata {
@@ -3511,7 +3613,7 @@ type ImageListResponse struct {
 
 func (x *ImageListResponse) Reset() {
 	*x = ImageListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3523,7 +3625,7 @@ func (x *ImageListResponse) String() string {
 func (*ImageListResponse) ProtoMessage() {}
 
 func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3536,10 +3638,322 @@ func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageListResponse.ProtoReflect.Descriptor instead.
 func (*ImageListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{58}
+	return file_machine_machine_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ImageListResponse) GetMessages() []*ImageList {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type UpgradeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// stage writes the image and its boot entry but does not reboot: the next reboot boots it.
+	// Only the first message's is read.
+	Stage bool `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
+	// chunk is the next part of the signed OS image; send at most 1 MiB per message.
+	Chunk         []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeRequest) Reset() {
+	*x = UpgradeRequest{}
+	mi := &file_machine_machine_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeRequest) ProtoMessage() {}
+
+func (x *UpgradeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeRequest.ProtoReflect.Descriptor instead.
+func (*UpgradeRequest) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *UpgradeRequest) GetStage() bool {
+	if x != nil {
+		return x.Stage
+	}
+	return false
+}
+
+func (x *UpgradeRequest) GetChunk() []byte {
+	if x != nil {
+		return x.Chunk
+	}
+	return nil
+}
+
+type Upgrade struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// version is the Cairn version of the image written.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// slot is the slot written ("a" or "b").
+	Slot string `protobuf:"bytes,3,opt,name=slot,proto3" json:"slot,omitempty"`
+	// signer is the key ID (the SPKI's sha256) of the trusted key that signed the image.
+	Signer string `protobuf:"bytes,4,opt,name=signer,proto3" json:"signer,omitempty"`
+	// generation is the generation of the slot's new boot entry.
+	Generation int64 `protobuf:"varint,5,opt,name=generation,proto3" json:"generation,omitempty"`
+	// rebooting is true when the node reboots into the new slot now (false when staged).
+	Rebooting bool `protobuf:"varint,6,opt,name=rebooting,proto3" json:"rebooting,omitempty"`
+	// message says what happened and what comes next.
+	Message string `protobuf:"bytes,7,opt,name=message,proto3" json:"message,omitempty"`
+	// bytes is the size of the image the node received.
+	Bytes         uint64 `protobuf:"varint,8,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Upgrade) Reset() {
+	*x = Upgrade{}
+	mi := &file_machine_machine_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Upgrade) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Upgrade) ProtoMessage() {}
+
+func (x *Upgrade) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Upgrade.ProtoReflect.Descriptor instead.
+func (*Upgrade) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *Upgrade) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Upgrade) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Upgrade) GetSlot() string {
+	if x != nil {
+		return x.Slot
+	}
+	return ""
+}
+
+func (x *Upgrade) GetSigner() string {
+	if x != nil {
+		return x.Signer
+	}
+	return ""
+}
+
+func (x *Upgrade) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *Upgrade) GetRebooting() bool {
+	if x != nil {
+		return x.Rebooting
+	}
+	return false
+}
+
+func (x *Upgrade) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Upgrade) GetBytes() uint64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+type UpgradeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Upgrade             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeResponse) Reset() {
+	*x = UpgradeResponse{}
+	mi := &file_machine_machine_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResponse) ProtoMessage() {}
+
+func (x *UpgradeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResponse.ProtoReflect.Descriptor instead.
+func (*UpgradeResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *UpgradeResponse) GetMessages() []*Upgrade {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type Rollback struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// slot is the slot the node boots next.
+	Slot *Slot `protobuf:"bytes,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	// message says what happened and what comes next.
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rollback) Reset() {
+	*x = Rollback{}
+	mi := &file_machine_machine_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rollback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rollback) ProtoMessage() {}
+
+func (x *Rollback) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rollback.ProtoReflect.Descriptor instead.
+func (*Rollback) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *Rollback) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Rollback) GetSlot() *Slot {
+	if x != nil {
+		return x.Slot
+	}
+	return nil
+}
+
+func (x *Rollback) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type RollbackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Rollback            `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RollbackResponse) Reset() {
+	*x = RollbackResponse{}
+	mi := &file_machine_machine_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RollbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RollbackResponse) ProtoMessage() {}
+
+func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RollbackResponse.ProtoReflect.Descriptor instead.
+func (*RollbackResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *RollbackResponse) GetMessages() []*Rollback {
 	if x != nil {
 		return x.Messages
 	}
@@ -3558,12 +3972,23 @@ const file_machine_machine_proto_rawDesc = "" +
 	"go_version\x18\x03 \x01(\tR\tgoVersion\x12\x0e\n" +
 	"\x02os\x18\x04 \x01(\tR\x02os\x12\x12\n" +
 	"\x04arch\x18\x05 \x01(\tR\x04arch\x12\x18\n" +
-	"\afips140\x18\x06 \x01(\tR\afips140\"\xa9\x01\n" +
+	"\afips140\x18\x06 \x01(\tR\afips140\"\xf5\x01\n" +
 	"\aVersion\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x124\n" +
 	"\aversion\x18\x02 \x01(\v2\x1a.cairn.machine.VersionInfoR\aversion\x12 \n" +
 	"\vmaintenance\x18\x03 \x01(\bR\vmaintenance\x12\x12\n" +
-	"\x04mode\x18\x04 \x01(\tR\x04mode\"E\n" +
+	"\x04mode\x18\x04 \x01(\tR\x04mode\x12)\n" +
+	"\x05slots\x18\x05 \x03(\v2\x13.cairn.machine.SlotR\x05slots\x12\x1f\n" +
+	"\vslots_error\x18\x06 \x01(\tR\n" +
+	"slotsError\"\x84\x01\n" +
+	"\x04Slot\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x04 \x01(\x03R\n" +
+	"generation\x12\x16\n" +
+	"\x06active\x18\x05 \x01(\bR\x06active\"E\n" +
 	"\x0fVersionResponse\x122\n" +
 	"\bmessages\x18\x01 \x03(\v2\x16.cairn.machine.VersionR\bmessages\"Z\n" +
 	"\bHostname\x122\n" +
@@ -3803,7 +4228,29 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12,\n" +
 	"\x06images\x18\x02 \x03(\v2\x14.cairn.machine.ImageR\x06images\"I\n" +
 	"\x11ImageListResponse\x124\n" +
-	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages2\x82\x10\n" +
+	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages\"<\n" +
+	"\x0eUpgradeRequest\x12\x14\n" +
+	"\x05stage\x18\x01 \x01(\bR\x05stage\x12\x14\n" +
+	"\x05chunk\x18\x02 \x01(\fR\x05chunk\"\xf1\x01\n" +
+	"\aUpgrade\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
+	"\x04slot\x18\x03 \x01(\tR\x04slot\x12\x16\n" +
+	"\x06signer\x18\x04 \x01(\tR\x06signer\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x05 \x01(\x03R\n" +
+	"generation\x12\x1c\n" +
+	"\trebooting\x18\x06 \x01(\bR\trebooting\x12\x18\n" +
+	"\amessage\x18\a \x01(\tR\amessage\x12\x14\n" +
+	"\x05bytes\x18\b \x01(\x04R\x05bytes\"E\n" +
+	"\x0fUpgradeResponse\x122\n" +
+	"\bmessages\x18\x01 \x03(\v2\x16.cairn.machine.UpgradeR\bmessages\"\x81\x01\n" +
+	"\bRollback\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12'\n" +
+	"\x04slot\x18\x02 \x01(\v2\x13.cairn.machine.SlotR\x04slot\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"G\n" +
+	"\x10RollbackResponse\x123\n" +
+	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.RollbackR\bmessages2\x90\x11\n" +
 	"\x0eMachineService\x12>\n" +
 	"\aVersion\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.VersionResponse\x12@\n" +
 	"\bHostname\x12\x13.cairn.common.Empty\x1a\x1f.cairn.machine.HostnameResponse\x12:\n" +
@@ -3833,7 +4280,9 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\n" +
 	"Kubeconfig\x12\x13.cairn.common.Empty\x1a!.cairn.machine.KubeconfigResponse\x12V\n" +
 	"\vImageImport\x12!.cairn.machine.ImageImportRequest\x1a\".cairn.machine.ImageImportResponse(\x01\x12B\n" +
-	"\tImageList\x12\x13.cairn.common.Empty\x1a .cairn.machine.ImageListResponseB5Z3github.com/cairn-os/cairn/pkg/machinery/api/machineb\x06proto3"
+	"\tImageList\x12\x13.cairn.common.Empty\x1a .cairn.machine.ImageListResponse\x12J\n" +
+	"\aUpgrade\x12\x1d.cairn.machine.UpgradeRequest\x1a\x1e.cairn.machine.UpgradeResponse(\x01\x12@\n" +
+	"\bRollback\x12\x13.cairn.common.Empty\x1a\x1f.cairn.machine.RollbackResponseB5Z3github.com/cairn-os/cairn/pkg/machinery/api/machineb\x06proto3"
 
 var (
 	file_machine_machine_proto_rawDescOnce sync.Once
@@ -3848,191 +4297,207 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 }
 
 var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_machine_machine_proto_goTypes = []any{
 	(ApplyConfigurationRequest_Mode)(0),         // 0: cairn.machine.ApplyConfigurationRequest.Mode
 	(*VersionInfo)(nil),                         // 1: cairn.machine.VersionInfo
 	(*Version)(nil),                             // 2: cairn.machine.Version
-	(*VersionResponse)(nil),                     // 3: cairn.machine.VersionResponse
-	(*Hostname)(nil),                            // 4: cairn.machine.Hostname
-	(*HostnameResponse)(nil),                    // 5: cairn.machine.HostnameResponse
-	(*Disk)(nil),                                // 6: cairn.machine.Disk
-	(*DiskList)(nil),                            // 7: cairn.machine.DiskList
-	(*DisksResponse)(nil),                       // 8: cairn.machine.DisksResponse
-	(*ServiceInfo)(nil),                         // 9: cairn.machine.ServiceInfo
-	(*ServiceCgroup)(nil),                       // 10: cairn.machine.ServiceCgroup
-	(*ServiceList)(nil),                         // 11: cairn.machine.ServiceList
-	(*ServiceListResponse)(nil),                 // 12: cairn.machine.ServiceListResponse
-	(*ServiceRequest)(nil),                      // 13: cairn.machine.ServiceRequest
-	(*Action)(nil),                              // 14: cairn.machine.Action
-	(*ActionResponse)(nil),                      // 15: cairn.machine.ActionResponse
-	(*LogsRequest)(nil),                         // 16: cairn.machine.LogsRequest
-	(*DmesgRequest)(nil),                        // 17: cairn.machine.DmesgRequest
-	(*LogChunk)(nil),                            // 18: cairn.machine.LogChunk
-	(*EventsRequest)(nil),                       // 19: cairn.machine.EventsRequest
-	(*Event)(nil),                               // 20: cairn.machine.Event
-	(*ResetRequest)(nil),                        // 21: cairn.machine.ResetRequest
-	(*ApplyConfigurationRequest)(nil),           // 22: cairn.machine.ApplyConfigurationRequest
-	(*ApplyConfiguration)(nil),                  // 23: cairn.machine.ApplyConfiguration
-	(*ApplyConfigurationResponse)(nil),          // 24: cairn.machine.ApplyConfigurationResponse
-	(*Configuration)(nil),                       // 25: cairn.machine.Configuration
-	(*ConfigurationResponse)(nil),               // 26: cairn.machine.ConfigurationResponse
-	(*ReadRequest)(nil),                         // 27: cairn.machine.ReadRequest
-	(*FileContent)(nil),                         // 28: cairn.machine.FileContent
-	(*ReadResponse)(nil),                        // 29: cairn.machine.ReadResponse
-	(*ListRequest)(nil),                         // 30: cairn.machine.ListRequest
-	(*FileInfo)(nil),                            // 31: cairn.machine.FileInfo
-	(*FileList)(nil),                            // 32: cairn.machine.FileList
-	(*ListResponse)(nil),                        // 33: cairn.machine.ListResponse
-	(*Process)(nil),                             // 34: cairn.machine.Process
-	(*ProcessList)(nil),                         // 35: cairn.machine.ProcessList
-	(*ProcessesResponse)(nil),                   // 36: cairn.machine.ProcessesResponse
-	(*MemInfo)(nil),                             // 37: cairn.machine.MemInfo
-	(*Memory)(nil),                              // 38: cairn.machine.Memory
-	(*MemoryResponse)(nil),                      // 39: cairn.machine.MemoryResponse
-	(*Mount)(nil),                               // 40: cairn.machine.Mount
-	(*MountList)(nil),                           // 41: cairn.machine.MountList
-	(*MountsResponse)(nil),                      // 42: cairn.machine.MountsResponse
-	(*LoadAvg)(nil),                             // 43: cairn.machine.LoadAvg
-	(*LoadAvgResponse)(nil),                     // 44: cairn.machine.LoadAvgResponse
-	(*Connection)(nil),                          // 45: cairn.machine.Connection
-	(*ConnectionList)(nil),                      // 46: cairn.machine.ConnectionList
-	(*NetstatResponse)(nil),                     // 47: cairn.machine.NetstatResponse
-	(*GenerateClientConfigurationRequest)(nil),  // 48: cairn.machine.GenerateClientConfigurationRequest
-	(*ClientConfiguration)(nil),                 // 49: cairn.machine.ClientConfiguration
-	(*GenerateClientConfigurationResponse)(nil), // 50: cairn.machine.GenerateClientConfigurationResponse
-	(*BootstrapRequest)(nil),                    // 51: cairn.machine.BootstrapRequest
-	(*Kubeconfig)(nil),                          // 52: cairn.machine.Kubeconfig
-	(*KubeconfigResponse)(nil),                  // 53: cairn.machine.KubeconfigResponse
-	(*ImageImportRequest)(nil),                  // 54: cairn.machine.ImageImportRequest
-	(*ImageImport)(nil),                         // 55: cairn.machine.ImageImport
-	(*ImageImportResponse)(nil),                 // 56: cairn.machine.ImageImportResponse
-	(*Image)(nil),                               // 57: cairn.machine.Image
-	(*ImageList)(nil),                           // 58: cairn.machine.ImageList
-	(*ImageListResponse)(nil),                   // 59: cairn.machine.ImageListResponse
-	nil,                                         // 60: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),                     // 61: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil),               // 62: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                 // 63: google.protobuf.Duration
-	(*common.Empty)(nil),                        // 64: cairn.common.Empty
+	(*Slot)(nil),                                // 3: cairn.machine.Slot
+	(*VersionResponse)(nil),                     // 4: cairn.machine.VersionResponse
+	(*Hostname)(nil),                            // 5: cairn.machine.Hostname
+	(*HostnameResponse)(nil),                    // 6: cairn.machine.HostnameResponse
+	(*Disk)(nil),                                // 7: cairn.machine.Disk
+	(*DiskList)(nil),                            // 8: cairn.machine.DiskList
+	(*DisksResponse)(nil),                       // 9: cairn.machine.DisksResponse
+	(*ServiceInfo)(nil),                         // 10: cairn.machine.ServiceInfo
+	(*ServiceCgroup)(nil),                       // 11: cairn.machine.ServiceCgroup
+	(*ServiceList)(nil),                         // 12: cairn.machine.ServiceList
+	(*ServiceListResponse)(nil),                 // 13: cairn.machine.ServiceListResponse
+	(*ServiceRequest)(nil),                      // 14: cairn.machine.ServiceRequest
+	(*Action)(nil),                              // 15: cairn.machine.Action
+	(*ActionResponse)(nil),                      // 16: cairn.machine.ActionResponse
+	(*LogsRequest)(nil),                         // 17: cairn.machine.LogsRequest
+	(*DmesgRequest)(nil),                        // 18: cairn.machine.DmesgRequest
+	(*LogChunk)(nil),                            // 19: cairn.machine.LogChunk
+	(*EventsRequest)(nil),                       // 20: cairn.machine.EventsRequest
+	(*Event)(nil),                               // 21: cairn.machine.Event
+	(*ResetRequest)(nil),                        // 22: cairn.machine.ResetRequest
+	(*ApplyConfigurationRequest)(nil),           // 23: cairn.machine.ApplyConfigurationRequest
+	(*ApplyConfiguration)(nil),                  // 24: cairn.machine.ApplyConfiguration
+	(*ApplyConfigurationResponse)(nil),          // 25: cairn.machine.ApplyConfigurationResponse
+	(*Configuration)(nil),                       // 26: cairn.machine.Configuration
+	(*ConfigurationResponse)(nil),               // 27: cairn.machine.ConfigurationResponse
+	(*ReadRequest)(nil),                         // 28: cairn.machine.ReadRequest
+	(*FileContent)(nil),                         // 29: cairn.machine.FileContent
+	(*ReadResponse)(nil),                        // 30: cairn.machine.ReadResponse
+	(*ListRequest)(nil),                         // 31: cairn.machine.ListRequest
+	(*FileInfo)(nil),                            // 32: cairn.machine.FileInfo
+	(*FileList)(nil),                            // 33: cairn.machine.FileList
+	(*ListResponse)(nil),                        // 34: cairn.machine.ListResponse
+	(*Process)(nil),                             // 35: cairn.machine.Process
+	(*ProcessList)(nil),                         // 36: cairn.machine.ProcessList
+	(*ProcessesResponse)(nil),                   // 37: cairn.machine.ProcessesResponse
+	(*MemInfo)(nil),                             // 38: cairn.machine.MemInfo
+	(*Memory)(nil),                              // 39: cairn.machine.Memory
+	(*MemoryResponse)(nil),                      // 40: cairn.machine.MemoryResponse
+	(*Mount)(nil),                               // 41: cairn.machine.Mount
+	(*MountList)(nil),                           // 42: cairn.machine.MountList
+	(*MountsResponse)(nil),                      // 43: cairn.machine.MountsResponse
+	(*LoadAvg)(nil),                             // 44: cairn.machine.LoadAvg
+	(*LoadAvgResponse)(nil),                     // 45: cairn.machine.LoadAvgResponse
+	(*Connection)(nil),                          // 46: cairn.machine.Connection
+	(*ConnectionList)(nil),                      // 47: cairn.machine.ConnectionList
+	(*NetstatResponse)(nil),                     // 48: cairn.machine.NetstatResponse
+	(*GenerateClientConfigurationRequest)(nil),  // 49: cairn.machine.GenerateClientConfigurationRequest
+	(*ClientConfiguration)(nil),                 // 50: cairn.machine.ClientConfiguration
+	(*GenerateClientConfigurationResponse)(nil), // 51: cairn.machine.GenerateClientConfigurationResponse
+	(*BootstrapRequest)(nil),                    // 52: cairn.machine.BootstrapRequest
+	(*Kubeconfig)(nil),                          // 53: cairn.machine.Kubeconfig
+	(*KubeconfigResponse)(nil),                  // 54: cairn.machine.KubeconfigResponse
+	(*ImageImportRequest)(nil),                  // 55: cairn.machine.ImageImportRequest
+	(*ImageImport)(nil),                         // 56: cairn.machine.ImageImport
+	(*ImageImportResponse)(nil),                 // 57: cairn.machine.ImageImportResponse
+	(*Image)(nil),                               // 58: cairn.machine.Image
+	(*ImageList)(nil),                           // 59: cairn.machine.ImageList
+	(*ImageListResponse)(nil),                   // 60: cairn.machine.ImageListResponse
+	(*UpgradeRequest)(nil),                      // 61: cairn.machine.UpgradeRequest
+	(*Upgrade)(nil),                             // 62: cairn.machine.Upgrade
+	(*UpgradeResponse)(nil),                     // 63: cairn.machine.UpgradeResponse
+	(*Rollback)(nil),                            // 64: cairn.machine.Rollback
+	(*RollbackResponse)(nil),                    // 65: cairn.machine.RollbackResponse
+	nil,                                         // 66: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),                     // 67: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil),               // 68: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 69: google.protobuf.Duration
+	(*common.Empty)(nil),                        // 70: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	61, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	67, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
 	1,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
-	2,  // 2: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	61, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
-	4,  // 4: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	61, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
-	6,  // 6: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
-	7,  // 7: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	62, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
-	10, // 9: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	61, // 10: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
-	9,  // 11: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
-	11, // 12: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	61, // 13: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	14, // 14: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	61, // 15: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	61, // 16: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	62, // 17: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	60, // 18: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 19: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	63, // 20: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	61, // 21: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	23, // 22: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	61, // 23: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	25, // 24: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	61, // 25: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	28, // 26: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	62, // 27: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	61, // 28: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	31, // 29: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	32, // 30: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	61, // 31: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	34, // 32: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	35, // 33: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	61, // 34: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	37, // 35: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	38, // 36: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	61, // 37: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	40, // 38: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	41, // 39: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	61, // 40: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	43, // 41: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	61, // 42: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	45, // 43: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	46, // 44: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	63, // 45: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	61, // 46: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	49, // 47: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	61, // 48: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
-	52, // 49: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
-	61, // 50: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
-	55, // 51: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
-	61, // 52: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
-	57, // 53: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
-	58, // 54: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
-	64, // 55: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	64, // 56: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	64, // 57: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	64, // 58: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	13, // 59: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	13, // 60: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	13, // 61: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	16, // 62: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	17, // 63: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	19, // 64: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	64, // 65: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	64, // 66: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	21, // 67: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	22, // 68: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	64, // 69: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	64, // 70: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	27, // 71: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	30, // 72: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	64, // 73: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	64, // 74: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	64, // 75: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	64, // 76: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	64, // 77: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	48, // 78: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	51, // 79: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
-	64, // 80: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
-	54, // 81: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
-	64, // 82: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
-	3,  // 83: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	5,  // 84: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	8,  // 85: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	12, // 86: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	15, // 87: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	15, // 88: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	15, // 89: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	18, // 90: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	18, // 91: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	20, // 92: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	15, // 93: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	15, // 94: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	15, // 95: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	24, // 96: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	15, // 97: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	26, // 98: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	29, // 99: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	33, // 100: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	36, // 101: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	39, // 102: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	42, // 103: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	44, // 104: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	47, // 105: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	50, // 106: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	15, // 107: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
-	53, // 108: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
-	56, // 109: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
-	59, // 110: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
-	83, // [83:111] is the sub-list for method output_type
-	55, // [55:83] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	3,  // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
+	2,  // 3: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
+	67, // 4: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	5,  // 5: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
+	67, // 6: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	7,  // 7: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
+	8,  // 8: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
+	68, // 9: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	11, // 10: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
+	67, // 11: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	10, // 12: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
+	12, // 13: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
+	67, // 14: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	15, // 15: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	67, // 16: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	67, // 17: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	68, // 18: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	66, // 19: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,  // 20: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	69, // 21: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	67, // 22: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	24, // 23: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	67, // 24: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	26, // 25: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	67, // 26: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	29, // 27: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	68, // 28: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	67, // 29: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	32, // 30: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	33, // 31: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	67, // 32: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	35, // 33: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	36, // 34: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	67, // 35: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	38, // 36: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	39, // 37: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	67, // 38: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	41, // 39: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	42, // 40: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	67, // 41: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	44, // 42: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	67, // 43: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	46, // 44: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	47, // 45: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	69, // 46: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	67, // 47: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	50, // 48: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	67, // 49: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	53, // 50: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	67, // 51: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	56, // 52: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	67, // 53: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	58, // 54: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	59, // 55: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	67, // 56: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
+	62, // 57: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
+	67, // 58: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
+	3,  // 59: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
+	64, // 60: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
+	70, // 61: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	70, // 62: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	70, // 63: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	70, // 64: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	14, // 65: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	14, // 66: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	14, // 67: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	17, // 68: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	18, // 69: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	20, // 70: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	70, // 71: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	70, // 72: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	22, // 73: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	23, // 74: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	70, // 75: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	70, // 76: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	28, // 77: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	31, // 78: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	70, // 79: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	70, // 80: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	70, // 81: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	70, // 82: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	70, // 83: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	49, // 84: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	52, // 85: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	70, // 86: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	55, // 87: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	70, // 88: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	61, // 89: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
+	70, // 90: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
+	4,  // 91: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	6,  // 92: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	9,  // 93: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	13, // 94: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	16, // 95: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	16, // 96: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	16, // 97: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	19, // 98: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	19, // 99: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	21, // 100: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	16, // 101: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	16, // 102: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	16, // 103: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	25, // 104: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	16, // 105: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	27, // 106: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	30, // 107: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	34, // 108: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	37, // 109: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	40, // 110: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	43, // 111: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	45, // 112: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	48, // 113: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	51, // 114: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	16, // 115: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	54, // 116: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	57, // 117: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	60, // 118: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	63, // 119: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
+	65, // 120: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
+	91, // [91:121] is the sub-list for method output_type
+	61, // [61:91] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -4046,7 +4511,7 @@ func file_machine_machine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   60,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
