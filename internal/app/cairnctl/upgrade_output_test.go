@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -118,4 +119,24 @@ func TestUpgradeResultsOutput(t *testing.T) {
 			t.Errorf("%s output = %v (%v):\n%s", format, doc, err, b.String())
 		}
 	}
+}
+
+// FuzzSlotsOutput: whatever a node reports about its slots, version's table and --wait's
+// progress lines stay printable (no control characters but version's own tabs and newlines).
+func FuzzSlotsOutput(f *testing.F) {
+	f.Add("v2", "b", "v2", "trial", "", true, false)
+	f.Add("v1\x1b[2J", "b\n", "\u202e", "bad", "EIO\r", false, true)
+	f.Fuzz(func(t *testing.T, tag, name, ver, status, slotsErr string, active, down bool) {
+		v := &machine.Version{Version: &machine.VersionInfo{Tag: tag}, SlotsError: slotsErr,
+			Slots: []*machine.Slot{{Name: "a", Status: "good", Active: !active}, {Name: name, Version: ver, Status: status, Active: active}}}
+		var b bytes.Buffer
+		printSlots(&b, v)
+		if s := strings.NewReplacer("\t", "", "\n", "").Replace(b.String()); !utf8.ValidString(s) || strings.ContainsFunc(s, needsEscape) {
+			t.Errorf("printSlots(%v) = %q, not printable", v, b.String())
+		}
+		w := &upgradeWait{slot: name, down: down}
+		if _, say := w.judge(v, nil); !utf8.ValidString(say) || strings.ContainsFunc(say, needsEscape) {
+			t.Errorf("judge(%v) = %q, not printable", v, say)
+		}
+	})
 }
