@@ -15,6 +15,8 @@ func commands(g *globals) []*cobra.Command {
 		newRebootCmd(g),
 		newShutdownCmd(g),
 		newResetCmd(g),
+		newUpgradeCmd(g),
+		newRollbackCmd(g),
 		newReadCmd(g),
 		newLsCmd(g),
 		newPsCmd(g),

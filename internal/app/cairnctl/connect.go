@@ -41,6 +41,15 @@ func (s *session) ctx(ctx context.Context) context.Context { return client.WithN
 
 func (s *session) Close() { _ = s.c.Close() }
 
+// oneByOne are the targets of a command that calls one node at a time: the session's nodes,
+// or "" for the endpoint itself.
+func (s *session) oneByOne() []string {
+	if len(s.nodes) == 0 {
+		return []string{""}
+	}
+	return s.nodes
+}
+
 // connect opens a session from the flags and the client configuration.
 func (g *globals) connect(ins *insecureFlags) (*session, error) { return g.connectVerified(ins, nil) }
 

@@ -38,10 +38,7 @@ func runImageImport(cmd *cobra.Command, g *globals, path string) error {
 		return err
 	}
 	defer s.Close()
-	nodes := s.nodes
-	if len(nodes) == 0 {
-		nodes = []string{""} // the endpoint itself
-	}
+	nodes := s.oneByOne()
 	var failed []error
 	for _, n := range nodes {
 		if err := importTo(cmd, s, n, path); err != nil {
@@ -77,14 +74,15 @@ func importTo(cmd *cobra.Command, s *session, node, path string) error {
 		return apiError(err)
 	}
 	p := &progress{w: cmd.ErrOrStderr(), what: path, every: time.Second}
-	if err := sendChunks(st, f, p); err != nil {
+	send := func(b []byte) error { return st.Send(&machine.ImageImportRequest{Chunk: b}) }
+	if err := sendChunks(send, f, p); err != nil {
 		return err
 	}
 	resp, err := st.CloseAndRecv()
 	if err != nil {
 		return apiError(err)
 	}
-	p.done()
+	p.done("imported")
 	return eachNode(resp.GetMessages(), func(m *machine.ImageImport) error {
 		for _, img := range m.GetImages() {
 			_, _ = fmt.Fprintf(cmd.OutOrStdout(), "%s: imported %s\n", replyNode(m.GetMetadata()), printable(img))
@@ -93,13 +91,14 @@ func importTo(cmd *cobra.Command, s *session, node, path string) error {
 	})
 }
 
-// sendChunks sends r in chunks; a send the node ended early is left for CloseAndRecv to explain.
-func sendChunks(st machine.MachineService_ImageImportClient, r io.Reader, p *progress) error {
+// sendChunks sends r in chunks of at most importChunk bytes; a send the node ended early is
+// left for CloseAndRecv to explain.
+func sendChunks(send func([]byte) error, r io.Reader, p *progress) error {
 	buf := make([]byte, importChunk)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
-			if serr := st.Send(&machine.ImageImportRequest{Chunk: buf[:n]}); serr != nil {
+			if serr := send(buf[:n]); serr != nil {
 				if errors.Is(serr, io.EOF) {
 					return nil
 				}
@@ -116,11 +115,12 @@ func sendChunks(st machine.MachineService_ImageImportClient, r io.Reader, p *pro
 	}
 }
 
-// progress prints the bytes sent at most every so often, then the total.
+// progress prints the bytes sent (of size, when known) at most every so often, then the total.
 type progress struct {
 	w     io.Writer
 	what  string
 	every time.Duration
+	size  int64 // 0: unknown
 	sent  int64
 	last  time.Time
 }
@@ -129,8 +129,19 @@ func (p *progress) add(n int) {
 	p.sent += int64(n)
 	if now := time.Now(); now.Sub(p.last) >= p.every {
 		p.last = now
-		_, _ = fmt.Fprintf(p.w, "%s: %d bytes sent\n", p.what, p.sent)
+		_, _ = fmt.Fprintf(p.w, "%s: %s sent\n", p.what, p.amount())
 	}
 }
 
-func (p *progress) done() { _, _ = fmt.Fprintf(p.w, "%s: %d bytes sent, imported\n", p.what, p.sent) }
+// amount is "N bytes", or "N of M bytes (P%)" when the size is known.
+func (p *progress) amount() string {
+	if p.size <= 0 {
+		return fmt.Sprintf("%d bytes", p.sent)
+	}
+	return fmt.Sprintf("%d of %d bytes (%d%%)", p.sent, p.size, p.sent*100/p.size)
+}
+
+// done prints the total and what became of it ("imported").
+func (p *progress) done(what string) {
+	_, _ = fmt.Fprintf(p.w, "%s: %d bytes sent, %s\n", p.what, p.sent, what)
+}

@@ -21,7 +21,7 @@ func newVersionClientCmd(g *globals) *cobra.Command {
 	f := &versionClientFlags{}
 	cmd := &cobra.Command{
 		Use:   "version",
-		Short: "Print the version of cairnctl (and of the nodes, unless --client)",
+		Short: "Print the version of cairnctl (and of the nodes and their disk slots, unless --client)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd, g)
@@ -66,6 +66,7 @@ func (f *versionClientFlags) run(cmd *cobra.Command, g *globals) error {
 		_, _ = fmt.Fprintf(w, "Node %s (%s, %s mode, %s):\n\tTag: %s\n\tCommit: %s\n\tGo: %s %s/%s\n\tFIPS 140: %s\n",
 			replyNode(m.GetMetadata()), printable(m.GetMetadata().GetHostname()), printable(m.GetMode()), state,
 			printable(v.GetTag()), printable(v.GetCommit()), printable(v.GetGoVersion()), printable(v.GetOs()), printable(v.GetArch()), printable(v.GetFips140()))
+		printSlots(w, m)
 		return nil
 	})
 }

@@ -17,6 +17,9 @@ type chunkSource interface {
 	Recv() (*machine.ImageImportRequest, error)
 }
 
+// recvChunk receives the next chunk of an upload; io.EOF is its clean end.
+type recvChunk func() ([]byte, error)
+
 // chunkReader reads the chunks of an upload as one stream of bytes, within a size limit and an
 // idle limit; its first failure cancels the call (cancel), so that what consumes it (ctr) is
 // stopped rather than shown a clean end of a cut upload.
@@ -27,26 +30,39 @@ type chunkReader struct {
 	errc   chan error
 	max    int64
 	idle   time.Duration
+	// what names the upload in errors ("image tarball"); hint follows the size error.
+	what, hint string
 
 	buf   []byte
 	total int64
+	eof   bool // the upload ended cleanly: every later read is io.EOF
 	mu    sync.Mutex
 	fail  error
 }
 
-// newChunkReader starts receiving from src in a goroutine that ends when src's Recv fails or
-// ctx ends (the call's end cancels ctx and fails Recv).
+// newChunkReader reads an image tarball's chunks from src (see startChunkReader).
 func newChunkReader(ctx context.Context, cancel context.CancelCauseFunc, src chunkSource, maxBytes int64, idle time.Duration) *chunkReader {
-	r := &chunkReader{ctx: ctx, cancel: cancel, chunks: make(chan []byte), errc: make(chan error, 1), max: maxBytes, idle: idle}
+	recv := func() ([]byte, error) {
+		req, err := src.Recv()
+		return req.GetChunk(), err
+	}
+	r := &chunkReader{max: maxBytes, idle: idle, what: "image tarball", hint: "import a smaller image"}
+	return r.start(ctx, cancel, recv)
+}
+
+// start receives from recv in a goroutine that ends when recv fails or ctx ends (the call's
+// end cancels ctx and fails recv).
+func (r *chunkReader) start(ctx context.Context, cancel context.CancelCauseFunc, recv recvChunk) *chunkReader {
+	r.ctx, r.cancel, r.chunks, r.errc = ctx, cancel, make(chan []byte), make(chan error, 1)
 	go func() {
 		for {
-			req, err := src.Recv()
+			c, err := recv()
 			if err != nil {
 				r.errc <- err
 				return
 			}
 			select {
-			case r.chunks <- req.GetChunk():
+			case r.chunks <- c:
 			case <-ctx.Done():
 				return
 			}
@@ -69,23 +85,27 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 // next waits for the next chunk.
 func (r *chunkReader) next() error {
+	if r.eof {
+		return io.EOF
+	}
 	t := time.NewTimer(r.idle)
 	defer t.Stop()
 	select {
 	case c := <-r.chunks:
 		r.total += int64(len(c))
 		if r.total > r.max {
-			return r.failWith(apierr.Invalid("the image tarball exceeds the limit of %d bytes (%d received): import a smaller image", r.max, r.total))
+			return r.failWith(apierr.Invalid("the %s exceeds the limit of %d bytes (%d received): %s", r.what, r.max, r.total, r.hint))
 		}
 		r.buf = c
 		return nil
 	case err := <-r.errc:
 		if errors.Is(err, io.EOF) {
+			r.eof = true
 			return io.EOF
 		}
-		return r.failWith(fmt.Errorf("receive the tarball: %w", err))
+		return r.failWith(fmt.Errorf("receive the %s: %w", r.what, err))
 	case <-t.C:
-		return r.failWith(fmt.Errorf("no chunk of the tarball arrived for %s: %w", r.idle, context.DeadlineExceeded))
+		return r.failWith(fmt.Errorf("no chunk of the %s arrived for %s: %w", r.what, r.idle, context.DeadlineExceeded))
 	case <-r.ctx.Done():
 		return r.failWith(context.Cause(r.ctx))
 	}

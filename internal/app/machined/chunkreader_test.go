@@ -41,7 +41,7 @@ func TestChunkReader(t *testing.T) {
 	}{
 		{name: "whole", src: &chunks{list: [][]byte{[]byte("ab"), {}, []byte("cd")}}, max: 4, want: "abcd"},
 		{name: "too large", src: &chunks{list: [][]byte{[]byte("ab"), []byte("cde")}}, max: 4, wantErr: apierr.ErrInvalidArgument, errText: "exceeds the limit of 4 bytes (5 received)"},
-		{name: "stalled", src: &chunks{list: [][]byte{[]byte("ab")}, hang: true}, max: 4, wantErr: context.DeadlineExceeded, errText: "no chunk of the tarball arrived for 50ms"},
+		{name: "stalled", src: &chunks{list: [][]byte{[]byte("ab")}, hang: true}, max: 4, wantErr: context.DeadlineExceeded, errText: "no chunk of the image tarball arrived for 50ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,11 +53,17 @@ func (s *standInStore) List(context.Context) ([]ctrimage.Image, error) {
 	return []ctrimage.Image{{Name: "localhost/x:1", Digest: "sha256:0", Size: 10}}, nil
 }
 
-// serveImages serves machined's MachineService with store on a unix socket, errors converted
-// as machined's interceptors do, and returns a client.
+// serveImages serves machined's MachineService with store (see serveMachine).
 func serveImages(t *testing.T, store imageStore) (machine.MachineServiceClient, *daemon) {
 	t.Helper()
 	n := &daemon{log: slog.New(slog.DiscardHandler), images: store, defaultHostname: "node-t"}
+	return serveMachine(t, n), n
+}
+
+// serveMachine serves n's MachineService on a unix socket, errors converted as machined's
+// interceptors do, and returns a client.
+func serveMachine(t *testing.T, n *daemon) machine.MachineServiceClient {
+	t.Helper()
 	gs := grpc.NewServer(grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 		return apierr.ToGRPC(h(srv, ss))
 	}), grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -65,7 +71,7 @@ func serveImages(t *testing.T, store imageStore) (machine.MachineServiceClient, 
 		return resp, apierr.ToGRPC(err)
 	}))
 	machine.RegisterMachineServiceServer(gs, &machineAPI{n: n})
-	return machine.NewMachineServiceClient(grpcsock.Serve(t, gs)), n
+	return machine.NewMachineServiceClient(grpcsock.Serve(t, gs))
 }
 
 func TestImageImportRoundTrip(t *testing.T) {

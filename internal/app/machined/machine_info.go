@@ -23,6 +23,7 @@ type machineAPI struct {
 
 func (a *machineAPI) Version(context.Context, *common.Empty) (*machine.VersionResponse, error) {
 	v := version.Current()
+	slots, slotsErr := a.n.versionSlots()
 	return &machine.VersionResponse{Messages: []*machine.Version{{
 		Metadata: a.n.md(),
 		Version: &machine.VersionInfo{
@@ -30,6 +31,8 @@ func (a *machineAPI) Version(context.Context, *common.Empty) (*machine.VersionRe
 		},
 		Maintenance: a.n.config() == nil,
 		Mode:        a.n.opts.Mode,
+		Slots:       slots,
+		SlotsError:  slotsErr,
 	}}}, nil
 }
 

@@ -79,6 +79,8 @@ type daemon struct {
 
 	// slots manages the boot disk's A/B slots; nil on a node without them.
 	slots slotManager
+	// changingSlots is true while an Upgrade or a Rollback runs: one at a time per node.
+	changingSlots atomic.Bool
 
 	requests chan lifecycle
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or

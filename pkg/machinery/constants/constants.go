@@ -48,6 +48,8 @@ const (
 	CtrPath = "/usr/bin/ctr"
 	// MaxImageImportBytes bounds the image tarball of one ImageImport call.
 	MaxImageImportBytes = 2 << 30
+	// MaxOSImageBytes bounds the signed OS image of one Upgrade call.
+	MaxOSImageBytes = 1 << 30
 	// ImagesDir holds the OCI image tarballs the image carries; machined imports each into
 	// containerd once containerd serves.
 	ImagesDir = "/usr/share/cairn/images"

@@ -57,10 +57,14 @@ var methodRoles = map[string][]Role{
 	// ImageImport puts code that pods may run on the node.
 	machine + "ImageImport": admins,
 	machine + "ImageList":   readers,
-	resource + "Get":        readers,
-	resource + "List":       readers,
-	resource + "Watch":      readers,
-	audit + "Log":           auditors,
+	// Upgrade and Rollback change the OS the node runs (the image must still be signed by a
+	// key its configuration trusts): not a lifecycle step an operator may drive.
+	machine + "Upgrade":  admins,
+	machine + "Rollback": admins,
+	resource + "Get":     readers,
+	resource + "List":    readers,
+	resource + "Watch":   readers,
+	audit + "Log":        auditors,
 }
 
 // maintenanceMethods may be called without a client certificate while a node has no

@@ -78,7 +78,7 @@ func (x ResetRequest_Wipe) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ResetRequest_Wipe.Descriptor instead.
 func (ResetRequest_Wipe) EnumDescriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{20, 0}
+	return file_machine_machine_proto_rawDescGZIP(), []int{21, 0}
 }
 
 type ApplyConfigurationRequest_Mode int32
@@ -130,7 +130,7 @@ func (x ApplyConfigurationRequest_Mode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApplyConfigurationRequest_Mode.Descriptor instead.
 func (ApplyConfigurationRequest_Mode) EnumDescriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{21, 0}
+	return file_machine_machine_proto_rawDescGZIP(), []int{22, 0}
 }
 
 type VersionInfo struct {
@@ -224,7 +224,12 @@ type Version struct {
 	// maintenance is true while the node waits for its configuration.
 	Maintenance bool `protobuf:"varint,3,opt,name=maintenance,proto3" json:"maintenance,omitempty"`
 	// mode is "container" or "metal".
-	Mode          string `protobuf:"bytes,4,opt,name=mode,proto3" json:"mode,omitempty"`
+	Mode string `protobuf:"bytes,4,opt,name=mode,proto3" json:"mode,omitempty"`
+	// slots are the node's two disk slots (a and b); empty on a node without them (container
+	// mode, or the root in RAM: PXE, direct kernel boot, the ISO).
+	Slots []*Slot `protobuf:"bytes,5,rep,name=slots,proto3" json:"slots,omitempty"`
+	// slots_error says why the slots could not be read, on a node that has them.
+	SlotsError    string `protobuf:"bytes,6,opt,name=slots_error,json=slotsError,proto3" json:"slots_error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -287,6 +292,103 @@ func (x *Version) GetMode() string {
 	return ""
 }
 
+func (x *Version) GetSlots() []*Slot {
+	if x != nil {
+		return x.Slots
+	}
+	return nil
+}
+
+func (x *Version) GetSlotsError() string {
+	if x != nil {
+		return x.SlotsError
+	}
+	return ""
+}
+
+// Slot is one of the two disk slots a node boots from.
+type Slot struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is "a" or "b".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// version is the Cairn version of the image in the slot; "" when the slot is empty.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// status is "good" (it booted and passed its health check), "trial" (it boots next, or
+	// booted and awaits its health check), "bad" (it failed on trial) or "empty".
+	Status string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	// generation is the generation of the slot's boot entry: the newest entry that is not bad boots.
+	Generation int64 `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
+	// active is true for the slot the node booted from.
+	Active        bool `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Slot) Reset() {
+	*x = Slot{}
+	mi := &file_machine_machine_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Slot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Slot) ProtoMessage() {}
+
+func (x *Slot) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Slot.ProtoReflect.Descriptor instead.
+func (*Slot) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Slot) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Slot) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Slot) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Slot) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *Slot) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
 type VersionResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Messages      []*Version             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
@@ -296,7 +398,7 @@ type VersionResponse struct {
 
 func (x *VersionResponse) Reset() {
 	*x = VersionResponse{}
-	mi := &file_machine_machine_proto_msgTypes[2]
+	mi := &file_machine_machine_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -308,7 +410,7 @@ func (x *VersionResponse) String() string {
 func (*VersionResponse) ProtoMessage() {}
 
 func (x *VersionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[2]
+	mi := &file_machine_machine_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -321,7 +423,7 @@ func (x *VersionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VersionResponse.ProtoReflect.Descriptor instead.
 func (*VersionResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{2}
+	return file_machine_machine_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *VersionResponse) GetMessages() []*Version {
@@ -341,7 +443,7 @@ type Hostname struct {
 
 func (x *Hostname) Reset() {
 	*x = Hostname{}
-	mi := &file_machine_machine_proto_msgTypes[3]
+	mi := &file_machine_machine_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -353,7 +455,7 @@ func (x *Hostname) String() string {
 func (*Hostname) ProtoMessage() {}
 
 func (x *Hostname) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[3]
+	mi := &file_machine_machine_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -366,7 +468,7 @@ func (x *Hostname) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hostname.ProtoReflect.Descriptor instead.
 func (*Hostname) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{3}
+	return file_machine_machine_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Hostname) GetMetadata() *common.Metadata {
@@ -392,7 +494,7 @@ type HostnameResponse struct {
 
 func (x *HostnameResponse) Reset() {
 	*x = HostnameResponse{}
-	mi := &file_machine_machine_proto_msgTypes[4]
+	mi := &file_machine_machine_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +506,7 @@ func (x *HostnameResponse) String() string {
 func (*HostnameResponse) ProtoMessage() {}
 
 func (x *HostnameResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[4]
+	mi := &file_machine_machine_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +519,7 @@ func (x *HostnameResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostnameResponse.ProtoReflect.Descriptor instead.
 func (*HostnameResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{4}
+	return file_machine_machine_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HostnameResponse) GetMessages() []*Hostname {
@@ -441,7 +543,7 @@ type Disk struct {
 
 func (x *Disk) Reset() {
 	*x = Disk{}
-	mi := &file_machine_machine_proto_msgTypes[5]
+	mi := &file_machine_machine_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -453,7 +555,7 @@ func (x *Disk) String() string {
 func (*Disk) ProtoMessage() {}
 
 func (x *Disk) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[5]
+	mi := &file_machine_machine_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -466,7 +568,7 @@ func (x *Disk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disk.ProtoReflect.Descriptor instead.
 func (*Disk) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{5}
+	return file_machine_machine_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Disk) GetName() string {
@@ -521,7 +623,7 @@ type DiskList struct {
 
 func (x *DiskList) Reset() {
 	*x = DiskList{}
-	mi := &file_machine_machine_proto_msgTypes[6]
+	mi := &file_machine_machine_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -533,7 +635,7 @@ func (x *DiskList) String() string {
 func (*DiskList) ProtoMessage() {}
 
 func (x *DiskList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[6]
+	mi := &file_machine_machine_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -546,7 +648,7 @@ func (x *DiskList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DiskList.ProtoReflect.Descriptor instead.
 func (*DiskList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{6}
+	return file_machine_machine_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DiskList) GetMetadata() *common.Metadata {
@@ -572,7 +674,7 @@ type DisksResponse struct {
 
 func (x *DisksResponse) Reset() {
 	*x = DisksResponse{}
-	mi := &file_machine_machine_proto_msgTypes[7]
+	mi := &file_machine_machine_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -584,7 +686,7 @@ func (x *DisksResponse) String() string {
 func (*DisksResponse) ProtoMessage() {}
 
 func (x *DisksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[7]
+	mi := &file_machine_machine_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -597,7 +699,7 @@ func (x *DisksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisksResponse.ProtoReflect.Descriptor instead.
 func (*DisksResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{7}
+	return file_machine_machine_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DisksResponse) GetMessages() []*DiskList {
@@ -627,7 +729,7 @@ type ServiceInfo struct {
 
 func (x *ServiceInfo) Reset() {
 	*x = ServiceInfo{}
-	mi := &file_machine_machine_proto_msgTypes[8]
+	mi := &file_machine_machine_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +741,7 @@ func (x *ServiceInfo) String() string {
 func (*ServiceInfo) ProtoMessage() {}
 
 func (x *ServiceInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[8]
+	mi := &file_machine_machine_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +754,7 @@ func (x *ServiceInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceInfo.ProtoReflect.Descriptor instead.
 func (*ServiceInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{8}
+	return file_machine_machine_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ServiceInfo) GetId() string {
@@ -746,7 +848,7 @@ type ServiceCgroup struct {
 
 func (x *ServiceCgroup) Reset() {
 	*x = ServiceCgroup{}
-	mi := &file_machine_machine_proto_msgTypes[9]
+	mi := &file_machine_machine_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +860,7 @@ func (x *ServiceCgroup) String() string {
 func (*ServiceCgroup) ProtoMessage() {}
 
 func (x *ServiceCgroup) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[9]
+	mi := &file_machine_machine_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +873,7 @@ func (x *ServiceCgroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceCgroup.ProtoReflect.Descriptor instead.
 func (*ServiceCgroup) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{9}
+	return file_machine_machine_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ServiceCgroup) GetPath() string {
@@ -847,7 +949,7 @@ type ServiceList struct {
 
 func (x *ServiceList) Reset() {
 	*x = ServiceList{}
-	mi := &file_machine_machine_proto_msgTypes[10]
+	mi := &file_machine_machine_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -859,7 +961,7 @@ func (x *ServiceList) String() string {
 func (*ServiceList) ProtoMessage() {}
 
 func (x *ServiceList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[10]
+	mi := &file_machine_machine_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -872,7 +974,7 @@ func (x *ServiceList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceList.ProtoReflect.Descriptor instead.
 func (*ServiceList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{10}
+	return file_machine_machine_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ServiceList) GetMetadata() *common.Metadata {
@@ -898,7 +1000,7 @@ type ServiceListResponse struct {
 
 func (x *ServiceListResponse) Reset() {
 	*x = ServiceListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[11]
+	mi := &file_machine_machine_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -910,7 +1012,7 @@ func (x *ServiceListResponse) String() string {
 func (*ServiceListResponse) ProtoMessage() {}
 
 func (x *ServiceListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[11]
+	mi := &file_machine_machine_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -923,7 +1025,7 @@ func (x *ServiceListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceListResponse.ProtoReflect.Descriptor instead.
 func (*ServiceListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{11}
+	return file_machine_machine_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ServiceListResponse) GetMessages() []*ServiceList {
@@ -942,7 +1044,7 @@ type ServiceRequest struct {
 
 func (x *ServiceRequest) Reset() {
 	*x = ServiceRequest{}
-	mi := &file_machine_machine_proto_msgTypes[12]
+	mi := &file_machine_machine_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1056,7 @@ func (x *ServiceRequest) String() string {
 func (*ServiceRequest) ProtoMessage() {}
 
 func (x *ServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[12]
+	mi := &file_machine_machine_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1069,7 @@ func (x *ServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceRequest.ProtoReflect.Descriptor instead.
 func (*ServiceRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{12}
+	return file_machine_machine_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ServiceRequest) GetId() string {
@@ -990,7 +1092,7 @@ type Action struct {
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_machine_machine_proto_msgTypes[13]
+	mi := &file_machine_machine_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1104,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[13]
+	mi := &file_machine_machine_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1117,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{13}
+	return file_machine_machine_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Action) GetMetadata() *common.Metadata {
@@ -1048,7 +1150,7 @@ type ActionResponse struct {
 
 func (x *ActionResponse) Reset() {
 	*x = ActionResponse{}
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1060,7 +1162,7 @@ func (x *ActionResponse) String() string {
 func (*ActionResponse) ProtoMessage() {}
 
 func (x *ActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1073,7 +1175,7 @@ func (x *ActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionResponse.ProtoReflect.Descriptor instead.
 func (*ActionResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{14}
+	return file_machine_machine_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ActionResponse) GetMessages() []*Action {
@@ -1096,7 +1198,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1108,7 +1210,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1121,7 +1223,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{15}
+	return file_machine_machine_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LogsRequest) GetId() string {
@@ -1155,7 +1257,7 @@ type DmesgRequest struct {
 
 func (x *DmesgRequest) Reset() {
 	*x = DmesgRequest{}
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1269,7 @@ func (x *DmesgRequest) String() string {
 func (*DmesgRequest) ProtoMessage() {}
 
 func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1282,7 @@ func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DmesgRequest.ProtoReflect.Descriptor instead.
 func (*DmesgRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{16}
+	return file_machine_machine_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DmesgRequest) GetFollow() bool {
@@ -1207,7 +1309,7 @@ type LogChunk struct {
 
 func (x *LogChunk) Reset() {
 	*x = LogChunk{}
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1219,7 +1321,7 @@ func (x *LogChunk) String() string {
 func (*LogChunk) ProtoMessage() {}
 
 func (x *LogChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1232,7 +1334,7 @@ func (x *LogChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogChunk.ProtoReflect.Descriptor instead.
 func (*LogChunk) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{17}
+	return file_machine_machine_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LogChunk) GetMetadata() *common.Metadata {
@@ -1259,7 +1361,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +1373,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +1386,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{18}
+	return file_machine_machine_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *EventsRequest) GetTailEvents() int32 {
@@ -1309,7 +1411,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1321,7 +1423,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1334,7 +1436,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{19}
+	return file_machine_machine_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Event) GetMetadata() *common.Metadata {
@@ -1390,7 +1492,7 @@ type ResetRequest struct {
 
 func (x *ResetRequest) Reset() {
 	*x = ResetRequest{}
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1402,7 +1504,7 @@ func (x *ResetRequest) String() string {
 func (*ResetRequest) ProtoMessage() {}
 
 func (x *ResetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1415,7 +1517,7 @@ func (x *ResetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetRequest.ProtoReflect.Descriptor instead.
 func (*ResetRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{20}
+	return file_machine_machine_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ResetRequest) GetGraceful() bool {
@@ -1445,7 +1547,7 @@ type ApplyConfigurationRequest struct {
 
 func (x *ApplyConfigurationRequest) Reset() {
 	*x = ApplyConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1457,7 +1559,7 @@ func (x *ApplyConfigurationRequest) String() string {
 func (*ApplyConfigurationRequest) ProtoMessage() {}
 
 func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1470,7 +1572,7 @@ func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{21}
+	return file_machine_machine_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ApplyConfigurationRequest) GetData() []byte {
@@ -1517,7 +1619,7 @@ type ApplyConfiguration struct {
 
 func (x *ApplyConfiguration) Reset() {
 	*x = ApplyConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1529,7 +1631,7 @@ func (x *ApplyConfiguration) String() string {
 func (*ApplyConfiguration) ProtoMessage() {}
 
 func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1542,7 +1644,7 @@ func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfiguration.ProtoReflect.Descriptor instead.
 func (*ApplyConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{22}
+	return file_machine_machine_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ApplyConfiguration) GetMetadata() *common.Metadata {
@@ -1596,7 +1698,7 @@ type ApplyConfigurationResponse struct {
 
 func (x *ApplyConfigurationResponse) Reset() {
 	*x = ApplyConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1608,7 +1710,7 @@ func (x *ApplyConfigurationResponse) String() string {
 func (*ApplyConfigurationResponse) ProtoMessage() {}
 
 func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1621,7 +1723,7 @@ func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{23}
+	return file_machine_machine_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ApplyConfigurationResponse) GetMessages() []*ApplyConfiguration {
@@ -1642,7 +1744,7 @@ type Configuration struct {
 
 func (x *Configuration) Reset() {
 	*x = Configuration{}
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +1756,7 @@ func (x *Configuration) String() string {
 func (*Configuration) ProtoMessage() {}
 
 func (x *Configuration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +1769,7 @@ func (x *Configuration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configuration.ProtoReflect.Descriptor instead.
 func (*Configuration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{24}
+	return file_machine_machine_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Configuration) GetMetadata() *common.Metadata {
@@ -1700,7 +1802,7 @@ type ConfigurationResponse struct {
 
 func (x *ConfigurationResponse) Reset() {
 	*x = ConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1814,7 @@ func (x *ConfigurationResponse) String() string {
 func (*ConfigurationResponse) ProtoMessage() {}
 
 func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1827,7 @@ func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{25}
+	return file_machine_machine_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ConfigurationResponse) GetMessages() []*Configuration {
@@ -1744,7 +1846,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +1858,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +1871,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{26}
+	return file_machine_machine_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReadRequest) GetPath() string {
@@ -1789,7 +1891,7 @@ type FileContent struct {
 
 func (x *FileContent) Reset() {
 	*x = FileContent{}
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1801,7 +1903,7 @@ func (x *FileContent) String() string {
 func (*FileContent) ProtoMessage() {}
 
 func (x *FileContent) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1814,7 +1916,7 @@ func (x *FileContent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileContent.ProtoReflect.Descriptor instead.
 func (*FileContent) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{27}
+	return file_machine_machine_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *FileContent) GetMetadata() *common.Metadata {
@@ -1840,7 +1942,7 @@ type ReadResponse struct {
 
 func (x *ReadResponse) Reset() {
 	*x = ReadResponse{}
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1852,7 +1954,7 @@ func (x *ReadResponse) String() string {
 func (*ReadResponse) ProtoMessage() {}
 
 func (x *ReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1865,7 +1967,7 @@ func (x *ReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResponse.ProtoReflect.Descriptor instead.
 func (*ReadResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{28}
+	return file_machine_machine_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ReadResponse) GetMessages() []*FileContent {
@@ -1886,7 +1988,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1898,7 +2000,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1911,7 +2013,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{29}
+	return file_machine_machine_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListRequest) GetPath() string {
@@ -1942,7 +2044,7 @@ type FileInfo struct {
 
 func (x *FileInfo) Reset() {
 	*x = FileInfo{}
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2056,7 @@ func (x *FileInfo) String() string {
 func (*FileInfo) ProtoMessage() {}
 
 func (x *FileInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2069,7 @@ func (x *FileInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileInfo.ProtoReflect.Descriptor instead.
 func (*FileInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{30}
+	return file_machine_machine_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FileInfo) GetName() string {
@@ -2022,7 +2124,7 @@ type FileList struct {
 
 func (x *FileList) Reset() {
 	*x = FileList{}
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2034,7 +2136,7 @@ func (x *FileList) String() string {
 func (*FileList) ProtoMessage() {}
 
 func (x *FileList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2047,7 +2149,7 @@ func (x *FileList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileList.ProtoReflect.Descriptor instead.
 func (*FileList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{31}
+	return file_machine_machine_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *FileList) GetMetadata() *common.Metadata {
@@ -2073,7 +2175,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2085,7 +2187,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2098,7 +2200,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{32}
+	return file_machine_machine_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListResponse) GetMessages() []*FileList {
@@ -2125,7 +2227,7 @@ type Process struct {
 
 func (x *Process) Reset() {
 	*x = Process{}
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2137,7 +2239,7 @@ func (x *Process) String() string {
 func (*Process) ProtoMessage() {}
 
 func (x *Process) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2150,7 +2252,7 @@ func (x *Process) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Process.ProtoReflect.Descriptor instead.
 func (*Process) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{33}
+	return file_machine_machine_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Process) GetPid() int32 {
@@ -2226,7 +2328,7 @@ type ProcessList struct {
 
 func (x *ProcessList) Reset() {
 	*x = ProcessList{}
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +2340,7 @@ func (x *ProcessList) String() string {
 func (*ProcessList) ProtoMessage() {}
 
 func (x *ProcessList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2251,7 +2353,7 @@ func (x *ProcessList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessList.ProtoReflect.Descriptor instead.
 func (*ProcessList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{34}
+	return file_machine_machine_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ProcessList) GetMetadata() *common.Metadata {
@@ -2277,7 +2379,7 @@ type ProcessesResponse struct {
 
 func (x *ProcessesResponse) Reset() {
 	*x = ProcessesResponse{}
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2289,7 +2391,7 @@ func (x *ProcessesResponse) String() string {
 func (*ProcessesResponse) ProtoMessage() {}
 
 func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2302,7 +2404,7 @@ func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessesResponse.ProtoReflect.Descriptor instead.
 func (*ProcessesResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{35}
+	return file_machine_machine_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ProcessesResponse) GetMessages() []*ProcessList {
@@ -2327,7 +2429,7 @@ type MemInfo struct {
 
 func (x *MemInfo) Reset() {
 	*x = MemInfo{}
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2339,7 +2441,7 @@ func (x *MemInfo) String() string {
 func (*MemInfo) ProtoMessage() {}
 
 func (x *MemInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2352,7 +2454,7 @@ func (x *MemInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemInfo.ProtoReflect.Descriptor instead.
 func (*MemInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{36}
+	return file_machine_machine_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *MemInfo) GetTotal() uint64 {
@@ -2414,7 +2516,7 @@ type Memory struct {
 
 func (x *Memory) Reset() {
 	*x = Memory{}
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2426,7 +2528,7 @@ func (x *Memory) String() string {
 func (*Memory) ProtoMessage() {}
 
 func (x *Memory) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2439,7 +2541,7 @@ func (x *Memory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Memory.ProtoReflect.Descriptor instead.
 func (*Memory) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{37}
+	return file_machine_machine_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Memory) GetMetadata() *common.Metadata {
@@ -2465,7 +2567,7 @@ type MemoryResponse struct {
 
 func (x *MemoryResponse) Reset() {
 	*x = MemoryResponse{}
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2477,7 +2579,7 @@ func (x *MemoryResponse) String() string {
 func (*MemoryResponse) ProtoMessage() {}
 
 func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2490,7 +2592,7 @@ func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryResponse.ProtoReflect.Descriptor instead.
 func (*MemoryResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{38}
+	return file_machine_machine_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *MemoryResponse) GetMessages() []*Memory {
@@ -2514,7 +2616,7 @@ type Mount struct {
 
 func (x *Mount) Reset() {
 	*x = Mount{}
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2526,7 +2628,7 @@ func (x *Mount) String() string {
 func (*Mount) ProtoMessage() {}
 
 func (x *Mount) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2539,7 +2641,7 @@ func (x *Mount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mount.ProtoReflect.Descriptor instead.
 func (*Mount) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{39}
+	return file_machine_machine_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Mount) GetDevice() string {
@@ -2594,7 +2696,7 @@ type MountList struct {
 
 func (x *MountList) Reset() {
 	*x = MountList{}
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2606,7 +2708,7 @@ func (x *MountList) String() string {
 func (*MountList) ProtoMessage() {}
 
 func (x *MountList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2619,7 +2721,7 @@ func (x *MountList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountList.ProtoReflect.Descriptor instead.
 func (*MountList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{40}
+	return file_machine_machine_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *MountList) GetMetadata() *common.Metadata {
@@ -2645,7 +2747,7 @@ type MountsResponse struct {
 
 func (x *MountsResponse) Reset() {
 	*x = MountsResponse{}
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2657,7 +2759,7 @@ func (x *MountsResponse) String() string {
 func (*MountsResponse) ProtoMessage() {}
 
 func (x *MountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2670,7 +2772,7 @@ func (x *MountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountsResponse.ProtoReflect.Descriptor instead.
 func (*MountsResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{41}
+	return file_machine_machine_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *MountsResponse) GetMessages() []*MountList {
@@ -2692,7 +2794,7 @@ type LoadAvg struct {
 
 func (x *LoadAvg) Reset() {
 	*x = LoadAvg{}
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2704,7 +2806,7 @@ func (x *LoadAvg) String() string {
 func (*LoadAvg) ProtoMessage() {}
 
 func (x *LoadAvg) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2717,7 +2819,7 @@ func (x *LoadAvg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvg.ProtoReflect.Descriptor instead.
 func (*LoadAvg) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{42}
+	return file_machine_machine_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *LoadAvg) GetMetadata() *common.Metadata {
@@ -2757,7 +2859,7 @@ type LoadAvgResponse struct {
 
 func (x *LoadAvgResponse) Reset() {
 	*x = LoadAvgResponse{}
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2769,7 +2871,7 @@ func (x *LoadAvgResponse) String() string {
 func (*LoadAvgResponse) ProtoMessage() {}
 
 func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2782,7 +2884,7 @@ func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvgResponse.ProtoReflect.Descriptor instead.
 func (*LoadAvgResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{43}
+	return file_machine_machine_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *LoadAvgResponse) GetMessages() []*LoadAvg {
@@ -2806,7 +2908,7 @@ type Connection struct {
 
 func (x *Connection) Reset() {
 	*x = Connection{}
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2818,7 +2920,7 @@ func (x *Connection) String() string {
 func (*Connection) ProtoMessage() {}
 
 func (x *Connection) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2831,7 +2933,7 @@ func (x *Connection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connection.ProtoReflect.Descriptor instead.
 func (*Connection) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{44}
+	return file_machine_machine_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Connection) GetProtocol() string {
@@ -2886,7 +2988,7 @@ type ConnectionList struct {
 
 func (x *ConnectionList) Reset() {
 	*x = ConnectionList{}
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2898,7 +3000,7 @@ func (x *ConnectionList) String() string {
 func (*ConnectionList) ProtoMessage() {}
 
 func (x *ConnectionList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2911,7 +3013,7 @@ func (x *ConnectionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectionList.ProtoReflect.Descriptor instead.
 func (*ConnectionList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{45}
+	return file_machine_machine_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ConnectionList) GetMetadata() *common.Metadata {
@@ -2937,7 +3039,7 @@ type NetstatResponse struct {
 
 func (x *NetstatResponse) Reset() {
 	*x = NetstatResponse{}
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2949,7 +3051,7 @@ func (x *NetstatResponse) String() string {
 func (*NetstatResponse) ProtoMessage() {}
 
 func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2962,7 +3064,7 @@ func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetstatResponse.ProtoReflect.Descriptor instead.
 func (*NetstatResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{46}
+	return file_machine_machine_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *NetstatResponse) GetMessages() []*ConnectionList {
@@ -2984,7 +3086,7 @@ type GenerateClientConfigurationRequest struct {
 
 func (x *GenerateClientConfigurationRequest) Reset() {
 	*x = GenerateClientConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3098,7 @@ func (x *GenerateClientConfigurationRequest) String() string {
 func (*GenerateClientConfigurationRequest) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3111,7 @@ func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use GenerateClientConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{47}
+	return file_machine_machine_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GenerateClientConfigurationRequest) GetName() string {
@@ -3046,7 +3148,7 @@ type ClientConfiguration struct {
 
 func (x *ClientConfiguration) Reset() {
 	*x = ClientConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3058,7 +3160,7 @@ func (x *ClientConfiguration) String() string {
 func (*ClientConfiguration) ProtoMessage() {}
 
 func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3071,7 +3173,7 @@ func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientConfiguration.ProtoReflect.Descriptor instead.
 func (*ClientConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{48}
+	return file_machine_machine_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ClientConfiguration) GetMetadata() *common.Metadata {
@@ -3111,7 +3213,7 @@ type GenerateClientConfigurationResponse struct {
 
 func (x *GenerateClientConfigurationResponse) Reset() {
 	*x = GenerateClientConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[49]
+	mi := &file_machine_machine_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3123,7 +3225,7 @@ func (x *GenerateClientConfigurationResponse) String() string {
 func (*GenerateClientConfigurationResponse) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[49]
+	mi := &file_machine_machine_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3136,7 +3238,7 @@ func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use GenerateClientConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{49}
+	return file_machine_machine_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GenerateClientConfigurationResponse) GetMessages() []*ClientConfiguration {
@@ -3155,7 +3257,7 @@ type BootstrapRequest struct {
 
 func (x *BootstrapRequest) Reset() {
 	*x = BootstrapRequest{}
-	mi := &file_machine_machine_proto_msgTypes[50]
+	mi := &file_machine_machine_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3167,7 +3269,7 @@ func (x *BootstrapRequest) String() string {
 func (*BootstrapRequest) ProtoMessage() {}
 
 func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[50]
+	mi := &file_machine_machine_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3180,7 +3282,7 @@ func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BootstrapRequest.ProtoReflect.Descriptor instead.
 func (*BootstrapRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{50}
+	return file_machine_machine_proto_rawDescGZIP(), []int{51}
 }
 
 type Kubeconfig struct {
@@ -3197,7 +3299,7 @@ type Kubeconfig struct {
 
 func (x *Kubeconfig) Reset() {
 	*x = Kubeconfig{}
-	mi := &file_machine_machine_proto_msgTypes[51]
+	mi := &file_machine_machine_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3209,7 +3311,7 @@ func (x *Kubeconfig) String() string {
 func (*Kubeconfig) ProtoMessage() {}
 
 func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[51]
+	mi := &file_machine_machine_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3222,7 +3324,7 @@ func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kubeconfig.ProtoReflect.Descriptor instead.
 func (*Kubeconfig) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{51}
+	return file_machine_machine_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Kubeconfig) GetMetadata() *common.Metadata {
@@ -3255,7 +3357,7 @@ type KubeconfigResponse struct {
 
 func (x *KubeconfigResponse) Reset() {
 	*x = KubeconfigResponse{}
-	mi := &file_machine_machine_proto_msgTypes[52]
+	mi := &file_machine_machine_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3267,7 +3369,7 @@ func (x *KubeconfigResponse) String() string {
 func (*KubeconfigResponse) ProtoMessage() {}
 
 func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[52]
+	mi := &file_machine_machine_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3280,7 +3382,7 @@ func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KubeconfigResponse.ProtoReflect.Descriptor instead.
 func (*KubeconfigResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{52}
+	return file_machine_machine_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *KubeconfigResponse) GetMessages() []*Kubeconfig {
@@ -3300,7 +3402,7 @@ type ImageImportRequest struct {
 
 func (x *ImageImportRequest) Reset() {
 	*x = ImageImportRequest{}
-	mi := &file_machine_machine_proto_msgTypes[53]
+	mi := &file_machine_machine_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3312,7 +3414,7 @@ func (x *ImageImportRequest) String() string {
 func (*ImageImportRequest) ProtoMessage() {}
 
 func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[53]
+	mi := &file_machine_machine_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3325,7 +3427,7 @@ func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportRequest.ProtoReflect.Descriptor instead.
 func (*ImageImportRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{53}
+	return file_machine_machine_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ImageImportRequest) GetChunk() []byte {
@@ -3348,7 +3450,7 @@ type ImageImport struct {
 
 func (x *ImageImport) Reset() {
 	*x = ImageImport{}
-	mi := &file_machine_machine_proto_msgTypes[54]
+	mi := &file_machine_machine_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3360,7 +3462,7 @@ func (x *ImageImport) String() string {
 func (*ImageImport) ProtoMessage() {}
 
 func (x *ImageImport) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[54]
+	mi := &file_machine_machine_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3373,7 +3475,7 @@ func (x *ImageImport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImport.ProtoReflect.Descriptor instead.
 func (*ImageImport) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{54}
+	return file_machine_machine_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ImageImport) GetMetadata() *common.Metadata {
@@ -3406,7 +3508,7 @@ type ImageImportResponse struct {
 
 func (x *ImageImportResponse) Reset() {
 	*x = ImageImportResponse{}
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3418,7 +3520,7 @@ func (x *ImageImportResponse) String() string {
 func (*ImageImportResponse) ProtoMessage() {}
 
 func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3431,7 +3533,7 @@ func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportResponse.ProtoReflect.Descriptor instead.
 func (*ImageImportResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{55}
+	return file_machine_machine_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ImageImportResponse) GetMessages() []*ImageImport {
@@ -3457,7 +3559,7 @@ type Image struct {
 
 func (x *Image) Reset() {
 	*x = Image{}
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3469,7 +3571,7 @@ func (x *Image) String() string {
 func (*Image) ProtoMessage() {}
 
 func (x *Image) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3482,7 +3584,7 @@ func (x *Image) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Image.ProtoReflect.Descriptor instead.
 func (*Image) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{56}
+	return file_machine_machine_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Image) GetName() string {
@@ -3523,7 +3625,7 @@ type ImageList struct {
 
 func (x *ImageList) Reset() {
 	*x = ImageList{}
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3535,7 +3637,7 @@ func (x *ImageList) String() string {
 func (*ImageList) ProtoMessage() {}
 
 func (x *ImageList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3548,7 +3650,7 @@ func (x *ImageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageList.ProtoReflect.Descriptor instead.
 func (*ImageList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{57}
+	return file_machine_machine_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ImageList) GetMetadata() *common.Metadata {
@@ -3574,7 +3676,7 @@ type ImageListResponse struct {
 
 func (x *ImageListResponse) Reset() {
 	*x = ImageListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3586,7 +3688,7 @@ func (x *ImageListResponse) String() string {
 func (*ImageListResponse) ProtoMessage() {}
 
 func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3599,10 +3701,322 @@ func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageListResponse.ProtoReflect.Descriptor instead.
 func (*ImageListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{58}
+	return file_machine_machine_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ImageListResponse) GetMessages() []*ImageList {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type UpgradeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// stage writes the image and its boot entry but does not reboot: the next reboot boots it.
+	// Only the first message's is read.
+	Stage bool `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
+	// chunk is the next part of the signed OS image; send at most 1 MiB per message.
+	Chunk         []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeRequest) Reset() {
+	*x = UpgradeRequest{}
+	mi := &file_machine_machine_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeRequest) ProtoMessage() {}
+
+func (x *UpgradeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeRequest.ProtoReflect.Descriptor instead.
+func (*UpgradeRequest) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *UpgradeRequest) GetStage() bool {
+	if x != nil {
+		return x.Stage
+	}
+	return false
+}
+
+func (x *UpgradeRequest) GetChunk() []byte {
+	if x != nil {
+		return x.Chunk
+	}
+	return nil
+}
+
+type Upgrade struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// version is the Cairn version of the image written.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// slot is the slot written ("a" or "b").
+	Slot string `protobuf:"bytes,3,opt,name=slot,proto3" json:"slot,omitempty"`
+	// signer is the key ID (the SPKI's sha256) of the trusted key that signed the image.
+	Signer string `protobuf:"bytes,4,opt,name=signer,proto3" json:"signer,omitempty"`
+	// generation is the generation of the slot's new boot entry.
+	Generation int64 `protobuf:"varint,5,opt,name=generation,proto3" json:"generation,omitempty"`
+	// rebooting is true when the node reboots into the new slot now (false when staged).
+	Rebooting bool `protobuf:"varint,6,opt,name=rebooting,proto3" json:"rebooting,omitempty"`
+	// message says what happened and what comes next.
+	Message string `protobuf:"bytes,7,opt,name=message,proto3" json:"message,omitempty"`
+	// bytes is the size of the image the node received.
+	Bytes         uint64 `protobuf:"varint,8,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Upgrade) Reset() {
+	*x = Upgrade{}
+	mi := &file_machine_machine_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Upgrade) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Upgrade) ProtoMessage() {}
+
+func (x *Upgrade) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Upgrade.ProtoReflect.Descriptor instead.
+func (*Upgrade) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *Upgrade) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Upgrade) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Upgrade) GetSlot() string {
+	if x != nil {
+		return x.Slot
+	}
+	return ""
+}
+
+func (x *Upgrade) GetSigner() string {
+	if x != nil {
+		return x.Signer
+	}
+	return ""
+}
+
+func (x *Upgrade) GetGeneration() int64 {
+	if x != nil {
+		return x.Generation
+	}
+	return 0
+}
+
+func (x *Upgrade) GetRebooting() bool {
+	if x != nil {
+		return x.Rebooting
+	}
+	return false
+}
+
+func (x *Upgrade) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Upgrade) GetBytes() uint64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+type UpgradeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Upgrade             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeResponse) Reset() {
+	*x = UpgradeResponse{}
+	mi := &file_machine_machine_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResponse) ProtoMessage() {}
+
+func (x *UpgradeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResponse.ProtoReflect.Descriptor instead.
+func (*UpgradeResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *UpgradeResponse) GetMessages() []*Upgrade {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type Rollback struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// slot is the slot the node boots next.
+	Slot *Slot `protobuf:"bytes,2,opt,name=slot,proto3" json:"slot,omitempty"`
+	// message says what happened and what comes next.
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rollback) Reset() {
+	*x = Rollback{}
+	mi := &file_machine_machine_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rollback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rollback) ProtoMessage() {}
+
+func (x *Rollback) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rollback.ProtoReflect.Descriptor instead.
+func (*Rollback) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *Rollback) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Rollback) GetSlot() *Slot {
+	if x != nil {
+		return x.Slot
+	}
+	return nil
+}
+
+func (x *Rollback) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type RollbackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Rollback            `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RollbackResponse) Reset() {
+	*x = RollbackResponse{}
+	mi := &file_machine_machine_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RollbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RollbackResponse) ProtoMessage() {}
+
+func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RollbackResponse.ProtoReflect.Descriptor instead.
+func (*RollbackResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *RollbackResponse) GetMessages() []*Rollback {
 	if x != nil {
 		return x.Messages
 	}
@@ -3621,12 +4035,23 @@ const file_machine_machine_proto_rawDesc = "" +
 	"go_version\x18\x03 \x01(\tR\tgoVersion\x12\x0e\n" +
 	"\x02os\x18\x04 \x01(\tR\x02os\x12\x12\n" +
 	"\x04arch\x18\x05 \x01(\tR\x04arch\x12\x18\n" +
-	"\afips140\x18\x06 \x01(\tR\afips140\"\xa9\x01\n" +
+	"\afips140\x18\x06 \x01(\tR\afips140\"\xf5\x01\n" +
 	"\aVersion\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x124\n" +
 	"\aversion\x18\x02 \x01(\v2\x1a.cairn.machine.VersionInfoR\aversion\x12 \n" +
 	"\vmaintenance\x18\x03 \x01(\bR\vmaintenance\x12\x12\n" +
-	"\x04mode\x18\x04 \x01(\tR\x04mode\"E\n" +
+	"\x04mode\x18\x04 \x01(\tR\x04mode\x12)\n" +
+	"\x05slots\x18\x05 \x03(\v2\x13.cairn.machine.SlotR\x05slots\x12\x1f\n" +
+	"\vslots_error\x18\x06 \x01(\tR\n" +
+	"slotsError\"\x84\x01\n" +
+	"\x04Slot\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x04 \x01(\x03R\n" +
+	"generation\x12\x16\n" +
+	"\x06active\x18\x05 \x01(\bR\x06active\"E\n" +
 	"\x0fVersionResponse\x122\n" +
 	"\bmessages\x18\x01 \x03(\v2\x16.cairn.machine.VersionR\bmessages\"Z\n" +
 	"\bHostname\x122\n" +
@@ -3872,7 +4297,29 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12,\n" +
 	"\x06images\x18\x02 \x03(\v2\x14.cairn.machine.ImageR\x06images\"I\n" +
 	"\x11ImageListResponse\x124\n" +
-	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages2\x82\x10\n" +
+	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages\"<\n" +
+	"\x0eUpgradeRequest\x12\x14\n" +
+	"\x05stage\x18\x01 \x01(\bR\x05stage\x12\x14\n" +
+	"\x05chunk\x18\x02 \x01(\fR\x05chunk\"\xf1\x01\n" +
+	"\aUpgrade\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
+	"\x04slot\x18\x03 \x01(\tR\x04slot\x12\x16\n" +
+	"\x06signer\x18\x04 \x01(\tR\x06signer\x12\x1e\n" +
+	"\n" +
+	"generation\x18\x05 \x01(\x03R\n" +
+	"generation\x12\x1c\n" +
+	"\trebooting\x18\x06 \x01(\bR\trebooting\x12\x18\n" +
+	"\amessage\x18\a \x01(\tR\amessage\x12\x14\n" +
+	"\x05bytes\x18\b \x01(\x04R\x05bytes\"E\n" +
+	"\x0fUpgradeResponse\x122\n" +
+	"\bmessages\x18\x01 \x03(\v2\x16.cairn.machine.UpgradeR\bmessages\"\x81\x01\n" +
+	"\bRollback\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12'\n" +
+	"\x04slot\x18\x02 \x01(\v2\x13.cairn.machine.SlotR\x04slot\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"G\n" +
+	"\x10RollbackResponse\x123\n" +
+	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.RollbackR\bmessages2\x90\x11\n" +
 	"\x0eMachineService\x12>\n" +
 	"\aVersion\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.VersionResponse\x12@\n" +
 	"\bHostname\x12\x13.cairn.common.Empty\x1a\x1f.cairn.machine.HostnameResponse\x12:\n" +
@@ -3902,7 +4349,9 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\n" +
 	"Kubeconfig\x12\x13.cairn.common.Empty\x1a!.cairn.machine.KubeconfigResponse\x12V\n" +
 	"\vImageImport\x12!.cairn.machine.ImageImportRequest\x1a\".cairn.machine.ImageImportResponse(\x01\x12B\n" +
-	"\tImageList\x12\x13.cairn.common.Empty\x1a .cairn.machine.ImageListResponseB5Z3github.com/cairn-os/cairn/pkg/machinery/api/machineb\x06proto3"
+	"\tImageList\x12\x13.cairn.common.Empty\x1a .cairn.machine.ImageListResponse\x12J\n" +
+	"\aUpgrade\x12\x1d.cairn.machine.UpgradeRequest\x1a\x1e.cairn.machine.UpgradeResponse(\x01\x12@\n" +
+	"\bRollback\x12\x13.cairn.common.Empty\x1a\x1f.cairn.machine.RollbackResponseB5Z3github.com/cairn-os/cairn/pkg/machinery/api/machineb\x06proto3"
 
 var (
 	file_machine_machine_proto_rawDescOnce sync.Once
@@ -3917,193 +4366,209 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 }
 
 var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_machine_machine_proto_goTypes = []any{
 	(ResetRequest_Wipe)(0),                      // 0: cairn.machine.ResetRequest.Wipe
 	(ApplyConfigurationRequest_Mode)(0),         // 1: cairn.machine.ApplyConfigurationRequest.Mode
 	(*VersionInfo)(nil),                         // 2: cairn.machine.VersionInfo
 	(*Version)(nil),                             // 3: cairn.machine.Version
-	(*VersionResponse)(nil),                     // 4: cairn.machine.VersionResponse
-	(*Hostname)(nil),                            // 5: cairn.machine.Hostname
-	(*HostnameResponse)(nil),                    // 6: cairn.machine.HostnameResponse
-	(*Disk)(nil),                                // 7: cairn.machine.Disk
-	(*DiskList)(nil),                            // 8: cairn.machine.DiskList
-	(*DisksResponse)(nil),                       // 9: cairn.machine.DisksResponse
-	(*ServiceInfo)(nil),                         // 10: cairn.machine.ServiceInfo
-	(*ServiceCgroup)(nil),                       // 11: cairn.machine.ServiceCgroup
-	(*ServiceList)(nil),                         // 12: cairn.machine.ServiceList
-	(*ServiceListResponse)(nil),                 // 13: cairn.machine.ServiceListResponse
-	(*ServiceRequest)(nil),                      // 14: cairn.machine.ServiceRequest
-	(*Action)(nil),                              // 15: cairn.machine.Action
-	(*ActionResponse)(nil),                      // 16: cairn.machine.ActionResponse
-	(*LogsRequest)(nil),                         // 17: cairn.machine.LogsRequest
-	(*DmesgRequest)(nil),                        // 18: cairn.machine.DmesgRequest
-	(*LogChunk)(nil),                            // 19: cairn.machine.LogChunk
-	(*EventsRequest)(nil),                       // 20: cairn.machine.EventsRequest
-	(*Event)(nil),                               // 21: cairn.machine.Event
-	(*ResetRequest)(nil),                        // 22: cairn.machine.ResetRequest
-	(*ApplyConfigurationRequest)(nil),           // 23: cairn.machine.ApplyConfigurationRequest
-	(*ApplyConfiguration)(nil),                  // 24: cairn.machine.ApplyConfiguration
-	(*ApplyConfigurationResponse)(nil),          // 25: cairn.machine.ApplyConfigurationResponse
-	(*Configuration)(nil),                       // 26: cairn.machine.Configuration
-	(*ConfigurationResponse)(nil),               // 27: cairn.machine.ConfigurationResponse
-	(*ReadRequest)(nil),                         // 28: cairn.machine.ReadRequest
-	(*FileContent)(nil),                         // 29: cairn.machine.FileContent
-	(*ReadResponse)(nil),                        // 30: cairn.machine.ReadResponse
-	(*ListRequest)(nil),                         // 31: cairn.machine.ListRequest
-	(*FileInfo)(nil),                            // 32: cairn.machine.FileInfo
-	(*FileList)(nil),                            // 33: cairn.machine.FileList
-	(*ListResponse)(nil),                        // 34: cairn.machine.ListResponse
-	(*Process)(nil),                             // 35: cairn.machine.Process
-	(*ProcessList)(nil),                         // 36: cairn.machine.ProcessList
-	(*ProcessesResponse)(nil),                   // 37: cairn.machine.ProcessesResponse
-	(*MemInfo)(nil),                             // 38: cairn.machine.MemInfo
-	(*Memory)(nil),                              // 39: cairn.machine.Memory
-	(*MemoryResponse)(nil),                      // 40: cairn.machine.MemoryResponse
-	(*Mount)(nil),                               // 41: cairn.machine.Mount
-	(*MountList)(nil),                           // 42: cairn.machine.MountList
-	(*MountsResponse)(nil),                      // 43: cairn.machine.MountsResponse
-	(*LoadAvg)(nil),                             // 44: cairn.machine.LoadAvg
-	(*LoadAvgResponse)(nil),                     // 45: cairn.machine.LoadAvgResponse
-	(*Connection)(nil),                          // 46: cairn.machine.Connection
-	(*ConnectionList)(nil),                      // 47: cairn.machine.ConnectionList
-	(*NetstatResponse)(nil),                     // 48: cairn.machine.NetstatResponse
-	(*GenerateClientConfigurationRequest)(nil),  // 49: cairn.machine.GenerateClientConfigurationRequest
-	(*ClientConfiguration)(nil),                 // 50: cairn.machine.ClientConfiguration
-	(*GenerateClientConfigurationResponse)(nil), // 51: cairn.machine.GenerateClientConfigurationResponse
-	(*BootstrapRequest)(nil),                    // 52: cairn.machine.BootstrapRequest
-	(*Kubeconfig)(nil),                          // 53: cairn.machine.Kubeconfig
-	(*KubeconfigResponse)(nil),                  // 54: cairn.machine.KubeconfigResponse
-	(*ImageImportRequest)(nil),                  // 55: cairn.machine.ImageImportRequest
-	(*ImageImport)(nil),                         // 56: cairn.machine.ImageImport
-	(*ImageImportResponse)(nil),                 // 57: cairn.machine.ImageImportResponse
-	(*Image)(nil),                               // 58: cairn.machine.Image
-	(*ImageList)(nil),                           // 59: cairn.machine.ImageList
-	(*ImageListResponse)(nil),                   // 60: cairn.machine.ImageListResponse
-	nil,                                         // 61: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),                     // 62: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil),               // 63: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                 // 64: google.protobuf.Duration
-	(*common.Empty)(nil),                        // 65: cairn.common.Empty
+	(*Slot)(nil),                                // 4: cairn.machine.Slot
+	(*VersionResponse)(nil),                     // 5: cairn.machine.VersionResponse
+	(*Hostname)(nil),                            // 6: cairn.machine.Hostname
+	(*HostnameResponse)(nil),                    // 7: cairn.machine.HostnameResponse
+	(*Disk)(nil),                                // 8: cairn.machine.Disk
+	(*DiskList)(nil),                            // 9: cairn.machine.DiskList
+	(*DisksResponse)(nil),                       // 10: cairn.machine.DisksResponse
+	(*ServiceInfo)(nil),                         // 11: cairn.machine.ServiceInfo
+	(*ServiceCgroup)(nil),                       // 12: cairn.machine.ServiceCgroup
+	(*ServiceList)(nil),                         // 13: cairn.machine.ServiceList
+	(*ServiceListResponse)(nil),                 // 14: cairn.machine.ServiceListResponse
+	(*ServiceRequest)(nil),                      // 15: cairn.machine.ServiceRequest
+	(*Action)(nil),                              // 16: cairn.machine.Action
+	(*ActionResponse)(nil),                      // 17: cairn.machine.ActionResponse
+	(*LogsRequest)(nil),                         // 18: cairn.machine.LogsRequest
+	(*DmesgRequest)(nil),                        // 19: cairn.machine.DmesgRequest
+	(*LogChunk)(nil),                            // 20: cairn.machine.LogChunk
+	(*EventsRequest)(nil),                       // 21: cairn.machine.EventsRequest
+	(*Event)(nil),                               // 22: cairn.machine.Event
+	(*ResetRequest)(nil),                        // 23: cairn.machine.ResetRequest
+	(*ApplyConfigurationRequest)(nil),           // 24: cairn.machine.ApplyConfigurationRequest
+	(*ApplyConfiguration)(nil),                  // 25: cairn.machine.ApplyConfiguration
+	(*ApplyConfigurationResponse)(nil),          // 26: cairn.machine.ApplyConfigurationResponse
+	(*Configuration)(nil),                       // 27: cairn.machine.Configuration
+	(*ConfigurationResponse)(nil),               // 28: cairn.machine.ConfigurationResponse
+	(*ReadRequest)(nil),                         // 29: cairn.machine.ReadRequest
+	(*FileContent)(nil),                         // 30: cairn.machine.FileContent
+	(*ReadResponse)(nil),                        // 31: cairn.machine.ReadResponse
+	(*ListRequest)(nil),                         // 32: cairn.machine.ListRequest
+	(*FileInfo)(nil),                            // 33: cairn.machine.FileInfo
+	(*FileList)(nil),                            // 34: cairn.machine.FileList
+	(*ListResponse)(nil),                        // 35: cairn.machine.ListResponse
+	(*Process)(nil),                             // 36: cairn.machine.Process
+	(*ProcessList)(nil),                         // 37: cairn.machine.ProcessList
+	(*ProcessesResponse)(nil),                   // 38: cairn.machine.ProcessesResponse
+	(*MemInfo)(nil),                             // 39: cairn.machine.MemInfo
+	(*Memory)(nil),                              // 40: cairn.machine.Memory
+	(*MemoryResponse)(nil),                      // 41: cairn.machine.MemoryResponse
+	(*Mount)(nil),                               // 42: cairn.machine.Mount
+	(*MountList)(nil),                           // 43: cairn.machine.MountList
+	(*MountsResponse)(nil),                      // 44: cairn.machine.MountsResponse
+	(*LoadAvg)(nil),                             // 45: cairn.machine.LoadAvg
+	(*LoadAvgResponse)(nil),                     // 46: cairn.machine.LoadAvgResponse
+	(*Connection)(nil),                          // 47: cairn.machine.Connection
+	(*ConnectionList)(nil),                      // 48: cairn.machine.ConnectionList
+	(*NetstatResponse)(nil),                     // 49: cairn.machine.NetstatResponse
+	(*GenerateClientConfigurationRequest)(nil),  // 50: cairn.machine.GenerateClientConfigurationRequest
+	(*ClientConfiguration)(nil),                 // 51: cairn.machine.ClientConfiguration
+	(*GenerateClientConfigurationResponse)(nil), // 52: cairn.machine.GenerateClientConfigurationResponse
+	(*BootstrapRequest)(nil),                    // 53: cairn.machine.BootstrapRequest
+	(*Kubeconfig)(nil),                          // 54: cairn.machine.Kubeconfig
+	(*KubeconfigResponse)(nil),                  // 55: cairn.machine.KubeconfigResponse
+	(*ImageImportRequest)(nil),                  // 56: cairn.machine.ImageImportRequest
+	(*ImageImport)(nil),                         // 57: cairn.machine.ImageImport
+	(*ImageImportResponse)(nil),                 // 58: cairn.machine.ImageImportResponse
+	(*Image)(nil),                               // 59: cairn.machine.Image
+	(*ImageList)(nil),                           // 60: cairn.machine.ImageList
+	(*ImageListResponse)(nil),                   // 61: cairn.machine.ImageListResponse
+	(*UpgradeRequest)(nil),                      // 62: cairn.machine.UpgradeRequest
+	(*Upgrade)(nil),                             // 63: cairn.machine.Upgrade
+	(*UpgradeResponse)(nil),                     // 64: cairn.machine.UpgradeResponse
+	(*Rollback)(nil),                            // 65: cairn.machine.Rollback
+	(*RollbackResponse)(nil),                    // 66: cairn.machine.RollbackResponse
+	nil,                                         // 67: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),                     // 68: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil),               // 69: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 70: google.protobuf.Duration
+	(*common.Empty)(nil),                        // 71: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	62, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	68, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
 	2,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
-	3,  // 2: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	62, // 3: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
-	5,  // 4: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	62, // 5: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
-	7,  // 6: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
-	8,  // 7: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	63, // 8: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
-	11, // 9: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	62, // 10: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
-	10, // 11: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
-	12, // 12: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	62, // 13: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	15, // 14: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	62, // 15: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	62, // 16: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	63, // 17: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	61, // 18: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 19: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
-	1,  // 20: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	64, // 21: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	62, // 22: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	24, // 23: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	62, // 24: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	26, // 25: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	62, // 26: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	29, // 27: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	63, // 28: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	62, // 29: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	32, // 30: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	33, // 31: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	62, // 32: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	35, // 33: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	36, // 34: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	62, // 35: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	38, // 36: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	39, // 37: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	62, // 38: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	41, // 39: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	42, // 40: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	62, // 41: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	44, // 42: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	62, // 43: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	46, // 44: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	47, // 45: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	64, // 46: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	62, // 47: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	50, // 48: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	62, // 49: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
-	53, // 50: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
-	62, // 51: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
-	56, // 52: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
-	62, // 53: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
-	58, // 54: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
-	59, // 55: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
-	65, // 56: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	65, // 57: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	65, // 58: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	65, // 59: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	14, // 60: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	14, // 61: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	14, // 62: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	17, // 63: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	18, // 64: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	20, // 65: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	65, // 66: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	65, // 67: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	22, // 68: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	23, // 69: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	65, // 70: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	65, // 71: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	28, // 72: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	31, // 73: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	65, // 74: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	65, // 75: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	65, // 76: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	65, // 77: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	65, // 78: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	49, // 79: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	52, // 80: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
-	65, // 81: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
-	55, // 82: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
-	65, // 83: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
-	4,  // 84: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	6,  // 85: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	9,  // 86: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	13, // 87: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	16, // 88: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	16, // 89: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	16, // 90: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	19, // 91: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	19, // 92: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	21, // 93: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	16, // 94: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	16, // 95: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	16, // 96: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	25, // 97: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	16, // 98: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	27, // 99: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	30, // 100: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	34, // 101: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	37, // 102: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	40, // 103: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	43, // 104: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	45, // 105: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	48, // 106: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	51, // 107: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	16, // 108: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
-	54, // 109: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
-	57, // 110: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
-	60, // 111: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
-	84, // [84:112] is the sub-list for method output_type
-	56, // [56:84] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	4,  // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
+	3,  // 3: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
+	68, // 4: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	6,  // 5: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
+	68, // 6: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	8,  // 7: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
+	9,  // 8: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
+	69, // 9: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	12, // 10: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
+	68, // 11: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	11, // 12: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
+	13, // 13: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
+	68, // 14: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	16, // 15: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	68, // 16: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	68, // 17: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	69, // 18: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	67, // 19: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,  // 20: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
+	1,  // 21: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	70, // 22: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	68, // 23: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	25, // 24: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	68, // 25: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	27, // 26: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	68, // 27: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	30, // 28: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	69, // 29: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	68, // 30: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	33, // 31: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	34, // 32: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	68, // 33: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	36, // 34: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	37, // 35: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	68, // 36: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	39, // 37: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	40, // 38: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	68, // 39: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	42, // 40: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	43, // 41: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	68, // 42: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	45, // 43: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	68, // 44: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	47, // 45: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	48, // 46: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	70, // 47: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	68, // 48: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	51, // 49: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	68, // 50: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	54, // 51: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	68, // 52: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	57, // 53: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	68, // 54: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	59, // 55: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	60, // 56: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	68, // 57: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
+	63, // 58: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
+	68, // 59: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
+	4,  // 60: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
+	65, // 61: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
+	71, // 62: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	71, // 63: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	71, // 64: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	71, // 65: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	15, // 66: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	15, // 67: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	15, // 68: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	18, // 69: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	19, // 70: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	21, // 71: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	71, // 72: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	71, // 73: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	23, // 74: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	24, // 75: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	71, // 76: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	71, // 77: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	29, // 78: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	32, // 79: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	71, // 80: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	71, // 81: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	71, // 82: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	71, // 83: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	71, // 84: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	50, // 85: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	53, // 86: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	71, // 87: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	56, // 88: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	71, // 89: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	62, // 90: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
+	71, // 91: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
+	5,  // 92: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	7,  // 93: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	10, // 94: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	14, // 95: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	17, // 96: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	17, // 97: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	17, // 98: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	20, // 99: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	20, // 100: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	22, // 101: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	17, // 102: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	17, // 103: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	17, // 104: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	26, // 105: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	17, // 106: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	28, // 107: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	31, // 108: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	35, // 109: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	38, // 110: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	41, // 111: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	44, // 112: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	46, // 113: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	49, // 114: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	52, // 115: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	17, // 116: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	55, // 117: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	58, // 118: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	61, // 119: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	64, // 120: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
+	66, // 121: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
+	92, // [92:122] is the sub-list for method output_type
+	62, // [62:92] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -4117,7 +4582,7 @@ func file_machine_machine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   60,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -50,6 +50,8 @@ const (
 	MachineService_Kubeconfig_FullMethodName                  = "/cairn.machine.MachineService/Kubeconfig"
 	MachineService_ImageImport_FullMethodName                 = "/cairn.machine.MachineService/ImageImport"
 	MachineService_ImageList_FullMethodName                   = "/cairn.machine.MachineService/ImageList"
+	MachineService_Upgrade_FullMethodName                     = "/cairn.machine.MachineService/Upgrade"
+	MachineService_Rollback_FullMethodName                    = "/cairn.machine.MachineService/Rollback"
 )
 
 // MachineServiceClient is the client API for MachineService service.
@@ -95,6 +97,18 @@ type MachineServiceClient interface {
 	ImageImport(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImageImportRequest, ImageImportResponse], error)
 	// ImageList lists the images in containerd's Kubernetes namespace.
 	ImageList(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*ImageListResponse, error)
+	// Upgrade writes a signed Cairn OS image, sent in chunks, to the inactive disk slot of a
+	// node that boots from disk. The node checks the image's signature against the keys of
+	// machine.upgrade.trustedKeys before it writes anything, adds the slot's boot entry on
+	// trial and, unless stage, reboots into it; the new slot is marked good only once the node
+	// is healthy on it, else the next boot returns to the previous slot by itself. A node with
+	// no disk slots (container mode, or the root in RAM: PXE, direct kernel boot, the ISO)
+	// refuses it (FailedPrecondition) and writes nothing; so does a node already upgrading or
+	// rolling back (Unavailable). It goes to one node per call; at most 1 GiB per image.
+	Upgrade(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UpgradeRequest, UpgradeResponse], error)
+	// Rollback makes the other disk slot, which must hold a good image, boot next and reboots
+	// into it. A node with no disk slots refuses it (FailedPrecondition).
+	Rollback(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*RollbackResponse, error)
 }
 
 type machineServiceClient struct {
@@ -415,6 +429,29 @@ func (c *machineServiceClient) ImageList(ctx context.Context, in *common.Empty, 
 	return out, nil
 }
 
+func (c *machineServiceClient) Upgrade(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UpgradeRequest, UpgradeResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &MachineService_ServiceDesc.Streams[4], MachineService_Upgrade_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[UpgradeRequest, UpgradeResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MachineService_UpgradeClient = grpc.ClientStreamingClient[UpgradeRequest, UpgradeResponse]
+
+func (c *machineServiceClient) Rollback(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*RollbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RollbackResponse)
+	err := c.cc.Invoke(ctx, MachineService_Rollback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MachineServiceServer is the server API for MachineService service.
 // All implementations must embed UnimplementedMachineServiceServer
 // for forward compatibility.
@@ -458,6 +495,18 @@ type MachineServiceServer interface {
 	ImageImport(grpc.ClientStreamingServer[ImageImportRequest, ImageImportResponse]) error
 	// ImageList lists the images in containerd's Kubernetes namespace.
 	ImageList(context.Context, *common.Empty) (*ImageListResponse, error)
+	// Upgrade writes a signed Cairn OS image, sent in chunks, to the inactive disk slot of a
+	// node that boots from disk. The node checks the image's signature against the keys of
+	// machine.upgrade.trustedKeys before it writes anything, adds the slot's boot entry on
+	// trial and, unless stage, reboots into it; the new slot is marked good only once the node
+	// is healthy on it, else the next boot returns to the previous slot by itself. A node with
+	// no disk slots (container mode, or the root in RAM: PXE, direct kernel boot, the ISO)
+	// refuses it (FailedPrecondition) and writes nothing; so does a node already upgrading or
+	// rolling back (Unavailable). It goes to one node per call; at most 1 GiB per image.
+	Upgrade(grpc.ClientStreamingServer[UpgradeRequest, UpgradeResponse]) error
+	// Rollback makes the other disk slot, which must hold a good image, boot next and reboots
+	// into it. A node with no disk slots refuses it (FailedPrecondition).
+	Rollback(context.Context, *common.Empty) (*RollbackResponse, error)
 	mustEmbedUnimplementedMachineServiceServer()
 }
 
@@ -551,6 +600,12 @@ func (UnimplementedMachineServiceServer) ImageImport(grpc.ClientStreamingServer[
 }
 func (UnimplementedMachineServiceServer) ImageList(context.Context, *common.Empty) (*ImageListResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImageList not implemented")
+}
+func (UnimplementedMachineServiceServer) Upgrade(grpc.ClientStreamingServer[UpgradeRequest, UpgradeResponse]) error {
+	return status.Error(codes.Unimplemented, "method Upgrade not implemented")
+}
+func (UnimplementedMachineServiceServer) Rollback(context.Context, *common.Empty) (*RollbackResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Rollback not implemented")
 }
 func (UnimplementedMachineServiceServer) mustEmbedUnimplementedMachineServiceServer() {}
 func (UnimplementedMachineServiceServer) testEmbeddedByValue()                        {}
@@ -1045,6 +1100,31 @@ func _MachineService_ImageList_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MachineService_Upgrade_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(MachineServiceServer).Upgrade(&grpc.GenericServerStream[UpgradeRequest, UpgradeResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MachineService_UpgradeServer = grpc.ClientStreamingServer[UpgradeRequest, UpgradeResponse]
+
+func _MachineService_Rollback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(common.Empty)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MachineServiceServer).Rollback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MachineService_Rollback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MachineServiceServer).Rollback(ctx, req.(*common.Empty))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MachineService_ServiceDesc is the grpc.ServiceDesc for MachineService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1148,6 +1228,10 @@ var MachineService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ImageList",
 			Handler:    _MachineService_ImageList_Handler,
 		},
+		{
+			MethodName: "Rollback",
+			Handler:    _MachineService_Rollback_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -1168,6 +1252,11 @@ var MachineService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ImageImport",
 			Handler:       _MachineService_ImageImport_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "Upgrade",
+			Handler:       _MachineService_Upgrade_Handler,
 			ClientStreams: true,
 		},
 	},
