@@ -49,6 +49,10 @@ type diskSlots struct {
 	spool string
 	// reboot asks machined to reboot (after the reply has gone out).
 	reboot func() error
+	// kubeReady says whether this node's Kubernetes Node is Ready now; expectFile (in STATE)
+	// records it before an upgrade, so the trial demands of the new slot what the old one had.
+	kubeReady  func(context.Context) bool
+	expectFile string
 	// sys is the sysfs block class and dev the device directory of partition lookups; a test
 	// points them elsewhere.
 	sys, dev string
@@ -177,6 +181,7 @@ func (n *daemon) newDiskSlots() (*diskSlots, string) {
 	}
 	return &diskSlots{log: n.log.With("component", "slots"), esp: esp, booted: slot, trusted: n.trustedImageKeys,
 		spool: "/var/lib/cairn/upgrade", reboot: func() error { return n.request(lifecycleReboot) },
+		kubeReady: func(ctx context.Context) bool { return nodeReady(ctx) == nil }, expectFile: n.trialExpectFile(),
 		sys: partition.SysClassBlock, dev: "/dev", deadline: trialDeadline, settle: trialSettle, poll: trialPoll}, ""
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -66,6 +67,7 @@ func (d *diskSlots) bless(cur sdboot.Entry) {
 		return
 	}
 	d.log.Info("trial passed: slot marked good", "slot", e.Slot, "version", e.Version)
+	d.forgetExpectations()
 }
 
 func (d *diskSlots) fail(cur sdboot.Entry, why error) {
@@ -76,13 +78,19 @@ func (d *diskSlots) fail(cur sdboot.Entry, why error) {
 	}
 	d.write.Unlock()
 	d.log.Error("trial failed: slot marked bad, rebooting into the previous slot", "entry", cur.FileName(), "why", why, "mark_error", err)
+	d.forgetExpectations()
 	if err := d.reboot(); err != nil {
 		d.log.Error("trial failed and the reboot was refused", "error", err)
 	}
 }
 
-// upgradeHealth says why the node is not healthy, or nil: it has a configuration, every
-// service runs, and where a kubelet runs its Node is Ready.
+// trialExpectFile is where an upgrade records that the node's Kubernetes Node was Ready.
+func (n *daemon) trialExpectFile() string { return filepath.Join(n.opts.State, "trial-expects-kubernetes") }
+
+// upgradeHealth says why the node is not healthy, or nil: it has a configuration, no service
+// is failing (restarting after exits, or given up), and where the node was a Ready
+// Kubernetes node before the upgrade, it is again. apid and trustd are services: a failing
+// API fails the trial.
 func (n *daemon) upgradeHealth(ctx context.Context) error {
 	n.mu.Lock()
 	configured := n.cfg != nil
@@ -91,17 +99,15 @@ func (n *daemon) upgradeHealth(ctx context.Context) error {
 		return errors.New("no configuration (maintenance mode)")
 	}
 	var down []string
-	kubelet := false
 	for _, s := range n.sup.List() {
-		kubelet = kubelet || s.Name == "kubelet"
-		if s.State != supervisor.StateRunning {
+		if s.State == supervisor.StateBackoff || s.State == supervisor.StateFailed {
 			down = append(down, fmt.Sprintf("%s %s", s.Name, s.State))
 		}
 	}
 	if len(down) > 0 {
-		return fmt.Errorf("services not running: %s", strings.Join(down, ", "))
+		return fmt.Errorf("services failing: %s", strings.Join(down, ", "))
 	}
-	if kubelet {
+	if _, err := os.Stat(n.trialExpectFile()); err == nil {
 		return nodeReady(ctx)
 	}
 	return nil
@@ -134,4 +140,10 @@ func nodeReady(ctx context.Context) error {
 		}
 	}
 	return errors.New("Kubernetes node not Ready")
+}
+
+func (d *diskSlots) forgetExpectations() {
+	if d.expectFile != "" {
+		_ = os.Remove(d.expectFile)
+	}
 }

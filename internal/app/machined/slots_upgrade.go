@@ -55,6 +55,9 @@ func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (U
 		return UpgradeResult{}, apierr.Invalid("image refused, nothing was written to the disk's slots: %v", err)
 	}
 	target := otherSlot(d.booted)
+	if err := d.recordExpectations(ctx); err != nil {
+		return UpgradeResult{}, err
+	}
 	e, err := d.writeSlot(ctx, target, r.Manifest, files)
 	if err != nil {
 		return UpgradeResult{}, fmt.Errorf("write slot %s (slot %s still boots): %w", target, d.booted, err)
@@ -68,6 +71,23 @@ func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (U
 		}
 	}
 	return res, nil
+}
+
+// recordExpectations writes down, in STATE, whether this node's Kubernetes Node is Ready: the
+// trial of the new slot then demands it (a node that never joined a cluster is not failed
+// for not being Ready).
+func (d *diskSlots) recordExpectations(ctx context.Context) error {
+	if d.expectFile == "" {
+		return nil
+	}
+	_ = os.Remove(d.expectFile)
+	if d.kubeReady == nil || !d.kubeReady(ctx) {
+		return nil
+	}
+	if err := os.WriteFile(d.expectFile, []byte("kubernetes node Ready\n"), 0o600); err != nil {
+		return fmt.Errorf("record the trial's expectations: %w", err)
+	}
+	return nil
 }
 
 // spoolFiles copies each file of r to the spool directory, verified; it returns their paths.
