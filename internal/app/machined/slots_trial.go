@@ -85,7 +85,9 @@ func (d *diskSlots) fail(cur sdboot.Entry, why error) {
 }
 
 // trialExpectFile is where an upgrade records that the node's Kubernetes Node was Ready.
-func (n *daemon) trialExpectFile() string { return filepath.Join(n.opts.State, "trial-expects-kubernetes") }
+func (n *daemon) trialExpectFile() string {
+	return filepath.Join(n.opts.State, "trial-expects-kubernetes")
+}
 
 // upgradeHealth says why the node is not healthy, or nil: it has a configuration, no service
 // is failing (restarting after exits, or given up), and where the node was a Ready
