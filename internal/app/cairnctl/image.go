@@ -48,7 +48,9 @@ and Go, and must run inside the Cairn source tree. The same inputs give the same
 pinned Debian package) from slot A: the squashfs root under dm-verity, its root hash on the
 kernel command line. --format iso adds cairn.iso, a UEFI-bootable ISO 9660 image that boots the
 root in RAM (maintenance mode until the node gets a config) and carries the slot's pieces under
-/cairn/ for installing to a disk. The ISO's volume timestamps are the build's time.
+/cairn/ for installing to a disk. cairn.raw is reproducible like the rest; cairn.iso is not
+byte for byte (go-diskfs stamps its volume descriptors and Rock Ridge entries with the time of
+the build), but every file in it is.
 
 --sign-key FILE (a private key from cairnctl gen image-key) adds cairn.img, the signed OS
 image that cairnctl upgrade streams to a node: the slot's kernel, disk initramfs, verity'd

@@ -53,16 +53,22 @@ func writeFAT(fs filesystem.FileSystem, files []espFile) error {
 	return nil
 }
 
+// writeFATFile writes the file with one Write: go-diskfs walks the cluster chain and
+// rewrites the whole FAT on every Write, so copying in small pieces is quadratic (43 s instead
+// of 1 s for a 111 MB initramfs).
 func writeFATFile(fs filesystem.FileSystem, f espFile) error {
+	data := f.data
+	if f.src != "" {
+		var err error
+		if data, err = os.ReadFile(f.src); err != nil {
+			return err
+		}
+	}
 	w, err := fs.OpenFile("/"+f.path, os.O_CREATE|os.O_RDWR|os.O_TRUNC)
 	if err != nil {
 		return err
 	}
-	if f.src == "" {
-		_, err = w.Write(f.data)
-	} else {
-		err = copyInto(w, f.src)
-	}
+	_, err = w.Write(data)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}

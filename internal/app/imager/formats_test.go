@@ -49,3 +49,18 @@ func FuzzParseFormats(f *testing.F) {
 		}
 	})
 }
+
+func TestBootValidate(t *testing.T) {
+	bad := Boot{Loader: Deb{Package: "Systemd Boot", Version: "", SHA256: "x"}, LoaderFile: "usr/lib/x.efi",
+		Cmdline: []string{"console=ttyS0", "a b", "cairn.slot=a", "cairn.verity.salt=00"}}
+	got := strings.Join(bad.validate(), "\n")
+	for _, want := range []string{`boot.loader.package: "Systemd Boot"`, `boot.loader.version: ""`, `boot.loader.sha256: "x"`,
+		`boot.loaderFile: "usr/lib/x.efi"`, `boot.cmdline[1]: "a b"`, `boot.cmdline[2]: "cairn.slot=a"`, `boot.cmdline[3]: "cairn.verity.salt=00"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("validate() lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "cmdline[0]") {
+		t.Errorf("validate() refuses console=ttyS0:\n%s", got)
+	}
+}

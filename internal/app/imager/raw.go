@@ -74,9 +74,9 @@ func (b *builder) writeRaw(file string, p *diskParts) error {
 func gptTable(seed []byte) *gpt.Table {
 	t := &gpt.Table{LogicalSectorSize: 512, PhysicalSectorSize: 512, ProtectiveMBR: true, GUID: derivedGUID(seed, "disk")}
 	for i, dp := range DiskPartitions {
-		start := uint64(partitionOffset(i+1) / 512)                                                                          //nolint:gosec // offsets are positive.
-		t.Partitions = append(t.Partitions, &gpt.Partition{Index: i + 1, Start: start, End: start + uint64(dp.Size/512) - 1, //nolint:gosec // sizes are positive constants.
-			Size: uint64(dp.Size), Type: dp.Type, Name: dp.Name, GUID: derivedGUID(seed, dp.Name)}) //nolint:gosec // sizes are positive constants.
+		start := uint64(partitionOffset(i+1) / 512)
+		t.Partitions = append(t.Partitions, &gpt.Partition{Index: i + 1, Start: start, End: start + uint64(dp.Size/512) - 1,
+			Size: uint64(dp.Size), Type: dp.Type, Name: dp.Name, GUID: derivedGUID(seed, dp.Name)})
 	}
 	return t
 }

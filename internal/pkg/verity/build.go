@@ -47,15 +47,17 @@ func tree(data io.ReaderAt, dataSize int64, p Params) ([][]byte, []byte, error) 
 		return nil, level0, nil
 	}
 	h := sha256.New()
-	levels := [][]byte{pad(level0)}
-	for top := levels[0]; len(top) > BlockSize; top = levels[len(levels)-1] {
+	top := pad(level0)
+	levels := [][]byte{top}
+	for len(top) > BlockSize {
 		next := make([]byte, 0, len(top)/hashesPerBlock)
 		for off := 0; off < len(top); off += BlockSize {
 			next = append(next, blockDigest(h, p.Salt, top[off:off+BlockSize])...)
 		}
-		levels = append(levels, pad(next))
+		top = pad(next)
+		levels = append(levels, top)
 	}
-	return levels, blockDigest(h, p.Salt, levels[len(levels)-1]), nil
+	return levels, blockDigest(h, p.Salt, top), nil
 }
 
 // hashData returns sha256(salt || block) of every data block, the last one zero-padded.

@@ -30,7 +30,7 @@ func TestMatchesVeritysetupFormat(t *testing.T) {
 			}
 			u := img[p.HashOffset+16 : p.HashOffset+32]
 			uuid := fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-			out, err := exec.Command(vs, "format", data, hash, "--salt="+hex.EncodeToString(p.Salt), "--uuid="+uuid).CombinedOutput() //nolint:gosec // the test's own files.
+			out, err := exec.Command(vs, "format", data, hash, "--salt="+hex.EncodeToString(p.Salt), "--uuid="+uuid).CombinedOutput()
 			if err != nil {
 				t.Fatalf("veritysetup format = %v\n%s", err, out)
 			}

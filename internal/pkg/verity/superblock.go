@@ -26,8 +26,8 @@ func superblock(p Params) []byte {
 	copy(sb[32:64], Algorithm)
 	binary.LittleEndian.PutUint32(sb[64:], BlockSize)
 	binary.LittleEndian.PutUint32(sb[68:], BlockSize)
-	binary.LittleEndian.PutUint64(sb[72:], uint64(p.DataBlocks)) //nolint:gosec // DataBlocks is positive (Build checks the size).
-	binary.LittleEndian.PutUint16(sb[80:], uint16(len(p.Salt)))  //nolint:gosec // the salt is DigestSize bytes.
+	binary.LittleEndian.PutUint64(sb[72:], uint64(p.DataBlocks))
+	binary.LittleEndian.PutUint16(sb[80:], uint16(len(p.Salt)))
 	copy(sb[88:88+256], p.Salt)
 	return sb
 }

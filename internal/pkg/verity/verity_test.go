@@ -30,7 +30,7 @@ func needVeritysetup(t *testing.T) string {
 func slot(t *testing.T, size int64, seed uint64) (string, Params) {
 	t.Helper()
 	data := make([]byte, size)
-	r := rand.New(rand.NewPCG(seed, uint64(size))) //nolint:gosec // test data, not a secret.
+	r := rand.New(rand.NewPCG(seed, uint64(size)))
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
@@ -54,7 +54,7 @@ func slot(t *testing.T, size int64, seed uint64) (string, Params) {
 }
 
 func verify(vs, file string, p Params) ([]byte, error) {
-	return exec.Command(vs, "verify", file, file, hex.EncodeToString(p.RootHash), //nolint:gosec // the test's own file.
+	return exec.Command(vs, "verify", file, file, hex.EncodeToString(p.RootHash),
 		fmt.Sprintf("--hash-offset=%d", p.HashOffset)).CombinedOutput()
 }
 
