@@ -57,7 +57,7 @@ It needs the os:admin role.`,
 	cmd.Flags().StringVar(&f.image, "image", "", "the signed Cairn OS image: a file, or an http:// or https:// URL cairnctl fetches (the node never does)")
 	cmd.Flags().BoolVar(&f.stage, "stage", false, "write the image and its boot entry but do not reboot: the next reboot boots it on trial")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait for each node to come back from its new slot, marked good, and report its version and slots")
-	cmd.Flags().DurationVar(&f.waitTimeout, "wait-timeout", 20*time.Minute, "how long --wait waits for each node")
+	cmd.Flags().DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "how long --wait waits for each node (a node gives up an unhealthy trial slot after 20 minutes)")
 	f.out.register(cmd)
 	return cmd
 }

@@ -10,27 +10,38 @@ import (
 // noSlots is the refusal of an upgrade or rollback on a node without disk slots; what is
 // "upgraded" or "rolled back".
 func (n *daemon) noSlots(what string) error {
+	next := "install it to a disk first (machine.install.disk)"
 	if n.opts.Mode == ModeContainer {
-		return apierr.Precondition("this node has no disk slots, so it cannot be %s in place: in container mode it runs the host's cairn binary, not an image on a disk; nothing was changed", what)
+		next = "a container node runs the host's cairn binary, not an image on a disk"
 	}
-	return apierr.Precondition("this node has no disk slots, so it cannot be %s in place: its root is in RAM (it booted from PXE, a direct kernel boot or the ISO); install it to a disk first (machine.install.disk); nothing was changed", what)
+	return apierr.Precondition("this node has no disk slots (%s), so it cannot be %s in place: %s; nothing was changed", n.whyNoSlots(), what, next)
 }
 
-// versionSlots are the slots Version reports, or why they could not be read; none on a node
-// without disk slots.
-func (n *daemon) versionSlots() ([]*machine.Slot, string) {
+// whyNoSlots says why the node has no disk slots: the reason found at boot, else its mode's.
+func (n *daemon) whyNoSlots() string {
+	switch {
+	case n.slotsAbsent != "":
+		return n.slotsAbsent
+	case n.opts.Mode == ModeContainer:
+		return "container mode"
+	}
+	return "the root is in RAM: it booted from PXE, a direct kernel boot or the ISO"
+}
+
+// versionSlots are the slots Version reports, or why they could not be read, or why the node
+// has none.
+func (n *daemon) versionSlots() (slots []*machine.Slot, readErr, none string) {
 	if n.slots == nil {
-		return nil, ""
+		return nil, "", n.whyNoSlots()
 	}
 	list, err := n.slots.Slots()
 	if err != nil {
-		return nil, fmt.Sprintf("read the disk slots: %v", err)
+		return nil, fmt.Sprintf("read the disk slots: %v", err), ""
 	}
-	out := make([]*machine.Slot, 0, len(list))
 	for _, s := range list {
-		out = append(out, slotMessage(s))
+		slots = append(slots, slotMessage(s))
 	}
-	return out, ""
+	return slots, "", ""
 }
 
 func slotMessage(s SlotInfo) *machine.Slot {

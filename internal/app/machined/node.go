@@ -76,8 +76,10 @@ type daemon struct {
 	images    imageStore
 	importing atomic.Bool
 
-	// slots manages the boot disk's A/B slots; nil on a node without them.
-	slots slotManager
+	// slots manages the boot disk's A/B slots; nil on a node without them, and slotsAbsent
+	// then says why ("container mode", "the root is in RAM (...)", ...).
+	slots       slotManager
+	slotsAbsent string
 	// changingSlots is true while an Upgrade or a Rollback runs: one at a time per node.
 	changingSlots atomic.Bool
 
