@@ -19,11 +19,12 @@ type upgradeFlags struct {
 	stage       bool
 	wait        bool
 	waitTimeout time.Duration
+	poll        time.Duration // how often --wait asks
 	out         printFlags
 }
 
 func newUpgradeCmd(g *globals) *cobra.Command {
-	f := &upgradeFlags{}
+	f := &upgradeFlags{poll: pollEvery}
 	cmd := &cobra.Command{
 		Use:   "upgrade --image FILE|URL",
 		Short: "Write a signed Cairn OS image to the nodes' inactive disk slot and reboot into it on trial",
@@ -129,7 +130,7 @@ func (f *upgradeFlags) upgradeNode(cmd *cobra.Command, s *session, node string, 
 	if !f.wait || !m.GetRebooting() {
 		return nil
 	}
-	v, err := waitUpgraded(cmd, s, node, m.GetSlot(), f.waitTimeout)
+	v, err := f.waitUpgraded(cmd, s, node, m.GetSlot())
 	if v != nil {
 		res.addVersion(cmd.OutOrStdout(), f.out.format, v)
 	}
