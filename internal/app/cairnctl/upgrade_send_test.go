@@ -126,8 +126,8 @@ func TestUpgradeWaitFailures(t *testing.T) {
 	}
 	wantIn(t, "stdout", out, "10.0.0.1: runs Cairn v1\n", "b      v2        bad")
 	trial := &standInNode{versions: []*machine.Version{nodeVersion("v2", "metal", "a:v1:good:1:", "b:v2:trial:2:*")}}
-	err, _, _ = upgradeWith(t, trial, &upgradeFlags{image: img, wait: true, waitTimeout: 50 * time.Millisecond})
-	if err == nil || !strings.Contains(err.Error(), "the node did not come back from slot b marked good within 50ms (last: runs Cairn v2 from slot b on trial") {
+	err, _, _ = upgradeWith(t, trial, &upgradeFlags{image: img, wait: true, waitTimeout: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "the node did not come back from slot b marked good within 1s (last: runs Cairn v2 from slot b on trial") {
 		t.Errorf("upgrade --wait to a node that stays on trial = %v", err)
 	}
 	staged := &standInNode{}

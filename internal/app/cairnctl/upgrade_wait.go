@@ -34,8 +34,8 @@ func (f *upgradeFlags) waitUpgraded(cmd *cobra.Command, s *session, node, slot s
 	}
 	for {
 		v, err := askVersion(ctx, s, node)
-		if ctx.Err() != nil {
-			return last, timedOut() // the ask ran out of time: its error is ours, not the node's
+		if end, _ := ctx.Deadline(); ctx.Err() != nil || !time.Now().Before(end) {
+			return last, timedOut() // the ask ran out of our time: its error is ours, not the node's
 		}
 		if v != nil {
 			last = v
