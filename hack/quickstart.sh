@@ -16,9 +16,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v go >/dev/null || { echo "quickstart: Go 1.26 is not on PATH" >&2; exit 1; }
 
-echo "== installing host packages (qemu-system-x86, squashfs-tools; gcc, libc6-dev and pkg-config for the static runc)"
+echo "== installing host packages (qemu-system-x86, ovmf for cluster create --boot disk, squashfs-tools; gcc, libc6-dev and pkg-config for the static runc)"
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends qemu-system-x86 squashfs-tools dpkg make git ca-certificates gcc libc6-dev pkg-config >/dev/null
+apt-get install -y -qq --no-install-recommends qemu-system-x86 ovmf squashfs-tools dpkg make git ca-certificates gcc libc6-dev pkg-config >/dev/null
 
 echo "== building cairnctl"
 make build

@@ -62,6 +62,11 @@ func TestMaintenanceModeApplyAndReset(t *testing.T) {
 	wantContains(t, "audit log of the maintenance calls", mustCtl(t, admin, "audit", "log", "-e", "127.0.0.4"),
 		"(anonymous)[] from 127.0.0.1", "/cairn.machine.MachineService/ApplyConfiguration -> OK", "/cairn.machine.MachineService/ServiceList -> PermissionDenied")
 
+	// A container node has no EPHEMERAL: wiping /var is refused and nothing changes.
+	code, _, errOut := ctl(t, admin, "reset", "--wipe", "user", "-e", "127.0.0.4")
+	if code == 0 || !strings.Contains(errOut, "--wipe user refused: this node has no EPHEMERAL partition") {
+		t.Errorf("reset --wipe user on a container node: exit %d, %s", code, errOut)
+	}
 	out = mustCtl(t, admin, "reset", "-e", "127.0.0.4")
 	wantContains(t, "reset", out, "resetting", "simulated", "then the node reboots into maintenance mode")
 	waitFor(t, "maintenance mode after reset", func() bool {

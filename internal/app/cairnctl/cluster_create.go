@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-os/cairn/internal/provision/qemu"
 	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
@@ -25,10 +26,13 @@ type clusterCreateFlags struct {
 	controlplanes, workers int
 	memory, cpus, disk     int
 	kernelArgs             []string
+	boot                   string
 	image                  string
 	wait                   time.Duration
 	noConfig               bool
 	kubernetes             bool
+	trustedImageKeys       []string
+	keys                   []pki.PEMBytes
 }
 
 func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
@@ -40,10 +44,20 @@ func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
 new network namespace (TCG, or KVM when a quick probe shows it works), forward each node's API
 to a loopback port, add a context named after the cluster to the cairnconfig and make it
 current, and wait until every node's API answers. With --no-config the nodes boot into
-maintenance mode instead.`,
+maintenance mode instead.
+
+--boot kernel (the default) starts each VM with the image's kernel and initramfs: the root
+lives in RAM. --boot disk boots each VM under UEFI firmware (OVMF, from Debian's ovmf package)
+from its own copy of the image's raw disk (cairnctl image build --format raw), extended to
+--disk GiB: systemd-boot starts slot A's kernel, whose root is verified by dm-verity, and the
+node takes its config URL from an SMBIOS OEM string. --kernel-args cannot be used with it: the
+kernel command line is the disk's boot entry.`,
 		Example: `  cairnctl image build
   cairnctl cluster create --name demo
-  cairnctl --context demo version`,
+  cairnctl --context demo version
+
+  cairnctl image build --format initramfs,raw
+  cairnctl cluster create --name disk --boot disk --kubernetes=false`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g, cf) },
 	}
@@ -54,10 +68,12 @@ maintenance mode instead.`,
 	fl.IntVar(&f.memory, "memory", 2048, "memory of each VM in MiB (Kubernetes needs about 1.5 GiB on a control plane; 1024 is enough with --kubernetes=false)")
 	fl.IntVar(&f.cpus, "cpus", 2, "virtual CPUs of each VM")
 	fl.IntVar(&f.disk, "disk", 8, "size of each VM's sparse virtio disk in GiB")
-	fl.StringSliceVar(&f.kernelArgs, "kernel-args", nil, "extra kernel arguments, comma separated")
-	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs)")
+	fl.StringSliceVar(&f.kernelArgs, "kernel-args", nil, "extra kernel arguments, comma separated (--boot kernel only)")
+	fl.StringVar(&f.boot, "boot", qemu.BootKernel, "how the VMs boot: kernel (QEMU loads the image's kernel and initramfs; root in RAM) or disk (UEFI from a copy of the image's cairn.raw; verified root on disk)")
+	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs; cairn.raw for --boot disk)")
 	fl.DurationVar(&f.wait, "wait", 20*time.Minute, "how long to wait for every node's API, then for Kubernetes (every node Ready, CoreDNS serving; minutes under QEMU's software emulation)")
 	fl.BoolVar(&f.noConfig, "no-config", false, "boot without a configuration (maintenance mode)")
+	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades (repeatable)")
 	fl.BoolVar(&f.kubernetes, "kubernetes", true, "bootstrap Kubernetes on the first control plane, wait until every node is Ready and CoreDNS serves, and write an admin kubeconfig (false: only the nodes' API)")
 	return cmd
 }
@@ -75,12 +91,15 @@ func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlag
 	if err != nil {
 		return err
 	}
-	if err := checkImage(f.image, image); err != nil {
+	plan, err := qemu.NewPlan(qemu.Request{Name: f.name, Dir: dir, Image: image, Controlplanes: f.controlplanes,
+		Workers: f.workers, Memory: f.memory, CPUs: f.cpus, DiskGiB: f.disk, KernelArgs: f.kernelArgs, Boot: f.boot, NoConfig: f.noConfig})
+	if err != nil {
 		return err
 	}
-	plan, err := qemu.NewPlan(qemu.Request{Name: f.name, Dir: dir, Image: image, Controlplanes: f.controlplanes,
-		Workers: f.workers, Memory: f.memory, CPUs: f.cpus, DiskGiB: f.disk, KernelArgs: f.kernelArgs, NoConfig: f.noConfig})
-	if err != nil {
+	if err := checkImage(f.image, image, f.boot); err != nil {
+		return err
+	}
+	if f.keys, err = readTrustedKeys(f.trustedImageKeys); err != nil {
 		return err
 	}
 	if err := qemu.Create(plan); err != nil {
@@ -103,7 +122,7 @@ func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qe
 	var cctx *clientconfig.Context
 	if !f.noConfig {
 		var err error
-		if cctx, err = writeConfigs(plan); err != nil {
+		if cctx, err = writeConfigs(plan, f.keys); err != nil {
 			return nil, nil, err
 		}
 		_, _ = fmt.Fprintf(out, "generated secrets and machine configurations in %s\n", plan.Dir)
@@ -123,7 +142,7 @@ func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qe
 }
 
 // writeConfigs generates the cluster's secrets and each node's configuration.
-func writeConfigs(plan *qemu.Plan) (*clientconfig.Context, error) {
+func writeConfigs(plan *qemu.Plan, keys []pki.PEMBytes) (*clientconfig.Context, error) {
 	b, err := secrets.New(secrets.Options{})
 	if err != nil {
 		return nil, err
@@ -132,7 +151,7 @@ func writeConfigs(plan *qemu.Plan) (*clientconfig.Context, error) {
 		return nil, err
 	}
 	in := config.GenerateInput{ClusterName: plan.Name, Endpoint: "https://" + plan.Nodes[0].IP.String() + ":6443", Secrets: b,
-		InstallDisk: qemu.InstallDisk}
+		InstallDisk: qemu.InstallDisk, TrustedImageKeys: keys}
 	cp, worker, err := config.Generate(in)
 	if err != nil {
 		return nil, err

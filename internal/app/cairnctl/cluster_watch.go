@@ -17,15 +17,26 @@ import (
 	"github.com/cairn-os/cairn/internal/provision/qemu"
 )
 
-// checkImage checks the kernel and initramfs of the image against its manifest.json before
-// anything boots, so a damaged image fails at once and says which file.
-func checkImage(flag, dir string) error {
-	for _, a := range []string{"vmlinuz", "initramfs"} {
-		if _, err := os.Stat(filepath.Join(dir, a)); err != nil {
-			return fmt.Errorf("--image %s: %w (run cairnctl image build first)", flag, err)
+// checkImage checks the files the boot mode needs (kernel and initramfs, or the raw disk
+// image and the UEFI firmware) against the image's manifest.json before anything boots, so a
+// damaged or missing image fails at once and says which file and how to make it.
+func checkImage(flag, dir, boot string) error {
+	files, build := []string{"vmlinuz", "initramfs"}, "cairnctl image build"
+	if boot == qemu.BootDisk {
+		// vmlinuz too: the KVM probe boots it.
+		files, build = []string{"vmlinuz", qemu.RawImage}, "cairnctl image build --format raw"
+		for _, fw := range []string{qemu.OVMFCode, qemu.OVMFVars} {
+			if _, err := os.Stat(fw); err != nil {
+				return fmt.Errorf("--boot disk needs the UEFI firmware: %w (apt-get install ovmf)", err)
+			}
 		}
 	}
-	if err := imager.Verify(dir, "vmlinuz", "initramfs"); err != nil {
+	for _, a := range files {
+		if _, err := os.Stat(filepath.Join(dir, a)); err != nil {
+			return fmt.Errorf("--image %s: %w (run %s first)", flag, err, build)
+		}
+	}
+	if err := imager.Verify(dir, files...); err != nil {
 		return fmt.Errorf("--image %s: the image is damaged or incomplete (rebuild it with cairnctl image build):\n%w", flag, err)
 	}
 	return nil

@@ -2,16 +2,20 @@ package cairnctl
 
 import (
 	"bufio"
+	"crypto/ecdsa"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-os/cairn/internal/app/imager"
+	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
 
 func newImageCmd(g *globals) *cobra.Command {
@@ -26,28 +30,49 @@ func newImageCmd(g *globals) *cobra.Command {
 
 type imageBuildFlags struct {
 	out, cache, manifest, source string
+	formats                      []string
+	signKey, tag                 string
 }
 
 func newImageBuildCmd(g *globals) *cobra.Command {
 	f := &imageBuildFlags{}
 	cmd := &cobra.Command{
 		Use:   "build",
-		Short: "Build vmlinuz, initramfs and rootfs.sqsh from the pinned image manifest",
+		Short: "Build vmlinuz, initramfs and rootfs.sqsh, and raw or ISO images, from the pinned image manifest",
 		Long: `Build the boot assets from the pinned inputs of the image manifest: it downloads the Debian
 kernel package with apt-get (verified against its sha256), builds the Go binaries, packs the
 root with mksquashfs and writes a newc initramfs. Needs apt-get, dpkg-deb, mksquashfs, unsquashfs
-and Go, and must run inside the Cairn source tree. The same inputs give the same bytes.`,
+and Go, and must run inside the Cairn source tree. The same inputs give the same bytes.
+
+--format raw adds cairn.raw, a sparse GPT disk image booting under UEFI (systemd-boot from the
+pinned Debian package) from slot A: the squashfs root under dm-verity, its root hash on the
+kernel command line. --format iso adds cairn.iso, a UEFI-bootable ISO 9660 image that boots the
+root in RAM (maintenance mode until the node gets a config) and carries the slot's pieces under
+/cairn/ for installing to a disk. The ISO's volume timestamps are the build's time.
+
+--sign-key FILE (a private key from cairnctl gen image-key) adds cairn.img, the signed OS
+image that cairnctl upgrade streams to a node: the slot's kernel, disk initramfs, verity'd
+root and boot loader, listed with their sha256 in a manifest signed with ECDSA P-256. Nodes
+accept it only when machine.upgrade.trustedKeys lists the key's public half. --tag sets the
+version stamped into the binaries and the image (default: git describe).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
 	}
 	cmd.Flags().StringVar(&f.out, "out", "_out/image", "directory for vmlinuz, initramfs, rootfs.sqsh and manifest.json")
 	cmd.Flags().StringVar(&f.cache, "cache", "_cache", "directory for downloaded and extracted inputs")
 	cmd.Flags().StringVar(&f.manifest, "manifest", "", "image manifest (default: the one built into cairnctl, internal/app/imager/manifest.yaml)")
+	cmd.Flags().StringArrayVar(&f.formats, "format", nil, "output formats: initramfs (always built), raw, iso; repeat the flag or list them with commas")
 	cmd.Flags().StringVar(&f.source, "source", "", "root of the Cairn source tree (default: found from the current directory)")
+	cmd.Flags().StringVar(&f.signKey, "sign-key", "", "private key (PEM, from cairnctl gen image-key) signing cairn.img; implies --format signed")
+	cmd.Flags().StringVar(&f.tag, "tag", "", "version stamped into the image, e.g. v0.2.0 (default: git describe)")
 	return cmd
 }
 
 func (f *imageBuildFlags) run(cmd *cobra.Command, g *globals) error {
+	formats, err := imager.ParseFormats(f.formats)
+	if err != nil {
+		return err
+	}
 	m, err := imager.DefaultManifest()
 	if f.manifest != "" {
 		m, err = imager.LoadManifest(f.manifest)
@@ -65,10 +90,40 @@ func (f *imageBuildFlags) run(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
+	key, formats, err := f.signing(formats)
+	if err != nil {
+		return err
+	}
 	_, err = imager.Build(cmd.Context(), imager.Options{
-		Manifest: m, Source: src, Cache: f.cache, Out: f.out, Epoch: epoch, Progress: cmd.OutOrStdout(),
+		Manifest: m, Source: src, Cache: f.cache, Out: f.out, Epoch: epoch, Formats: formats, Progress: cmd.OutOrStdout(),
+		SignKey: key, Tag: f.tag,
 	})
 	return err
+}
+
+// tagRe is what --tag accepts: the versions an OS image manifest accepts.
+var tagRe = regexp.MustCompile(`^v[0-9][0-9A-Za-z.+_-]{0,62}$`)
+
+// signing reads --sign-key (adding the signed format) and checks --tag.
+func (f *imageBuildFlags) signing(formats []string) (*ecdsa.PrivateKey, []string, error) {
+	if f.tag != "" && !tagRe.MatchString(f.tag) {
+		return nil, nil, fmt.Errorf("--tag %q: want a version such as v0.2.0 (v, a digit, then up to 62 of [0-9A-Za-z.+_-])", f.tag)
+	}
+	if f.signKey == "" {
+		return nil, formats, nil
+	}
+	data, err := os.ReadFile(f.signKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--sign-key: %w", err)
+	}
+	key, err := pki.ParsePrivateKey(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--sign-key %s: %w", f.signKey, err)
+	}
+	if !slices.Contains(formats, imager.FormatSigned) {
+		formats = append(formats, imager.FormatSigned)
+	}
+	return key, formats, nil
 }
 
 // findSource walks up from the working directory to the go.mod of the Cairn module.

@@ -2,6 +2,8 @@ package cairnctl
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -10,13 +12,48 @@ import (
 )
 
 func newResetCmd(g *globals) *cobra.Command {
-	cmd := newLifecycleCmd(g, "reset", "Wipe the nodes' configuration and state and reboot them",
-		func(ctx context.Context, c *client.Client) (*machine.ActionResponse, error) {
-			return c.Machine.Reset(ctx, &machine.ResetRequest{Graceful: true})
-		})
-	cmd.Long = `Wipe the nodes' configuration and state and reboot them. Without a configuration source
-(--config in container mode) a node comes back in maintenance mode. The reset keeps the audit
-log only where STATE is persistent (container mode with --state on disk): where STATE is held
-in memory, as on today's VMs, every reboot loses the configuration and the audit log.`
+	var wipe string
+	graceful := true
+	cmd := &cobra.Command{
+		Use:   "reset",
+		Short: "Wipe the nodes' configuration and state, or their /var, and reboot them",
+		Long: `Wipe what --wipe names and reboot the nodes.
+
+  --wipe system (the default): STATE, the configuration and node identity; the audit log stays.
+      Without a configuration source (cairn.config=, --config in container mode) a node comes
+      back in maintenance mode.
+  --wipe user: EPHEMERAL, the node's /var (containerd's images, etcd's data, the kubelet's
+      state), formatted at the next boot; the configuration stays.
+  --wipe all: both, the audit log included.
+
+user and all need a node booted from a disk: elsewhere /var is in memory and every reboot
+empties it, and the node refuses. The audit log survives a system reset only where STATE is
+persistent (a node booted from a disk, or container mode with --state on disk). --graceful
+(the default) stops the services before wiping; leaving etcd first comes with highly available
+control planes.`,
+		Example: `  cairnctl reset --nodes 10.5.0.3
+  cairnctl reset --wipe user --nodes 10.5.0.3`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w, err := parseWipe(wipe)
+			if err != nil {
+				return err
+			}
+			return runAction(cmd, g, nil, func(ctx context.Context, c *client.Client) (*machine.ActionResponse, error) {
+				return c.Machine.Reset(ctx, &machine.ResetRequest{Graceful: graceful, Wipe: w})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&wipe, "wipe", "system", "what to wipe: system (STATE), user (EPHEMERAL, /var) or all")
+	cmd.Flags().BoolVar(&graceful, "graceful", true, "stop the services before wiping")
 	return cmd
+}
+
+// parseWipe reads --wipe.
+func parseWipe(s string) (machine.ResetRequest_Wipe, error) {
+	v, ok := machine.ResetRequest_Wipe_value[strings.ToUpper(s)]
+	if !ok || strings.ToLower(s) != s {
+		return 0, fmt.Errorf("--wipe %q: want system, user or all", s)
+	}
+	return machine.ResetRequest_Wipe(v), nil
 }

@@ -1,6 +1,7 @@
 package cairnctl
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
@@ -37,5 +38,18 @@ func TestServiceUse(t *testing.T) {
 				t.Errorf("cpuUse() = %q, want %q", got, tt.cpu)
 			}
 		})
+	}
+}
+
+func TestParseWipe(t *testing.T) {
+	for in, want := range map[string]machine.ResetRequest_Wipe{"system": machine.ResetRequest_SYSTEM, "user": machine.ResetRequest_USER, "all": machine.ResetRequest_ALL} {
+		if got, err := parseWipe(in); err != nil || got != want {
+			t.Errorf("parseWipe(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "USER", "state", "ephemeral"} {
+		if _, err := parseWipe(bad); err == nil || !strings.Contains(err.Error(), "want system, user or all") {
+			t.Errorf("parseWipe(%q) = %v", bad, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package imager
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/cairn-os/cairn/internal/pkg/kmod"
 )
 
 // Options are the inputs of one image build.
@@ -20,7 +23,13 @@ type Options struct {
 	Cache    string // downloads and the extracted kernel
 	Out      string // vmlinuz, initramfs, rootfs.sqsh and manifest.json go here
 	Epoch    int64  // SOURCE_DATE_EPOCH: every timestamp in the image
+	// Formats are the outputs (ParseFormats); initramfs alone when empty.
+	Formats  []string
 	Progress io.Writer
+	// SignKey signs cairn.img (FormatSigned); Tag, when set, is the version stamped into the
+	// binaries and the image instead of git describe's.
+	SignKey *ecdsa.PrivateKey
+	Tag     string
 }
 
 // Artifact is one output file.
@@ -31,17 +40,21 @@ type Artifact struct {
 
 // Result is the manifest.json written next to the artifacts.
 type Result struct {
-	Tag             string              `json:"tag"`
-	Commit          string              `json:"commit"`
-	SourceDateEpoch int64               `json:"sourceDateEpoch"`
-	Kernel          Kernel              `json:"kernel"`
-	InitramfsMods   []string            `json:"initramfsModules"`
-	RootMods        []string            `json:"rootModules"`
-	Tools           map[string]string   `json:"tools"`
-	External        []ExternalResult    `json:"external,omitempty"`
-	Debian          []DebianResult      `json:"debian,omitempty"`
-	Images          []ImageResult       `json:"images,omitempty"`
-	Artifacts       map[string]Artifact `json:"artifacts"`
+	Tag             string            `json:"tag"`
+	Commit          string            `json:"commit"`
+	SourceDateEpoch int64             `json:"sourceDateEpoch"`
+	Kernel          Kernel            `json:"kernel"`
+	InitramfsMods   []string          `json:"initramfsModules"`
+	RootMods        []string          `json:"rootModules"`
+	Tools           map[string]string `json:"tools"`
+	External        []ExternalResult  `json:"external,omitempty"`
+	Debian          []DebianResult    `json:"debian,omitempty"`
+	Images          []ImageResult     `json:"images,omitempty"`
+	// Formats maps each format built to its files in Artifacts.
+	Formats   map[string][]string `json:"formats"`
+	Artifacts map[string]Artifact `json:"artifacts"`
+	// Slot describes the boot slot of the raw image and the install pieces of the ISO.
+	Slot *SlotImage `json:"slot,omitempty"`
 }
 
 type builder struct {
@@ -51,6 +64,16 @@ type builder struct {
 	tag, commit string
 	out         io.Writer
 	start       time.Time
+	formats     []string
+	in          inputs
+	signKey     *ecdsa.PrivateKey
+}
+
+// inputs are the built pieces the raw and ISO images are made from.
+type inputs struct {
+	kernel, initramfs, initBin, sqsh string
+	mods                             *moduleIndex
+	initDep                          kmod.Dep
 }
 
 func (b *builder) progress(format string, args ...any) {
@@ -60,11 +83,21 @@ func (b *builder) progress(format string, args ...any) {
 // Build produces the boot assets. The same manifest, source tree and epoch give the same
 // bytes.
 func Build(ctx context.Context, o Options) (*Result, error) {
-	b := &builder{m: o.Manifest, src: o.Source, cache: o.Cache, epoch: o.Epoch, out: o.Progress, start: time.Now()}
+	b := &builder{m: o.Manifest, src: o.Source, cache: o.Cache, epoch: o.Epoch, out: o.Progress, start: time.Now(), formats: o.Formats}
+	if len(b.formats) == 0 {
+		b.formats = []string{FormatInitramfs}
+	}
 	if b.out == nil {
 		b.out = io.Discard
 	}
 	b.tag, b.commit = gitDescribe(o.Source)
+	if o.Tag != "" {
+		b.tag = o.Tag
+	}
+	b.signKey = o.SignKey
+	if hasFormat(b.formats, FormatSigned) && b.signKey == nil {
+		return nil, errors.New("the signed format needs a signing key (--sign-key, from cairnctl gen image-key)")
+	}
 	for _, d := range []string{o.Cache, o.Out} {
 		if err := os.MkdirAll(d, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
 			return nil, err
@@ -79,7 +112,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"vmlinuz", "initramfs", "rootfs.sqsh", "manifest.json"} {
+	for _, name := range append(outputs(b.formats), "manifest.json") {
 		if err := os.Rename(filepath.Join(work, name), filepath.Join(o.Out, name)); err != nil {
 			return nil, err
 		}
@@ -144,21 +177,29 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Tag: b.tag, Commit: b.commit, SourceDateEpoch: b.epoch, Kernel: b.m.Kernel,
-		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Debian: debs, Images: images, Artifacts: map[string]Artifact{}}
+		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Debian: debs, Images: images,
+		Formats: map[string][]string{}, Artifacts: map[string]Artifact{}}
 	for _, x := range ext {
 		res.External = append(res.External, x.res)
+	}
+	b.in = inputs{kernel: filepath.Join(work, "vmlinuz"), initramfs: filepath.Join(work, "initramfs"), initBin: initBin, sqsh: sqsh, mods: mods, initDep: initDep}
+	if err := b.buildFormats(ctx, work, res); err != nil {
+		return nil, err
 	}
 	return res, b.writeResult(work, res)
 }
 
 func (b *builder) writeResult(work string, res *Result) error {
-	for _, name := range []string{"vmlinuz", "initramfs", "rootfs.sqsh"} {
+	for _, f := range b.formats {
+		res.Formats[f] = formatFiles[f]
+	}
+	for _, name := range outputs(b.formats) {
 		sum, size, err := fileSHA256(filepath.Join(work, name))
 		if err != nil {
 			return err
 		}
 		res.Artifacts[name] = Artifact{SHA256: sum, Size: size}
-		b.progress("%-12s %9d bytes  sha256 %s", name, size, sum)
+		b.progress("%-12s %10d bytes  sha256 %s", name, size, sum)
 	}
 	data, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {

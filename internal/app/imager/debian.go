@@ -78,11 +78,20 @@ func (b *builder) extractDebs(ctx context.Context, d Debian) (*debTree, error) {
 
 // placeDebFiles copies the files (executable ones 0755, others 0644) and recreates the links
 // into the root, refusing to overwrite anything already there, and records each file's sha256.
+// A file another Debian program already placed with the same bytes (the same pinned libc6 for
+// two programs) is shared, not an error.
 func placeDebFiles(root string, files []*DebFile) error {
 	for _, f := range files {
 		dst := filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(f.Path, "/")))
 		if _, err := os.Lstat(dst); err == nil {
-			return fmt.Errorf("%s (package %s) is already in the root", f.Path, f.Package)
+			same, err := samePlaced(f, dst)
+			if err != nil {
+				return err
+			}
+			if !same {
+				return fmt.Errorf("%s (package %s) is already in the root", f.Path, f.Package)
+			}
+			continue
 		}
 		if err := mkdir(filepath.Dir(dst)); err != nil {
 			return err
@@ -106,4 +115,26 @@ func placeDebFiles(root string, files []*DebFile) error {
 		}
 	}
 	return nil
+}
+
+// samePlaced says whether dst is already what f would place: the same link, or the same
+// bytes (then f records their digest).
+func samePlaced(f *DebFile, dst string) (bool, error) {
+	if f.Link != "" {
+		target, err := os.Readlink(dst)
+		return err == nil && target == f.Link, nil
+	}
+	if st, err := os.Lstat(dst); err != nil || !st.Mode().IsRegular() {
+		return false, err
+	}
+	want, _, err := fileSHA256(f.host)
+	if err != nil {
+		return false, err
+	}
+	got, size, err := fileSHA256(dst)
+	if err != nil || got != want {
+		return false, err
+	}
+	f.SHA256, f.Size = got, size
+	return true, nil
 }

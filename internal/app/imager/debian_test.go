@@ -114,8 +114,16 @@ func TestDebClosure(t *testing.T) {
 	if info, err := os.Stat(filepath.Join(root, "usr/sbin/prog")); err != nil || info.Mode().Perm() != 0o755 {
 		t.Errorf("/usr/sbin/prog = %v, %v; want mode 0755", info, err)
 	}
+	// The same bytes placed again (two programs sharing a pinned library) are shared; other
+	// bytes at the same path are refused.
+	if err := placeDebFiles(root, files[:1]); err != nil {
+		t.Errorf("placeDebFiles(the same file twice) = %v, want it shared", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/protocols"), []byte("other bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := placeDebFiles(root, files[:1]); err == nil || !strings.Contains(err.Error(), "/etc/protocols (package prog) is already in the root") {
-		t.Errorf("placeDebFiles(twice) = %v, want already in the root", err)
+		t.Errorf("placeDebFiles(other bytes at the same path) = %v, want already in the root", err)
 	}
 }
 

@@ -87,13 +87,7 @@ func hashFile(w io.Writer, p string, mode fs.FileMode) error {
 		_, _ = io.WriteString(w, target)
 		return err
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }()
-	_, err = io.Copy(w, f)
-	return err
+	return copyInto(w, p)
 }
 
 // buildExternals builds (or takes from the cache) every external component of the manifest.

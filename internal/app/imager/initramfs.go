@@ -14,7 +14,8 @@ import (
 
 // writeInitramfs writes the gzip-compressed newc archive: /init (the multi-call binary), the
 // modules that reach the root with their modules.dep and load list, /dev/console and
-// rootfs.sqsh.
+// rootfs.sqsh; the disk initramfs (sqsh "") has no rootfs.sqsh: /init finds the root on a
+// boot slot.
 func (b *builder) writeInitramfs(file, initBin, sqsh string, mods *moduleIndex, dep kmod.Dep) error {
 	a := cpio.NewArchive()
 	add := func(name string, src string, perm uint32) error {
@@ -27,8 +28,10 @@ func (b *builder) writeInitramfs(file, initBin, sqsh string, mods *moduleIndex, 
 	if err := add("init", initBin, 0o755); err != nil {
 		return err
 	}
-	if err := add("rootfs.sqsh", sqsh, 0o444); err != nil {
-		return err
+	if sqsh != "" {
+		if err := add("rootfs.sqsh", sqsh, 0o444); err != nil {
+			return err
+		}
 	}
 	modDir := "lib/modules/" + b.m.Kernel.Release
 	for p := range dep {

@@ -23,6 +23,7 @@ var defaultManifest []byte
 type Manifest struct {
 	Kernel   Kernel     `yaml:"kernel"`
 	Modules  Modules    `yaml:"modules"`
+	Boot     Boot       `yaml:"boot"`
 	Binaries []Binary   `yaml:"binaries"`
 	External []External `yaml:"external"`
 	Debian   []Debian   `yaml:"debian"`
@@ -169,6 +170,7 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	errs = append(errs, m.validateExternal()...)
+	errs = append(errs, m.Boot.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid manifest:\n  %s", strings.Join(errs, "\n  "))
 	}

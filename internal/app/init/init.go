@@ -1,6 +1,8 @@
 // Package init is /init of the initramfs: it mounts the pseudo filesystems, loads the modules
-// that reach the root, mounts rootfs.sqsh read-only through a loop device, switches root and
-// execs machined.
+// that reach the root, mounts the root read-only, switches root and execs machined. The root
+// is the boot slot's squashfs under dm-verity when the kernel command line names a slot
+// (cairn.slot, from the disk's boot entry), else rootfs.sqsh from the initramfs through a
+// loop device (PXE, direct QEMU boot, the ISO).
 package init
 
 import (
@@ -26,7 +28,7 @@ func Main(_ context.Context, _ []string) error {
 	if os.Getpid() != 1 {
 		return errors.New("init must run as PID 1")
 	}
-	if _, err := os.Stat(sqsh); errors.Is(err, os.ErrNotExist) {
+	if !inInitramfs() {
 		// Started as /sbin/init on the real root: that is machined.
 		return exec()
 	}
@@ -39,6 +41,20 @@ func Main(_ context.Context, _ []string) error {
 	err := exec()
 	fatal(log, err)
 	return err
+}
+
+// inInitramfs tells the initramfs (a ramfs or tmpfs root, with or without rootfs.sqsh: the
+// disk initramfs has none) from the real root (squashfs).
+func inInitramfs() bool {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/", &st); err != nil {
+		return false
+	}
+	return isInitramfsFS(st.Type)
+}
+
+func isInitramfsFS(t int64) bool {
+	return t == unix.RAMFS_MAGIC || t == unix.TMPFS_MAGIC
 }
 
 func exec() error {

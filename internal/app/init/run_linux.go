@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/cairn-os/cairn/internal/pkg/cmdline"
 	"github.com/cairn-os/cairn/internal/pkg/kmod"
 	"github.com/cairn-os/cairn/internal/pkg/mount"
 )
@@ -40,6 +41,26 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	log.Info("modules loaded", "count", n, "kernel", rel)
+	if err := mountRoot(log); err != nil {
+		return err
+	}
+	return switchRoot()
+}
+
+// mountRoot mounts the root at /newroot: the boot slot's squashfs under dm-verity when the
+// command line names a slot, else rootfs.sqsh from the initramfs through a loop device.
+func mountRoot(log *slog.Logger) error {
+	c, err := cmdline.Read()
+	if err != nil {
+		return err
+	}
+	d, err := parseDiskArgs(c)
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		return mountDiskRoot(log, d)
+	}
 	dev, err := mount.Loop(sqsh, true)
 	if err != nil {
 		return err
@@ -49,7 +70,7 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	log.Info("root mounted read-only", "device", dev, "image", sqsh)
-	return switchRoot()
+	return nil
 }
 
 // switchRoot moves the pseudo filesystems and the new root over /, frees the initramfs and
@@ -74,7 +95,8 @@ func switchRoot() error {
 }
 
 // freeInitramfs deletes the initramfs files (they live in RAM) without crossing into other
-// filesystems. rootfs.sqsh stays allocated while its loop device holds it.
+// filesystems. rootfs.sqsh (when the root is in RAM) stays allocated while its loop device
+// holds it.
 func freeInitramfs() {
 	var root unix.Stat_t
 	if unix.Lstat("/", &root) != nil {

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
+	"github.com/cairn-os/cairn/internal/app/machined/boot"
+	"github.com/cairn-os/cairn/internal/pkg/mount"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/resources"
@@ -35,17 +38,44 @@ func (a *machineAPI) Shutdown(context.Context, *common.Empty) (*machine.ActionRe
 	return a.lifecycle(lifecycleShutdown, "shutting down: services stop and machined exits")
 }
 
-func (a *machineAPI) Reset(context.Context, *machine.ResetRequest) (*machine.ActionResponse, error) {
-	return a.lifecycle(lifecycleReset, a.n.resetMessage())
+func (a *machineAPI) Reset(_ context.Context, r *machine.ResetRequest) (*machine.ActionResponse, error) {
+	w := r.GetWipe()
+	if _, ok := machine.ResetRequest_Wipe_name[int32(w)]; !ok {
+		return nil, apierr.Invalid("wipe %d: want system, user or all", w)
+	}
+	if w != machine.ResetRequest_SYSTEM && !a.n.hasEphemeral() {
+		return nil, apierr.Precondition("--wipe %s refused: this node has no EPHEMERAL partition (/var is in memory, emptied by every reboot); nothing was changed", wipeName(w))
+	}
+	a.n.mu.Lock()
+	a.n.resetWipe = w
+	a.n.mu.Unlock()
+	return a.lifecycle(lifecycleReset, a.n.resetMessage(w))
+}
+
+func wipeName(w machine.ResetRequest_Wipe) string { return strings.ToLower(w.String()) }
+
+// hasEphemeral says whether /var is a partition of its own (a node booted from a disk).
+func (n *daemon) hasEphemeral() bool {
+	if n.opts.Mode != ModeMetal {
+		return false
+	}
+	mem, err := mount.InMemory("/var")
+	return err == nil && !mem
 }
 
 // resetMessage says what a reset does on this node: what it keeps (the audit log stays only
 // where STATE survives a reboot) and where it comes back, which depends on whether its
 // platform offers a configuration (--config, cairn.config=), which a reset does not wipe.
-func (n *daemon) resetMessage() string {
+func (n *daemon) resetMessage(w machine.ResetRequest_Wipe) string {
+	if w == machine.ResetRequest_USER {
+		return "resetting: EPHEMERAL (/var: container images, etcd data, kubelet state) is wiped at the next boot, then the machine reboots and keeps its configuration"
+	}
 	kept := "the audit log stays"
 	if why := n.stateLost(); why != "" {
 		kept = why + ": the reboot loses the audit log too"
+	}
+	if w == machine.ResetRequest_ALL {
+		kept = "the audit log too; EPHEMERAL is wiped at the next boot"
 	}
 	what := "node"
 	if n.opts.Mode == ModeMetal {
@@ -83,24 +113,37 @@ func (n *daemon) reset(ctx context.Context) {
 	n.reboot(ctx)
 }
 
-// wipe stops the services and wipes the state directory (but the audit log).
+// wipe stops the services and wipes what the reset asked: the state directory (but the audit
+// log, unless all), and for user or all marks EPHEMERAL to be formatted at the next boot.
 func (n *daemon) wipe(ctx context.Context) {
+	n.mu.Lock()
+	w := n.resetWipe
+	n.resetWipe = machine.ResetRequest_SYSTEM
+	n.mu.Unlock()
 	n.setStageTo(ctx, resources.StageResetting)
-	n.events.publish(KindLifecycle, "reset: stopping services and wiping state")
+	n.events.publish(KindLifecycle, "reset: stopping services and wiping "+wipeName(w))
 	n.sup.StopAll()
-	if err := n.wipeState(); err != nil {
-		n.log.Error("state not fully wiped", "error", err)
+	if w != machine.ResetRequest_USER {
+		if err := n.wipeState(w == machine.ResetRequest_ALL); err != nil {
+			n.log.Error("state not fully wiped", "error", err)
+		}
+	}
+	if w != machine.ResetRequest_SYSTEM {
+		if err := os.WriteFile(filepath.Join(n.opts.State, boot.WipeEphemeralMarker), nil, 0o600); err != nil {
+			n.log.Error("EPHEMERAL not marked for wiping", "error", err)
+		}
 	}
 }
 
-func (n *daemon) wipeState() error {
+// wipeState empties the state directory but machined's socket and, unless all, the audit log.
+func (n *daemon) wipeState(all bool) error {
 	entries, err := os.ReadDir(n.opts.State)
 	if err != nil {
 		return fmt.Errorf("read state directory: %w", err)
 	}
 	sock := filepath.Base(n.opts.Socket)
 	for _, e := range entries {
-		if kept[e.Name()] || (e.Name() == sock && filepath.Dir(n.opts.Socket) == n.opts.State) {
+		if (kept[e.Name()] && !all) || (e.Name() == sock && filepath.Dir(n.opts.Socket) == n.opts.State) {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(n.opts.State, e.Name())); err != nil {

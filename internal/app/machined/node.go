@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/internal/pkg/auditlog"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
+	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
@@ -87,6 +88,8 @@ type daemon struct {
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or
 	// reset in container mode ends, a shutdown or a real reboot never does.
 	inProgress lifecycle
+	// resetWipe is what the accepted reset wipes.
+	resetWipe machine.ResetRequest_Wipe
 }
 
 func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error) {
@@ -179,6 +182,12 @@ func (n *daemon) run(ctx context.Context) error {
 	if err := n.phase("audit boot record", n.bootAudit); err != nil {
 		return err
 	}
+	slots, why := n.newDiskSlots()
+	if slots != nil {
+		n.slots = slots
+	} else {
+		n.log.Info("no disk slots: upgrades and rollbacks are refused", "why", why)
+	}
 	stopAPI, err := n.serveSocket()
 	if err != nil {
 		return err
@@ -190,6 +199,9 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	n.setStage(ctx)
+	if slots != nil {
+		go slots.watchTrial(ctx, n.upgradeHealth)
+	}
 	if err := n.loop(ctx); !errors.Is(err, errShutdown) {
 		return err
 	}

@@ -175,3 +175,11 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// Remove deletes e's entry file (not the slot's boot files, which a newer entry may use).
+func (p ESP) Remove(e Entry) error {
+	if err := os.Remove(filepath.Join(p.Dir, EntriesDir, e.FileName())); err != nil {
+		return fmt.Errorf("remove boot entry: %w", err)
+	}
+	return syncDir(filepath.Join(p.Dir, EntriesDir))
+}

@@ -254,7 +254,7 @@ func (d *daemon) startKubeForward(ctx context.Context) error {
 
 // startQEMU starts the node's VM from the namespace thread, so QEMU and its tap live there.
 func (d *daemon) startQEMU(n Node) error {
-	if err := sparseFile(n.Disk, int64(d.plan.DiskGiB)<<30); err != nil {
+	if err := d.plan.prepareDisk(n); err != nil {
 		return err
 	}
 	out, err := os.OpenFile(filepath.Join(d.plan.Dir, n.Name+".qemu.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)

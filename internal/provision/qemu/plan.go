@@ -65,6 +65,7 @@ type Plan struct {
 	DiskGiB    int      `json:"diskGiB"`
 	CPUs       int      `json:"cpus"`
 	KernelArgs []string `json:"kernelArgs,omitempty"`
+	Boot       string   `json:"boot,omitempty"` // BootKernel ("" in older plans) or BootDisk
 	Accel      string   `json:"accel"`
 	Nodes      []Node   `json:"nodes"`
 }
@@ -79,6 +80,7 @@ type Request struct {
 	Memory, CPUs  int
 	DiskGiB       int
 	KernelArgs    []string
+	Boot          string // BootKernel (default) or BootDisk
 	// NoConfig boots the nodes without cairn.config=: they start in maintenance mode.
 	NoConfig bool
 }
@@ -115,10 +117,11 @@ func NewPlan(r Request) (*Plan, error) {
 	if r.CPUs < 1 || r.CPUs > 64 {
 		errs = append(errs, fmt.Sprintf("--cpus %d: want 1 to 64", r.CPUs))
 	}
+	errs = append(errs, validateBoot(r)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid cluster request:\n  %s", strings.Join(errs, "\n  "))
 	}
-	p := &Plan{Name: r.Name, Dir: r.Dir, Netns: "cairn-" + r.Name, Image: r.Image, Memory: r.Memory, CPUs: r.CPUs, DiskGiB: r.DiskGiB, KernelArgs: r.KernelArgs}
+	p := &Plan{Name: r.Name, Dir: r.Dir, Netns: "cairn-" + r.Name, Image: r.Image, Memory: r.Memory, CPUs: r.CPUs, DiskGiB: r.DiskGiB, KernelArgs: r.KernelArgs, Boot: r.Boot}
 	ip := firstNode
 	for i := 0; i < r.Controlplanes+r.Workers; i++ {
 		typ, n := "controlplane", i+1
@@ -147,7 +150,7 @@ func (p *Plan) Files() []string {
 		files[i] = filepath.Join(p.Dir, f)
 	}
 	for _, n := range p.Nodes {
-		files = append(files, n.Console, n.Disk, filepath.Join(p.Dir, n.Name+".qemu.log"), filepath.Join(p.Dir, n.Name+".qmp"))
+		files = append(files, n.Console, n.Disk, n.Disk+partSuffix, p.varsFile(n), filepath.Join(p.Dir, n.Name+".qemu.log"), filepath.Join(p.Dir, n.Name+".qmp"))
 		if n.Config != "" {
 			files = append(files, n.Config)
 		}

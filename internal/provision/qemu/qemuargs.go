@@ -6,33 +6,27 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 )
 
 // Args returns the QEMU command line of a node: virtio devices only (the cloud kernel has no
 // e1000), the serial console appended to the node's log, a QMP socket for the power button.
 func (p *Plan) Args(n Node) []string {
-	cmdline := []string{"console=ttyS0", "panic=10"}
-	if n.Config != "" {
-		cmdline = append(cmdline, "cairn.config="+n.ConfigURL())
-	}
-	cmdline = append(cmdline, p.KernelArgs...)
-	return []string{
+	args := []string{
 		"-name", n.Name,
 		"-machine", "q35", "-accel", p.Accel, "-cpu", "max",
 		"-smp", strconv.Itoa(p.CPUs), "-m", strconv.Itoa(p.Memory),
 		"-nodefaults", "-no-user-config", "-display", "none",
-		"-kernel", filepath.Join(p.Image, "vmlinuz"), "-initrd", filepath.Join(p.Image, "initramfs"),
-		"-append", strings.Join(cmdline, " "),
-		"-netdev", "tap,id=net0,ifname=" + n.Tap + ",script=no,downscript=no",
-		"-device", "virtio-net-pci,netdev=net0,mac=" + n.MAC,
-		"-device", "virtio-rng-pci",
-		"-drive", "file=" + n.Disk + ",if=virtio,format=raw,cache=unsafe",
-		"-chardev", "file,id=serial0,path=" + n.Console + ",append=on",
-		"-serial", "chardev:serial0",
-		"-qmp", "unix:" + filepath.Join(p.Dir, n.Name+".qmp") + ",server=on,wait=off",
 	}
+	return append(append(args, p.bootArgs(n)...),
+		"-netdev", "tap,id=net0,ifname="+n.Tap+",script=no,downscript=no",
+		"-device", "virtio-net-pci,netdev=net0,mac="+n.MAC,
+		"-device", "virtio-rng-pci",
+		"-drive", "file="+n.Disk+",if=virtio,format=raw,cache=unsafe",
+		"-chardev", "file,id=serial0,path="+n.Console+",append=on",
+		"-serial", "chardev:serial0",
+		"-qmp", "unix:"+filepath.Join(p.Dir, n.Name+".qmp")+",server=on,wait=off",
+	)
 }
 
 // InstallDisk is the node's disk as the guest sees it (the first virtio disk).

@@ -57,7 +57,10 @@ func phases() []phase {
 			{name: "sysctls", optional: true, run: applySysctls},
 			{name: "rng", optional: true, run: waitRNG},
 		}},
-		{"disks", []task{{name: "state and ephemeral", run: mountDisks}}},
+		{"disks", []task{
+			{name: "state and ephemeral", run: mountDisks},
+			{name: "efi system partition", optional: true, run: mountESP},
+		}},
 		{"etc", []task{{name: "etc overlay", run: etcOverlay}}},
 		{"network", []task{
 			{name: "loopback", run: loopback},

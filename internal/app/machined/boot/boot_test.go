@@ -22,7 +22,7 @@ func TestPhaseOrder(t *testing.T) {
 			got = append(got, p.name+"/"+tk.name)
 		}
 	}
-	want := []string{"mounts/mount filesystems", "kernel/load modules", "kernel/sysctls", "kernel/rng", "disks/state and ephemeral", "etc/etc overlay",
+	want := []string{"mounts/mount filesystems", "kernel/load modules", "kernel/sysctls", "kernel/rng", "disks/state and ephemeral", "disks/efi system partition", "etc/etc overlay",
 		"network/loopback", "network/links", "network/hostname", "network/resolvers", "time/ntp", "config/acquire"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("boot phases (-want +got):\n%s", diff)

@@ -13,12 +13,22 @@ import (
 // maxConfigSize bounds a fetched machine configuration.
 const maxConfigSize = 1 << 20
 
-// acquireConfig fetches the machine configuration named by cairn.config=. Without it boot
-// ends with no config and machined starts in maintenance mode.
+// acquireConfig fetches the machine configuration named by cairn.config= on the kernel command
+// line or, failing that, in an SMBIOS OEM string. Without either boot ends with no config and
+// machined starts in maintenance mode.
 func acquireConfig(ctx context.Context, s *state) error {
 	u, ok := s.res.Cmdline.Get("cairn.config")
 	if !ok || u == "" {
-		s.log.Info("no cairn.config= kernel argument; machined starts in maintenance mode")
+		var err error
+		if u, ok, err = smbiosConfigURL(); err != nil {
+			s.log.Warn("cannot read SMBIOS OEM strings", "error", err)
+		}
+		if ok {
+			s.log.Info("config URL from an SMBIOS OEM string", "url", u)
+		}
+	}
+	if !ok || u == "" {
+		s.log.Info("no cairn.config= kernel argument or SMBIOS OEM string; machined starts in maintenance mode")
 		return nil
 	}
 	// A client of its own: no proxy from the environment, and no idle connection to the

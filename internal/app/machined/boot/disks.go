@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -13,8 +14,15 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/partition"
 )
 
-// StateDir is where STATE is mounted (machined's --state in metal mode).
-const StateDir = "/system/state"
+// StateDir is where STATE is mounted (machined's --state in metal mode); ESPDir is where the
+// EFI system partition is mounted on a node that boots from a disk.
+const (
+	StateDir = "/system/state"
+	ESPDir   = "/system/efi"
+	// WipeEphemeralMarker, a file in STATE, asks the next boot to format EPHEMERAL (a reset
+	// with --wipe user or all; /var cannot be formatted while services use it).
+	WipeEphemeralMarker = "wipe-ephemeral"
+)
 
 // diskVolume is a partition of the boot disk machined mounts.
 type diskVolume struct {
@@ -56,11 +64,39 @@ func mountDisks(ctx context.Context, s *state) error {
 		s.log.Info("added EPHEMERAL over the rest of the disk", "disk", st.Disk)
 	}
 	for _, v := range volumes {
-		if err := mountVolume(ctx, s, v, added && v.label == partition.LabelEphemeral); err != nil {
+		fresh := v.label == partition.LabelEphemeral && (added || wipeRequested(s))
+		if err := mountVolume(ctx, s, v, fresh); err != nil {
 			return err
 		}
 	}
+	if err := os.Remove(filepath.Join(StateDir, WipeEphemeralMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove the wipe marker: %w", err)
+	}
 	return nil
+}
+
+// wipeRequested says whether a reset asked for EPHEMERAL to be wiped (STATE is mounted).
+func wipeRequested(s *state) bool {
+	_, err := os.Stat(filepath.Join(StateDir, WipeEphemeralMarker))
+	if err == nil {
+		s.log.Info("a reset asked for EPHEMERAL to be wiped: formatting it")
+	}
+	return err == nil
+}
+
+// mountESP mounts the EFI system partition (boot loader, boot entries, each slot's kernel):
+// upgrades write it. The node boots without it; it then cannot upgrade, and says so.
+func mountESP(ctx context.Context, s *state) error {
+	if !bootsFromDisk(s) {
+		return nil
+	}
+	d, err := waitPartition(ctx, partition.LabelEFI, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	p := mount.Point{Source: d.Path, Target: ESPDir, FSType: "vfat", Flags: nosuidNodevNoexec,
+		Data: "umask=0077,shortname=mixed,codepage=437,iocharset=ascii,errors=remount-ro"}
+	return p.Mount()
 }
 
 // mountVolume formats v when blank (or fresh: a partition just created over unallocated

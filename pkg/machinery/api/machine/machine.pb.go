@@ -26,6 +26,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Wipe names what a reset wipes.
+type ResetRequest_Wipe int32
+
+const (
+	// SYSTEM wipes STATE (configuration, node identity) but the audit log: the node comes
+	// back in maintenance mode unless its platform offers a configuration.
+	ResetRequest_SYSTEM ResetRequest_Wipe = 0
+	// USER wipes EPHEMERAL (/var: containerd's images, etcd's data, the kubelet's state) at
+	// the next boot; the configuration stays.
+	ResetRequest_USER ResetRequest_Wipe = 1
+	// ALL wipes both, the audit log included.
+	ResetRequest_ALL ResetRequest_Wipe = 2
+)
+
+// Enum value maps for ResetRequest_Wipe.
+var (
+	ResetRequest_Wipe_name = map[int32]string{
+		0: "SYSTEM",
+		1: "USER",
+		2: "ALL",
+	}
+	ResetRequest_Wipe_value = map[string]int32{
+		"SYSTEM": 0,
+		"USER":   1,
+		"ALL":    2,
+	}
+)
+
+func (x ResetRequest_Wipe) Enum() *ResetRequest_Wipe {
+	p := new(ResetRequest_Wipe)
+	*p = x
+	return p
+}
+
+func (x ResetRequest_Wipe) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ResetRequest_Wipe) Descriptor() protoreflect.EnumDescriptor {
+	return file_machine_machine_proto_enumTypes[0].Descriptor()
+}
+
+func (ResetRequest_Wipe) Type() protoreflect.EnumType {
+	return &file_machine_machine_proto_enumTypes[0]
+}
+
+func (x ResetRequest_Wipe) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ResetRequest_Wipe.Descriptor instead.
+func (ResetRequest_Wipe) EnumDescriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{21, 0}
+}
+
 type ApplyConfigurationRequest_Mode int32
 
 const (
@@ -62,11 +117,11 @@ func (x ApplyConfigurationRequest_Mode) String() string {
 }
 
 func (ApplyConfigurationRequest_Mode) Descriptor() protoreflect.EnumDescriptor {
-	return file_machine_machine_proto_enumTypes[0].Descriptor()
+	return file_machine_machine_proto_enumTypes[1].Descriptor()
 }
 
 func (ApplyConfigurationRequest_Mode) Type() protoreflect.EnumType {
-	return &file_machine_machine_proto_enumTypes[0]
+	return &file_machine_machine_proto_enumTypes[1]
 }
 
 func (x ApplyConfigurationRequest_Mode) Number() protoreflect.EnumNumber {
@@ -1438,7 +1493,8 @@ func (x *Event) GetAttributes() map[string]string {
 type ResetRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// graceful stops services before wiping.
-	Graceful      bool `protobuf:"varint,1,opt,name=graceful,proto3" json:"graceful,omitempty"`
+	Graceful      bool              `protobuf:"varint,1,opt,name=graceful,proto3" json:"graceful,omitempty"`
+	Wipe          ResetRequest_Wipe `protobuf:"varint,2,opt,name=wipe,proto3,enum=cairn.machine.ResetRequest_Wipe" json:"wipe,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1478,6 +1534,13 @@ func (x *ResetRequest) GetGraceful() bool {
 		return x.Graceful
 	}
 	return false
+}
+
+func (x *ResetRequest) GetWipe() ResetRequest_Wipe {
+	if x != nil {
+		return x.Wipe
+	}
+	return ResetRequest_SYSTEM
 }
 
 type ApplyConfigurationRequest struct {
@@ -4085,9 +4148,15 @@ const file_machine_machine_proto_rawDesc = "" +
 	"attributes\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"*\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x87\x01\n" +
 	"\fResetRequest\x12\x1a\n" +
-	"\bgraceful\x18\x01 \x01(\bR\bgraceful\"\xfa\x01\n" +
+	"\bgraceful\x18\x01 \x01(\bR\bgraceful\x124\n" +
+	"\x04wipe\x18\x02 \x01(\x0e2 .cairn.machine.ResetRequest.WipeR\x04wipe\"%\n" +
+	"\x04Wipe\x12\n" +
+	"\n" +
+	"\x06SYSTEM\x10\x00\x12\b\n" +
+	"\x04USER\x10\x01\x12\a\n" +
+	"\x03ALL\x10\x02\"\xfa\x01\n" +
 	"\x19ApplyConfigurationRequest\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12A\n" +
 	"\x04mode\x18\x02 \x01(\x0e2-.cairn.machine.ApplyConfigurationRequest.ModeR\x04mode\x12\x17\n" +
@@ -4306,208 +4375,210 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 	return file_machine_machine_proto_rawDescData
 }
 
-var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_machine_machine_proto_goTypes = []any{
-	(ApplyConfigurationRequest_Mode)(0),         // 0: cairn.machine.ApplyConfigurationRequest.Mode
-	(*VersionInfo)(nil),                         // 1: cairn.machine.VersionInfo
-	(*Version)(nil),                             // 2: cairn.machine.Version
-	(*Slot)(nil),                                // 3: cairn.machine.Slot
-	(*VersionResponse)(nil),                     // 4: cairn.machine.VersionResponse
-	(*Hostname)(nil),                            // 5: cairn.machine.Hostname
-	(*HostnameResponse)(nil),                    // 6: cairn.machine.HostnameResponse
-	(*Disk)(nil),                                // 7: cairn.machine.Disk
-	(*DiskList)(nil),                            // 8: cairn.machine.DiskList
-	(*DisksResponse)(nil),                       // 9: cairn.machine.DisksResponse
-	(*ServiceInfo)(nil),                         // 10: cairn.machine.ServiceInfo
-	(*ServiceCgroup)(nil),                       // 11: cairn.machine.ServiceCgroup
-	(*ServiceList)(nil),                         // 12: cairn.machine.ServiceList
-	(*ServiceListResponse)(nil),                 // 13: cairn.machine.ServiceListResponse
-	(*ServiceRequest)(nil),                      // 14: cairn.machine.ServiceRequest
-	(*Action)(nil),                              // 15: cairn.machine.Action
-	(*ActionResponse)(nil),                      // 16: cairn.machine.ActionResponse
-	(*LogsRequest)(nil),                         // 17: cairn.machine.LogsRequest
-	(*DmesgRequest)(nil),                        // 18: cairn.machine.DmesgRequest
-	(*LogChunk)(nil),                            // 19: cairn.machine.LogChunk
-	(*EventsRequest)(nil),                       // 20: cairn.machine.EventsRequest
-	(*Event)(nil),                               // 21: cairn.machine.Event
-	(*ResetRequest)(nil),                        // 22: cairn.machine.ResetRequest
-	(*ApplyConfigurationRequest)(nil),           // 23: cairn.machine.ApplyConfigurationRequest
-	(*ApplyConfiguration)(nil),                  // 24: cairn.machine.ApplyConfiguration
-	(*ApplyConfigurationResponse)(nil),          // 25: cairn.machine.ApplyConfigurationResponse
-	(*Configuration)(nil),                       // 26: cairn.machine.Configuration
-	(*ConfigurationResponse)(nil),               // 27: cairn.machine.ConfigurationResponse
-	(*ReadRequest)(nil),                         // 28: cairn.machine.ReadRequest
-	(*FileContent)(nil),                         // 29: cairn.machine.FileContent
-	(*ReadResponse)(nil),                        // 30: cairn.machine.ReadResponse
-	(*ListRequest)(nil),                         // 31: cairn.machine.ListRequest
-	(*FileInfo)(nil),                            // 32: cairn.machine.FileInfo
-	(*FileList)(nil),                            // 33: cairn.machine.FileList
-	(*ListResponse)(nil),                        // 34: cairn.machine.ListResponse
-	(*Process)(nil),                             // 35: cairn.machine.Process
-	(*ProcessList)(nil),                         // 36: cairn.machine.ProcessList
-	(*ProcessesResponse)(nil),                   // 37: cairn.machine.ProcessesResponse
-	(*MemInfo)(nil),                             // 38: cairn.machine.MemInfo
-	(*Memory)(nil),                              // 39: cairn.machine.Memory
-	(*MemoryResponse)(nil),                      // 40: cairn.machine.MemoryResponse
-	(*Mount)(nil),                               // 41: cairn.machine.Mount
-	(*MountList)(nil),                           // 42: cairn.machine.MountList
-	(*MountsResponse)(nil),                      // 43: cairn.machine.MountsResponse
-	(*LoadAvg)(nil),                             // 44: cairn.machine.LoadAvg
-	(*LoadAvgResponse)(nil),                     // 45: cairn.machine.LoadAvgResponse
-	(*Connection)(nil),                          // 46: cairn.machine.Connection
-	(*ConnectionList)(nil),                      // 47: cairn.machine.ConnectionList
-	(*NetstatResponse)(nil),                     // 48: cairn.machine.NetstatResponse
-	(*GenerateClientConfigurationRequest)(nil),  // 49: cairn.machine.GenerateClientConfigurationRequest
-	(*ClientConfiguration)(nil),                 // 50: cairn.machine.ClientConfiguration
-	(*GenerateClientConfigurationResponse)(nil), // 51: cairn.machine.GenerateClientConfigurationResponse
-	(*BootstrapRequest)(nil),                    // 52: cairn.machine.BootstrapRequest
-	(*Kubeconfig)(nil),                          // 53: cairn.machine.Kubeconfig
-	(*KubeconfigResponse)(nil),                  // 54: cairn.machine.KubeconfigResponse
-	(*ImageImportRequest)(nil),                  // 55: cairn.machine.ImageImportRequest
-	(*ImageImport)(nil),                         // 56: cairn.machine.ImageImport
-	(*ImageImportResponse)(nil),                 // 57: cairn.machine.ImageImportResponse
-	(*Image)(nil),                               // 58: cairn.machine.Image
-	(*ImageList)(nil),                           // 59: cairn.machine.ImageList
-	(*ImageListResponse)(nil),                   // 60: cairn.machine.ImageListResponse
-	(*UpgradeRequest)(nil),                      // 61: cairn.machine.UpgradeRequest
-	(*Upgrade)(nil),                             // 62: cairn.machine.Upgrade
-	(*UpgradeResponse)(nil),                     // 63: cairn.machine.UpgradeResponse
-	(*Rollback)(nil),                            // 64: cairn.machine.Rollback
-	(*RollbackResponse)(nil),                    // 65: cairn.machine.RollbackResponse
-	nil,                                         // 66: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),                     // 67: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil),               // 68: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                 // 69: google.protobuf.Duration
-	(*common.Empty)(nil),                        // 70: cairn.common.Empty
+	(ResetRequest_Wipe)(0),                      // 0: cairn.machine.ResetRequest.Wipe
+	(ApplyConfigurationRequest_Mode)(0),         // 1: cairn.machine.ApplyConfigurationRequest.Mode
+	(*VersionInfo)(nil),                         // 2: cairn.machine.VersionInfo
+	(*Version)(nil),                             // 3: cairn.machine.Version
+	(*Slot)(nil),                                // 4: cairn.machine.Slot
+	(*VersionResponse)(nil),                     // 5: cairn.machine.VersionResponse
+	(*Hostname)(nil),                            // 6: cairn.machine.Hostname
+	(*HostnameResponse)(nil),                    // 7: cairn.machine.HostnameResponse
+	(*Disk)(nil),                                // 8: cairn.machine.Disk
+	(*DiskList)(nil),                            // 9: cairn.machine.DiskList
+	(*DisksResponse)(nil),                       // 10: cairn.machine.DisksResponse
+	(*ServiceInfo)(nil),                         // 11: cairn.machine.ServiceInfo
+	(*ServiceCgroup)(nil),                       // 12: cairn.machine.ServiceCgroup
+	(*ServiceList)(nil),                         // 13: cairn.machine.ServiceList
+	(*ServiceListResponse)(nil),                 // 14: cairn.machine.ServiceListResponse
+	(*ServiceRequest)(nil),                      // 15: cairn.machine.ServiceRequest
+	(*Action)(nil),                              // 16: cairn.machine.Action
+	(*ActionResponse)(nil),                      // 17: cairn.machine.ActionResponse
+	(*LogsRequest)(nil),                         // 18: cairn.machine.LogsRequest
+	(*DmesgRequest)(nil),                        // 19: cairn.machine.DmesgRequest
+	(*LogChunk)(nil),                            // 20: cairn.machine.LogChunk
+	(*EventsRequest)(nil),                       // 21: cairn.machine.EventsRequest
+	(*Event)(nil),                               // 22: cairn.machine.Event
+	(*ResetRequest)(nil),                        // 23: cairn.machine.ResetRequest
+	(*ApplyConfigurationRequest)(nil),           // 24: cairn.machine.ApplyConfigurationRequest
+	(*ApplyConfiguration)(nil),                  // 25: cairn.machine.ApplyConfiguration
+	(*ApplyConfigurationResponse)(nil),          // 26: cairn.machine.ApplyConfigurationResponse
+	(*Configuration)(nil),                       // 27: cairn.machine.Configuration
+	(*ConfigurationResponse)(nil),               // 28: cairn.machine.ConfigurationResponse
+	(*ReadRequest)(nil),                         // 29: cairn.machine.ReadRequest
+	(*FileContent)(nil),                         // 30: cairn.machine.FileContent
+	(*ReadResponse)(nil),                        // 31: cairn.machine.ReadResponse
+	(*ListRequest)(nil),                         // 32: cairn.machine.ListRequest
+	(*FileInfo)(nil),                            // 33: cairn.machine.FileInfo
+	(*FileList)(nil),                            // 34: cairn.machine.FileList
+	(*ListResponse)(nil),                        // 35: cairn.machine.ListResponse
+	(*Process)(nil),                             // 36: cairn.machine.Process
+	(*ProcessList)(nil),                         // 37: cairn.machine.ProcessList
+	(*ProcessesResponse)(nil),                   // 38: cairn.machine.ProcessesResponse
+	(*MemInfo)(nil),                             // 39: cairn.machine.MemInfo
+	(*Memory)(nil),                              // 40: cairn.machine.Memory
+	(*MemoryResponse)(nil),                      // 41: cairn.machine.MemoryResponse
+	(*Mount)(nil),                               // 42: cairn.machine.Mount
+	(*MountList)(nil),                           // 43: cairn.machine.MountList
+	(*MountsResponse)(nil),                      // 44: cairn.machine.MountsResponse
+	(*LoadAvg)(nil),                             // 45: cairn.machine.LoadAvg
+	(*LoadAvgResponse)(nil),                     // 46: cairn.machine.LoadAvgResponse
+	(*Connection)(nil),                          // 47: cairn.machine.Connection
+	(*ConnectionList)(nil),                      // 48: cairn.machine.ConnectionList
+	(*NetstatResponse)(nil),                     // 49: cairn.machine.NetstatResponse
+	(*GenerateClientConfigurationRequest)(nil),  // 50: cairn.machine.GenerateClientConfigurationRequest
+	(*ClientConfiguration)(nil),                 // 51: cairn.machine.ClientConfiguration
+	(*GenerateClientConfigurationResponse)(nil), // 52: cairn.machine.GenerateClientConfigurationResponse
+	(*BootstrapRequest)(nil),                    // 53: cairn.machine.BootstrapRequest
+	(*Kubeconfig)(nil),                          // 54: cairn.machine.Kubeconfig
+	(*KubeconfigResponse)(nil),                  // 55: cairn.machine.KubeconfigResponse
+	(*ImageImportRequest)(nil),                  // 56: cairn.machine.ImageImportRequest
+	(*ImageImport)(nil),                         // 57: cairn.machine.ImageImport
+	(*ImageImportResponse)(nil),                 // 58: cairn.machine.ImageImportResponse
+	(*Image)(nil),                               // 59: cairn.machine.Image
+	(*ImageList)(nil),                           // 60: cairn.machine.ImageList
+	(*ImageListResponse)(nil),                   // 61: cairn.machine.ImageListResponse
+	(*UpgradeRequest)(nil),                      // 62: cairn.machine.UpgradeRequest
+	(*Upgrade)(nil),                             // 63: cairn.machine.Upgrade
+	(*UpgradeResponse)(nil),                     // 64: cairn.machine.UpgradeResponse
+	(*Rollback)(nil),                            // 65: cairn.machine.Rollback
+	(*RollbackResponse)(nil),                    // 66: cairn.machine.RollbackResponse
+	nil,                                         // 67: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),                     // 68: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil),               // 69: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 70: google.protobuf.Duration
+	(*common.Empty)(nil),                        // 71: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	67, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
-	1,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
-	3,  // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
-	2,  // 3: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	67, // 4: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
-	5,  // 5: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	67, // 6: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
-	7,  // 7: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
-	8,  // 8: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	68, // 9: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
-	11, // 10: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	67, // 11: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
-	10, // 12: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
-	12, // 13: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	67, // 14: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	15, // 15: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	67, // 16: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	67, // 17: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	68, // 18: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	66, // 19: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 20: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	69, // 21: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	67, // 22: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	24, // 23: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	67, // 24: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	26, // 25: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	67, // 26: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	29, // 27: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	68, // 28: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	67, // 29: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	32, // 30: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	33, // 31: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	67, // 32: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	35, // 33: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	36, // 34: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	67, // 35: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	38, // 36: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	39, // 37: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	67, // 38: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	41, // 39: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	42, // 40: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	67, // 41: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	44, // 42: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	67, // 43: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	46, // 44: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	47, // 45: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	69, // 46: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	67, // 47: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	50, // 48: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	67, // 49: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
-	53, // 50: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
-	67, // 51: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
-	56, // 52: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
-	67, // 53: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
-	58, // 54: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
-	59, // 55: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
-	67, // 56: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
-	62, // 57: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
-	67, // 58: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
-	3,  // 59: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
-	64, // 60: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
-	70, // 61: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	70, // 62: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	70, // 63: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	70, // 64: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	14, // 65: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	14, // 66: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	14, // 67: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	17, // 68: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	18, // 69: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	20, // 70: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	70, // 71: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	70, // 72: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	22, // 73: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	23, // 74: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	70, // 75: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	70, // 76: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	28, // 77: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	31, // 78: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	70, // 79: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	70, // 80: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	70, // 81: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	70, // 82: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	70, // 83: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	49, // 84: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	52, // 85: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
-	70, // 86: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
-	55, // 87: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
-	70, // 88: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
-	61, // 89: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
-	70, // 90: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
-	4,  // 91: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	6,  // 92: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	9,  // 93: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	13, // 94: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	16, // 95: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	16, // 96: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	16, // 97: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	19, // 98: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	19, // 99: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	21, // 100: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	16, // 101: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	16, // 102: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	16, // 103: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	25, // 104: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	16, // 105: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	27, // 106: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	30, // 107: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	34, // 108: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	37, // 109: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	40, // 110: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	43, // 111: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	45, // 112: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	48, // 113: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	51, // 114: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	16, // 115: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
-	54, // 116: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
-	57, // 117: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
-	60, // 118: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
-	63, // 119: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
-	65, // 120: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
-	91, // [91:121] is the sub-list for method output_type
-	61, // [61:91] is the sub-list for method input_type
-	61, // [61:61] is the sub-list for extension type_name
-	61, // [61:61] is the sub-list for extension extendee
-	0,  // [0:61] is the sub-list for field type_name
+	68, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	2,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
+	4,  // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
+	3,  // 3: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
+	68, // 4: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	6,  // 5: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
+	68, // 6: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	8,  // 7: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
+	9,  // 8: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
+	69, // 9: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	12, // 10: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
+	68, // 11: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	11, // 12: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
+	13, // 13: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
+	68, // 14: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	16, // 15: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	68, // 16: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	68, // 17: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	69, // 18: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	67, // 19: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,  // 20: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
+	1,  // 21: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	70, // 22: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	68, // 23: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	25, // 24: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	68, // 25: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	27, // 26: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	68, // 27: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	30, // 28: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	69, // 29: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	68, // 30: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	33, // 31: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	34, // 32: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	68, // 33: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	36, // 34: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	37, // 35: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	68, // 36: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	39, // 37: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	40, // 38: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	68, // 39: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	42, // 40: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	43, // 41: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	68, // 42: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	45, // 43: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	68, // 44: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	47, // 45: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	48, // 46: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	70, // 47: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	68, // 48: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	51, // 49: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	68, // 50: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	54, // 51: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	68, // 52: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	57, // 53: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	68, // 54: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	59, // 55: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	60, // 56: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	68, // 57: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
+	63, // 58: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
+	68, // 59: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
+	4,  // 60: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
+	65, // 61: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
+	71, // 62: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	71, // 63: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	71, // 64: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	71, // 65: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	15, // 66: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	15, // 67: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	15, // 68: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	18, // 69: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	19, // 70: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	21, // 71: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	71, // 72: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	71, // 73: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	23, // 74: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	24, // 75: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	71, // 76: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	71, // 77: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	29, // 78: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	32, // 79: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	71, // 80: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	71, // 81: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	71, // 82: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	71, // 83: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	71, // 84: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	50, // 85: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	53, // 86: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	71, // 87: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	56, // 88: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	71, // 89: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	62, // 90: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
+	71, // 91: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
+	5,  // 92: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	7,  // 93: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	10, // 94: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	14, // 95: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	17, // 96: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	17, // 97: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	17, // 98: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	20, // 99: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	20, // 100: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	22, // 101: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	17, // 102: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	17, // 103: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	17, // 104: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	26, // 105: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	17, // 106: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	28, // 107: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	31, // 108: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	35, // 109: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	38, // 110: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	41, // 111: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	44, // 112: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	46, // 113: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	49, // 114: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	52, // 115: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	17, // 116: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	55, // 117: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	58, // 118: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	61, // 119: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	64, // 120: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
+	66, // 121: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
+	92, // [92:122] is the sub-list for method output_type
+	62, // [62:92] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -4520,7 +4591,7 @@ func file_machine_machine_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   1,
