@@ -186,6 +186,7 @@ func (n *daemon) run(ctx context.Context) error {
 	if slots != nil {
 		n.slots = slots
 	} else {
+		n.slotsAbsent = why // Version and the refusals of Upgrade and Rollback say it
 		n.log.Info("no disk slots: upgrades and rollbacks are refused", "why", why)
 	}
 	stopAPI, err := n.serveSocket()
