@@ -69,8 +69,8 @@ func (s *standInNode) Version(context.Context, *common.Empty) (*machine.VersionR
 }
 
 // upgradeWith runs the client side of an upgrade of image against node with flags f, and
-// returns its error, standard output and standard error.
-func upgradeWith(t *testing.T, node *standInNode, f *upgradeFlags) (error, string, string) {
+// returns its standard output, standard error and error.
+func upgradeWith(t *testing.T, node *standInNode, f *upgradeFlags) (string, string, error) {
 	t.Helper()
 	gs := grpc.NewServer()
 	machine.RegisterMachineServiceServer(gs, node)
@@ -82,7 +82,7 @@ func upgradeWith(t *testing.T, node *standInNode, f *upgradeFlags) (error, strin
 	cmd.SetErr(&errOut)
 	f.out.format, f.poll = "table", time.Millisecond
 	err := f.upgradeNode(cmd, s, "", &upgradeResults{})
-	return err, out.String(), errOut.String()
+	return out.String(), errOut.String(), err
 }
 
 func imageFile(t *testing.T, size int) string {
@@ -103,7 +103,7 @@ func TestUpgradeSendAndWait(t *testing.T) {
 		nodeVersion("v2", "metal", "a:v1:good:1:", "b:v2:good:2:*"),
 	}}
 	img := imageFile(t, 5<<19) // 2.5 MiB
-	err, out, errOut := upgradeWith(t, node, &upgradeFlags{image: img, wait: true, waitTimeout: time.Minute})
+	out, errOut, err := upgradeWith(t, node, &upgradeFlags{image: img, wait: true, waitTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("upgrade --wait: %v\n%s", err, errOut)
 	}
@@ -120,18 +120,18 @@ func TestUpgradeSendAndWait(t *testing.T) {
 func TestUpgradeWaitFailures(t *testing.T) {
 	img := imageFile(t, 100)
 	fell := &standInNode{versions: []*machine.Version{nil, nodeVersion("v1", "metal", "a:v1:good:1:*", "b:v2:bad:2:")}}
-	err, out, _ := upgradeWith(t, fell, &upgradeFlags{image: img, wait: true, waitTimeout: time.Minute})
+	out, _, err := upgradeWith(t, fell, &upgradeFlags{image: img, wait: true, waitTimeout: time.Minute})
 	if err == nil || !strings.Contains(err.Error(), "the upgrade did not take: the node came back on slot a (Cairn v1) and slot b is bad") {
 		t.Errorf("upgrade --wait to a node that fell back = %v", err)
 	}
 	wantIn(t, "stdout", out, "10.0.0.1: runs Cairn v1\n", "b      v2        bad")
 	trial := &standInNode{versions: []*machine.Version{nodeVersion("v2", "metal", "a:v1:good:1:", "b:v2:trial:2:*")}}
-	err, _, _ = upgradeWith(t, trial, &upgradeFlags{image: img, wait: true, waitTimeout: time.Second})
+	_, _, err = upgradeWith(t, trial, &upgradeFlags{image: img, wait: true, waitTimeout: time.Second})
 	if err == nil || !strings.Contains(err.Error(), "the node did not come back from slot b marked good within 1s (last: runs Cairn v2 from slot b on trial") {
 		t.Errorf("upgrade --wait to a node that stays on trial = %v", err)
 	}
 	staged := &standInNode{}
-	err, out, _ = upgradeWith(t, staged, &upgradeFlags{image: img, stage: true, wait: false, waitTimeout: time.Minute})
+	out, _, err = upgradeWith(t, staged, &upgradeFlags{image: img, stage: true, wait: false, waitTimeout: time.Minute})
 	if err != nil || !staged.first.GetStage() || staged.asked != 0 || out != "node-t: written to slot b\n" {
 		t.Errorf("upgrade --stage = %v (stage sent %v, Version asked %d times), output %q", err, staged.first.GetStage(), staged.asked, out)
 	}
