@@ -2,6 +2,7 @@ package machined
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
@@ -10,11 +11,15 @@ import (
 // noSlots is the refusal of an upgrade or rollback on a node without disk slots; what is
 // "upgraded" or "rolled back".
 func (n *daemon) noSlots(what string) error {
-	next := "install it to a disk first (machine.install.disk)"
-	if n.opts.Mode == ModeContainer {
-		next = "a container node runs the host's cairn binary, not an image on a disk"
+	why := n.whyNoSlots()
+	msg := fmt.Sprintf("this node has no disk slots (%s), so it cannot be %s in place", why, what)
+	switch {
+	case n.opts.Mode == ModeContainer:
+		msg += ": a container node runs the host's cairn binary, not an image on a disk"
+	case strings.Contains(why, "in RAM"):
+		msg += ": boot it from a disk holding a Cairn raw image (cairnctl image build --format raw) first"
 	}
-	return apierr.Precondition("this node has no disk slots (%s), so it cannot be %s in place: %s; nothing was changed", n.whyNoSlots(), what, next)
+	return apierr.Precondition("%s; nothing was changed", msg)
 }
 
 // whyNoSlots says why the node has no disk slots: the reason found at boot, else its mode's.

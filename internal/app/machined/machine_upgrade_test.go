@@ -119,16 +119,16 @@ func TestUpgradeRoundTrip(t *testing.T) {
 // saying why (the reason found at boot, else its mode's), and its Version says why it lists none.
 func TestUpgradeWithoutSlots(t *testing.T) {
 	tests := []struct{ mode, absent, why, next string }{
-		{ModeContainer, "", "(container mode)", "a container node runs the host's cairn binary"},
-		{ModeMetal, "", "(the root is in RAM: it booted from PXE, a direct kernel boot or the ISO)", "install it to a disk first"},
-		{ModeMetal, "the EFI system partition is not readable", "(the EFI system partition is not readable)", "install it to a disk first"},
+		{ModeContainer, "", "(container mode)", ": a container node runs the host's cairn binary"},
+		{ModeMetal, "", "(the root is in RAM: it booted from PXE, a direct kernel boot or the ISO)", ": boot it from a disk holding a Cairn raw image (cairnctl image build --format raw) first"},
+		{ModeMetal, "the EFI system partition is not readable", "(the EFI system partition is not readable)", "; nothing was changed"},
 	}
 	for _, tt := range tests {
 		c, n := serveSlots(t, nil, tt.mode)
 		n.slotsAbsent = tt.absent
 		st := startUpgrade(context.Background(), t, c, false, []byte("x"))
 		_, err := st.CloseAndRecv()
-		wantStatus(t, "Upgrade in "+tt.mode+" mode", err, codes.FailedPrecondition, "this node has no disk slots "+tt.why+", so it cannot be upgraded in place: "+tt.next)
+		wantStatus(t, "Upgrade in "+tt.mode+" mode", err, codes.FailedPrecondition, "this node has no disk slots "+tt.why+", so it cannot be upgraded in place"+tt.next)
 		_, err = c.Rollback(context.Background(), &common.Empty{})
 		wantStatus(t, "Rollback in "+tt.mode+" mode", err, codes.FailedPrecondition, "this node has no disk slots "+tt.why+", so it cannot be rolled back in place")
 		v, err := c.Version(context.Background(), &common.Empty{})
