@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,10 +24,11 @@ const (
 	rollbackMethod = "/cairn.machine.MachineService/Rollback"
 )
 
-// TestUpgradeInContainerMode: a container node has no disk slots, so an admin's Upgrade and
-// Rollback are refused with the reason and nothing changes; readers and operators are refused
-// before that; an upload goes to one node per call; version says there are no slots; and the
-// audit trail records every call with its caller and outcome.
+// TestUpgradeInContainerMode: a container node has no disk slots, so an admin's Upgrade (of a
+// file, or of a URL cairnctl fetches) and Rollback are refused with the reason and nothing
+// changes; readers and operators are refused before that; an upload goes to one node per call;
+// version says there are no slots; and the audit trail records every call with its caller and
+// outcome.
 func TestUpgradeInContainerMode(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "cairn.img")
 	if err := os.WriteFile(img, make([]byte, 3<<20), 0o600); err != nil {
@@ -36,14 +39,17 @@ func TestUpgradeInContainerMode(t *testing.T) {
 		wantFail(t, shared.configs[r], []string{"rollback"}, "PermissionDenied", "needs one of [os:admin]")
 	}
 	admin := shared.configs[role.Admin]
-	noSlots := "this node has no disk slots, so it cannot be upgraded in place: in container mode it runs the host's cairn binary"
+	noSlots := "this node has no disk slots (container mode), so it cannot be upgraded in place: a container node runs the host's cairn binary, not an image on a disk; nothing was changed"
 	wantFail(t, admin, []string{"upgrade", "--image", img, "--stage"}, "FailedPrecondition", noSlots)
 	wantFail(t, admin, []string{"upgrade", "--image", img, "-n", "127.0.0.3"}, "node 127.0.0.3", "FailedPrecondition", noSlots)
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(img))))
+	defer srv.Close()
+	wantFail(t, admin, []string{"upgrade", "--image", srv.URL + "/cairn.img", "--stage"}, "FailedPrecondition", noSlots)
 	wantFail(t, admin, []string{"rollback", "-n", "127.0.0.2,127.0.0.3"}, "node 127.0.0.2", "node 127.0.0.3", "cannot be rolled back in place")
 	upgradeTwoNodes(t, adminClient(t, admin))
 
 	out := mustCtl(t, shared.configs[role.Reader], "version", "-n", "127.0.0.2,127.0.0.3")
-	if strings.Count(out, "\tSlots: none (container mode: no disk slots)\n") != 2 {
+	if strings.Count(out, "\tSlots: none (container mode)\n") != 2 {
 		t.Errorf("version does not say that either node has no slots:\n%s", out)
 	}
 	wantUpgradeAudit(t, "127.0.0.2", map[string]string{

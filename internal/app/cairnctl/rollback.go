@@ -17,8 +17,9 @@ func newRollbackCmd(g *globals) *cobra.Command {
 		Use:   "rollback",
 		Short: "Reboot the nodes into their other disk slot, the OS they ran before the last upgrade",
 		Long: `Make each node's other disk slot boot next and reboot into it. The other slot must hold a
-good image (one that booted and passed its health check); a node refuses otherwise, and a
-node without disk slots (container mode, or a root in RAM) refuses too. Every node named by
+good image (one that booted and passed its health check), and the slot the node runs must not
+be on trial (that one is marked good, or rolled back, by itself); a node refuses otherwise,
+and so does a node without disk slots (container mode, or a root in RAM). Every node named by
 --nodes reboots at once. It needs the os:admin role; cairnctl version shows the slots.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },

@@ -19,11 +19,12 @@ type upgradeFlags struct {
 	stage       bool
 	wait        bool
 	waitTimeout time.Duration
+	poll        time.Duration // how often --wait asks
 	out         printFlags
 }
 
 func newUpgradeCmd(g *globals) *cobra.Command {
-	f := &upgradeFlags{}
+	f := &upgradeFlags{poll: pollEvery}
 	cmd := &cobra.Command{
 		Use:   "upgrade --image FILE|URL",
 		Short: "Write a signed Cairn OS image to the nodes' inactive disk slot and reboot into it on trial",
@@ -57,7 +58,7 @@ It needs the os:admin role.`,
 	cmd.Flags().StringVar(&f.image, "image", "", "the signed Cairn OS image: a file, or an http:// or https:// URL cairnctl fetches (the node never does)")
 	cmd.Flags().BoolVar(&f.stage, "stage", false, "write the image and its boot entry but do not reboot: the next reboot boots it on trial")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait for each node to come back from its new slot, marked good, and report its version and slots")
-	cmd.Flags().DurationVar(&f.waitTimeout, "wait-timeout", 20*time.Minute, "how long --wait waits for each node")
+	cmd.Flags().DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "how long --wait waits for each node (a node gives up an unhealthy trial slot after 20 minutes)")
 	f.out.register(cmd)
 	return cmd
 }
@@ -129,7 +130,7 @@ func (f *upgradeFlags) upgradeNode(cmd *cobra.Command, s *session, node string, 
 	if !f.wait || !m.GetRebooting() {
 		return nil
 	}
-	v, err := waitUpgraded(cmd, s, node, m.GetSlot(), f.waitTimeout)
+	v, err := f.waitUpgraded(cmd, s, node, m.GetSlot())
 	if v != nil {
 		res.addVersion(cmd.OutOrStdout(), f.out.format, v)
 	}

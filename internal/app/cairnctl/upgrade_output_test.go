@@ -70,8 +70,9 @@ func TestPrintSlots(t *testing.T) {
 	}{
 		{nodeVersion("v2", "metal", "a:v1:good:1:", "b:v2\x1b[31m:trial:22:*"), []string{"\tSlots:\n\t  SLOT   VERSION", "\t  a      v1 ", "good     1", "\t  b      v2\\x1b[31m   trial    22           yes (booted)\n"}},
 		{nodeVersion("v1", "metal", "a:v1:good:1:*", "b::empty::"), []string{"\t  b      -         empty    0\n"}},
-		{nodeVersion("v1", "container"), []string{"\tSlots: none (container mode: no disk slots)\n"}},
-		{nodeVersion("v1", "metal"), []string{"\tSlots: none (no disk slots: the root is in RAM"}},
+		{&machine.Version{NoSlots: "container mode"}, []string{"\tSlots: none (container mode)\n"}},
+		{&machine.Version{NoSlots: "the root is in RAM (no cairn.slot= argument)\x1b"}, []string{"\tSlots: none (the root is in RAM (no cairn.slot= argument)\\x1b)\n"}},
+		{nodeVersion("v1", "metal"), []string{"\tSlots: none reported\n"}},
 		{&machine.Version{SlotsError: "read the disk slots: EIO\n"}, []string{"\tSlots: not read (read the disk slots: EIO\\n)\n"}},
 	}
 	for _, tt := range tests {
@@ -124,11 +125,14 @@ func TestUpgradeResultsOutput(t *testing.T) {
 // FuzzSlotsOutput: whatever a node reports about its slots, version's table and --wait's
 // progress lines stay printable (no control characters but version's own tabs and newlines).
 func FuzzSlotsOutput(f *testing.F) {
-	f.Add("v2", "b", "v2", "trial", "", true, false)
-	f.Add("v1\x1b[2J", "b\n", "\u202e", "bad", "EIO\r", false, true)
-	f.Fuzz(func(t *testing.T, tag, name, ver, status, slotsErr string, active, down bool) {
-		v := &machine.Version{Version: &machine.VersionInfo{Tag: tag}, SlotsError: slotsErr,
+	f.Add("v2", "b", "v2", "trial", "", "", true, false)
+	f.Add("v1\x1b[2J", "b\n", "\u202e", "bad", "EIO\r", "RAM\n", false, true)
+	f.Fuzz(func(t *testing.T, tag, name, ver, status, slotsErr, none string, active, down bool) {
+		v := &machine.Version{Version: &machine.VersionInfo{Tag: tag}, SlotsError: slotsErr, NoSlots: none,
 			Slots: []*machine.Slot{{Name: "a", Status: "good", Active: !active}, {Name: name, Version: ver, Status: status, Active: active}}}
+		if none != "" {
+			v.Slots = nil
+		}
 		var b bytes.Buffer
 		printSlots(&b, v)
 		if s := strings.NewReplacer("\t", "", "\n", "").Replace(b.String()); !utf8.ValidString(s) || strings.ContainsFunc(s, needsEscape) {

@@ -12,23 +12,31 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/client"
 )
 
-// How --wait polls: how often it asks a node for its version, and how long one ask may take.
+// How --wait polls: how often it asks a node for its version (upgradeFlags.poll), and how
+// long one ask may take.
 const (
 	pollEvery      = 3 * time.Second
 	versionAskTime = 10 * time.Second
 )
 
 // waitUpgraded asks node's Version until it runs from slot, marked good, or it came back on
-// another slot, or timeout passes; it prints a progress line whenever the node's state changes
-// and returns the node's last Version (nil if it never answered).
-func waitUpgraded(cmd *cobra.Command, s *session, node, slot string, timeout time.Duration) (*machine.Version, error) {
+// another slot, or --wait-timeout passes; it prints a progress line whenever the node's state
+// changes and returns the node's last Version (nil if it never answered).
+func (f *upgradeFlags) waitUpgraded(cmd *cobra.Command, s *session, node, slot string) (*machine.Version, error) {
+	timeout := f.waitTimeout
 	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 	defer cancel()
 	w := &upgradeWait{slot: slot}
 	start, said := time.Now(), ""
 	var last *machine.Version
+	timedOut := func() error {
+		return fmt.Errorf("the node did not come back from slot %s marked good within %s (last: %s)", slot, timeout, said)
+	}
 	for {
 		v, err := askVersion(ctx, s, node)
+		if end, _ := ctx.Deadline(); ctx.Err() != nil || !time.Now().Before(end) {
+			return last, timedOut() // the ask ran out of our time: its error is ours, not the node's
+		}
 		if v != nil {
 			last = v
 		}
@@ -45,8 +53,8 @@ func waitUpgraded(cmd *cobra.Command, s *session, node, slot string, timeout tim
 		}
 		select {
 		case <-ctx.Done():
-			return last, fmt.Errorf("the node did not come back from slot %s marked good within %s (last: %s)", slot, timeout, said)
-		case <-time.After(pollEvery):
+			return last, timedOut()
+		case <-time.After(f.poll):
 		}
 	}
 }

@@ -17,11 +17,11 @@ func printSlots(w io.Writer, v *machine.Version) {
 		_, _ = fmt.Fprintf(w, "\tSlots: not read (%s)\n", printable(v.GetSlotsError()))
 		return
 	case len(v.GetSlots()) > 0:
-	case v.GetMode() == "container":
-		_, _ = fmt.Fprintln(w, "\tSlots: none (container mode: no disk slots)")
+	case v.GetNoSlots() != "":
+		_, _ = fmt.Fprintf(w, "\tSlots: none (%s)\n", printable(v.GetNoSlots()))
 		return
 	default:
-		_, _ = fmt.Fprintln(w, "\tSlots: none (no disk slots: the root is in RAM, booted from PXE, a kernel or the ISO)")
+		_, _ = fmt.Fprintln(w, "\tSlots: none reported")
 		return
 	}
 	var buf bytes.Buffer

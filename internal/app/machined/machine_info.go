@@ -23,7 +23,7 @@ type machineAPI struct {
 
 func (a *machineAPI) Version(context.Context, *common.Empty) (*machine.VersionResponse, error) {
 	v := version.Current()
-	slots, slotsErr := a.n.versionSlots()
+	slots, slotsErr, noSlots := a.n.versionSlots()
 	return &machine.VersionResponse{Messages: []*machine.Version{{
 		Metadata: a.n.md(),
 		Version: &machine.VersionInfo{
@@ -33,6 +33,7 @@ func (a *machineAPI) Version(context.Context, *common.Empty) (*machine.VersionRe
 		Mode:        a.n.opts.Mode,
 		Slots:       slots,
 		SlotsError:  slotsErr,
+		NoSlots:     noSlots,
 	}}}, nil
 }
 

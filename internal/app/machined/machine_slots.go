@@ -2,6 +2,7 @@ package machined
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
@@ -10,27 +11,42 @@ import (
 // noSlots is the refusal of an upgrade or rollback on a node without disk slots; what is
 // "upgraded" or "rolled back".
 func (n *daemon) noSlots(what string) error {
-	if n.opts.Mode == ModeContainer {
-		return apierr.Precondition("this node has no disk slots, so it cannot be %s in place: in container mode it runs the host's cairn binary, not an image on a disk; nothing was changed", what)
+	why := n.whyNoSlots()
+	msg := fmt.Sprintf("this node has no disk slots (%s), so it cannot be %s in place", why, what)
+	switch {
+	case n.opts.Mode == ModeContainer:
+		msg += ": a container node runs the host's cairn binary, not an image on a disk"
+	case strings.Contains(why, "in RAM"):
+		msg += ": boot it from a disk holding a Cairn raw image (cairnctl image build --format raw) first"
 	}
-	return apierr.Precondition("this node has no disk slots, so it cannot be %s in place: its root is in RAM (it booted from PXE, a direct kernel boot or the ISO); install it to a disk first (machine.install.disk); nothing was changed", what)
+	return apierr.Precondition("%s; nothing was changed", msg)
 }
 
-// versionSlots are the slots Version reports, or why they could not be read; none on a node
-// without disk slots.
-func (n *daemon) versionSlots() ([]*machine.Slot, string) {
+// whyNoSlots says why the node has no disk slots: the reason found at boot, else its mode's.
+func (n *daemon) whyNoSlots() string {
+	switch {
+	case n.slotsAbsent != "":
+		return n.slotsAbsent
+	case n.opts.Mode == ModeContainer:
+		return "container mode"
+	}
+	return "the root is in RAM: it booted from PXE, a direct kernel boot or the ISO"
+}
+
+// versionSlots are the slots Version reports, or why they could not be read, or why the node
+// has none.
+func (n *daemon) versionSlots() (slots []*machine.Slot, readErr, none string) {
 	if n.slots == nil {
-		return nil, ""
+		return nil, "", n.whyNoSlots()
 	}
 	list, err := n.slots.Slots()
 	if err != nil {
-		return nil, fmt.Sprintf("read the disk slots: %v", err)
+		return nil, fmt.Sprintf("read the disk slots: %v", err), ""
 	}
-	out := make([]*machine.Slot, 0, len(list))
 	for _, s := range list {
-		out = append(out, slotMessage(s))
+		slots = append(slots, slotMessage(s))
 	}
-	return out, ""
+	return slots, "", ""
 }
 
 func slotMessage(s SlotInfo) *machine.Slot {

@@ -116,19 +116,25 @@ func TestUpgradeRoundTrip(t *testing.T) {
 }
 
 // TestUpgradeWithoutSlots: a node without disk slots refuses Upgrade and Rollback at once,
-// saying why, and its Version lists no slots.
+// saying why (the reason found at boot, else its mode's), and its Version says why it lists none.
 func TestUpgradeWithoutSlots(t *testing.T) {
-	for mode, why := range map[string]string{ModeContainer: "in container mode it runs the host's cairn binary", ModeMetal: "install it to a disk first"} {
-		c, _ := serveSlots(t, nil, mode)
+	tests := []struct{ mode, absent, why, next string }{
+		{ModeContainer, "", "(container mode)", ": a container node runs the host's cairn binary"},
+		{ModeMetal, "", "(the root is in RAM: it booted from PXE, a direct kernel boot or the ISO)", ": boot it from a disk holding a Cairn raw image (cairnctl image build --format raw) first"},
+		{ModeMetal, "the EFI system partition is not readable", "(the EFI system partition is not readable)", "; nothing was changed"},
+	}
+	for _, tt := range tests {
+		c, n := serveSlots(t, nil, tt.mode)
+		n.slotsAbsent = tt.absent
 		st := startUpgrade(context.Background(), t, c, false, []byte("x"))
 		_, err := st.CloseAndRecv()
-		wantStatus(t, "Upgrade in "+mode+" mode", err, codes.FailedPrecondition, "this node has no disk slots, so it cannot be upgraded in place")
-		wantStatus(t, "Upgrade in "+mode+" mode", err, codes.FailedPrecondition, why)
+		wantStatus(t, "Upgrade in "+tt.mode+" mode", err, codes.FailedPrecondition, "this node has no disk slots "+tt.why+", so it cannot be upgraded in place"+tt.next)
 		_, err = c.Rollback(context.Background(), &common.Empty{})
-		wantStatus(t, "Rollback in "+mode+" mode", err, codes.FailedPrecondition, "this node has no disk slots, so it cannot be rolled back in place")
+		wantStatus(t, "Rollback in "+tt.mode+" mode", err, codes.FailedPrecondition, "this node has no disk slots "+tt.why+", so it cannot be rolled back in place")
 		v, err := c.Version(context.Background(), &common.Empty{})
-		if err != nil || len(v.GetMessages()[0].GetSlots()) != 0 || v.GetMessages()[0].GetSlotsError() != "" {
-			t.Errorf("Version in %s mode = %v, %v; want no slots", mode, v, err)
+		m := v.GetMessages()[0]
+		if err != nil || len(m.GetSlots()) != 0 || m.GetSlotsError() != "" || "("+m.GetNoSlots()+")" != tt.why {
+			t.Errorf("Version in %s mode = %v, %v; want no slots because %s", tt.mode, v, err, tt.why)
 		}
 	}
 }

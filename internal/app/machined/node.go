@@ -77,8 +77,10 @@ type daemon struct {
 	images    imageStore
 	importing atomic.Bool
 
-	// slots manages the boot disk's A/B slots; nil on a node without them.
-	slots slotManager
+	// slots manages the boot disk's A/B slots; nil on a node without them, and slotsAbsent
+	// then says why ("container mode", "the root is in RAM (...)", ...).
+	slots       slotManager
+	slotsAbsent string
 	// changingSlots is true while an Upgrade or a Rollback runs: one at a time per node.
 	changingSlots atomic.Bool
 
@@ -184,6 +186,7 @@ func (n *daemon) run(ctx context.Context) error {
 	if slots != nil {
 		n.slots = slots
 	} else {
+		n.slotsAbsent = why // Version and the refusals of Upgrade and Rollback say it
 		n.log.Info("no disk slots: upgrades and rollbacks are refused", "why", why)
 	}
 	stopAPI, err := n.serveSocket()

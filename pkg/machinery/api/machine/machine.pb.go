@@ -229,7 +229,9 @@ type Version struct {
 	// mode, or the root in RAM: PXE, direct kernel boot, the ISO).
 	Slots []*Slot `protobuf:"bytes,5,rep,name=slots,proto3" json:"slots,omitempty"`
 	// slots_error says why the slots could not be read, on a node that has them.
-	SlotsError    string `protobuf:"bytes,6,opt,name=slots_error,json=slotsError,proto3" json:"slots_error,omitempty"`
+	SlotsError string `protobuf:"bytes,6,opt,name=slots_error,json=slotsError,proto3" json:"slots_error,omitempty"`
+	// no_slots says why the node has no disk slots, when it has none (e.g. "container mode").
+	NoSlots       string `protobuf:"bytes,7,opt,name=no_slots,json=noSlots,proto3" json:"no_slots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -302,6 +304,13 @@ func (x *Version) GetSlots() []*Slot {
 func (x *Version) GetSlotsError() string {
 	if x != nil {
 		return x.SlotsError
+	}
+	return ""
+}
+
+func (x *Version) GetNoSlots() string {
+	if x != nil {
+		return x.NoSlots
 	}
 	return ""
 }
@@ -4035,7 +4044,7 @@ const file_machine_machine_proto_rawDesc = "" +
 	"go_version\x18\x03 \x01(\tR\tgoVersion\x12\x0e\n" +
 	"\x02os\x18\x04 \x01(\tR\x02os\x12\x12\n" +
 	"\x04arch\x18\x05 \x01(\tR\x04arch\x12\x18\n" +
-	"\afips140\x18\x06 \x01(\tR\afips140\"\xf5\x01\n" +
+	"\afips140\x18\x06 \x01(\tR\afips140\"\x90\x02\n" +
 	"\aVersion\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x124\n" +
 	"\aversion\x18\x02 \x01(\v2\x1a.cairn.machine.VersionInfoR\aversion\x12 \n" +
@@ -4043,7 +4052,8 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x04mode\x18\x04 \x01(\tR\x04mode\x12)\n" +
 	"\x05slots\x18\x05 \x03(\v2\x13.cairn.machine.SlotR\x05slots\x12\x1f\n" +
 	"\vslots_error\x18\x06 \x01(\tR\n" +
-	"slotsError\"\x84\x01\n" +
+	"slotsError\x12\x19\n" +
+	"\bno_slots\x18\a \x01(\tR\anoSlots\"\x84\x01\n" +
 	"\x04Slot\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
