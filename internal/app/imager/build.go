@@ -74,8 +74,8 @@ type inputs struct {
 	kernel, initramfs, initBin, sqsh string
 	// install is the install initramfs (the ordinary one and cairn.img): the ISO boots it.
 	install string
-	mods                             *moduleIndex
-	initDep                          kmod.Dep
+	mods    *moduleIndex
+	initDep kmod.Dep
 }
 
 func (b *builder) progress(format string, args ...any) {

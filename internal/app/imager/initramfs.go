@@ -9,12 +9,13 @@ import (
 	"strings"
 
 	"github.com/cairn-os/cairn/internal/pkg/cpio"
+	"github.com/cairn-os/cairn/internal/pkg/installpayload"
 	"github.com/cairn-os/cairn/internal/pkg/kmod"
 )
 
 // InstallPayload is where the install initramfs carries the signed OS image (/init hands it
 // to machined, which installs it to machine.install.disk).
-const InstallPayload = "install/cairn.img"
+const InstallPayload = installpayload.Path
 
 // writeInitramfs writes the gzip-compressed newc archive: /init (the multi-call binary), the
 // modules that reach the root with their modules.dep and load list, /dev/console and
