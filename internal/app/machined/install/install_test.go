@@ -162,4 +162,3 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-

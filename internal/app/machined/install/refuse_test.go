@@ -116,4 +116,3 @@ func TestHoldsData(t *testing.T) {
 		}
 	}
 }
-
