@@ -46,11 +46,14 @@ and Go, and must run inside the Cairn source tree. The same inputs give the same
 
 --format raw adds cairn.raw, a sparse GPT disk image booting under UEFI (systemd-boot from the
 pinned Debian package) from slot A: the squashfs root under dm-verity, its root hash on the
-kernel command line. --format iso adds cairn.iso, a UEFI-bootable ISO 9660 image that boots the
-root in RAM (maintenance mode until the node gets a config) and carries the slot's pieces under
-/cairn/ for installing to a disk. cairn.raw is reproducible like the rest; cairn.iso is not
-byte for byte (go-diskfs stamps its volume descriptors and Rock Ridge entries with the time of
-the build), but every file in it is.
+kernel command line. --format iso (needs --sign-key) adds cairn.iso, a UEFI-bootable ISO 9660
+image that boots the root in RAM (maintenance mode until the node gets a config), and
+initramfs-install, the initramfs it boots (for PXE too, with vmlinuz): the ordinary initramfs
+plus cairn.img. A node booted from it with a config naming machine.install.disk checks the
+image's signature against machine.upgrade.trustedKeys, writes the disk (machine.install.wipe
+to overwrite one that holds data) and reboots from it. cairn.raw is reproducible like the
+rest; cairn.iso is not byte for byte (go-diskfs stamps its volume descriptors and Rock Ridge
+entries with the time of the build), but every file in it is.
 
 --sign-key FILE (a private key from cairnctl gen image-key) adds cairn.img, the signed OS
 image that cairnctl upgrade streams to a node: the slot's kernel, disk initramfs, verity'd
@@ -63,7 +66,7 @@ version stamped into the binaries and the image (default: git describe).`,
 	cmd.Flags().StringVar(&f.out, "out", "_out/image", "directory for vmlinuz, initramfs, rootfs.sqsh and manifest.json")
 	cmd.Flags().StringVar(&f.cache, "cache", "_cache", "directory for downloaded and extracted inputs")
 	cmd.Flags().StringVar(&f.manifest, "manifest", "", "image manifest (default: the one built into cairnctl, internal/app/imager/manifest.yaml)")
-	cmd.Flags().StringArrayVar(&f.formats, "format", nil, "output formats: initramfs (always built), raw, iso; repeat the flag or list them with commas")
+	cmd.Flags().StringArrayVar(&f.formats, "format", nil, "output formats: initramfs (always built), raw, iso (needs --sign-key); repeat the flag or list them with commas")
 	cmd.Flags().StringVar(&f.source, "source", "", "root of the Cairn source tree (default: found from the current directory)")
 	cmd.Flags().StringVar(&f.signKey, "sign-key", "", "private key (PEM, from cairnctl gen image-key) signing cairn.img; implies --format signed")
 	cmd.Flags().StringVar(&f.tag, "tag", "", "version stamped into the image, e.g. v0.2.0 (default: git describe)")

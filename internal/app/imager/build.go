@@ -73,8 +73,10 @@ type builder struct {
 // inputs are the built pieces the raw and ISO images are made from.
 type inputs struct {
 	kernel, initramfs, initBin, sqsh string
-	mods                             *moduleIndex
-	initDep                          kmod.Dep
+	// install is the install initramfs (the ordinary one and cairn.img): the ISO boots it.
+	install string
+	mods    *moduleIndex
+	initDep kmod.Dep
 }
 
 func (b *builder) progress(format string, args ...any) {
@@ -98,6 +100,10 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	b.signKey = o.SignKey
 	if hasFormat(b.formats, FormatSigned) && b.signKey == nil {
 		return nil, errors.New("the signed format needs a signing key (--sign-key, from cairnctl gen image-key)")
+	}
+	if hasFormat(b.formats, FormatISO) && b.signKey == nil {
+		return nil, errors.New("the iso format needs a signing key (--sign-key, from cairnctl gen image-key): its initramfs carries " +
+			"the signed OS image (cairn.img) a node installs, which the node checks against machine.upgrade.trustedKeys")
 	}
 	for _, d := range []string{o.Cache, o.Out} {
 		if err := os.MkdirAll(d, 0o755); err != nil { //nolint:gosec // mount points and image directories are world-readable by design.
@@ -171,7 +177,7 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 	}
 	b.progress("writing the initramfs (newc cpio, gzip)")
 	initBin := filepath.Join(binDir, b.m.Binaries[0].Name)
-	if err := b.writeInitramfs(filepath.Join(work, "initramfs"), initBin, sqsh, mods, initDep); err != nil {
+	if err := b.writeInitramfs(filepath.Join(work, "initramfs"), initBin, sqsh, "", mods, initDep); err != nil {
 		return nil, err
 	}
 	if err := copyFile(filepath.Join(kdir, "vmlinuz"), filepath.Join(work, "vmlinuz"), 0o644); err != nil {

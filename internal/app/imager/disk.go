@@ -22,16 +22,25 @@ func (b *builder) buildFormats(ctx context.Context, work string, res *Result) er
 			return err
 		}
 	}
-	if hasFormat(b.formats, FormatSigned) {
+	if hasFormat(b.formats, FormatSigned) || hasFormat(b.formats, FormatISO) {
 		if err := b.writeSigned(filepath.Join(work, "cairn.img"), parts); err != nil {
 			return err
 		}
 	}
 	if hasFormat(b.formats, FormatISO) {
-		b.progress("writing cairn.iso (ISO 9660, El Torito EFI boot, install pieces under /cairn/)")
-		if err := b.writeISO(filepath.Join(work, "cairn.iso"), work, parts); err != nil {
-			return err
-		}
+		return b.buildISO(work, parts)
 	}
 	return nil
+}
+
+// buildISO writes the install initramfs (the ordinary initramfs and cairn.img, for the ISO
+// and for PXE) and the ISO that boots it.
+func (b *builder) buildISO(work string, parts *diskParts) error {
+	b.progress("writing %s (the initramfs with the signed OS image at /%s)", installInitramfs, InstallPayload)
+	b.in.install = filepath.Join(work, installInitramfs)
+	if err := b.writeInitramfs(b.in.install, b.in.initBin, b.in.sqsh, filepath.Join(work, "cairn.img"), b.in.mods, b.in.initDep); err != nil {
+		return err
+	}
+	b.progress("writing cairn.iso (ISO 9660, El Torito EFI boot: systemd-boot, the kernel and %s)", installInitramfs)
+	return b.writeISO(filepath.Join(work, "cairn.iso"), work, parts)
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cairn-os/cairn/internal/pkg/disklayout"
 )
 
 // ExternalResult records one built external component in manifest.json.
@@ -87,7 +89,7 @@ func hashFile(w io.Writer, p string, mode fs.FileMode) error {
 		_, _ = io.WriteString(w, target)
 		return err
 	}
-	return copyInto(w, p)
+	return disklayout.CopyInto(w, p)
 }
 
 // buildExternals builds (or takes from the cache) every external component of the manifest.

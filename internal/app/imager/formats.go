@@ -11,15 +11,18 @@ import (
 const (
 	FormatInitramfs = "initramfs" // vmlinuz, initramfs (root in RAM), rootfs.sqsh: PXE, direct QEMU boot
 	FormatRaw       = "raw"       // cairn.raw: a GPT disk image booting slot A under UEFI
-	FormatISO       = "iso"       // cairn.iso: UEFI-bootable CD, root in RAM, with the pieces to install
+	FormatISO       = "iso"       // cairn.iso and initramfs-install: root in RAM, installs the signed image it carries (--sign-key)
 	FormatSigned    = "signed"    // cairn.img: the signed OS image upgrades write to a slot (--sign-key)
 )
+
+// installInitramfs is the install initramfs: the ISO boots it, PXE can (with vmlinuz).
+const installInitramfs = "initramfs-install"
 
 // formatFiles are the files of each format in the output directory.
 var formatFiles = map[string][]string{
 	FormatInitramfs: {"vmlinuz", "initramfs", "rootfs.sqsh"},
 	FormatRaw:       {"cairn.raw"},
-	FormatISO:       {"cairn.iso"},
+	FormatISO:       {"cairn.iso", installInitramfs},
 	FormatSigned:    {"cairn.img"},
 }
 

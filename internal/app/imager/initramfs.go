@@ -9,14 +9,20 @@ import (
 	"strings"
 
 	"github.com/cairn-os/cairn/internal/pkg/cpio"
+	"github.com/cairn-os/cairn/internal/pkg/installpayload"
 	"github.com/cairn-os/cairn/internal/pkg/kmod"
 )
+
+// InstallPayload is where the install initramfs carries the signed OS image (/init hands it
+// to machined, which installs it to machine.install.disk).
+const InstallPayload = installpayload.Path
 
 // writeInitramfs writes the gzip-compressed newc archive: /init (the multi-call binary), the
 // modules that reach the root with their modules.dep and load list, /dev/console and
 // rootfs.sqsh; the disk initramfs (sqsh "") has no rootfs.sqsh: /init finds the root on a
-// boot slot.
-func (b *builder) writeInitramfs(file, initBin, sqsh string, mods *moduleIndex, dep kmod.Dep) error {
+// boot slot. The install initramfs also carries payload, the signed OS image, at
+// InstallPayload.
+func (b *builder) writeInitramfs(file, initBin, sqsh, payload string, mods *moduleIndex, dep kmod.Dep) error {
 	a := cpio.NewArchive()
 	add := func(name string, src string, perm uint32) error {
 		data, err := os.ReadFile(src)
@@ -30,6 +36,11 @@ func (b *builder) writeInitramfs(file, initBin, sqsh string, mods *moduleIndex, 
 	}
 	if sqsh != "" {
 		if err := add("rootfs.sqsh", sqsh, 0o444); err != nil {
+			return err
+		}
+	}
+	if payload != "" {
+		if err := add(InstallPayload, payload, 0o400); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,6 @@
 package imager
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,9 @@ import (
 	"github.com/diskfs/go-diskfs/disk"
 	"github.com/diskfs/go-diskfs/filesystem"
 	"github.com/diskfs/go-diskfs/filesystem/iso9660"
+
+	"github.com/cairn-os/cairn/internal/pkg/disklayout"
+	"github.com/cairn-os/cairn/internal/pkg/sdboot"
 )
 
 // liveEntry boots the ordinary initramfs (root in RAM, no cairn.slot): maintenance mode
@@ -20,29 +22,17 @@ func liveEntry(version string, cmdline []string) string {
 		version, version, strings.Join(cmdline, " "))
 }
 
-// writeISO writes the ISO 9660 image: El Torito EFI boot from /boot/efiboot.img (a FAT
-// image holding systemd-boot and the live entry with the kernel and the ordinary
-// initramfs), and the slot's pieces under /cairn/ with their description /cairn/slot.json.
+// writeISO writes the ISO 9660 image: El Torito EFI boot from /boot/efiboot.img, a FAT image
+// holding systemd-boot and the live entry with the kernel and the install initramfs (the
+// ordinary one plus the signed OS image at /install/cairn.img). The node never reads the CD
+// after the firmware has loaded the kernel: it installs from what its initramfs carries.
 func (b *builder) writeISO(file, work string, p *diskParts) error {
 	efiboot := filepath.Join(work, "efiboot.img")
 	if err := b.writeEFIBoot(efiboot, p); err != nil {
 		return err
 	}
 	ws := filepath.Join(work, "iso")
-	desc, err := json.MarshalIndent(p.desc, "", "  ")
-	if err != nil {
-		return err
-	}
-	files := map[string]string{"boot/efiboot.img": efiboot}
-	for name, src := range p.slotFiles() {
-		files["cairn/"+name] = src
-	}
-	for name, src := range files {
-		if err := linkInto(ws, name, src); err != nil {
-			return err
-		}
-	}
-	if err := os.WriteFile(filepath.Join(ws, "cairn", "slot.json"), append(desc, '\n'), 0o644); err != nil { //nolint:gosec // the image is world-readable by design.
+	if err := linkInto(ws, "boot/efiboot.img", efiboot); err != nil {
 		return err
 	}
 	return finalizeISO(file, ws)
@@ -89,22 +79,21 @@ func finalizeISO(file, ws string) error {
 
 // writeEFIBoot writes the El Torito boot image: a FAT32 file system just large enough.
 func (b *builder) writeEFIBoot(file string, p *diskParts) error {
-	files := []espFile{
-		{path: "EFI/BOOT/BOOTX64.EFI", src: p.loader},
-		{path: "loader/loader.conf", data: []byte(loaderConf)},
-		{path: "loader/entries/cairn-live.conf", data: []byte(liveEntry(p.desc.Version, b.m.Boot.Cmdline))},
-		{path: "cairn/vmlinuz", src: b.in.kernel},
-		{path: "cairn/initramfs", src: b.in.initramfs},
+	files := []disklayout.File{
+		{Path: sdboot.Bootloader, Src: p.loader},
+		{Path: sdboot.LoaderConf, Data: []byte(sdboot.LoaderConfig)},
+		{Path: sdboot.EntriesDir + "/cairn-live.conf", Data: []byte(liveEntry(p.desc.Version, b.m.Boot.Cmdline))},
+		{Path: "cairn/vmlinuz", Src: b.in.kernel},
+		{Path: "cairn/initramfs", Src: b.in.install},
 	}
 	size := int64(8 * mib)
 	for _, f := range files {
-		if st, err := os.Stat(f.src); err == nil && f.src != "" {
+		if st, err := os.Stat(f.Src); err == nil && f.Src != "" {
 			size += st.Size() + st.Size()/32
 		}
 	}
-	size = max(size/mib*mib+mib, 40*mib) // FAT32 needs 65525 clusters (512 bytes each up to 260 MB)
 	_ = os.Remove(file)
-	d, err := diskfs.Create(file, size, diskfs.SectorSize512)
+	d, err := diskfs.Create(file, fatSize(size), diskfs.SectorSize512)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", file, err)
 	}
@@ -113,5 +102,15 @@ func (b *builder) writeEFIBoot(file string, p *diskParts) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	return writeFAT(fs, files)
+	return disklayout.WriteFAT(fs, files)
+}
+
+// fatSize rounds a FAT32 image's size up to a MiB and to what FAT32 needs: 65525 clusters,
+// of 512 bytes up to 260 MB and 4 KiB above (go-diskfs chooses as mkfs.fat does).
+func fatSize(size int64) int64 {
+	size = max(size/mib*mib+mib, 40*mib)
+	if size > 260*mib {
+		size = max(size, 270*mib)
+	}
+	return size
 }

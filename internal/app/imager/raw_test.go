@@ -12,6 +12,8 @@ import (
 	"github.com/diskfs/go-diskfs/partition/gpt"
 	"golang.org/x/sys/unix"
 
+	"github.com/cairn-os/cairn/internal/pkg/disklayout"
+	"github.com/cairn-os/cairn/internal/pkg/sdboot"
 	"github.com/cairn-os/cairn/internal/pkg/verity"
 )
 
@@ -38,7 +40,7 @@ func TestRawImage(t *testing.T) {
 	sameFile(t, "BOOTX64.EFI", got["/EFI/BOOT/BOOTX64.EFI"], p.loader)
 	sameFile(t, "vmlinuz", got["/cairn/a/vmlinuz"], p.kernel)
 	sameFile(t, "initramfs", got["/cairn/a/initramfs"], p.initramfs)
-	if string(got["/loader/loader.conf"]) != loaderConf || string(got["/loader/entries/cairn-1-a.conf"]) != string(firstEntry(p.desc).Render()) {
+	if string(got["/loader/loader.conf"]) != sdboot.LoaderConfig || string(got["/loader/entries/cairn-1-a.conf"]) != string(firstEntry(p.desc).Render()) {
 		t.Errorf("loader.conf = %q, cairn-1-a.conf = %q", got["/loader/loader.conf"], got["/loader/entries/cairn-1-a.conf"])
 	}
 	checkSlotA(t, file, p.desc.Verity)
@@ -47,22 +49,22 @@ func TestRawImage(t *testing.T) {
 
 func checkGPT(t *testing.T, size int64, table any) {
 	t.Helper()
-	if size != rawSize() || size != 1283*mib {
-		t.Errorf("image is %d bytes, want %d (1283 MiB)", size, rawSize())
+	if size != disklayout.ImageSize() || size != 1283*mib {
+		t.Errorf("image is %d bytes, want %d (1283 MiB)", size, disklayout.ImageSize())
 	}
 	tbl, ok := table.(*gpt.Table)
-	if !ok || len(tbl.Partitions) < len(DiskPartitions) {
-		t.Fatalf("partition table = %#v, want GPT with %d partitions", table, len(DiskPartitions))
+	if !ok || len(tbl.Partitions) < len(disklayout.Partitions) {
+		t.Fatalf("partition table = %#v, want GPT with %d partitions", table, len(disklayout.Partitions))
 	}
-	for i, want := range DiskPartitions {
+	for i, want := range disklayout.Partitions {
 		got := tbl.Partitions[i]
 		if got.Name != want.Name || !strings.EqualFold(string(got.Type), string(want.Type)) ||
-			int64(got.Start)*512 != partitionOffset(i+1) || got.GetSize() != want.Size || got.Start%2048 != 0 {
+			int64(got.Start)*512 != disklayout.Offset(i+1) || int64(got.GetSize()) != want.Size || got.Start%2048 != 0 {
 			t.Errorf("partition %d = %s %s start %d size %d, want %s %s start %d size %d", i+1,
-				got.Name, got.Type, got.Start, got.GetSize(), want.Name, want.Type, partitionOffset(i+1)/512, want.Size)
+				got.Name, got.Type, got.Start, got.GetSize(), want.Name, want.Type, disklayout.Offset(i+1)/512, want.Size)
 		}
 	}
-	for i := len(DiskPartitions); i < len(tbl.Partitions); i++ {
+	for i := len(disklayout.Partitions); i < len(tbl.Partitions); i++ {
 		if tbl.Partitions[i].Type != gpt.Unused {
 			t.Errorf("partition %d = %+v, want none", i+1, tbl.Partitions[i])
 		}
@@ -80,7 +82,7 @@ func checkSlotA(t *testing.T, file string, v VerityResult) {
 	defer func() { _ = img.Close() }()
 	slot := filepath.Join(t.TempDir(), "slot")
 	extract := func(flip int64) {
-		data, err := io.ReadAll(io.NewSectionReader(img, partitionOffset(2), v.HashOffset+verity.TreeSize(v.HashOffset)))
+		data, err := io.ReadAll(io.NewSectionReader(img, disklayout.Offset(2), v.HashOffset+verity.TreeSize(v.HashOffset)))
 		if err != nil {
 			t.Fatal(err)
 		}

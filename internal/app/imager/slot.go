@@ -51,7 +51,7 @@ func (p *diskParts) slotFiles() map[string]string {
 func (b *builder) buildDiskParts(ctx context.Context, work string) (*diskParts, error) {
 	p := &diskParts{kernel: b.in.kernel, initramfs: filepath.Join(work, "disk-initramfs"), slot: filepath.Join(work, "slot.img")}
 	b.progress("writing the disk initramfs (no rootfs.sqsh) and the slot image (rootfs.sqsh + dm-verity tree)")
-	if err := b.writeInitramfs(p.initramfs, b.in.initBin, "", b.in.mods, b.in.initDep); err != nil {
+	if err := b.writeInitramfs(p.initramfs, b.in.initBin, "", "", b.in.mods, b.in.initDep); err != nil {
 		return nil, err
 	}
 	vp, err := writeSlot(b.in.sqsh, p.slot)

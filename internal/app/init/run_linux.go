@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/cairn-os/cairn/internal/pkg/cmdline"
+	"github.com/cairn-os/cairn/internal/pkg/installpayload"
 	"github.com/cairn-os/cairn/internal/pkg/kmod"
 	"github.com/cairn-os/cairn/internal/pkg/mount"
 )
@@ -44,7 +46,26 @@ func run(log *slog.Logger) error {
 	if err := mountRoot(log); err != nil {
 		return err
 	}
+	if err := handOverPayload(log); err != nil {
+		return err
+	}
 	return switchRoot()
+}
+
+// handOverPayload opens the install payload of an install initramfs (the ISO's, PXE's) so
+// that machined inherits it across exec: freeing the initramfs unlinks the file, the open
+// descriptor keeps its pages. Its number goes in machined's environment.
+func handOverPayload(log *slog.Logger) error {
+	env, err := installpayload.Open("")
+	if err != nil || env == "" {
+		return err
+	}
+	name, fd, _ := strings.Cut(env, "=")
+	if err := os.Setenv(name, fd); err != nil {
+		return err
+	}
+	log.Info("install payload handed to machined", "image", "/"+installpayload.Path, "env", env)
+	return nil
 }
 
 // mountRoot mounts the root at /newroot: the boot slot's squashfs under dm-verity when the
