@@ -134,14 +134,14 @@ func nodeReady(ctx context.Context) error {
 		} `json:"status"`
 	}
 	if err := c.Get(ctx, "/api/v1/nodes/"+strings.ToLower(host), &node); err != nil {
-		return fmt.Errorf("Kubernetes node: %w", err)
+		return fmt.Errorf("this node in Kubernetes: %w", err)
 	}
 	for _, cond := range node.Status.Conditions {
 		if cond.Type == "Ready" && cond.Status == "True" {
 			return nil
 		}
 	}
-	return errors.New("Kubernetes node not Ready")
+	return errors.New("this node is not Ready in Kubernetes")
 }
 
 func (d *diskSlots) forgetExpectations() {

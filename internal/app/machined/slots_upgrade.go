@@ -137,7 +137,7 @@ func (d *diskSlots) checkRoom(m *osimage.Manifest) error {
 	if err := unix.Statfs(d.spool, &st); err != nil {
 		return fmt.Errorf("statfs %s: %w", d.spool, err)
 	}
-	if free := int64(st.Bavail) * st.Bsize; free < need+64<<20 { //nolint:gosec // block counts fit int64.
+	if free := int64(st.Bavail) * st.Bsize; free < need+64<<20 {
 		return fmt.Errorf("%s has %d MiB free; the image needs %d MiB and 64 MiB to spare", d.spool, free>>20, need>>20)
 	}
 	return nil
@@ -200,6 +200,9 @@ func copyToESP(esp sdboot.ESP, rel, path string) error {
 	return esp.WriteFile(rel, f)
 }
 
+// errSlotTooSmall marks a root image larger than its slot partition.
+var errSlotTooSmall = errors.New("the slot partition is too small")
+
 // writePartition writes the root image to the slot's partition, syncs it and reads it back:
 // the sha256 of what the disk returns must be the one the signed manifest gave.
 func (d *diskSlots) writePartition(ctx context.Context, slot, image string) error {
@@ -224,7 +227,7 @@ func (d *diskSlots) writePartition(ctx context.Context, slot, image string) erro
 	defer func() { _ = dev.Close() }()
 	size, err := dev.Seek(0, io.SeekEnd)
 	if err != nil || size < st.Size() {
-		return fmt.Errorf("%s (%s) is %d bytes; the root image needs %d (%v)", path, slotLabel(slot), size, st.Size(), err)
+		return fmt.Errorf("%s (%s) is %d bytes; the root image needs %d: %w", path, slotLabel(slot), size, st.Size(), errors.Join(err, errSlotTooSmall))
 	}
 	want := sha256.New()
 	if _, err := dev.Seek(0, io.SeekStart); err != nil {

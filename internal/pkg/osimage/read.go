@@ -51,14 +51,14 @@ func Open(r io.Reader, trusted []*ecdsa.PublicKey) (*Reader, error) {
 	return &Reader{Manifest: m, Signer: signer, tr: tr}, nil
 }
 
-// readEntry reads the next entry, which must be a regular file called name of at most max bytes.
-func readEntry(tr *tar.Reader, name string, max int64) ([]byte, error) {
+// readEntry reads the next entry, which must be a regular file called name of at most limit bytes.
+func readEntry(tr *tar.Reader, name string, limit int64) ([]byte, error) {
 	h, err := nextHeader(tr, name)
 	if err != nil {
 		return nil, err
 	}
-	if h.Size > max {
-		return nil, fmt.Errorf("image: %s is %d bytes, more than %d", name, h.Size, max)
+	if h.Size > limit {
+		return nil, fmt.Errorf("image: %s is %d bytes, more than %d", name, h.Size, limit)
 	}
 	b := make([]byte, h.Size)
 	if _, err := io.ReadFull(tr, b); err != nil {

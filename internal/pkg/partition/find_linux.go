@@ -32,9 +32,9 @@ func Find(sys, label string) (Device, error) {
 	if err != nil {
 		return Device{}, err
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(sys, d.Name))
+	node, err := filepath.EvalSymlinks(filepath.Join(sys, d.Name))
 	if err != nil {
 		return Device{}, fmt.Errorf("resolve %s: %w", d.Name, err)
 	}
-	return Device{Name: d.Name, Path: d.Path(), Disk: "/dev/" + filepath.Base(filepath.Dir(real))}, nil
+	return Device{Name: d.Name, Path: d.Path(), Disk: "/dev/" + filepath.Base(filepath.Dir(node))}, nil
 }
