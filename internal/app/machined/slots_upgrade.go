@@ -55,6 +55,7 @@ func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (U
 		return UpgradeResult{}, apierr.Invalid("image refused, nothing was written to the disk's slots: %v", err)
 	}
 	target := otherSlot(d.booted)
+	d.log.Info("upgrade: image verified and spooled", "version", r.Manifest.Version, "signer", r.Signer, "slot", target)
 	if err := d.recordExpectations(ctx); err != nil {
 		return UpgradeResult{}, err
 	}
@@ -167,14 +168,17 @@ func (d *diskSlots) writeSlot(ctx context.Context, slot string, m *osimage.Manif
 	if err := d.esp.RemoveSlot(slot); err != nil {
 		return sdboot.Entry{}, err
 	}
+	d.log.Info("upgrade: the slot's boot entry is removed; writing its partition", "slot", slot)
 	if err := d.writePartition(ctx, slot, files[osimage.FileRoot]); err != nil {
 		return sdboot.Entry{}, err
 	}
+	d.log.Info("upgrade: partition written and read back; writing the boot files", "slot", slot)
 	for name, rel := range map[string]string{osimage.FileKernel: sdboot.KernelPath(slot), osimage.FileInitramfs: sdboot.InitrdPath(slot)} {
 		if err := copyToESP(d.esp, rel, files[name]); err != nil {
 			return sdboot.Entry{}, err
 		}
 	}
+	d.log.Info("upgrade: boot files written; adding the boot entry", "slot", slot)
 	gen, err := d.nextGeneration()
 	if err != nil {
 		return sdboot.Entry{}, err
