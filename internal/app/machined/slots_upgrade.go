@@ -94,6 +94,10 @@ func (d *diskSlots) recordExpectations(ctx context.Context) error {
 // spoolFiles copies each file of r to the spool directory, verified; it returns their paths.
 func (d *diskSlots) spoolFiles(ctx context.Context, r *osimage.Reader) (map[string]string, error) {
 	files := map[string]string{}
+	// What an upgrade cut short (a power cut, a reboot) left behind goes first.
+	if err := os.RemoveAll(d.spool); err != nil {
+		return files, err
+	}
 	if err := os.MkdirAll(d.spool, 0o700); err != nil {
 		return files, err
 	}
