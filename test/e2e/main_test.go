@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 	if imageDir != "" {
 		_ = os.RemoveAll(imageDir)
 	}
+	if diskSet.dir != "" {
+		_ = os.RemoveAll(diskSet.dir)
+	}
 	os.Exit(code)
 }
 

@@ -26,11 +26,8 @@ type cutPoint struct {
 // its boot files are written, after its entry is in place) and checks that every time the node
 // comes back, from the old slot or (after the last point) the new one, never neither.
 func TestDiskUpgradePowerCut(t *testing.T) {
+	key, v1, v2 := diskImages(t)
 	e := newEnv(t)
-	key := filepath.Join(t.TempDir(), "signing")
-	e.must("gen", "image-key", "-o", key)
-	v1 := buildSigned(t, e, "v0.1.0-e2e", key+".key", "initramfs,raw")
-	v2 := filepath.Join(buildSigned(t, e, "v0.2.0-e2e", key+".key", "signed"), "cairn.img")
 	name, node := "e2e-powercut", "e2e-powercut-cp1"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
 	e.must("cluster", "create", "--name", name, "--boot", "disk", "--kubernetes=false", "--image", v1,

@@ -74,13 +74,10 @@ func wantSlots(t *testing.T, e *env, d time.Duration, tag, active string, want m
 // nothing written; upgrades to a second image (another tag) through the API, which boots on
 // trial and is marked good; and rolls back to the first on request.
 func TestDiskUpgrade(t *testing.T) {
+	key, v1, v2img := diskImages(t)
 	e := newEnv(t)
-	work := t.TempDir()
-	key, foreign := filepath.Join(work, "signing"), filepath.Join(work, "foreign")
-	e.must("gen", "image-key", "-o", key)
+	foreign := filepath.Join(t.TempDir(), "foreign")
 	e.must("gen", "image-key", "-o", foreign)
-	v1, v2 := buildSigned(t, e, "v0.1.0-e2e", key+".key", "initramfs,raw,signed"), buildSigned(t, e, "v0.2.0-e2e", key+".key", "signed")
-	v2foreign := buildSigned(t, e, "v0.2.0-e2e", foreign+".key", "signed")
 
 	name := "e2e-upgrade"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
@@ -89,7 +86,7 @@ func TestDiskUpgrade(t *testing.T) {
 	wantSlots(t, e, time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": " empty"})
 	persistence(t, e)
 
-	for what, img := range map[string]string{"foreign key": filepath.Join(v2foreign, "cairn.img"), "corrupt": corrupted(t, filepath.Join(v2, "cairn.img"))} {
+	for what, img := range map[string]string{"foreign key": resign(t, v2img, key, foreign), "corrupt": corrupted(t, v2img)} {
 		out, err := e.run("upgrade", "--image", img)
 		if err == nil || !strings.Contains(err.Error(), "nothing was written") {
 			t.Errorf("upgrade with a %s image: %v\n%s; want refused, nothing written", what, err, out)
@@ -98,7 +95,7 @@ func TestDiskUpgrade(t *testing.T) {
 	wantSlots(t, e, time.Minute, "v0.1.0-e2e", "a", map[string]string{"b": " empty"})
 
 	start := time.Now()
-	e.must("upgrade", "--image", filepath.Join(v2, "cairn.img"), "--wait", "--wait-timeout", "15m")
+	e.must("upgrade", "--image", v2img, "--wait", "--wait-timeout", "15m")
 	wantSlots(t, e, 2*time.Minute, "v0.2.0-e2e", "b", map[string]string{"a": "v0.1.0-e2e good", "b": "v0.2.0-e2e good"})
 	t.Logf("upgrade: API call to the new version marked good: %s", time.Since(start).Round(time.Second))
 	if out := e.must("audit", "verify"); !strings.Contains(out, "intact") {
@@ -109,15 +106,6 @@ func TestDiskUpgrade(t *testing.T) {
 	e.must("rollback")
 	wantSlots(t, e, 10*time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": "v0.2.0-e2e good"})
 	t.Logf("rollback: API call to the old version answering: %s", time.Since(start).Round(time.Second))
-}
-
-// buildSigned builds an image with tag, signed with key, in a directory of its own.
-func buildSigned(t *testing.T, e *env, tag, key, formats string) string {
-	t.Helper()
-	dir := t.TempDir()
-	e.vars["SOURCE_DATE_EPOCH"] = "1700000000"
-	e.must("image", "build", "--format", formats, "--sign-key", key, "--tag", tag, "--out", dir, "--cache", filepath.Join(repoRoot(t), "_cache"))
-	return dir
 }
 
 // corrupted writes a copy of img with one byte flipped 64 MiB in (inside root.verity).
