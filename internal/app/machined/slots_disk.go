@@ -56,8 +56,10 @@ type diskSlots struct {
 	// sys is the sysfs block class and dev the device directory of partition lookups; a test
 	// points them elsewhere.
 	sys, dev string
-	// timing of a trial boot (trialDeadline, trialSettle, trialPoll unless a test sets them).
-	deadline, settle, poll time.Duration
+	// timing of a trial boot: deadline returns machine.upgrade.trialMinutes (trialDeadline
+	// when unset); settle and poll are trialSettle and trialPoll unless a test sets them.
+	deadline     func() time.Duration
+	settle, poll time.Duration
 	// write guards upgrades and rollbacks: one at a time.
 	write sync.Mutex
 }
@@ -182,7 +184,7 @@ func (n *daemon) newDiskSlots() (*diskSlots, string) {
 	return &diskSlots{log: n.log.With("component", "slots"), esp: esp, booted: slot, trusted: n.trustedImageKeys,
 		spool: "/var/lib/cairn/upgrade", reboot: func() error { return n.request(lifecycleReboot) },
 		kubeReady: func(ctx context.Context) bool { return nodeReady(ctx) == nil }, expectFile: n.trialExpectFile(),
-		sys: partition.SysClassBlock, dev: "/dev", deadline: trialDeadline, settle: trialSettle, poll: trialPoll}, ""
+		sys: partition.SysClassBlock, dev: "/dev", deadline: n.trialDeadline, settle: trialSettle, poll: trialPoll}, ""
 }
 
 // trustedImageKeys parses machine.upgrade.trustedKeys of the active configuration.
@@ -202,4 +204,14 @@ func (n *daemon) trustedImageKeys() ([]*ecdsa.PublicKey, error) {
 		keys = append(keys, pub)
 	}
 	return keys, nil
+}
+
+// trialDeadline is machine.upgrade.trialMinutes of the active configuration, or trialDeadline.
+func (n *daemon) trialDeadline() time.Duration {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cfg != nil && n.cfg.Machine.Upgrade.TrialMinutes > 0 {
+		return time.Duration(n.cfg.Machine.Upgrade.TrialMinutes) * time.Minute
+	}
+	return trialDeadline
 }

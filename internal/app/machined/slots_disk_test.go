@@ -45,7 +45,7 @@ func newSlotFixture(t *testing.T) *slotFixture {
 	}
 	f.partB = filepath.Join(dev, "vda3")
 	f.d = &diskSlots{log: slog.New(slog.DiscardHandler), esp: esp, booted: "a", sys: sys, dev: dev,
-		spool: filepath.Join(root, "var", "spool"), deadline: time.Second, settle: 50 * time.Millisecond, poll: 10 * time.Millisecond,
+		spool: filepath.Join(root, "var", "spool"), deadline: func() time.Duration { return time.Second }, settle: 50 * time.Millisecond, poll: 10 * time.Millisecond,
 		trusted: func() ([]*ecdsa.PublicKey, error) { return []*ecdsa.PublicKey{&f.key.PublicKey}, nil },
 		reboot:  func() error { f.reboots++; return nil }}
 	return f
@@ -173,7 +173,7 @@ func TestTrialBlessAndFail(t *testing.T) {
 	_, err = f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), true)
 	must(t, err)
 	f.d.booted = "b"
-	f.d.deadline = 100 * time.Millisecond
+	f.d.deadline = func() time.Duration { return 100 * time.Millisecond }
 	f.d.watchTrial(context.Background(), func(context.Context) error { return errors.New("kubelet Backoff") })
 	if got := entryNames(t, f.d); got != "cairn-2-b+0-1.conf cairn-1-a.conf" || f.reboots != 1 {
 		t.Errorf("failed trial: entries %s, reboots %d; want b bad and a reboot", got, f.reboots)

@@ -30,9 +30,10 @@ func (d *diskSlots) watchTrial(ctx context.Context, health func(context.Context)
 	if err != nil || cur.Status() != "trial" {
 		return
 	}
+	limit := d.deadline()
 	d.log.Info("booted a new slot on trial: checking health", "slot", cur.Slot, "version", cur.Version,
-		"deadline", d.deadline, "tries_left", cur.TriesLeft)
-	deadline := time.Now().Add(d.deadline)
+		"deadline", limit, "tries_left", cur.TriesLeft)
+	deadline := time.Now().Add(limit)
 	var healthySince time.Time
 	for time.Now().Before(deadline) {
 		err := health(ctx)

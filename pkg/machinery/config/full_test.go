@@ -17,6 +17,7 @@ func fullConfig(t *testing.T) *Config {
 	m.CertSANs = []string{"cp.example.org", "192.0.2.10"}
 	m.Install.Wipe = true
 	m.Upgrade.TrustedKeys = []pki.PEMBytes{testPublicKey}
+	m.Upgrade.TrialMinutes = 30
 	m.Network = NetworkConfig{
 		Hostname: "cp-1",
 		Interfaces: []InterfaceConfig{{

@@ -80,6 +80,14 @@ type UpgradeConfig struct {
 	// Validation: each a PEM ECDSA P-256 public key (a "PUBLIC KEY" block), listed once.
 	// Example: [LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0K...]
 	TrustedKeys []pki.PEMBytes `yaml:"trustedKeys,omitempty"`
+	// TrialMinutes is how long a newly written slot has, after it boots on trial, to become
+	// healthy (no failing service; its Kubernetes node Ready where it was before) before the
+	// node marks it bad and reboots into the previous slot.
+	//
+	// Default: 20.
+	// Validation: 0 (the default) or from 2 to 120.
+	// Example: 30
+	TrialMinutes int `yaml:"trialMinutes,omitempty"`
 }
 
 // TimeConfig configures clock synchronisation.

@@ -30,6 +30,9 @@ func validateMachine(v *validator, m *MachineConfig) {
 		validateModules(v, m.Kernel.Modules)
 	}
 	validateTrustedKeys(v, m.Upgrade.TrustedKeys)
+	if tm := m.Upgrade.TrialMinutes; tm != 0 && (tm < 2 || tm > 120) {
+		v.add("machine.upgrade.trialMinutes", strconv.Itoa(tm), "must be from 2 to 120 (minutes)")
+	}
 	validateNetwork(v, &m.Network)
 	validateHosts(v, "machine.time.servers", m.Time.Servers)
 	validateSysctls(v, m.Sysctls)

@@ -49,6 +49,7 @@ var machineCases = []validationCase{
 		c.Machine.Upgrade.TrustedKeys = []pki.PEMBytes{pki.PEMBytes("junk"), testPublicKey, testPublicKey}
 	}, want: []string{`machine.upgrade.trustedKeys[0]: "4 bytes" is not a PEM ECDSA P-256 public key: no PEM PUBLIC KEY block found`,
 		fmt.Sprintf(`machine.upgrade.trustedKeys[2]: "%d bytes" duplicates machine.upgrade.trustedKeys[1]`, len(testPublicKey))}},
+	{name: "trial minutes", mutate: func(c *Config) { c.Machine.Upgrade.TrialMinutes = 1 }, want: []string{`machine.upgrade.trialMinutes: "1" must be from 2 to 120 (minutes)`}},
 	{name: "hostname", mutate: func(c *Config) { c.Machine.Network.Hostname = "-bad-" }, want: []string{`machine.network.hostname: "-bad-" is not a valid host name`}},
 	{name: "interface selector missing", mutate: func(c *Config) { iface(c).Name = "" }, want: []string{`machine.network.interfaces[0]: "" must set name or hardwareAddress`}},
 	{name: "interface selector both", mutate: func(c *Config) { iface(c).HardwareAddress = "52:54:00:12:34:56" }, want: []string{`machine.network.interfaces[0].name: "eth0" must not be set together with hardwareAddress`}},
