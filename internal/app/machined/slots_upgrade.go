@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
+	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/internal/pkg/osimage"
 	"github.com/cairn-os/cairn/internal/pkg/partition"
 	"github.com/cairn-os/cairn/internal/pkg/sdboot"
@@ -82,6 +84,10 @@ func (d *diskSlots) recordExpectations(ctx context.Context) error {
 		return nil
 	}
 	_ = os.Remove(d.expectFile)
+	minutes := strconv.Itoa(int(d.deadline() / time.Minute))
+	if err := os.WriteFile(filepath.Join(filepath.Dir(d.expectFile), boot.TrialMinutesFile), []byte(minutes+"\n"), 0o600); err != nil {
+		return fmt.Errorf("record the trial's deadline: %w", err)
+	}
 	if d.kubeReady == nil || !d.kubeReady(ctx) {
 		return nil
 	}

@@ -60,6 +60,7 @@ func phases() []phase {
 		{"disks", []task{
 			{name: "state and ephemeral", run: mountDisks},
 			{name: "efi system partition", optional: true, run: mountESP},
+			{name: "trial watchdog", optional: true, run: armTrialWatchdog},
 		}},
 		{"etc", []task{{name: "etc overlay", run: etcOverlay}}},
 		{"network", []task{

@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,7 +24,7 @@ func TestPhaseOrder(t *testing.T) {
 			got = append(got, p.name+"/"+tk.name)
 		}
 	}
-	want := []string{"mounts/mount filesystems", "kernel/load modules", "kernel/sysctls", "kernel/rng", "disks/state and ephemeral", "disks/efi system partition", "etc/etc overlay",
+	want := []string{"mounts/mount filesystems", "kernel/load modules", "kernel/sysctls", "kernel/rng", "disks/state and ephemeral", "disks/efi system partition", "disks/trial watchdog", "etc/etc overlay",
 		"network/loopback", "network/links", "network/hostname", "network/resolvers", "time/ntp", "config/acquire"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("boot phases (-want +got):\n%s", diff)
@@ -88,5 +90,20 @@ func TestZombieChildren(t *testing.T) {
 	_ = cmd.Wait()
 	if zombieChildren()[pid] {
 		t.Errorf("zombieChildren() lists %d after it was reaped", pid)
+	}
+}
+
+func TestTrialMinutes(t *testing.T) {
+	dir := t.TempDir()
+	if got := trialMinutes(dir); got != defaultTrialMinutes {
+		t.Errorf("no file: %d", got)
+	}
+	for content, want := range map[string]int{"5\n": 5, "1": defaultTrialMinutes, "x": defaultTrialMinutes, "120": 120, "121": defaultTrialMinutes} {
+		if err := os.WriteFile(filepath.Join(dir, TrialMinutesFile), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := trialMinutes(dir); got != want {
+			t.Errorf("trialMinutes(%q) = %d, want %d", content, got, want)
+		}
 	}
 }
