@@ -54,7 +54,7 @@ test: ## Run the unit and container-mode tests, then a short run of every fuzz t
 
 .PHONY: test-e2e
 test-e2e: kubectl ## Boot real images under QEMU and test them (slow; the Kubernetes test drives the cluster with _out/kubectl)
-	$(GO) test -count=1 -tags e2e -timeout 60m ./test/e2e/...
+	$(GO) test -count=1 -tags e2e -timeout 85m ./test/e2e/...
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz test for longer (FUZZTIME=5m)
