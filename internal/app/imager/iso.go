@@ -113,5 +113,8 @@ func (b *builder) writeEFIBoot(file string, p *diskParts) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	return writeFAT(fs, files)
+	if err := writeFAT(fs, files); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return fixDotDot(file, 0)
 }

@@ -66,6 +66,9 @@ func (b *builder) writeRaw(file string, p *diskParts) error {
 	if err := writeFAT(fs, slotESP(p)); err != nil {
 		return fmt.Errorf("%s: ESP: %w", file, err)
 	}
+	if err := fixDotDot(file, partitionOffset(1)); err != nil {
+		return fmt.Errorf("ESP: %w", err)
+	}
 	return copySlot(file, p.slot, partitionOffset(2))
 }
 
