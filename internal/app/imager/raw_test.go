@@ -157,13 +157,7 @@ func readExtents(t *testing.T, file string) map[int64][]byte {
 // to fix.
 func checkFsck(t *testing.T, file string, off, size int64) {
 	t.Helper()
-	fsck, err := exec.LookPath("fsck.fat")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("fsck.fat not installed in CI: .ci/run must apt-get install dosfstools")
-		}
-		t.Skip("fsck.fat not installed (apt-get install dosfstools)")
-	}
+	fsck := needTool(t, "fsck.fat", "dosfstools")
 	in, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
