@@ -45,16 +45,24 @@ func diskFixture(t *testing.T) (*builder, *diskParts) {
 	return b, p
 }
 
+// needTool returns the path of a host tool a test runs, skipping the test outside CI when it
+// is missing (.ci/run installs its Debian package).
+func needTool(t *testing.T, tool, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not installed in CI: .ci/run must apt-get install %s", tool, pkg)
+		}
+		t.Skipf("%s not installed (apt-get install %s)", tool, pkg)
+	}
+	return p
+}
+
 // veritysetupVerify runs the real veritysetup on a slot image (data and tree in one file).
 func veritysetupVerify(t *testing.T, slot string, v VerityResult) error {
 	t.Helper()
-	vs, err := exec.LookPath("veritysetup")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("veritysetup not installed in CI: .ci/run must apt-get install cryptsetup-bin")
-		}
-		t.Skip("veritysetup not installed (apt-get install cryptsetup-bin)")
-	}
+	vs := needTool(t, "veritysetup", "cryptsetup-bin")
 	out, err := exec.Command(vs, "verify", slot, slot, v.RootHash, fmt.Sprintf("--hash-offset=%d", v.HashOffset)).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%w: %s", err, out)

@@ -102,7 +102,10 @@ func (b *builder) writeEFIBoot(file string, p *diskParts) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	return disklayout.WriteFAT(fs, files)
+	if err := disklayout.WriteFAT(fs, files); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return disklayout.FixFATFile(file)
 }
 
 // fatSize rounds a FAT32 image's size up to a MiB and to what FAT32 needs: 65525 clusters,

@@ -48,6 +48,7 @@ func checkEFIBoot(t *testing.T, b *builder, p *diskParts, img []byte) {
 	if err := os.WriteFile(file, img, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	checkFsck(t, file, 0, int64(len(img)))
 	d, err := diskfs.Open(file, diskfs.WithOpenMode(diskfs.ReadOnly))
 	if err != nil {
 		t.Fatal(err)

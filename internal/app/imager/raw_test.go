@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,6 +44,7 @@ func TestRawImage(t *testing.T) {
 	if string(got["/loader/loader.conf"]) != sdboot.LoaderConfig || string(got["/loader/entries/cairn-1-a.conf"]) != string(firstEntry(p.desc).Render()) {
 		t.Errorf("loader.conf = %q, cairn-1-a.conf = %q", got["/loader/loader.conf"], got["/loader/entries/cairn-1-a.conf"])
 	}
+	checkFsck(t, file, disklayout.Offset(disklayout.NumberESP), disklayout.Partitions[disklayout.NumberESP-1].Size)
 	checkSlotA(t, file, p.desc.Verity)
 	checkRawReproducible(t, b, p, file)
 }
@@ -150,5 +152,29 @@ func readExtents(t *testing.T, file string) map[int64][]byte {
 			t.Fatal(err)
 		}
 		out[start], off = data, end
+	}
+}
+
+// checkFsck runs the real fsck.fat -n on the FAT file system at off: it must find nothing
+// to fix.
+func checkFsck(t *testing.T, file string, off, size int64) {
+	t.Helper()
+	fsck := needTool(t, "fsck.fat", "dosfstools")
+	in, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = in.Close() }()
+	data, err := io.ReadAll(io.NewSectionReader(in, off, size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := filepath.Join(t.TempDir(), "fat")
+	if err := os.WriteFile(fs, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(fsck, "-n", fs).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "Fixing") {
+		t.Errorf("fsck.fat -n = %v:\n%s", err, out)
 	}
 }

@@ -30,6 +30,13 @@ func WriteESP(d *disk.Disk, files []File) error {
 	if err := WriteFAT(fs, files); err != nil {
 		return fmt.Errorf("ESP: %w", err)
 	}
+	rw, err := d.Backend.Writable()
+	if err != nil {
+		return err
+	}
+	if err := fixDotDot(rw, Offset(NumberESP)); err != nil {
+		return fmt.Errorf("ESP: %w", err)
+	}
 	return nil
 }
 
