@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -15,37 +14,12 @@ import (
 	"github.com/cairn-os/cairn/internal/provision/qemu"
 )
 
-var (
-	rawOnce sync.Once
-	rawDir  string
-	rawErr  error
-)
-
-// buildRawImage builds the image with its raw disk (cairn.raw) once per test run.
-func buildRawImage(t *testing.T) string {
-	t.Helper()
-	rawOnce.Do(func() {
-		rawDir, rawErr = os.MkdirTemp("", "cairn-e2e-raw-")
-		if rawErr != nil {
-			return
-		}
-		e := newEnv(t)
-		e.vars["SOURCE_DATE_EPOCH"] = "1700000000"
-		_, rawErr = e.run("image", "build", "--format", "initramfs,raw", "--out", rawDir, "--cache", filepath.Join(repoRoot(t), "_cache"))
-	})
-	if rawErr != nil {
-		t.Fatal(rawErr)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(rawDir) })
-	return rawDir
-}
-
 // TestDiskBoot boots a node under OVMF from the raw image (--boot disk): its API answers over
 // mTLS, its console says it booted slot A with a verified root. Then a byte of slot A's
 // squashfs is flipped on the node's disk: the next boot must not reach the API, and the
 // console must say which block failed verification.
 func TestDiskBoot(t *testing.T) {
-	img := buildRawImage(t)
+	img := buildImage(t)
 	e := newEnv(t)
 	name, node := "e2e-disk", "e2e-disk-cp1"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
