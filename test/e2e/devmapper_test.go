@@ -42,6 +42,12 @@ func TestDeviceMapperInVM(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("VM console:\n%s", out)
+		return
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "--- ") {
+			t.Log("in the VM:", strings.TrimSpace(l))
+		}
 	}
 }
 

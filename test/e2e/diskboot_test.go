@@ -69,12 +69,18 @@ func corruptSlotA(t *testing.T, e *env, name, dir, node, console string) {
 	}
 	_ = f.Close()
 	before := int64(len(readFile(t, console)))
-	if _, err := e.run("cluster", "start", "--name", name, "--wait", "3m"); err == nil {
+	if _, err := e.run("cluster", "start", "--name", name, "--wait", "90s"); err == nil {
 		t.Fatal("cluster start reached the API of a node whose root was corrupted")
 	}
 	after := readFile(t, console)[before:]
 	if !strings.Contains(after, "root verification failed: corrupted data block 256") {
 		t.Errorf("console after the corrupted boot does not say which block failed:\n%s", tail(after, 30))
+	}
+	for _, l := range strings.Split(after, "\n") {
+		if strings.Contains(l, "boot failed") {
+			t.Logf("console of the corrupted boot: %s", l)
+			break
+		}
 	}
 	if strings.Contains(after, "switched root") {
 		t.Errorf("the corrupted root was switched to:\n%s", tail(after, 30))

@@ -19,7 +19,8 @@ var (
 	imageErr  error
 )
 
-// buildImage builds the image once per test run (into a temporary directory) and returns it.
+// buildImage builds the image once per test run (into a temporary directory) and returns it:
+// the kernel and initramfs, and cairn.raw for the disk-boot tests.
 func buildImage(t *testing.T) string {
 	t.Helper()
 	imageOnce.Do(func() {
@@ -31,7 +32,7 @@ func buildImage(t *testing.T) string {
 		imageDir = dir
 		e := newEnv(t)
 		e.vars["SOURCE_DATE_EPOCH"] = "1700000000"
-		_, imageErr = e.run("image", "build", "--out", dir, "--cache", filepath.Join(repoRoot(t), "_cache"))
+		_, imageErr = e.run("image", "build", "--format", "initramfs,raw", "--out", dir, "--cache", filepath.Join(repoRoot(t), "_cache"))
 	})
 	if imageErr != nil {
 		t.Fatal(imageErr)

@@ -30,7 +30,7 @@ func mountDiskRoot(log *slog.Logger, d *diskBoot) error {
 	defer cancel()
 	part, err := blockdev.WaitPartName(ctx, blockdev.SysBlock, d.PartName, 100*time.Millisecond)
 	if err != nil {
-		return fmt.Errorf("slot %s: no partition to boot from after %s: %w", d.Slot, partitionWait, err)
+		return fmt.Errorf("slot %s: waited %s: %w", d.Slot, partitionWait, err)
 	}
 	dev := part.Path()
 	log.Info("slot partition found", "slot", d.Slot, "partition", d.PartName, "device", dev)

@@ -78,7 +78,7 @@ func TestWaitPartNameSeesLateDevice(t *testing.T) {
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	if _, err := WaitPartName(ctx, dir, "CAIRN-B", 10*time.Millisecond); !errors.Is(err, ErrNotFound) || !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := WaitPartName(ctx, dir, "CAIRN-B", 10*time.Millisecond); !errors.Is(err, ErrNotFound) {
 		t.Errorf("WaitPartName(CAIRN-B) = %v; want not found after the deadline", err)
 	}
 }

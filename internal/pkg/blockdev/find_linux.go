@@ -67,7 +67,8 @@ func orNone(s []string) string {
 }
 
 // WaitPartName polls dir every interval until a partition named name appears (disks probe
-// asynchronously after their modules load) or ctx ends; the last error says what was seen.
+// asynchronously after their modules load) or ctx ends; then it returns the last error, which
+// says what was seen.
 func WaitPartName(ctx context.Context, dir, name string, interval time.Duration) (Device, error) {
 	for {
 		devs, err := List(dir)
@@ -79,7 +80,7 @@ func WaitPartName(ctx context.Context, dir, name string, interval time.Duration)
 		}
 		select {
 		case <-ctx.Done():
-			return Device{}, fmt.Errorf("%w (stopped waiting: %w)", err, context.Cause(ctx))
+			return Device{}, err
 		case <-time.After(interval):
 		}
 	}

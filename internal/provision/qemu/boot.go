@@ -22,6 +22,8 @@ const (
 	OVMFVars = "/usr/share/OVMF/OVMF_VARS.fd"
 	// RawImage is the raw disk image in an image directory (cairnctl image build --format raw).
 	RawImage = "cairn.raw"
+	// partSuffix marks a node disk still being copied: a copy cut short is never booted.
+	partSuffix = ".part"
 )
 
 // validateBoot checks --boot and what goes with it.

@@ -10,9 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// partSuffix marks a node disk still being copied: a copy cut short is never booted.
-const partSuffix = ".part"
-
 // prepareDisk makes the node's disk unless it exists (it persists across stop and start):
 // a sparse empty disk for the kernel boot, the raw image copied sparse and extended for the
 // disk boot, with the node's own copy of the UEFI variables.
