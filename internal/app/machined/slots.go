@@ -14,6 +14,12 @@ type UpgradeResult struct {
 	Rebooting  bool   // false when staged: the next reboot boots it
 }
 
+// UpgradeOptions are the caller's choices: Stage writes without rebooting; Force upgrades a
+// control-plane node even when etcd would lose its quorum while it reboots.
+type UpgradeOptions struct {
+	Stage, Force bool
+}
+
 // SlotInfo describes one disk slot.
 type SlotInfo struct {
 	Name       string // a or b
@@ -28,8 +34,9 @@ type SlotInfo struct {
 type slotManager interface {
 	// Upgrade verifies the signed OS image read from image against the configuration's
 	// trusted keys before writing anything, writes it to the inactive slot, adds its boot
-	// entry on trial and, unless stage, reboots into it.
-	Upgrade(ctx context.Context, image io.Reader, stage bool) (UpgradeResult, error)
+	// entry on trial and, unless o.Stage, reboots into it. On a node running etcd it first
+	// checks that etcd keeps its quorum without it, unless o.Force.
+	Upgrade(ctx context.Context, image io.Reader, o UpgradeOptions) (UpgradeResult, error)
 	// Rollback makes the other slot boot next (it must hold a good image) and reboots.
 	Rollback(ctx context.Context) (SlotInfo, error)
 	// Slots lists both slots.

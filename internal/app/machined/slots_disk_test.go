@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-os/cairn/internal/pkg/etcdquorum"
 	"github.com/cairn-os/cairn/internal/pkg/osimage"
 	"github.com/cairn-os/cairn/internal/pkg/sdboot"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
@@ -94,7 +95,7 @@ func entryNames(t *testing.T, d *diskSlots) string {
 func TestUpgradeWritesTheOtherSlotOnTrial(t *testing.T) {
 	f := newSlotFixture(t)
 	root := bytes.Repeat([]byte("root"), 2048)
-	res, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", root)), false)
+	res, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", root)), UpgradeOptions{})
 	must(t, err)
 	if res.Slot != "b" || res.Version != "v2" || res.Generation != 2 || !res.Rebooting || f.reboots != 1 {
 		t.Errorf("Upgrade = %+v, reboots %d", res, f.reboots)
@@ -118,7 +119,7 @@ func TestUpgradeWritesTheOtherSlotOnTrial(t *testing.T) {
 	}
 	// On trial, no second upgrade from the new slot until it is decided.
 	f.d.booted = "b"
-	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(nil), true); err == nil || !strings.Contains(err.Error(), "on trial") {
+	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(nil), UpgradeOptions{Stage: true}); err == nil || !strings.Contains(err.Error(), "on trial") {
 		t.Errorf("upgrade during a trial: %v", err)
 	}
 }
@@ -134,7 +135,7 @@ func TestUpgradeRefusedWritesNothing(t *testing.T) {
 		{"corrupt root", string(corrupt), "root.verity has sha256"},
 		{"truncated", string(good[:len(good)/2]), "nothing was written"},
 	} {
-		_, err := f.d.Upgrade(context.Background(), strings.NewReader(tc.img), false)
+		_, err := f.d.Upgrade(context.Background(), strings.NewReader(tc.img), UpgradeOptions{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want %q", tc.name, err, tc.want)
 		}
@@ -153,7 +154,7 @@ func TestUpgradeRefusedWritesNothing(t *testing.T) {
 func TestUpgradeTrustsNoKey(t *testing.T) {
 	f := newSlotFixture(t)
 	f.d.trusted = func() ([]*ecdsa.PublicKey, error) { return nil, nil }
-	_, err := f.d.Upgrade(context.Background(), strings.NewReader("x"), true)
+	_, err := f.d.Upgrade(context.Background(), strings.NewReader("x"), UpgradeOptions{Stage: true})
 	if err == nil || !strings.Contains(err.Error(), "machine.upgrade.trustedKeys is empty") {
 		t.Errorf("Upgrade with no trusted key: %v", err)
 	}
@@ -161,7 +162,7 @@ func TestUpgradeTrustsNoKey(t *testing.T) {
 
 func TestTrialBlessAndFail(t *testing.T) {
 	f := newSlotFixture(t)
-	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), true)
+	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b" // the reboot into the new slot
 	f.d.watchTrial(context.Background(), func(context.Context) error { return nil })
@@ -170,7 +171,7 @@ func TestTrialBlessAndFail(t *testing.T) {
 	}
 
 	f = newSlotFixture(t)
-	_, err = f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), true)
+	_, err = f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b"
 	f.d.deadline = func() time.Duration { return 100 * time.Millisecond }
@@ -190,7 +191,7 @@ func TestRollback(t *testing.T) {
 	if _, err := f.d.Rollback(context.Background()); err == nil || !strings.Contains(err.Error(), "slot b holds no image that booted well (empty)") {
 		t.Fatalf("rollback with an empty slot b: %v", err)
 	}
-	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), true)
+	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b"
 	f.d.watchTrial(context.Background(), func(context.Context) error { return nil })
@@ -201,5 +202,28 @@ func TestRollback(t *testing.T) {
 	}
 	if got := entryNames(t, f.d); got != "cairn-3-a.conf cairn-2-b.conf" {
 		t.Errorf("entries after rollback: %s", got)
+	}
+}
+
+func TestUpgradeChecksEtcdQuorum(t *testing.T) {
+	f := newSlotFixture(t)
+	lonely := etcdquorum.Report{Self: "1", Members: []etcdquorum.Member{{ID: "1"}}, Quorum: 1}
+	f.d.etcdQuorum = func(context.Context) (etcdquorum.Report, error) { return lonely, nil }
+	img := image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))
+	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(img), UpgradeOptions{Stage: true})
+	if err == nil || !strings.Contains(err.Error(), "etcd has 1 voting member(s); a quorum is 1; without this member 0 healthy one(s) remain") ||
+		!strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("upgrade of the only etcd member: %v", err)
+	}
+	if got := entryNames(t, f.d); got != "cairn-1-a.conf" {
+		t.Errorf("entries after the refusal: %s", got)
+	}
+	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(img), UpgradeOptions{Stage: true, Force: true}); err != nil {
+		t.Errorf("forced upgrade: %v", err)
+	}
+	f = newSlotFixture(t)
+	f.d.etcdQuorum = func(context.Context) (etcdquorum.Report, error) { return etcdquorum.Report{}, errNoEtcd }
+	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true}); err != nil {
+		t.Errorf("upgrade of a node without etcd: %v", err)
 	}
 }

@@ -28,7 +28,8 @@ import (
 // then its new entry, with the newest generation and a boot counter, is renamed into place.
 // Until that rename the old slot is the newest bootable entry; after it, systemd-boot tries
 // the new slot trialTries times before it falls back by itself.
-func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (UpgradeResult, error) {
+func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, o UpgradeOptions) (UpgradeResult, error) {
+	stage := o.Stage
 	if !d.write.TryLock() {
 		return UpgradeResult{}, apierr.Unavailable("an upgrade or rollback is in progress on this node")
 	}
@@ -39,6 +40,9 @@ func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (U
 	}
 	if cur.Status() == "trial" {
 		return UpgradeResult{}, apierr.Precondition("slot %s is on trial: upgrade again once it is marked good or rolled back", d.booted)
+	}
+	if err := d.checkQuorum(ctx, o.Force); err != nil {
+		return UpgradeResult{}, err
 	}
 	trusted, err := d.trusted()
 	if err != nil {

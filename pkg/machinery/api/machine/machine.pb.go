@@ -3726,7 +3726,11 @@ type UpgradeRequest struct {
 	// Only the first message's is read.
 	Stage bool `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
 	// chunk is the next part of the signed OS image; send at most 1 MiB per message.
-	Chunk         []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// force upgrades a control-plane node even when etcd would lose its quorum while the node
+	// reboots (the only member of a one-node control plane, or a cluster already missing
+	// members). Only the first message's is read.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3773,6 +3777,13 @@ func (x *UpgradeRequest) GetChunk() []byte {
 		return x.Chunk
 	}
 	return nil
+}
+
+func (x *UpgradeRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type Upgrade struct {
@@ -4307,10 +4318,11 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12,\n" +
 	"\x06images\x18\x02 \x03(\v2\x14.cairn.machine.ImageR\x06images\"I\n" +
 	"\x11ImageListResponse\x124\n" +
-	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages\"<\n" +
+	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages\"R\n" +
 	"\x0eUpgradeRequest\x12\x14\n" +
 	"\x05stage\x18\x01 \x01(\bR\x05stage\x12\x14\n" +
-	"\x05chunk\x18\x02 \x01(\fR\x05chunk\"\xf1\x01\n" +
+	"\x05chunk\x18\x02 \x01(\fR\x05chunk\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"\xf1\x01\n" +
 	"\aUpgrade\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
