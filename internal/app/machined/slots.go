@@ -3,6 +3,7 @@ package machined
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // UpgradeResult is what an upgrade wrote.
@@ -27,6 +28,9 @@ type SlotInfo struct {
 	Status     string // good, trial, bad or empty
 	Generation int
 	Active     bool // the slot the node booted from
+	// Signer and Written are from the META record of the slot's last write (zero if none).
+	Signer  string
+	Written time.Time
 }
 
 // slotManager manages the A/B slots of the disk the node booted from. It is nil on a node

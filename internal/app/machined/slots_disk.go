@@ -73,9 +73,13 @@ func (d *diskSlots) Slots() ([]SlotInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	meta := d.readMeta()
 	var out []SlotInfo
 	for _, name := range slotNames {
 		si := SlotInfo{Name: name, Status: "empty", Active: name == d.booted}
+		if rec, ok := meta.Slots[name]; ok {
+			si.Signer, si.Written = rec.Signer, rec.Written
+		}
 		for _, e := range es { // newest first: the entry that counts
 			if e.Slot == name {
 				si.Version, si.Status, si.Generation = e.Version, e.Status(), e.Generation

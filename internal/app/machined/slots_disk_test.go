@@ -36,7 +36,7 @@ func newSlotFixture(t *testing.T) *slotFixture {
 	must(t, esp.AddEntry(sdboot.Entry{Slot: "a", Generation: 1, TriesLeft: -1, Version: "v1"}))
 	sys, dev := filepath.Join(root, "sys"), filepath.Join(root, "dev")
 	must(t, os.MkdirAll(dev, 0o755))
-	for name, label := range map[string]string{"vda2": "CAIRN-A", "vda3": "CAIRN-B"} {
+	for name, label := range map[string]string{"vda2": "CAIRN-A", "vda3": "CAIRN-B", "vda4": "CAIRN-META"} {
 		d := filepath.Join(root, "devices", "vda", name)
 		must(t, os.MkdirAll(d, 0o755))
 		must(t, os.WriteFile(filepath.Join(d, "uevent"), []byte("DEVTYPE=partition\nDEVNAME="+name+"\nPARTNAME="+label+"\n"), 0o644))
@@ -116,6 +116,11 @@ func TestUpgradeWritesTheOtherSlotOnTrial(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(f.d.spool); len(left) != 0 {
 		t.Errorf("spool not emptied: %v", left)
+	}
+	slots, err := f.d.Slots()
+	must(t, err)
+	if b := slots[1]; b.Signer != osimage.KeyID(&f.key.PublicKey) || b.Written.IsZero() || slots[0].Signer != "" {
+		t.Errorf("Slots() = %+v; want slot b's signer and write time from META", slots)
 	}
 	// On trial, no second upgrade from the new slot until it is decided.
 	f.d.booted = "b"
