@@ -1,7 +1,6 @@
 package machined
 
 import (
-
 	"bytes"
 	"context"
 	"os"
