@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
-
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
 
