@@ -17,6 +17,7 @@ import (
 type upgradeFlags struct {
 	image       string
 	stage       bool
+	force       bool
 	wait        bool
 	waitTimeout time.Duration
 	poll        time.Duration // how often --wait asks
@@ -49,6 +50,10 @@ runs and its slots; with several nodes the next one is upgraded only once the pr
 back. Several nodes need --wait or --stage: otherwise they would all reboot at once. The first
 node that fails stops the command; the nodes after it are not upgraded.
 
+On a control-plane node the node first asks etcd whether the other members alone keep its
+quorum; if not (a one-node control plane, or members already down) it refuses and writes
+nothing, unless --force.
+
 Progress goes to standard error, each node's result to standard output; -o json or yaml
 prints one document {upgrade: UpgradeResponse, version: VersionResponse (with --wait)}.
 It needs the os:admin role.`,
@@ -57,6 +62,7 @@ It needs the os:admin role.`,
 	}
 	cmd.Flags().StringVar(&f.image, "image", "", "the signed Cairn OS image: a file, or an http:// or https:// URL cairnctl fetches (the node never does)")
 	cmd.Flags().BoolVar(&f.stage, "stage", false, "write the image and its boot entry but do not reboot: the next reboot boots it on trial")
+	cmd.Flags().BoolVar(&f.force, "force", false, "upgrade a control-plane node even when etcd would lose its quorum while it reboots (e.g. a one-node control plane)")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait for each node to come back from its new slot, marked good, and report its version and slots")
 	cmd.Flags().DurationVar(&f.waitTimeout, "wait-timeout", 30*time.Minute, "how long --wait waits for each node (a node gives up an unhealthy trial slot after 20 minutes)")
 	f.out.register(cmd)
@@ -148,8 +154,9 @@ func (f *upgradeFlags) send(ctx context.Context, cmd *cobra.Command, s *session,
 	if err != nil {
 		return nil, apiError(err)
 	}
-	// The first message carries stage alone, so that it is sent whatever the image holds.
-	if err := st.Send(&machine.UpgradeRequest{Stage: f.stage}); err != nil && !errors.Is(err, io.EOF) {
+	// The first message carries stage and force alone, so that they are sent whatever the
+	// image holds.
+	if err := st.Send(&machine.UpgradeRequest{Stage: f.stage, Force: f.force}); err != nil && !errors.Is(err, io.EOF) {
 		return nil, apiError(err)
 	}
 	p := &progress{w: cmd.ErrOrStderr(), what: progressName(f.image, node), every: time.Second, size: size}

@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
@@ -68,8 +70,8 @@ func TestPrintSlots(t *testing.T) {
 		v    *machine.Version
 		want []string
 	}{
-		{nodeVersion("v2", "metal", "a:v1:good:1:", "b:v2\x1b[31m:trial:22:*"), []string{"\tSlots:\n\t  SLOT   VERSION", "\t  a      v1 ", "good     1", "\t  b      v2\\x1b[31m   trial    22           yes (booted)\n"}},
-		{nodeVersion("v1", "metal", "a:v1:good:1:*", "b::empty::"), []string{"\t  b      -         empty    0\n"}},
+		{nodeVersion("v2", "metal", "a:v1:good:1:", "b:v2\x1b[31m:trial:22:*"), []string{"\tSlots:\n\t  SLOT   VERSION", "\t  a      v1 ", "good     1", "\t  b      v2\\x1b[31m   trial    22           yes (booted)   -           -\n"}},
+		{nodeVersion("v1", "metal", "a:v1:good:1:*", "b::empty::"), []string{"\t  b      -         empty    0                           -           -\n"}},
 		{&machine.Version{NoSlots: "container mode"}, []string{"\tSlots: none (container mode)\n"}},
 		{&machine.Version{NoSlots: "the root is in RAM (no cairn.slot= argument)\x1b"}, []string{"\tSlots: none (the root is in RAM (no cairn.slot= argument)\\x1b)\n"}},
 		{nodeVersion("v1", "metal"), []string{"\tSlots: none reported\n"}},
@@ -143,4 +145,15 @@ func FuzzSlotsOutput(f *testing.F) {
 			t.Errorf("judge(%v) = %q, not printable", v, say)
 		}
 	})
+}
+
+func TestPrintSlotsSignerAndWritten(t *testing.T) {
+	v := nodeVersion("v2", "metal", "a:v1:good:1:", "b:v2:good:2:*")
+	v.Slots[1].Signer = "0123456789abcdef0123456789abcdef"
+	v.Slots[1].Written = timestamppb.New(time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC))
+	var b bytes.Buffer
+	printSlots(&b, v)
+	if !strings.Contains(b.String(), "yes (booted)   0123456789abcdef   2026-12-02T16:00:00Z\n") {
+		t.Errorf("slot table:\n%s", b.String())
+	}
 }

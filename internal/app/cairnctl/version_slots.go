@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
@@ -25,7 +26,7 @@ func printSlots(w io.Writer, v *machine.Version) {
 		return
 	}
 	var buf bytes.Buffer
-	t := newTextTable(&buf, "SLOT", "VERSION", "STATUS", "GENERATION", "ACTIVE")
+	t := newTextTable(&buf, "SLOT", "VERSION", "STATUS", "GENERATION", "ACTIVE", "SIGNED BY", "WRITTEN")
 	for _, s := range v.GetSlots() {
 		active := ""
 		if s.GetActive() {
@@ -35,11 +36,26 @@ func printSlots(w io.Writer, v *machine.Version) {
 		if version == "" {
 			version = "-"
 		}
-		t.row(s.GetName(), version, s.GetStatus(), strconv.FormatInt(s.GetGeneration(), 10), active)
+		signer, written := "-", "-"
+		if k := s.GetSigner(); k != "" {
+			signer = printable(shortID(k))
+		}
+		if s.GetWritten().IsValid() {
+			written = s.GetWritten().AsTime().UTC().Format(time.RFC3339)
+		}
+		t.row(s.GetName(), printable(version), printable(s.GetStatus()), strconv.FormatInt(s.GetGeneration(), 10), active, signer, written)
 	}
 	_ = t.flush() // a bytes.Buffer does not fail
 	_, _ = fmt.Fprintln(w, "\tSlots:")
 	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
 		_, _ = fmt.Fprintf(w, "\t  %s\n", strings.TrimRight(line, " "))
 	}
+}
+
+// shortID abbreviates a key ID to its first 16 hex digits, as the node's messages do.
+func shortID(id string) string {
+	if len(id) > 16 {
+		return id[:16]
+	}
+	return id
 }

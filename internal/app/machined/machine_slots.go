@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
@@ -50,7 +52,11 @@ func (n *daemon) versionSlots() (slots []*machine.Slot, readErr, none string) {
 }
 
 func slotMessage(s SlotInfo) *machine.Slot {
-	return &machine.Slot{Name: s.Name, Version: s.Version, Status: s.Status, Generation: int64(s.Generation), Active: s.Active}
+	m := &machine.Slot{Name: s.Name, Version: s.Version, Status: s.Status, Generation: int64(s.Generation), Active: s.Active, Signer: s.Signer}
+	if !s.Written.IsZero() {
+		m.Written = timestamppb.New(s.Written)
+	}
+	return m
 }
 
 // upgradeMessage says what an upgrade did and what comes next.

@@ -46,7 +46,7 @@ func (a *machineAPI) Upgrade(stream machine.MachineService_UpgradeServer) error 
 	if err := r.next(); err != nil && !errors.Is(err, io.EOF) {
 		return err // the first message (and its stage) did not come
 	}
-	res, err := slots.Upgrade(ctx, r, src.stage)
+	res, err := slots.Upgrade(ctx, r, UpgradeOptions{Stage: src.stage, Force: src.force})
 	if rerr := r.failure(); rerr != nil {
 		return rerr // the upload's own failure says more than the slot manager's
 	}
@@ -62,19 +62,21 @@ func (a *machineAPI) Upgrade(stream machine.MachineService_UpgradeServer) error 
 	}}})
 }
 
-// upgradeSource receives an upgrade's chunks and keeps the first message's stage flag. The
+// upgradeSource receives an upgrade's chunks and keeps the first message's stage and force
+// flags. The
 // reader's goroutine sets stage before it hands the first chunk (or the end) over, so it is
 // set once the reader's first next returns.
 type upgradeSource struct {
 	stream machine.MachineService_UpgradeServer
 	seen   bool
 	stage  bool
+	force  bool
 }
 
 func (s *upgradeSource) recv() ([]byte, error) {
 	req, err := s.stream.Recv()
 	if !s.seen {
-		s.seen, s.stage = true, req.GetStage()
+		s.seen, s.stage, s.force = true, req.GetStage(), req.GetForce()
 	}
 	return req.GetChunk(), err
 }

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/cairn-os/cairn/internal/pkg/osimage"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 )
@@ -53,7 +54,13 @@ func TestUpgradeAPIOnDiskSlots(t *testing.T) {
 	v, err := c.Version(context.Background(), &common.Empty{})
 	must(t, err)
 	got := v.GetMessages()[0].GetSlots()
-	want := []*machine.Slot{{Name: "a", Version: "v1", Status: "good", Generation: 1, Active: true}, {Name: "b", Version: "v2", Status: "trial", Generation: 2}}
+	want := []*machine.Slot{{Name: "a", Version: "v1", Status: "good", Generation: 1, Active: true},
+		{Name: "b", Version: "v2", Status: "trial", Generation: 2, Signer: osimage.KeyID(&f.key.PublicKey)}}
+	if len(got) == 2 && got[1].GetWritten().IsValid() {
+		want[1].Written = got[1].GetWritten() // the time of the write, from META
+	} else {
+		t.Errorf("slot b has no write time from META: %v", got)
+	}
 	if len(got) != 2 || got[0].String() != want[0].String() || got[1].String() != want[1].String() {
 		t.Errorf("Version's slots = %v, want %v", got, want)
 	}

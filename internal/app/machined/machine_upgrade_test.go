@@ -31,7 +31,8 @@ type upgradeCall struct {
 	err   error
 }
 
-func (s *standInSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (UpgradeResult, error) {
+func (s *standInSlots) Upgrade(ctx context.Context, image io.Reader, o UpgradeOptions) (UpgradeResult, error) {
+	stage := o.Stage
 	n, err := io.Copy(io.Discard, image)
 	if err == nil {
 		err = ctx.Err()

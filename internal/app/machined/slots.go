@@ -3,6 +3,7 @@ package machined
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // UpgradeResult is what an upgrade wrote.
@@ -14,6 +15,12 @@ type UpgradeResult struct {
 	Rebooting  bool   // false when staged: the next reboot boots it
 }
 
+// UpgradeOptions are the caller's choices: Stage writes without rebooting; Force upgrades a
+// control-plane node even when etcd would lose its quorum while it reboots.
+type UpgradeOptions struct {
+	Stage, Force bool
+}
+
 // SlotInfo describes one disk slot.
 type SlotInfo struct {
 	Name       string // a or b
@@ -21,6 +28,9 @@ type SlotInfo struct {
 	Status     string // good, trial, bad or empty
 	Generation int
 	Active     bool // the slot the node booted from
+	// Signer and Written are from the META record of the slot's last write (zero if none).
+	Signer  string
+	Written time.Time
 }
 
 // slotManager manages the A/B slots of the disk the node booted from. It is nil on a node
@@ -28,8 +38,9 @@ type SlotInfo struct {
 type slotManager interface {
 	// Upgrade verifies the signed OS image read from image against the configuration's
 	// trusted keys before writing anything, writes it to the inactive slot, adds its boot
-	// entry on trial and, unless stage, reboots into it.
-	Upgrade(ctx context.Context, image io.Reader, stage bool) (UpgradeResult, error)
+	// entry on trial and, unless o.Stage, reboots into it. On a node running etcd it first
+	// checks that etcd keeps its quorum without it, unless o.Force.
+	Upgrade(ctx context.Context, image io.Reader, o UpgradeOptions) (UpgradeResult, error)
 	// Rollback makes the other slot boot next (it must hold a good image) and reboots.
 	Rollback(ctx context.Context) (SlotInfo, error)
 	// Slots lists both slots.

@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/internal/pkg/cmdline"
+	"github.com/cairn-os/cairn/internal/pkg/etcdquorum"
 	"github.com/cairn-os/cairn/internal/pkg/partition"
 	"github.com/cairn-os/cairn/internal/pkg/sdboot"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
@@ -53,6 +54,8 @@ type diskSlots struct {
 	// records it before an upgrade, so the trial demands of the new slot what the old one had.
 	kubeReady  func(context.Context) bool
 	expectFile string
+	// etcdQuorum checks etcd's quorum without this node (nil: no check, as in tests).
+	etcdQuorum func(context.Context) (etcdquorum.Report, error)
 	// sys is the sysfs block class and dev the device directory of partition lookups; a test
 	// points them elsewhere.
 	sys, dev string
@@ -70,9 +73,13 @@ func (d *diskSlots) Slots() ([]SlotInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	meta := d.readMeta()
 	var out []SlotInfo
 	for _, name := range slotNames {
 		si := SlotInfo{Name: name, Status: "empty", Active: name == d.booted}
+		if rec, ok := meta.Slots[name]; ok {
+			si.Signer, si.Written = rec.Signer, rec.Written
+		}
 		for _, e := range es { // newest first: the entry that counts
 			if e.Slot == name {
 				si.Version, si.Status, si.Generation = e.Version, e.Status(), e.Generation
@@ -184,7 +191,8 @@ func (n *daemon) newDiskSlots() (*diskSlots, string) {
 	return &diskSlots{log: n.log.With("component", "slots"), esp: esp, booted: slot, trusted: n.trustedImageKeys,
 		spool: "/var/lib/cairn/upgrade", reboot: func() error { return n.request(lifecycleReboot) },
 		kubeReady: func(ctx context.Context) bool { return nodeReady(ctx) == nil }, expectFile: n.trialExpectFile(),
-		sys: partition.SysClassBlock, dev: "/dev", deadline: n.trialDeadline, settle: trialSettle, poll: trialPoll}, ""
+		etcdQuorum: n.localEtcdQuorum,
+		sys:        partition.SysClassBlock, dev: "/dev", deadline: n.trialDeadline, settle: trialSettle, poll: trialPoll}, ""
 }
 
 // trustedImageKeys parses machine.upgrade.trustedKeys of the active configuration.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-os/cairn/internal/pkg/etcdquorum"
 	"github.com/cairn-os/cairn/internal/pkg/osimage"
 	"github.com/cairn-os/cairn/internal/pkg/sdboot"
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
@@ -35,7 +36,7 @@ func newSlotFixture(t *testing.T) *slotFixture {
 	must(t, esp.AddEntry(sdboot.Entry{Slot: "a", Generation: 1, TriesLeft: -1, Version: "v1"}))
 	sys, dev := filepath.Join(root, "sys"), filepath.Join(root, "dev")
 	must(t, os.MkdirAll(dev, 0o755))
-	for name, label := range map[string]string{"vda2": "CAIRN-A", "vda3": "CAIRN-B"} {
+	for name, label := range map[string]string{"vda2": "CAIRN-A", "vda3": "CAIRN-B", "vda4": "CAIRN-META"} {
 		d := filepath.Join(root, "devices", "vda", name)
 		must(t, os.MkdirAll(d, 0o755))
 		must(t, os.WriteFile(filepath.Join(d, "uevent"), []byte("DEVTYPE=partition\nDEVNAME="+name+"\nPARTNAME="+label+"\n"), 0o644))
@@ -94,7 +95,7 @@ func entryNames(t *testing.T, d *diskSlots) string {
 func TestUpgradeWritesTheOtherSlotOnTrial(t *testing.T) {
 	f := newSlotFixture(t)
 	root := bytes.Repeat([]byte("root"), 2048)
-	res, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", root)), false)
+	res, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", root)), UpgradeOptions{})
 	must(t, err)
 	if res.Slot != "b" || res.Version != "v2" || res.Generation != 2 || !res.Rebooting || f.reboots != 1 {
 		t.Errorf("Upgrade = %+v, reboots %d", res, f.reboots)
@@ -116,9 +117,14 @@ func TestUpgradeWritesTheOtherSlotOnTrial(t *testing.T) {
 	if left, _ := os.ReadDir(f.d.spool); len(left) != 0 {
 		t.Errorf("spool not emptied: %v", left)
 	}
+	slots, err := f.d.Slots()
+	must(t, err)
+	if b := slots[1]; b.Signer != osimage.KeyID(&f.key.PublicKey) || b.Written.IsZero() || slots[0].Signer != "" {
+		t.Errorf("Slots() = %+v; want slot b's signer and write time from META", slots)
+	}
 	// On trial, no second upgrade from the new slot until it is decided.
 	f.d.booted = "b"
-	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(nil), true); err == nil || !strings.Contains(err.Error(), "on trial") {
+	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(nil), UpgradeOptions{Stage: true}); err == nil || !strings.Contains(err.Error(), "on trial") {
 		t.Errorf("upgrade during a trial: %v", err)
 	}
 }
@@ -134,7 +140,7 @@ func TestUpgradeRefusedWritesNothing(t *testing.T) {
 		{"corrupt root", string(corrupt), "root.verity has sha256"},
 		{"truncated", string(good[:len(good)/2]), "nothing was written"},
 	} {
-		_, err := f.d.Upgrade(context.Background(), strings.NewReader(tc.img), false)
+		_, err := f.d.Upgrade(context.Background(), strings.NewReader(tc.img), UpgradeOptions{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want %q", tc.name, err, tc.want)
 		}
@@ -153,7 +159,7 @@ func TestUpgradeRefusedWritesNothing(t *testing.T) {
 func TestUpgradeTrustsNoKey(t *testing.T) {
 	f := newSlotFixture(t)
 	f.d.trusted = func() ([]*ecdsa.PublicKey, error) { return nil, nil }
-	_, err := f.d.Upgrade(context.Background(), strings.NewReader("x"), true)
+	_, err := f.d.Upgrade(context.Background(), strings.NewReader("x"), UpgradeOptions{Stage: true})
 	if err == nil || !strings.Contains(err.Error(), "machine.upgrade.trustedKeys is empty") {
 		t.Errorf("Upgrade with no trusted key: %v", err)
 	}
@@ -161,7 +167,7 @@ func TestUpgradeTrustsNoKey(t *testing.T) {
 
 func TestTrialBlessAndFail(t *testing.T) {
 	f := newSlotFixture(t)
-	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), true)
+	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b" // the reboot into the new slot
 	f.d.watchTrial(context.Background(), func(context.Context) error { return nil })
@@ -170,7 +176,7 @@ func TestTrialBlessAndFail(t *testing.T) {
 	}
 
 	f = newSlotFixture(t)
-	_, err = f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), true)
+	_, err = f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b"
 	f.d.deadline = func() time.Duration { return 100 * time.Millisecond }
@@ -190,7 +196,7 @@ func TestRollback(t *testing.T) {
 	if _, err := f.d.Rollback(context.Background()); err == nil || !strings.Contains(err.Error(), "slot b holds no image that booted well (empty)") {
 		t.Fatalf("rollback with an empty slot b: %v", err)
 	}
-	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), true)
+	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b"
 	f.d.watchTrial(context.Background(), func(context.Context) error { return nil })
@@ -201,5 +207,28 @@ func TestRollback(t *testing.T) {
 	}
 	if got := entryNames(t, f.d); got != "cairn-3-a.conf cairn-2-b.conf" {
 		t.Errorf("entries after rollback: %s", got)
+	}
+}
+
+func TestUpgradeChecksEtcdQuorum(t *testing.T) {
+	f := newSlotFixture(t)
+	lonely := etcdquorum.Report{Self: "1", Members: []etcdquorum.Member{{ID: "1"}}, Quorum: 1}
+	f.d.etcdQuorum = func(context.Context) (etcdquorum.Report, error) { return lonely, nil }
+	img := image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))
+	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(img), UpgradeOptions{Stage: true})
+	if err == nil || !strings.Contains(err.Error(), "etcd has 1 voting member(s); a quorum is 1; without this member 0 healthy one(s) remain") ||
+		!strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("upgrade of the only etcd member: %v", err)
+	}
+	if got := entryNames(t, f.d); got != "cairn-1-a.conf" {
+		t.Errorf("entries after the refusal: %s", got)
+	}
+	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(img), UpgradeOptions{Stage: true, Force: true}); err != nil {
+		t.Errorf("forced upgrade: %v", err)
+	}
+	f = newSlotFixture(t)
+	f.d.etcdQuorum = func(context.Context) (etcdquorum.Report, error) { return etcdquorum.Report{}, errNoEtcd }
+	if _, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true}); err != nil {
+		t.Errorf("upgrade of a node without etcd: %v", err)
 	}
 }

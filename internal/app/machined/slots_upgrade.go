@@ -28,7 +28,8 @@ import (
 // then its new entry, with the newest generation and a boot counter, is renamed into place.
 // Until that rename the old slot is the newest bootable entry; after it, systemd-boot tries
 // the new slot trialTries times before it falls back by itself.
-func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (UpgradeResult, error) {
+func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, o UpgradeOptions) (UpgradeResult, error) {
+	stage := o.Stage
 	if !d.write.TryLock() {
 		return UpgradeResult{}, apierr.Unavailable("an upgrade or rollback is in progress on this node")
 	}
@@ -39,6 +40,9 @@ func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (U
 	}
 	if cur.Status() == "trial" {
 		return UpgradeResult{}, apierr.Precondition("slot %s is on trial: upgrade again once it is marked good or rolled back", d.booted)
+	}
+	if err := d.checkQuorum(ctx, o.Force); err != nil {
+		return UpgradeResult{}, err
 	}
 	trusted, err := d.trusted()
 	if err != nil {
@@ -61,7 +65,7 @@ func (d *diskSlots) Upgrade(ctx context.Context, image io.Reader, stage bool) (U
 	if err := d.recordExpectations(ctx); err != nil {
 		return UpgradeResult{}, err
 	}
-	e, err := d.writeSlot(ctx, target, r.Manifest, files)
+	e, err := d.writeSlot(ctx, target, r.Manifest, files, r.Signer)
 	if err != nil {
 		return UpgradeResult{}, fmt.Errorf("write slot %s (slot %s still boots): %w", target, d.booted, err)
 	}
@@ -174,7 +178,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 // writeSlot writes the verified files to slot and adds its entry on trial.
-func (d *diskSlots) writeSlot(ctx context.Context, slot string, m *osimage.Manifest, files map[string]string) (sdboot.Entry, error) {
+func (d *diskSlots) writeSlot(ctx context.Context, slot string, m *osimage.Manifest, files map[string]string, signer string) (sdboot.Entry, error) {
 	if err := d.esp.RemoveSlot(slot); err != nil {
 		return sdboot.Entry{}, err
 	}
@@ -187,6 +191,9 @@ func (d *diskSlots) writeSlot(ctx context.Context, slot string, m *osimage.Manif
 		if err := copyToESP(d.esp, rel, files[name]); err != nil {
 			return sdboot.Entry{}, err
 		}
+	}
+	if err := d.recordSlot(slot, signer, m); err != nil {
+		d.log.Warn("META not updated (the slot's write record is missing; it boots all the same)", "slot", slot, "error", err)
 	}
 	d.log.Info("upgrade: boot files written; adding the boot entry", "slot", slot)
 	gen, err := d.nextGeneration()

@@ -33,6 +33,9 @@ const EtcdDataDir = etcdDataDir
 // CNIConfDir is where the pod network's configuration goes once the node's pod CIDR is known.
 const CNIConfDir = cniConfDir
 
+// EtcdPKIDir holds etcd's CA and certificates, among them the health-check client's.
+const EtcdPKIDir = etcdPKIDir
+
 // KubeletKubeconfig is the kubelet's kubeconfig, written by the kubelet at TLS bootstrap;
 // machined's node-side controllers use it (and the kubelet's client certificate) too.
 const KubeletKubeconfig = kubeletConf

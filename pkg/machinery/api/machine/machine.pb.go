@@ -328,7 +328,12 @@ type Slot struct {
 	// generation is the generation of the slot's boot entry: the newest entry that is not bad boots.
 	Generation int64 `protobuf:"varint,4,opt,name=generation,proto3" json:"generation,omitempty"`
 	// active is true for the slot the node booted from.
-	Active        bool `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	Active bool `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	// signer is the key ID (sha256 of the public key) of the key that signed the image the
+	// slot was last written from, and written when; both from the META partition's record,
+	// empty for the slot an install or the raw image wrote.
+	Signer        string                 `protobuf:"bytes,6,opt,name=signer,proto3" json:"signer,omitempty"`
+	Written       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=written,proto3" json:"written,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -396,6 +401,20 @@ func (x *Slot) GetActive() bool {
 		return x.Active
 	}
 	return false
+}
+
+func (x *Slot) GetSigner() string {
+	if x != nil {
+		return x.Signer
+	}
+	return ""
+}
+
+func (x *Slot) GetWritten() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Written
+	}
+	return nil
 }
 
 type VersionResponse struct {
@@ -3726,7 +3745,11 @@ type UpgradeRequest struct {
 	// Only the first message's is read.
 	Stage bool `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
 	// chunk is the next part of the signed OS image; send at most 1 MiB per message.
-	Chunk         []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	Chunk []byte `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// force upgrades a control-plane node even when etcd would lose its quorum while the node
+	// reboots (the only member of a one-node control plane, or a cluster already missing
+	// members). Only the first message's is read.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3773,6 +3796,13 @@ func (x *UpgradeRequest) GetChunk() []byte {
 		return x.Chunk
 	}
 	return nil
+}
+
+func (x *UpgradeRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 type Upgrade struct {
@@ -4053,7 +4083,7 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x05slots\x18\x05 \x03(\v2\x13.cairn.machine.SlotR\x05slots\x12\x1f\n" +
 	"\vslots_error\x18\x06 \x01(\tR\n" +
 	"slotsError\x12\x19\n" +
-	"\bno_slots\x18\a \x01(\tR\anoSlots\"\x84\x01\n" +
+	"\bno_slots\x18\a \x01(\tR\anoSlots\"\xd2\x01\n" +
 	"\x04Slot\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
@@ -4061,7 +4091,9 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\n" +
 	"generation\x18\x04 \x01(\x03R\n" +
 	"generation\x12\x16\n" +
-	"\x06active\x18\x05 \x01(\bR\x06active\"E\n" +
+	"\x06active\x18\x05 \x01(\bR\x06active\x12\x16\n" +
+	"\x06signer\x18\x06 \x01(\tR\x06signer\x124\n" +
+	"\awritten\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\awritten\"E\n" +
 	"\x0fVersionResponse\x122\n" +
 	"\bmessages\x18\x01 \x03(\v2\x16.cairn.machine.VersionR\bmessages\"Z\n" +
 	"\bHostname\x122\n" +
@@ -4307,10 +4339,11 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12,\n" +
 	"\x06images\x18\x02 \x03(\v2\x14.cairn.machine.ImageR\x06images\"I\n" +
 	"\x11ImageListResponse\x124\n" +
-	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages\"<\n" +
+	"\bmessages\x18\x01 \x03(\v2\x18.cairn.machine.ImageListR\bmessages\"R\n" +
 	"\x0eUpgradeRequest\x12\x14\n" +
 	"\x05stage\x18\x01 \x01(\bR\x05stage\x12\x14\n" +
-	"\x05chunk\x18\x02 \x01(\fR\x05chunk\"\xf1\x01\n" +
+	"\x05chunk\x18\x02 \x01(\fR\x05chunk\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"\xf1\x01\n" +
 	"\aUpgrade\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
@@ -4455,130 +4488,131 @@ var file_machine_machine_proto_depIdxs = []int32{
 	68, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
 	2,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
 	4,  // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
-	3,  // 3: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	68, // 4: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
-	6,  // 5: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	68, // 6: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
-	8,  // 7: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
-	9,  // 8: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	69, // 9: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
-	12, // 10: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	68, // 11: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
-	11, // 12: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
-	13, // 13: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	68, // 14: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	16, // 15: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	68, // 16: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	68, // 17: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	69, // 18: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	67, // 19: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 20: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
-	1,  // 21: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	70, // 22: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	68, // 23: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	25, // 24: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	68, // 25: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	27, // 26: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	68, // 27: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	30, // 28: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	69, // 29: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	68, // 30: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	33, // 31: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	34, // 32: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	68, // 33: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	36, // 34: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	37, // 35: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	68, // 36: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	39, // 37: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	40, // 38: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	68, // 39: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	42, // 40: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	43, // 41: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	68, // 42: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	45, // 43: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	68, // 44: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	47, // 45: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	48, // 46: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	70, // 47: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	68, // 48: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	51, // 49: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	68, // 50: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
-	54, // 51: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
-	68, // 52: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
-	57, // 53: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
-	68, // 54: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
-	59, // 55: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
-	60, // 56: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
-	68, // 57: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
-	63, // 58: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
-	68, // 59: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
-	4,  // 60: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
-	65, // 61: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
-	71, // 62: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	71, // 63: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	71, // 64: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	71, // 65: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	15, // 66: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	15, // 67: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	15, // 68: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	18, // 69: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	19, // 70: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	21, // 71: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	71, // 72: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	71, // 73: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	23, // 74: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	24, // 75: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	71, // 76: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	71, // 77: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	29, // 78: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	32, // 79: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	71, // 80: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	71, // 81: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	71, // 82: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	71, // 83: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	71, // 84: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	50, // 85: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	53, // 86: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
-	71, // 87: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
-	56, // 88: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
-	71, // 89: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
-	62, // 90: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
-	71, // 91: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
-	5,  // 92: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	7,  // 93: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	10, // 94: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	14, // 95: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	17, // 96: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	17, // 97: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	17, // 98: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	20, // 99: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	20, // 100: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	22, // 101: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	17, // 102: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	17, // 103: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	17, // 104: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	26, // 105: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	17, // 106: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	28, // 107: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	31, // 108: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	35, // 109: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	38, // 110: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	41, // 111: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	44, // 112: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	46, // 113: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	49, // 114: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	52, // 115: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	17, // 116: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
-	55, // 117: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
-	58, // 118: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
-	61, // 119: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
-	64, // 120: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
-	66, // 121: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
-	92, // [92:122] is the sub-list for method output_type
-	62, // [62:92] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	69, // 3: cairn.machine.Slot.written:type_name -> google.protobuf.Timestamp
+	3,  // 4: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
+	68, // 5: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	6,  // 6: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
+	68, // 7: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	8,  // 8: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
+	9,  // 9: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
+	69, // 10: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	12, // 11: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
+	68, // 12: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	11, // 13: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
+	13, // 14: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
+	68, // 15: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	16, // 16: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	68, // 17: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	68, // 18: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	69, // 19: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	67, // 20: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,  // 21: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
+	1,  // 22: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	70, // 23: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	68, // 24: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	25, // 25: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	68, // 26: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	27, // 27: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	68, // 28: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	30, // 29: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	69, // 30: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	68, // 31: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	33, // 32: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	34, // 33: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	68, // 34: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	36, // 35: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	37, // 36: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	68, // 37: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	39, // 38: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	40, // 39: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	68, // 40: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	42, // 41: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	43, // 42: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	68, // 43: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	45, // 44: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	68, // 45: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	47, // 46: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	48, // 47: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	70, // 48: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	68, // 49: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	51, // 50: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	68, // 51: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	54, // 52: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	68, // 53: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	57, // 54: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	68, // 55: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	59, // 56: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	60, // 57: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	68, // 58: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
+	63, // 59: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
+	68, // 60: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
+	4,  // 61: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
+	65, // 62: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
+	71, // 63: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	71, // 64: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	71, // 65: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	71, // 66: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	15, // 67: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	15, // 68: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	15, // 69: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	18, // 70: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	19, // 71: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	21, // 72: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	71, // 73: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	71, // 74: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	23, // 75: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	24, // 76: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	71, // 77: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	71, // 78: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	29, // 79: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	32, // 80: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	71, // 81: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	71, // 82: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	71, // 83: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	71, // 84: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	71, // 85: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	50, // 86: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	53, // 87: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	71, // 88: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	56, // 89: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	71, // 90: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	62, // 91: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
+	71, // 92: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
+	5,  // 93: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	7,  // 94: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	10, // 95: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	14, // 96: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	17, // 97: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	17, // 98: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	17, // 99: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	20, // 100: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	20, // 101: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	22, // 102: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	17, // 103: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	17, // 104: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	17, // 105: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	26, // 106: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	17, // 107: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	28, // 108: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	31, // 109: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	35, // 110: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	38, // 111: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	41, // 112: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	44, // 113: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	46, // 114: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	49, // 115: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	52, // 116: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	17, // 117: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	55, // 118: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	58, // 119: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	61, // 120: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	64, // 121: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
+	66, // 122: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
+	93, // [93:123] is the sub-list for method output_type
+	63, // [63:93] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
