@@ -12,8 +12,8 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/sdboot"
 )
 
-// TrialMinutesFile, in STATE, holds the minutes an upgrade gave its slot's trial (written by
-// the upgrade, read by the watchdog of the next boot).
+// TrialMinutesFile is the file in STATE that holds the minutes an upgrade gave its slot's
+// trial (written by the upgrade, read by the watchdog of the next boot).
 const TrialMinutesFile = "trial-minutes"
 
 // defaultTrialMinutes is the trial's deadline when the upgrade recorded none.
