@@ -139,6 +139,9 @@ func (s *server) grpcServer() *grpc.Server {
 		grpc.MaxConcurrentStreams(256),
 		grpc.ConnectionTimeout(HandshakeTimeout),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: IdleTimeout}),
+		// Clients ping during long calls (client.KeepaliveTime); more often than every 15 s,
+		// or on an idle connection, is refused with GOAWAY as gRPC does by default.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second}),
 	)
 }
 

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
@@ -69,12 +70,24 @@ func New(endpoints []string, tc *tls.Config) (*Client, error) {
 		// An endpoint that does not complete TCP and TLS in 5s is reported unreachable, not
 		// waited on for gRPC's default 20s.
 		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: ConnectTimeout}),
+		// While a call runs, a peer that stops answering (a node whose power was cut behind a
+		// port forward that stays up) is detected by pings in under a minute instead of TCP's
+		// retransmission timeout; no ping is sent on an idle connection.
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: KeepaliveTime, Timeout: KeepaliveTimeout}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %v: %w", endpoints, err)
 	}
 	return &Client{conn: conn, Machine: machine.NewMachineServiceClient(conn), Resource: resource.NewResourceServiceClient(conn), Audit: audit.NewAuditServiceClient(conn)}, nil
 }
+
+// KeepaliveTime and KeepaliveTimeout are the client's pings during a call: one after this much
+// silence, and the connection is dropped when its answer takes longer than the timeout. apid
+// allows pings this often (its keepalive enforcement policy).
+const (
+	KeepaliveTime    = 30 * time.Second
+	KeepaliveTimeout = 20 * time.Second
+)
 
 // FromContext connects with the credentials of a client configuration context; endpoints
 // override the context's when not empty.
