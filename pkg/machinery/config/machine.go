@@ -56,13 +56,18 @@ type MachineConfig struct {
 
 // InstallConfig says where the node installs itself.
 type InstallConfig struct {
-	// Disk is the block device the node installs to.
+	// Disk is the block device the node installs to. A node booted from the ISO (or an
+	// install initramfs over PXE) writes it with the signed OS image it carries, after
+	// checking its signature against machine.upgrade.trustedKeys, and reboots from it; a node
+	// booted otherwise (from a disk, or a kernel and initramfs without that image) ignores it.
 	//
 	// Validation: required in metal mode; an absolute path under /dev/. Ignored in container
 	// mode.
 	// Example: /dev/vda
 	Disk string `yaml:"disk,omitempty"`
-	// Wipe erases the whole disk before installing instead of only the partition table.
+	// Wipe allows installing over a disk that holds data (a partition table, or any non-zero
+	// byte in its first or last MiB), which is refused otherwise: the installer discards the
+	// whole disk where the device supports it, zeroes its first and last MiB, then writes it.
 	//
 	// Default: false.
 	// Validation: none.
