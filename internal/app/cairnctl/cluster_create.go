@@ -84,7 +84,7 @@ the install and the API answering from the disk.`,
 	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs; cairn.raw for --boot disk, cairn.iso for --boot iso)")
 	fl.DurationVar(&f.wait, "wait", 20*time.Minute, "how long to wait for every node's API, then for Kubernetes (every node Ready, CoreDNS serving; minutes under QEMU's software emulation)")
 	fl.BoolVar(&f.noConfig, "no-config", false, "boot without a configuration (maintenance mode)")
-	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades (repeatable)")
+	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades and installs (repeatable)")
 	fl.BoolVar(&f.kubernetes, "kubernetes", true, "bootstrap Kubernetes on the first control plane, wait until every node is Ready and CoreDNS serves, and write an admin kubeconfig (false: only the nodes' API)")
 	return cmd
 }
