@@ -33,7 +33,7 @@ func TestISOInstall(t *testing.T) {
 	e.must("gen", "config", name, "https://10.5.0.2:6443", "--install-disk", "/dev/vda", "--trusted-image-key", key+".pub", "-o", cfgDir)
 	start := time.Now()
 	out := e.must("apply-config", "--insecure", "--cert-fingerprint", fp, "-e", endpoint, "-f", filepath.Join(cfgDir, "controlplane.yaml"))
-	if !strings.Contains(out, "installing to /dev/vda") {
+	if !strings.Contains(out, "installing to the disk") {
 		t.Errorf("apply-config reply does not say the node installs:\n%s", out)
 	}
 	e.vars["CAIRNCONFIG"] = filepath.Join(cfgDir, "cairnconfig")

@@ -29,12 +29,12 @@ func (n *daemon) takePayload() {
 // installSkipped says why a configuration does not install this node ("" when it does).
 func (n *daemon) installSkipped(cfg *config.Config) string {
 	switch {
-	case n.opts.Mode != ModeMetal || cfg == nil || cfg.Machine.Install.Disk == "":
+	case n.opts.Mode != ModeMetal || cfg == nil || (cfg.Machine.Install.Disk == "" && cfg.Machine.Install.DiskSelector == config.DiskSelector{}):
 		return "nothing to install"
 	case hasSlot():
 		return "booted from a disk slot"
 	case n.payload == nil:
-		return "machine.install.disk " + cfg.Machine.Install.Disk + " is ignored: this node has no install payload " +
+		return "machine.install is ignored: this node has no install payload " +
 			"(it booted a kernel and initramfs without the signed OS image; boot cairn.iso or initramfs-install to install)"
 	}
 	return ""
@@ -66,14 +66,18 @@ func (n *daemon) maybeInstall() string {
 		return ""
 	}
 	go n.install(cfg)
-	return fmt.Sprintf("installing to %s, then rebooting from it (progress on the console and in cairnctl get machinestatus)", cfg.Machine.Install.Disk)
+	return "installing to the disk machine.install names, then rebooting from it (progress on the console and in cairnctl get machinestatus)"
 }
 
 // install writes the disk and reboots into it; a failure is logged, shown in the machine
 // status and leaves the node running from RAM (a new configuration tries again).
 func (n *daemon) install(cfg *config.Config) {
 	defer n.installing.Store(false)
-	disk := cfg.Machine.Install.Disk
+	disk, err := install.ResolveDisk(install.SysBlock, cfg.Machine.Install)
+	if err != nil {
+		n.installFailed(cfg.Machine.Install.Disk, err)
+		return
+	}
 	n.log.Info("install: starting", "disk", disk, "wipe", cfg.Machine.Install.Wipe)
 	keys, err := n.trustedImageKeys()
 	if err != nil {
