@@ -59,7 +59,7 @@ func checkGPT(t *testing.T, size int64, table any) {
 	for i, want := range disklayout.Partitions {
 		got := tbl.Partitions[i]
 		if got.Name != want.Name || !strings.EqualFold(string(got.Type), string(want.Type)) ||
-			int64(got.Start)*512 != disklayout.Offset(i+1) || int64(got.GetSize()) != want.Size || got.Start%2048 != 0 {
+			int64(got.Start)*512 != disklayout.Offset(i+1) || got.GetSize() != want.Size || got.Start%2048 != 0 {
 			t.Errorf("partition %d = %s %s start %d size %d, want %s %s start %d size %d", i+1,
 				got.Name, got.Type, got.Start, got.GetSize(), want.Name, want.Type, disklayout.Offset(i+1)/512, want.Size)
 		}

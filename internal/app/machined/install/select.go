@@ -37,11 +37,11 @@ func ResolveDisk(sys string, in config.InstallConfig) (string, error) {
 	}
 	size, err := config.ParseSizeMatch(sel.Size)
 	if sel.Size != "" && err != nil {
-		return "", fmt.Errorf("%w: machine.install.diskSelector.size %q %v", ErrRefused, sel.Size, err)
+		return "", fmt.Errorf("%w: machine.install.diskSelector.size %q %w", ErrRefused, sel.Size, err)
 	}
 	all, err := disks(sys)
 	if err != nil {
-		return "", fmt.Errorf("%w: list disks: %v", ErrRefused, err)
+		return "", fmt.Errorf("%w: list disks: %w", ErrRefused, err)
 	}
 	var match []candidate
 	for _, c := range all {
@@ -58,8 +58,8 @@ func ResolveDisk(sys string, in config.InstallConfig) (string, error) {
 }
 
 func diskName(p string) string {
-	if real, err := filepath.EvalSymlinks(p); err == nil {
-		p = real
+	if resolved, err := filepath.EvalSymlinks(p); err == nil {
+		p = resolved
 	}
 	return filepath.Base(p)
 }
