@@ -50,7 +50,8 @@ func validateBoot(r Request) []string {
 // it comes first in the firmware's boot order, tried before the CD.
 func (p *Plan) diskArgs(n Node) []string {
 	if p.Boot == BootISO {
-		return []string{"-drive", "if=none,id=disk0,format=raw,cache=unsafe,file=" + qemuPath(n.Disk),
+		// file= first, followed by a comma: State.Running recognises the node's QEMU by it.
+		return []string{"-drive", "file=" + n.Disk + ",if=none,id=disk0,format=raw,cache=unsafe",
 			"-device", "virtio-blk-pci,drive=disk0,bootindex=1"}
 	}
 	return []string{"-drive", "file=" + n.Disk + ",if=virtio,format=raw,cache=unsafe"}

@@ -44,7 +44,7 @@ func TestArgsISOBoot(t *testing.T) {
 	args := strings.Join(p.Args(p.Nodes[0]), " ")
 	for _, w := range []string{"if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd",
 		"-drive if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=" + filepath.Join(p.Image, ISOImage), "-device ide-cd,drive=cd0,bus=ide.0,bootindex=2",
-		"-drive if=none,id=disk0,format=raw,cache=unsafe,file=/s/demo/demo-cp1.disk.raw -device virtio-blk-pci,drive=disk0,bootindex=1"} {
+		"-drive file=/s/demo/demo-cp1.disk.raw,if=none,id=disk0,format=raw,cache=unsafe -device virtio-blk-pci,drive=disk0,bootindex=1"} {
 		if !strings.Contains(args, w) {
 			t.Errorf("Args(iso boot) lacks %q:\n%s", w, args)
 		}
