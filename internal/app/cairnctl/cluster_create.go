@@ -51,13 +51,24 @@ lives in RAM. --boot disk boots each VM under UEFI firmware (OVMF, from Debian's
 from its own copy of the image's raw disk (cairnctl image build --format raw), extended to
 --disk GiB: systemd-boot starts slot A's kernel, whose root is verified by dm-verity, and the
 node takes its config URL from an SMBIOS OEM string. --kernel-args cannot be used with it: the
-kernel command line is the disk's boot entry.`,
+kernel command line is the disk's boot entry.
+
+--boot iso boots each VM under OVMF from the image's cairn.iso (cairnctl image build --format
+iso --sign-key KEY) on a CD, with a blank --disk GiB virtio disk first in the boot order. The
+node runs from RAM and installs itself to /dev/vda once it has a configuration (by SMBIOS, or
+applied in maintenance mode with --no-config) whose machine.upgrade.trustedKeys holds the
+public half of KEY (--trusted-image-key), then reboots from the disk; cluster create waits for
+the install and the API answering from the disk.`,
 		Example: `  cairnctl image build
   cairnctl cluster create --name demo
   cairnctl --context demo version
 
   cairnctl image build --format initramfs,raw
-  cairnctl cluster create --name disk --boot disk --kubernetes=false`,
+  cairnctl cluster create --name disk --boot disk --kubernetes=false
+
+  cairnctl gen image-key --out release
+  cairnctl image build --format iso --sign-key release.key
+  cairnctl cluster create --name inst --boot iso --trusted-image-key release.pub --kubernetes=false`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g, cf) },
 	}
@@ -69,11 +80,11 @@ kernel command line is the disk's boot entry.`,
 	fl.IntVar(&f.cpus, "cpus", 2, "virtual CPUs of each VM")
 	fl.IntVar(&f.disk, "disk", 8, "size of each VM's sparse virtio disk in GiB")
 	fl.StringSliceVar(&f.kernelArgs, "kernel-args", nil, "extra kernel arguments, comma separated (--boot kernel only)")
-	fl.StringVar(&f.boot, "boot", qemu.BootKernel, "how the VMs boot: kernel (QEMU loads the image's kernel and initramfs; root in RAM) or disk (UEFI from a copy of the image's cairn.raw; verified root on disk)")
-	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs; cairn.raw for --boot disk)")
+	fl.StringVar(&f.boot, "boot", qemu.BootKernel, "how the VMs boot: kernel (QEMU loads the image's kernel and initramfs; root in RAM), disk (UEFI from a copy of the image's cairn.raw; verified root on disk) or iso (UEFI from cairn.iso; the node installs to its blank disk)")
+	fl.StringVar(&f.image, "image", "_out/image", "directory of the built image (vmlinuz, initramfs; cairn.raw for --boot disk, cairn.iso for --boot iso)")
 	fl.DurationVar(&f.wait, "wait", 20*time.Minute, "how long to wait for every node's API, then for Kubernetes (every node Ready, CoreDNS serving; minutes under QEMU's software emulation)")
 	fl.BoolVar(&f.noConfig, "no-config", false, "boot without a configuration (maintenance mode)")
-	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades (repeatable)")
+	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades and installs (repeatable)")
 	fl.BoolVar(&f.kubernetes, "kubernetes", true, "bootstrap Kubernetes on the first control plane, wait until every node is Ready and CoreDNS serves, and write an admin kubeconfig (false: only the nodes' API)")
 	return cmd
 }
@@ -197,6 +208,11 @@ func (f *clusterCreateFlags) finish(ctx context.Context, out io.Writer, g *globa
 		w := apiWatch{node: n, state: st}
 		if err := w.wait(ctx, out, addr, tlsConf, f.wait); err != nil {
 			return fmt.Errorf("%w\n(the cluster is left for inspection: cairnctl cluster destroy --name %s)", err, plan.Name)
+		}
+		if plan.Boot == qemu.BootISO && cctx != nil {
+			if err := w.waitInstalled(ctx, out, addr, tlsConf, f.wait); err != nil {
+				return fmt.Errorf("%w\n(the cluster is left for inspection: cairnctl cluster destroy --name %s)", err, plan.Name)
+			}
 		}
 	}
 	kubeconfig := ""

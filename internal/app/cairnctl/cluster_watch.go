@@ -22,12 +22,16 @@ import (
 // damaged or missing image fails at once and says which file and how to make it.
 func checkImage(flag, dir, boot string) error {
 	files, build := []string{"vmlinuz", "initramfs"}, "cairnctl image build"
-	if boot == qemu.BootDisk {
-		// vmlinuz too: the KVM probe boots it.
+	switch boot {
+	case qemu.BootDisk: // vmlinuz too: the KVM probe boots it.
 		files, build = []string{"vmlinuz", qemu.RawImage}, "cairnctl image build --format raw"
+	case qemu.BootISO:
+		files, build = []string{"vmlinuz", qemu.ISOImage}, "cairnctl image build --format iso --sign-key KEY"
+	}
+	if boot == qemu.BootDisk || boot == qemu.BootISO {
 		for _, fw := range []string{qemu.OVMFCode, qemu.OVMFVars} {
 			if _, err := os.Stat(fw); err != nil {
-				return fmt.Errorf("--boot disk needs the UEFI firmware: %w (apt-get install ovmf)", err)
+				return fmt.Errorf("--boot %s needs the UEFI firmware: %w (apt-get install ovmf)", boot, err)
 			}
 		}
 	}

@@ -72,7 +72,7 @@ never replaced without --force. Files are written with mode 0600: they hold keys
 	fl.StringArrayVar(&f.patchesWorker, "config-patch-worker", nil, "patch applied to the worker configuration, inline or @FILE (repeatable)")
 	fl.StringVar(&f.kubernetesVersion, "kubernetes-version", constants.DefaultKubernetesVersion, "Kubernetes version of the cluster")
 	fl.StringVar(&f.installDisk, "install-disk", "/dev/vda", "disk the nodes install to (empty: none, for container mode)")
-	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM file, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades (repeatable)")
+	fl.StringArrayVar(&f.trustedImageKeys, "trusted-image-key", nil, "public key (PEM file, from cairnctl gen image-key) whose signed OS images the nodes accept for upgrades and installs (repeatable)")
 	fl.StringSliceVar(&f.outputTypes, "output-types", outputTypes, "what to write: "+strings.Join(outputTypes, ","))
 	fl.StringVarP(&f.outputDir, "output", "o", ".", "directory to write the files to")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing files")

@@ -84,6 +84,9 @@ func (n *daemon) applyFromMaintenance(ctx context.Context, cfg *config.Config, r
 	}
 	n.setStage(ctx)
 	reply.Mode, reply.Message = "maintenance", "configuration "+n.storedOrKept()+" and applied: the node left maintenance mode and now requires client certificates"
+	if what := n.maybeInstall(); what != "" {
+		reply.Message += "; " + what
+	}
 	return nil
 }
 
@@ -170,6 +173,9 @@ func (n *daemon) apply(ctx context.Context, r *machine.ApplyConfigurationRequest
 		reply.Mode, reply.Message = "auto", "configuration applied live: no reboot needed"
 		if why := n.stateLost(); why != "" {
 			reply.Message += "; kept until the next reboot (" + why + ")"
+		}
+		if what := n.maybeInstall(); what != "" {
+			reply.Message += "; " + what
 		}
 	}
 	return nil

@@ -84,6 +84,13 @@ type daemon struct {
 	// changingSlots is true while an Upgrade or a Rollback runs: one at a time per node.
 	changingSlots atomic.Bool
 
+	// payload is the signed OS image an install initramfs handed over (nil without one);
+	// installing is true while an install runs; runCtx is run's context (installs outlive
+	// the API call that started them).
+	payload    *os.File
+	installing atomic.Bool
+	runCtx     context.Context
+
 	requests chan lifecycle
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or
 	// reset in container mode ends, a shutdown or a real reboot never does.
@@ -166,6 +173,8 @@ func (n *daemon) phase(name string, fn func() error) error {
 func (n *daemon) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	n.runCtx = ctx
+	n.takePayload()
 	if err := n.phase("state", func() error { return os.MkdirAll(n.opts.State, 0o700) }); err != nil {
 		return err
 	}
@@ -200,6 +209,7 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	n.setStage(ctx)
+	n.maybeInstall()
 	if slots != nil {
 		go slots.watchTrial(ctx, n.upgradeHealth)
 	}

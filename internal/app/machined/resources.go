@@ -116,7 +116,7 @@ func (n *daemon) setStageTo(ctx context.Context, stage string) {
 	configured := n.cfg != nil
 	n.mu.Unlock()
 	err := modify(ctx, n.st, resources.NewMachineStatus(), func(r *resources.MachineStatus) {
-		*r.TypedSpec() = resources.MachineStatusSpec{Stage: stage, Mode: n.opts.Mode, Configured: configured, ConfigPending: pending}
+		*r.TypedSpec() = resources.MachineStatusSpec{Stage: stage, Mode: n.opts.Mode, Configured: configured, ConfigPending: pending, Install: r.TypedSpec().Install}
 	})
 	if err != nil {
 		n.log.Warn("machine status not updated", "error", err)

@@ -63,9 +63,9 @@ func Offset(n int) int64 {
 func Table(seed []byte) *gpt.Table {
 	t := &gpt.Table{LogicalSectorSize: 512, PhysicalSectorSize: 512, ProtectiveMBR: true, GUID: derivedGUID(seed, "disk")}
 	for i, dp := range Partitions {
-		start := uint64(Offset(i+1) / 512)                                                                                   //nolint:gosec // offsets are positive.
-		t.Partitions = append(t.Partitions, &gpt.Partition{Index: i + 1, Start: start, End: start + uint64(dp.Size/512) - 1, //nolint:gosec // sizes are positive constants.
-			Size: uint64(dp.Size), Type: dp.Type, Name: dp.Name, GUID: derivedGUID(seed, dp.Name)}) //nolint:gosec // sizes are positive constants.
+		start := uint64(Offset(i+1) / 512)
+		t.Partitions = append(t.Partitions, &gpt.Partition{Index: i + 1, Start: start, End: start + uint64(dp.Size/512) - 1,
+			Size: uint64(dp.Size), Type: dp.Type, Name: dp.Name, GUID: derivedGUID(seed, dp.Name)})
 	}
 	return t
 }

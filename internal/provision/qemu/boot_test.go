@@ -32,10 +32,34 @@ func TestArgsDiskBoot(t *testing.T) {
 	}
 }
 
+// TestArgsISOBoot: OVMF, the ISO on q35's AHCI CD (second in the boot order), the blank
+// disk as virtio first; no kernel, and no config with --no-config.
+func TestArgsISOBoot(t *testing.T) {
+	r := req()
+	r.Boot, r.NoConfig = BootISO, true
+	p, err := NewPlan(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Join(p.Args(p.Nodes[0]), " ")
+	for _, w := range []string{"if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd",
+		"-drive if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=" + filepath.Join(p.Image, ISOImage), "-device ide-cd,drive=cd0,bus=ide.0,bootindex=2",
+		"-drive file=/s/demo/demo-cp1.disk.raw,if=none,id=disk0,format=raw,cache=unsafe -device virtio-blk-pci,drive=disk0,bootindex=1"} {
+		if !strings.Contains(args, w) {
+			t.Errorf("Args(iso boot) lacks %q:\n%s", w, args)
+		}
+	}
+	for _, no := range []string{"-kernel", "-smbios", "if=virtio"} {
+		if strings.Contains(args, no) {
+			t.Errorf("Args(iso boot, no config) has %s:\n%s", no, args)
+		}
+	}
+}
+
 func TestValidateBoot(t *testing.T) {
 	r := req()
 	r.Boot = "pxe"
-	if _, err := NewPlan(r); err == nil || !strings.Contains(err.Error(), `--boot "pxe": want kernel or disk`) {
+	if _, err := NewPlan(r); err == nil || !strings.Contains(err.Error(), `--boot "pxe": want kernel, disk or iso`) {
 		t.Errorf("NewPlan(--boot pxe) = %v", err)
 	}
 	r.Boot, r.KernelArgs = BootDisk, []string{"cairn.hostname=x"}

@@ -15,11 +15,14 @@ import (
 // disk boot, with the node's own copy of the UEFI variables.
 func (p *Plan) prepareDisk(n Node) error {
 	size := int64(p.DiskGiB) << 30
-	if p.Boot != BootDisk {
+	if p.Boot != BootDisk && p.Boot != BootISO {
 		return sparseFile(n.Disk, size)
 	}
 	if err := copyOnce(OVMFVars, p.varsFile(n), 0); err != nil {
 		return fmt.Errorf("UEFI variables of %s (apt-get install ovmf): %w", n.Name, err)
+	}
+	if p.Boot == BootISO {
+		return sparseFile(n.Disk, size) // blank: the node installs to it
 	}
 	if err := copyOnce(filepath.Join(p.Image, RawImage), n.Disk, size); err != nil {
 		return fmt.Errorf("disk of %s: %w", n.Name, err)

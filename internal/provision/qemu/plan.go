@@ -65,7 +65,7 @@ type Plan struct {
 	DiskGiB    int      `json:"diskGiB"`
 	CPUs       int      `json:"cpus"`
 	KernelArgs []string `json:"kernelArgs,omitempty"`
-	Boot       string   `json:"boot,omitempty"` // BootKernel ("" in older plans) or BootDisk
+	Boot       string   `json:"boot,omitempty"` // BootKernel ("" in older plans), BootDisk or BootISO
 	Accel      string   `json:"accel"`
 	Nodes      []Node   `json:"nodes"`
 }
@@ -80,7 +80,7 @@ type Request struct {
 	Memory, CPUs  int
 	DiskGiB       int
 	KernelArgs    []string
-	Boot          string // BootKernel (default) or BootDisk
+	Boot          string // BootKernel (default), BootDisk or BootISO
 	// NoConfig boots the nodes without cairn.config=: they start in maintenance mode.
 	NoConfig bool
 }

@@ -18,11 +18,11 @@ func (p *Plan) Args(n Node) []string {
 		"-smp", strconv.Itoa(p.CPUs), "-m", strconv.Itoa(p.Memory),
 		"-nodefaults", "-no-user-config", "-display", "none",
 	}
-	return append(append(args, p.bootArgs(n)...),
+	args = append(append(args, p.bootArgs(n)...), p.diskArgs(n)...)
+	return append(args,
 		"-netdev", "tap,id=net0,ifname="+n.Tap+",script=no,downscript=no",
 		"-device", "virtio-net-pci,netdev=net0,mac="+n.MAC,
 		"-device", "virtio-rng-pci",
-		"-drive", "file="+n.Disk+",if=virtio,format=raw,cache=unsafe",
 		"-chardev", "file,id=serial0,path="+n.Console+",append=on",
 		"-serial", "chardev:serial0",
 		"-qmp", "unix:"+filepath.Join(p.Dir, n.Name+".qmp")+",server=on,wait=off",

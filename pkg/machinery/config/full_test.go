@@ -16,6 +16,7 @@ func fullConfig(t *testing.T) *Config {
 	m := &c.Machine
 	m.CertSANs = []string{"cp.example.org", "192.0.2.10"}
 	m.Install.Wipe = true
+	m.Install.DiskSelector = DiskSelector{Size: ">= 8GiB", Model: "QEMU*"}
 	m.Upgrade.TrustedKeys = []pki.PEMBytes{testPublicKey}
 	m.Upgrade.TrialMinutes = 30
 	m.Network = NetworkConfig{

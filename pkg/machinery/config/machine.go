@@ -56,18 +56,44 @@ type MachineConfig struct {
 
 // InstallConfig says where the node installs itself.
 type InstallConfig struct {
-	// Disk is the block device the node installs to.
+	// Disk is the block device the node installs to. A node booted from the ISO (or an
+	// install initramfs over PXE) writes it with the signed OS image it carries, after
+	// checking its signature against machine.upgrade.trustedKeys, and reboots from it; a node
+	// booted otherwise (from a disk, or a kernel and initramfs without that image) ignores it.
 	//
-	// Validation: required in metal mode; an absolute path under /dev/. Ignored in container
-	// mode.
+	// Validation: in metal mode this or diskSelector is required; an absolute path under
+	// /dev/. Ignored in container mode.
 	// Example: /dev/vda
 	Disk string `yaml:"disk,omitempty"`
-	// Wipe erases the whole disk before installing instead of only the partition table.
+	// DiskSelector picks the install disk by its size and model when disk is not set; with
+	// disk set, that disk must match it too. Exactly one disk of the machine may match.
+	DiskSelector DiskSelector `yaml:"diskSelector,omitempty"`
+	// Wipe allows installing over a disk that holds data (a partition table, or any non-zero
+	// byte in its first or last MiB), which is refused otherwise: the installer discards the
+	// whole disk where the device supports it, zeroes its first and last MiB, then writes it.
 	//
 	// Default: false.
 	// Validation: none.
 	// Example: true
 	Wipe bool `yaml:"wipe,omitempty"`
+}
+
+// DiskSelector matches a disk by its properties; an empty field matches any disk.
+type DiskSelector struct {
+	// Size is the disk's size: exact ("8GiB") or a bound ("<= 100GB", ">= 1TiB"), in B, kB,
+	// MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
+	//
+	// Default: any size.
+	// Validation: an optional <= or >=, a whole number and one of the units above.
+	// Example: ">= 8GiB"
+	Size string `yaml:"size,omitempty"`
+	// Model is the disk's model as the kernel reports it (/sys/block/DISK/device/model),
+	// exactly or as a glob (* and ?). Virtio disks report none: select them by size.
+	//
+	// Default: any model.
+	// Validation: a valid glob pattern.
+	// Example: "Samsung SSD 980*"
+	Model string `yaml:"model,omitempty"`
 }
 
 // UpgradeConfig says which signed Cairn OS images the node accepts for upgrades and installs.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,11 +99,20 @@ func validateTrustedKeys(v *validator, keys []pki.PEMBytes) {
 }
 
 func validateInstall(v *validator, in *InstallConfig) {
+	sel := in.DiskSelector
 	switch {
-	case in.Disk == "":
-		v.add("machine.install.disk", in.Disk, "is required in metal mode")
-	case !strings.HasPrefix(in.Disk, "/dev/") || len(in.Disk) == len("/dev/") || strings.Contains(in.Disk, ".."):
+	case in.Disk == "" && sel == (DiskSelector{}):
+		v.add("machine.install.disk", in.Disk, "is required in metal mode (or machine.install.diskSelector)")
+	case in.Disk != "" && (!strings.HasPrefix(in.Disk, "/dev/") || len(in.Disk) == len("/dev/") || strings.Contains(in.Disk, "..")):
 		v.add("machine.install.disk", in.Disk, "must be an absolute path under /dev/")
+	}
+	if sel.Size != "" {
+		if _, err := ParseSizeMatch(sel.Size); err != nil {
+			v.add("machine.install.diskSelector.size", sel.Size, err.Error())
+		}
+	}
+	if _, err := path.Match(sel.Model, ""); err != nil {
+		v.add("machine.install.diskSelector.model", sel.Model, "is not a valid glob pattern")
 	}
 }
 

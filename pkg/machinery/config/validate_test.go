@@ -42,9 +42,13 @@ var machineCases = []validationCase{
 		`machine.ca.crt: "nope" is not a PEM certificate: no PEM CERTIFICATE block found`, `machine.ca.key: "******" does not match the certificate in crt`}},
 	{name: "ca key mismatch", mutate: func(c *Config) { c.Machine.CA.Key = c.Cluster.CA.Key }, want: []string{`machine.ca.key: "******" does not match the certificate in crt`}},
 	{name: "certSANs", mutate: func(c *Config) { c.Machine.CertSANs = []string{"ok.example", "bad name"} }, want: []string{`machine.certSANs[1]: "bad name" is not a DNS name or IP address`}},
-	{name: "install disk required", mutate: func(c *Config) { c.Machine.Install.Disk = "" }, want: []string{`machine.install.disk: "" is required in metal mode`}},
+	{name: "install disk required", mutate: func(c *Config) { c.Machine.Install.Disk = "" }, want: []string{`machine.install.disk: "" is required in metal mode (or machine.install.diskSelector)`}},
 	{name: "install disk container", mode: ModeContainer, mutate: func(c *Config) { c.Machine.Install.Disk = "" }},
 	{name: "install disk path", mutate: func(c *Config) { c.Machine.Install.Disk = "sda" }, want: []string{`machine.install.disk: "sda" must be an absolute path under /dev/`}},
+	{name: "install disk selector", mutate: func(c *Config) { c.Machine.Install = InstallConfig{DiskSelector: DiskSelector{Size: ">= 8GiB"}} }},
+	{name: "install disk selector bad", mutate: func(c *Config) {
+		c.Machine.Install = InstallConfig{DiskSelector: DiskSelector{Size: "8 GiBs", Model: "[x"}}
+	}, want: []string{`machine.install.diskSelector.size: "8 GiBs" is not a disk size (want an optional <= or >=, a whole number and a unit: B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)`, `machine.install.diskSelector.model: "[x" is not a valid glob pattern`}},
 	{name: "trusted keys", mutate: func(c *Config) {
 		c.Machine.Upgrade.TrustedKeys = []pki.PEMBytes{pki.PEMBytes("junk"), testPublicKey, testPublicKey}
 	}, want: []string{`machine.upgrade.trustedKeys[0]: "4 bytes" is not a PEM ECDSA P-256 public key: no PEM PUBLIC KEY block found`,

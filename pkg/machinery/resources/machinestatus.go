@@ -32,6 +32,9 @@ type MachineStatusSpec struct {
 	Configured bool   `yaml:"configured"`
 	// ConfigPending is "staged" or "try" when such a configuration is waiting.
 	ConfigPending string `yaml:"configPending,omitempty"`
+	// Install is the last step or the outcome of an install to disk (a node booted from the
+	// ISO or an install initramfs), "" when none was started.
+	Install string `yaml:"install,omitempty"`
 }
 
 // DeepCopy implements typed.DeepCopyable.
@@ -56,6 +59,7 @@ func (MachineStatusExtension) ResourceDefinition() meta.ResourceDefinitionSpec {
 		PrintColumns: []meta.PrintColumn{
 			{Name: "Stage", JSONPath: "{.stage}"},
 			{Name: "Configured", JSONPath: "{.configured}"},
+			{Name: "Install", JSONPath: "{.install}"},
 		},
 	}
 }

@@ -28,12 +28,12 @@ type target struct {
 func openDisk(path string, wipe bool) (*target, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|unix.O_EXCL, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%w: machine.install.disk %q: %v", ErrRefused, path, err)
+		return nil, fmt.Errorf("%w: machine.install.disk %q: %w", ErrRefused, path, err)
 	}
 	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("%w: machine.install.disk %q: size: %v", ErrRefused, path, err)
+		return nil, fmt.Errorf("%w: machine.install.disk %q: size: %w", ErrRefused, path, err)
 	}
 	return &target{path: path, f: f, size: size, wipe: wipe}, nil
 }
@@ -47,7 +47,7 @@ func (t *target) prepare(progress func(string)) error {
 	}
 	first, last, err := t.edges()
 	if err != nil {
-		return fmt.Errorf("%w: read %s: %v", ErrRefused, t.path, err)
+		return fmt.Errorf("%w: read %s: %w", ErrRefused, t.path, err)
 	}
 	what := holdsData(first, last)
 	switch {
@@ -102,7 +102,7 @@ func firstNonZero(b []byte) int {
 // gone from what the disk returns), then zeroes its first and last MiB in any case.
 func (t *target) wipeDisk() error {
 	if st, err := t.f.Stat(); err == nil && st.Mode()&os.ModeDevice != 0 {
-		rng := [2]uint64{0, uint64(t.size)} //nolint:gosec // a disk's size is positive.
+		rng := [2]uint64{0, uint64(t.size)}
 		// Not every device discards: the edges are zeroed below in any case. The pointer is
 		// converted in the call itself, as unsafe.Pointer's rules require.
 		_, _, _ = unix.Syscall(unix.SYS_IOCTL, t.f.Fd(), unix.BLKDISCARD, uintptr(unsafe.Pointer(&rng))) //nolint:gosec // G103: BLKDISCARD takes a pointer to its range.

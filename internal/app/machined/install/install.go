@@ -60,7 +60,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	o.Progress(fmt.Sprintf("checking the signed OS image (%d MiB) against machine.upgrade.trustedKeys", o.Size>>20))
 	img, err := verify(ctx, o.Payload, o.Size, o.Trusted)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrRefused, err)
+		return Result{}, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	o.Progress(fmt.Sprintf("image %s signed by trusted key %s; checking %s", img.Manifest.Version, short(img.Signer), o.Disk))
 	d, err := openDisk(o.Disk, o.Wipe)

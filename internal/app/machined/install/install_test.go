@@ -95,7 +95,7 @@ func TestInstallWritesTheLayout(t *testing.T) {
 	}
 	for i, want := range disklayout.Partitions {
 		got := tbl.Partitions[i]
-		if got.Name != want.Name || int64(got.Start)*512 != disklayout.Offset(i+1) || int64(got.GetSize()) != want.Size {
+		if got.Name != want.Name || int64(got.Start)*512 != disklayout.Offset(i+1) || got.GetSize() != want.Size {
 			t.Errorf("partition %d = %s at %d, %d bytes; want %s at %d, %d bytes", i+1, got.Name, got.Start*512, got.GetSize(), want.Name, disklayout.Offset(i+1), want.Size)
 		}
 	}

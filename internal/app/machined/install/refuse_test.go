@@ -116,3 +116,14 @@ func TestHoldsData(t *testing.T) {
 		}
 	}
 }
+
+func FuzzHoldsData(f *testing.F) {
+	f.Add([]byte{}, []byte{})
+	f.Add([]byte("\x00\x00EFI PART"), []byte{1})
+	f.Fuzz(func(t *testing.T, first, last []byte) {
+		what := holdsData(first, last)
+		if (what == "") != (firstNonZero(first) < 0 && firstNonZero(last) < 0) {
+			t.Errorf("holdsData(%q, %q) = %q", first, last, what)
+		}
+	})
+}

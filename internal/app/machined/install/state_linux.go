@@ -45,23 +45,23 @@ func FillStateDir(src string) func(ctx context.Context, disk string) error {
 
 // statePartition waits (10 s at most) for the kernel to list CAIRN-STATE on disk.
 func statePartition(ctx context.Context, disk string) (string, error) {
-	real, err := filepath.EvalSymlinks(disk)
+	want, err := filepath.EvalSymlinks(disk)
 	if err != nil {
 		return "", err
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		d, err := partition.Find(partition.SysClassBlock, partition.LabelState)
-		if err == nil && d.Disk == real {
-			if _, serr := os.Stat(d.Path); serr == nil {
+		if err == nil && d.Disk != want {
+			err = fmt.Errorf("%s is on %s, not %s", partition.LabelState, d.Disk, want)
+		}
+		if err == nil {
+			if _, err = os.Stat(d.Path); err == nil {
 				return d.Path, nil
 			}
 		}
-		if err == nil && d.Disk != real {
-			err = fmt.Errorf("%s is on %s, not %s", partition.LabelState, d.Disk, real)
-		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("the kernel lists no %s on %s after the partition table was written: %v", partition.LabelState, real, err)
+			return "", fmt.Errorf("the kernel lists no %s on %s after the partition table was written: %w", partition.LabelState, want, err)
 		}
 		select {
 		case <-ctx.Done():
