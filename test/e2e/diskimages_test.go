@@ -18,7 +18,7 @@ import (
 )
 
 // diskSet are the images the disk tests share, built once per run: a signing key, image
-// v0.1.0-e2e (initramfs, raw disk), image v0.2.0-e2e and a broken v0.3.0-e2e (signed OS
+// v0.1.0-e2e (initramfs, raw disk, ISO), image v0.2.0-e2e and a broken v0.3.0-e2e (signed OS
 // images), all signed with the key.
 var diskSet struct {
 	once    sync.Once
@@ -54,7 +54,7 @@ func diskImagesAll(t *testing.T) (key, v1, v2img, v3img string) {
 		}
 		for _, args := range [][]string{
 			{"gen", "image-key", "-o", diskSet.key},
-			{"image", "build", "--format", "initramfs,raw", "--sign-key", diskSet.key + ".key", "--tag", "v0.1.0-e2e", "--out", diskSet.v1, "--cache", cache},
+			{"image", "build", "--format", "initramfs,raw,iso", "--sign-key", diskSet.key + ".key", "--tag", "v0.1.0-e2e", "--out", diskSet.v1, "--cache", cache},
 			{"image", "build", "--format", "signed", "--sign-key", diskSet.key + ".key", "--tag", "v0.2.0-e2e", "--out", filepath.Dir(diskSet.v2img), "--cache", cache},
 			{"image", "build", "--format", "signed", "--sign-key", diskSet.key + ".key", "--tag", "v0.3.0-e2e", "--out", filepath.Dir(diskSet.v3img), "--cache", cache, "--manifest", broken},
 		} {

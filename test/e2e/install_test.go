@@ -18,11 +18,8 @@ import (
 // audit trail of the maintenance boot continued and intact. It reports the install time
 // (apply-config to the API answering from the disk).
 func TestISOInstall(t *testing.T) {
+	key, img, _ := diskImages(t)
 	e := newEnv(t)
-	work := t.TempDir()
-	key := filepath.Join(work, "signing")
-	e.must("gen", "image-key", "-o", key)
-	img := buildSigned(t, e, "v0.1.0-e2e", key+".key", "iso")
 	name := "e2e-install"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
 	e.must("cluster", "create", "--name", name, "--boot", "iso", "--no-config", "--image", img, "--kubernetes=false", "--wait", "10m")
