@@ -14,6 +14,8 @@ const (
 	DefaultStableHostname = true
 	// DefaultAuditRetentionMiB is machine.logging.auditRetentionMiB's default.
 	DefaultAuditRetentionMiB = 64
+	// DefaultTrialMinutes is machine.upgrade.trialMinutes's default.
+	DefaultTrialMinutes = 20
 )
 
 // WithDefaults returns a deep copy of the configuration with every empty field that has a
@@ -39,6 +41,9 @@ func (c *Config) WithDefaults() *Config {
 	}
 	if m.Logging.AuditRetentionMiB == 0 {
 		m.Logging.AuditRetentionMiB = DefaultAuditRetentionMiB
+	}
+	if m.Upgrade.TrialMinutes == 0 {
+		m.Upgrade.TrialMinutes = DefaultTrialMinutes
 	}
 	if m.Features.StableHostname == nil {
 		v := DefaultStableHostname

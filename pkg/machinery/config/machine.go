@@ -83,14 +83,14 @@ type DiskSelector struct {
 	// Size is the disk's size: exact ("8GiB") or a bound ("<= 100GB", ">= 1TiB"), in B, kB,
 	// MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
 	//
-	// Default: any size.
+	// Default: none (any size).
 	// Validation: an optional <= or >=, a whole number and one of the units above.
 	// Example: ">= 8GiB"
 	Size string `yaml:"size,omitempty"`
 	// Model is the disk's model as the kernel reports it (/sys/block/DISK/device/model),
 	// exactly or as a glob (* and ?). Virtio disks report none: select them by size.
 	//
-	// Default: any model.
+	// Default: none (any model).
 	// Validation: a valid glob pattern.
 	// Example: "Samsung SSD 980*"
 	Model string `yaml:"model,omitempty"`
@@ -102,7 +102,7 @@ type UpgradeConfig struct {
 	// (`cairnctl gen image-key` makes a key pair, `cairnctl image build --sign-key` signs). An
 	// image signed by another key, or not signed, is refused before anything is written.
 	//
-	// Default: none: the node refuses every upgrade.
+	// Default: none (the node refuses every upgrade).
 	// Validation: each a PEM ECDSA P-256 public key (a "PUBLIC KEY" block), listed once.
 	// Example: [LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0K...]
 	TrustedKeys []pki.PEMBytes `yaml:"trustedKeys,omitempty"`
