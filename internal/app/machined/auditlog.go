@@ -35,6 +35,9 @@ func (n *daemon) bootAudit() error {
 
 // closeAudit writes the signed shutdown record and closes the log.
 func (n *daemon) closeAudit() {
+	if n.auditShut.Load() {
+		return // an install wrote the shutdown record before copying STATE to the disk
+	}
 	if err := n.audit.Shutdown("shutdown: machined stops"); err != nil {
 		n.log.Error("audit shutdown record not written", "error", err)
 	}

@@ -44,6 +44,13 @@ func (f *certFeed) setKeyed(key string, m *node.APICertificates) {
 	f.changed = make(chan struct{})
 }
 
+// current returns the current material (nil before any).
+func (f *certFeed) current() *node.APICertificates {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cur
+}
+
 // issued returns the current material if it was issued for key, else nil.
 func (f *certFeed) issued(key string) *node.APICertificates {
 	f.mu.Lock()

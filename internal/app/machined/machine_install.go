@@ -103,13 +103,33 @@ func (n *daemon) install(cfg *config.Config) {
 	}
 }
 
-// fillState records the install in the audit trail, then copies STATE (with that record)
-// to the new disk's STATE: the chain continues there.
+// fillState ends this run's audit trail with its signed shutdown record (the run ends with
+// the reboot into the disk), then copies STATE, with that record, to the new disk's STATE:
+// the chain continues there, as after any reboot.
 func (n *daemon) fillState(ctx context.Context, disk string) error {
-	if _, err := n.audit.Anchor("install: copying STATE to " + disk + "; the node reboots from it"); err != nil {
-		return fmt.Errorf("audit record of the install: %w", err)
+	n.auditShut.Store(true)
+	if err := n.audit.Shutdown("shutdown: install: STATE copied to " + disk + "; the node reboots from it"); err != nil {
+		return fmt.Errorf("audit shutdown record of the install: %w", err)
 	}
 	return install.FillStateDir(n.opts.State)(ctx, disk)
+}
+
+// reopenAudit opens the audit log again after an install that failed once it had been
+// closed, with a new boot record: the node goes on running from RAM.
+func (n *daemon) reopenAudit() {
+	if !n.auditShut.Swap(false) {
+		return
+	}
+	if err := n.openAudit(); err != nil {
+		n.log.Error("audit log not reopened after the failed install", "error", err)
+		return
+	}
+	if m := n.certs.current(); m != nil {
+		n.auditCertificates(m, n.config())
+	}
+	if err := n.bootAudit(); err != nil {
+		n.log.Error("audit boot record not written after the failed install", "error", err)
+	}
 }
 
 func (n *daemon) installProgress(step string) {
@@ -122,6 +142,7 @@ func (n *daemon) installFailed(disk string, err error) {
 	if errors.Is(err, install.ErrRefused) {
 		what = "install refused"
 	}
+	n.reopenAudit()
 	n.log.Error(what+"; the node keeps running from RAM", "disk", disk, "error", err)
 	_, _ = fmt.Fprintf(n.opts.Stderr, "\nmachined: %s: %v\n\n", what, err)
 	n.setInstallStatus(what + ": " + err.Error())

@@ -90,6 +90,8 @@ type daemon struct {
 	payload    *os.File
 	installing atomic.Bool
 	runCtx     context.Context
+	// auditShut is true once an install has written the audit log's shutdown record.
+	auditShut atomic.Bool
 
 	requests chan lifecycle
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or
