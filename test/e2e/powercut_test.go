@@ -68,7 +68,7 @@ func cutDuringUpgrade(t *testing.T, e *env, dir, node, console, img string, p cu
 			}
 			select {
 			case err := <-done:
-				return fmt.Errorf("the upgrade ended before the point: %v", err)
+				return fmt.Errorf("the upgrade ended before the point: %w", err)
 			default:
 				return fmt.Errorf("not yet")
 			}

@@ -38,7 +38,7 @@ func readVersion(e *env) (nodeVersion, error) {
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &resp); err != nil || len(resp.Messages) != 1 {
-		return nodeVersion{}, fmt.Errorf("version -o json: %v (%d messages)", err, len(resp.Messages))
+		return nodeVersion{}, fmt.Errorf("version -o json: %w (%d messages)", err, len(resp.Messages))
 	}
 	m := resp.Messages[0]
 	v := nodeVersion{Tag: m.Version.Tag, Slots: map[string]slotState{}}

@@ -38,7 +38,7 @@ func Open(r io.Reader, trusted []*ecdsa.PublicKey) (*Reader, error) {
 	}
 	sig, err := readEntry(tr, entrySignature, maxSignature)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+		return nil, fmt.Errorf("%w: %w", ErrUntrusted, err)
 	}
 	signer, err := Verify(data, sig, trusted)
 	if err != nil {
@@ -90,7 +90,7 @@ func (r *Reader) Next() (File, io.Reader, error) {
 	}
 	if r.next == len(r.Manifest.Files) {
 		if h, err := r.tr.Next(); !errors.Is(err, io.EOF) {
-			return File{}, nil, fmt.Errorf("image: more after the last file (%v, %v)", entryName(h), err)
+			return File{}, nil, fmt.Errorf("image: more after the last file (%v): %w", entryName(h), errors.Join(err, errTrailing))
 		}
 		return File{}, nil, io.EOF
 	}
@@ -141,3 +141,6 @@ func entryName(h *tar.Header) string {
 	}
 	return fmt.Sprintf("entry %q", h.Name)
 }
+
+// errTrailing marks an image with entries after its last file.
+var errTrailing = errors.New("trailing data after the last file")

@@ -52,14 +52,14 @@ func Verify(manifest, sig []byte, trusted []*ecdsa.PublicKey) (string, error) {
 	dec := json.NewDecoder(strings.NewReader(string(sig)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return "", fmt.Errorf("%w: manifest.sig: %v", ErrUntrusted, err)
+		return "", fmt.Errorf("%w: manifest.sig: %w", ErrUntrusted, err)
 	}
 	if s.Algorithm != Algorithm {
 		return "", fmt.Errorf("%w: algorithm %q, want %q", ErrUntrusted, s.Algorithm, Algorithm)
 	}
 	der, err := base64.StdEncoding.DecodeString(s.Value)
 	if err != nil {
-		return "", fmt.Errorf("%w: signature value: %v", ErrUntrusted, err)
+		return "", fmt.Errorf("%w: signature value: %w", ErrUntrusted, err)
 	}
 	if len(trusted) == 0 {
 		return "", fmt.Errorf("%w: this node trusts no image signing key (machine.upgrade.trustedKeys is empty)", ErrUntrusted)
