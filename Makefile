@@ -56,6 +56,10 @@ test: ## Run the unit and container-mode tests, then a short run of every fuzz t
 test-e2e: kubectl ## Boot real images under QEMU and test them (slow; the Kubernetes test drives the cluster with _out/kubectl)
 	$(GO) test -count=1 -tags e2e -timeout 85m ./test/e2e/...
 
+.PHONY: test-powercut
+test-powercut: ## Cut a disk-booted VM's power at five points of an upgrade (not yet part of test-e2e: its fourth point races the upgrade's end)
+	$(GO) test -count=1 -tags 'e2e powercut' -timeout 60m -run TestDiskUpgradePowerCut ./test/e2e/...
+
 .PHONY: fuzz
 fuzz: ## Run every fuzz test for longer (FUZZTIME=5m)
 	hack/fuzz.sh $(FUZZTIME)
