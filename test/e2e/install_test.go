@@ -46,7 +46,7 @@ func TestISOInstall(t *testing.T) {
 	if out := e.must("audit", "verify"); !strings.Contains(out, "intact") {
 		t.Errorf("audit chain after the install:\n%s", out)
 	}
-	if out := e.must("audit", "log"); !strings.Contains(out, "install: STATE copied to /dev/vda") || !strings.Contains(out, "maintenance") {
+	if out := e.must("audit", "log"); !strings.Contains(out, "install: STATE copied to /dev/vda") || !strings.Contains(out, "ApplyConfiguration") {
 		t.Errorf("the audit log on the disk does not continue the maintenance boot's:\n%s", tail(out, 20))
 	}
 }
