@@ -16,6 +16,7 @@ import (
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/app/machined/boot"
+	"github.com/cairn-os/cairn/internal/pkg/ctxio"
 	"github.com/cairn-os/cairn/internal/pkg/osimage"
 	"github.com/cairn-os/cairn/internal/pkg/partition"
 	"github.com/cairn-os/cairn/internal/pkg/sdboot"
@@ -136,7 +137,7 @@ func spoolOne(ctx context.Context, path string, r io.Reader) error {
 		return err
 	}
 	defer func() { _ = out.Close() }()
-	if _, err := io.Copy(out, ctxReader{ctx, r}); err != nil {
+	if _, err := io.Copy(out, ctxio.Reader(ctx, r)); err != nil {
 		return err
 	}
 	return out.Close()
@@ -162,19 +163,6 @@ func (d *diskSlots) removeSpool(files map[string]string) {
 	for _, p := range files {
 		_ = os.Remove(p)
 	}
-}
-
-// ctxReader ends a copy when ctx ends (the caller went away or the upgrade timed out).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // writeSlot writes the verified files to slot and adds its entry on trial.
@@ -254,7 +242,7 @@ func (d *diskSlots) writePartition(ctx context.Context, slot, image string) erro
 	if _, err := dev.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if _, err := io.Copy(dev, io.TeeReader(ctxReader{ctx, src}, want)); err != nil {
+	if _, err := io.Copy(dev, io.TeeReader(ctxio.Reader(ctx, src), want)); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := dev.Sync(); err != nil {
@@ -267,7 +255,7 @@ func (d *diskSlots) writePartition(ctx context.Context, slot, image string) erro
 func readBack(ctx context.Context, dev *os.File, n int64, want string) error {
 	_ = unix.Fadvise(int(dev.Fd()), 0, n, unix.FADV_DONTNEED)
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, io.NewSectionReader(dev, 0, n)}); err != nil {
+	if _, err := io.Copy(h, ctxio.Reader(ctx, io.NewSectionReader(dev, 0, n))); err != nil {
 		return fmt.Errorf("read back %s: %w", dev.Name(), err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cairn-os/cairn/internal/pkg/ctxio"
 	"github.com/cairn-os/cairn/internal/pkg/osimage"
 )
 
@@ -37,7 +38,7 @@ func verify(ctx context.Context, src io.ReaderAt, size int64, trusted []*ecdsa.P
 		if err != nil {
 			return nil, err
 		}
-		if _, err := io.Copy(io.Discard, ctxReader{ctx, fr}); err != nil {
+		if _, err := io.Copy(io.Discard, ctxio.Reader(ctx, fr)); err != nil {
 			return nil, err
 		}
 	}
@@ -50,17 +51,4 @@ func (v *verified) open(trusted []*ecdsa.PublicKey) (*osimage.Reader, error) {
 		return nil, fmt.Errorf("reopen the image: %w", err)
 	}
 	return r, nil
-}
-
-// ctxReader ends a copy when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

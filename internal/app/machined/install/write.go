@@ -16,6 +16,7 @@ import (
 	"github.com/diskfs/go-diskfs/disk"
 	"golang.org/x/sys/unix"
 
+	"github.com/cairn-os/cairn/internal/pkg/ctxio"
 	"github.com/cairn-os/cairn/internal/pkg/disklayout"
 	"github.com/cairn-os/cairn/internal/pkg/osimage"
 )
@@ -80,7 +81,7 @@ func writeTableAndSlot(ctx context.Context, t *target, o Options, img *verified)
 			return nil, err
 		}
 		if f.Name != osimage.FileRoot {
-			if boot[f.Name], err = io.ReadAll(ctxReader{ctx, fr}); err != nil {
+			if boot[f.Name], err = io.ReadAll(ctxio.Reader(ctx, fr)); err != nil {
 				return nil, err
 			}
 			continue
@@ -95,7 +96,7 @@ func writeTableAndSlot(ctx context.Context, t *target, o Options, img *verified)
 // writeSlotA writes the root to slot A, syncs, and reads it back (past the page cache): the
 // disk must return the bytes the signed manifest describes.
 func (t *target) writeSlotA(ctx context.Context, r io.Reader, f osimage.File) error {
-	n, err := disklayout.WriteSlotA(t.f, ctxReader{ctx, r})
+	n, err := disklayout.WriteSlotA(t.f, ctxio.Reader(ctx, r))
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func (t *target) writeSlotA(ctx context.Context, r io.Reader, f osimage.File) er
 	off := disklayout.Offset(disklayout.NumberSlotA)
 	_ = unix.Fadvise(int(t.f.Fd()), off, n, unix.FADV_DONTNEED)
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, io.NewSectionReader(t.f, off, n)}); err != nil {
+	if _, err := io.Copy(h, ctxio.Reader(ctx, io.NewSectionReader(t.f, off, n))); err != nil {
 		return fmt.Errorf("read back slot A: %w", err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 || n != f.Size {
