@@ -116,16 +116,7 @@ func TestMaintenanceMode(t *testing.T) {
 		"--kernel-args", "ip=10.5.0.2::10.5.0.1:255.255.255.0:static-node:eth0:off")
 	dir := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
 	console := filepath.Join(dir, name+"-cp1.console.log")
-	var fp string
-	waitFor(t, "maintenance fingerprint on the console", 3*time.Minute, func() error {
-		data, _ := os.ReadFile(console)
-		m := reFingerprint.FindSubmatch(data)
-		if m == nil {
-			return fmt.Errorf("no fingerprint in %s yet", console)
-		}
-		fp = string(m[1])
-		return nil
-	})
+	fp := maintenanceFingerprint(t, console)
 	if data, _ := os.ReadFile(console); !strings.Contains(string(data), "static network from ip=") {
 		t.Errorf("console log does not show the static network from ip=")
 	}
