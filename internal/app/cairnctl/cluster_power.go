@@ -90,9 +90,9 @@ func (f *clusterPowerFlags) start(cmd *cobra.Command, g *globals, cf *clusterFla
 	if err != nil {
 		return err
 	}
-	from := map[string]int64{}
+	from := map[string][2]int64{} // the console's and QEMU's log's sizes
 	for _, n := range plan.Nodes {
-		from[n.Name] = consoleSize(n.Console)
+		from[n.Name] = [2]int64{consoleSize(n.Console), consoleSize(qemu.QEMULog(plan.Dir, n.Name))}
 	}
 	var st *qemu.State
 	if len(f.nodes) == 0 {
@@ -111,7 +111,7 @@ func (f *clusterPowerFlags) start(cmd *cobra.Command, g *globals, cf *clusterFla
 }
 
 // waitStarted waits for the API of each started node, checked against the cluster's CA.
-func (f *clusterPowerFlags) waitStarted(cmd *cobra.Command, g *globals, plan *qemu.Plan, st *qemu.State, from map[string]int64) error {
+func (f *clusterPowerFlags) waitStarted(cmd *cobra.Command, g *globals, plan *qemu.Plan, st *qemu.State, from map[string][2]int64) error {
 	tlsConf, err := clusterTLS(g, plan)
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func (f *clusterPowerFlags) waitStarted(cmd *cobra.Command, g *globals, plan *qe
 			continue
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[n.Name]))
-		w := apiWatch{node: n, state: st, from: from[n.Name]}
+		w := apiWatch{node: n, state: st, from: from[n.Name][0], qemuFrom: from[n.Name][1]}
 		if err := w.wait(cmd.Context(), cmd.OutOrStdout(), addr, tlsConf, f.wait); err != nil {
 			return err
 		}

@@ -51,8 +51,9 @@ func checkImage(flag, dir, boot string) error {
 type apiWatch struct {
 	node  qemu.Node
 	state *qemu.State
-	// from is the console log's size before this boot: older boots' lines are not looked at.
-	from int64
+	// from and qemuFrom are the console's and QEMU's own log's sizes before this boot: older
+	// boots' lines are not looked at.
+	from, qemuFrom int64
 }
 
 // consoleTail is how many console lines a failed boot reports.
@@ -107,7 +108,19 @@ func (w apiWatch) vmFailed() error {
 		}
 		return fmt.Errorf("node %s: the guest kernel panicked; console lines up to the panic (%s):\n%s", w.node.Name, w.node.Console, lastLines(console, consoleTail))
 	case !w.state.Running(w.node.Name):
-		return fmt.Errorf("node %s: QEMU exited; last console lines (%s):\n%s", w.node.Name, w.node.Console, lastLines(console, consoleTail))
+		err := fmt.Errorf("node %s: QEMU exited; last console lines (%s):\n%s", w.node.Name, w.node.Console, lastLines(console, consoleTail))
+		if len(bytes.TrimSpace(console)) == 0 {
+			err = fmt.Errorf("node %s: QEMU exited before the guest wrote to its console (%s)", w.node.Name, w.node.Console)
+		}
+		// QEMU's own errors (a disk it cannot lock, firmware it cannot read) are in its log.
+		if w.state.Dir == "" {
+			return err
+		}
+		qlog := qemu.QEMULog(w.state.Dir, w.node.Name)
+		if out, _ := readFrom(qlog, w.qemuFrom); len(bytes.TrimSpace(out)) > 0 {
+			err = fmt.Errorf("%w\nQEMU's own output (%s):\n%s", err, qlog, lastLines(out, consoleTail))
+		}
+		return err
 	}
 	return nil
 }
@@ -128,7 +141,7 @@ func readFrom(file string, offset int64) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-// consoleSize is the console log's current size (0 when it does not exist yet).
+// consoleSize is a log's current size (0 when it does not exist yet).
 func consoleSize(file string) int64 {
 	fi, err := os.Stat(file)
 	if err != nil {

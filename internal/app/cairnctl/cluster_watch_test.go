@@ -41,6 +41,28 @@ func TestVMFailedPanic(t *testing.T) {
 	}
 }
 
+// TestVMFailedQEMULog: when QEMU itself could not start, its own output of this boot (not an
+// earlier one's) follows the console's.
+func TestVMFailedQEMULog(t *testing.T) {
+	dir := t.TempDir()
+	qlog := qemu.QEMULog(dir, "n")
+	old := "qemu-system-x86_64: terminating on signal 15\n"
+	now := "qemu-system-x86_64: -drive file=n.disk.raw: Failed to get \"write\" lock\n"
+	if err := os.WriteFile(qlog, []byte(old+now), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := apiWatch{node: qemu.Node{Name: "n", Console: filepath.Join(dir, "n.console.log")}, state: &qemu.State{Dir: dir}, qemuFrom: int64(len(old))}
+	want := "node n: QEMU exited before the guest wrote to its console (" + w.node.Console + ")\nQEMU's own output (" + qlog + "):\n" +
+		"  | qemu-system-x86_64: -drive file=n.disk.raw: Failed to get \"write\" lock"
+	err := w.vmFailed()
+	if err == nil {
+		t.Fatal("vmFailed() = nil, want QEMU exited")
+	}
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("vmFailed() (-want +got):\n%s", diff)
+	}
+}
+
 func TestLastLines(t *testing.T) {
 	got := lastLines([]byte("a\r\nb\x1b[0m\nc\n\n"), 2)
 	if want := "  | b[0m\n  | c"; got != want {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // Start writes the plan and starts the cluster daemon (executable with args, usually
@@ -249,6 +251,12 @@ func ownProcess(pid int, mark1, mark2 string) bool {
 		return false
 	}
 	args, err := p.CmdLine()
+	// Between execve's switch to the new program and its setting up the arguments, the
+	// command line reads empty: a process just started is looked at again.
+	for i := 0; err == nil && len(args) == 0 && i < 10; i++ {
+		time.Sleep(10 * time.Millisecond)
+		args, err = p.CmdLine()
+	}
 	if err != nil {
 		return false
 	}
@@ -273,3 +281,15 @@ func (s *State) Running(node string) bool {
 
 // ErrExists is returned when a cluster directory is already there.
 var ErrExists = errors.New("cluster already exists")
+
+// dialQMP connects to a node's QMP socket through a descriptor of the cluster's directory
+// (/proc/self/fd/N/NODE.qmp), so that a directory whose socket paths pass the 107 bytes a
+// socket address holds still works.
+func dialQMP(dir, node string) (net.Conn, error) {
+	d, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = d.Close() }()
+	return net.DialTimeout("unix", fmt.Sprintf("/proc/self/fd/%d/%s", d.Fd(), qmpSocket(node)), 5*time.Second)
+}

@@ -257,12 +257,13 @@ func (d *daemon) startQEMU(n Node) error {
 	if err := d.plan.prepareDisk(n); err != nil {
 		return err
 	}
-	out, err := os.OpenFile(filepath.Join(d.plan.Dir, n.Name+".qemu.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	out, err := os.OpenFile(QEMULog(d.plan.Dir, n.Name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(qemuBinary, d.plan.Args(n)...) //nolint:gosec // the program and arguments come from the pinned manifest or our own plan, not from a caller.
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Dir = d.plan.Dir // its QMP socket's path is relative to it
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := d.ns.do(cmd.Start); err != nil {
 		_ = out.Close()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 )
 
 var errLinuxOnly = errors.New("QEMU clusters run on Linux only")
@@ -44,3 +45,5 @@ func SetNodes(context.Context, string, []string, bool) (*State, error) { return 
 
 // DaemonRunning is Linux-only.
 func DaemonRunning(string, *State) bool { return false }
+
+func dialQMP(string, string) (net.Conn, error) { return nil, errLinuxOnly }

@@ -117,6 +117,10 @@ func NewPlan(r Request) (*Plan, error) {
 	if r.CPUs < 1 || r.CPUs > 64 {
 		errs = append(errs, fmt.Sprintf("--cpus %d: want 1 to 64", r.CPUs))
 	}
+	// QEMU runs in the cluster's directory: every path it is given must be absolute.
+	if !filepath.IsAbs(r.Dir) || !filepath.IsAbs(r.Image) {
+		errs = append(errs, fmt.Sprintf("cluster directory %q and image %q: want absolute paths", r.Dir, r.Image))
+	}
 	errs = append(errs, validateBoot(r)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid cluster request:\n  %s", strings.Join(errs, "\n  "))
@@ -150,13 +154,16 @@ func (p *Plan) Files() []string {
 		files[i] = filepath.Join(p.Dir, f)
 	}
 	for _, n := range p.Nodes {
-		files = append(files, n.Console, n.Disk, n.Disk+partSuffix, p.varsFile(n), filepath.Join(p.Dir, n.Name+".qemu.log"), filepath.Join(p.Dir, n.Name+".qmp"))
+		files = append(files, n.Console, n.Disk, n.Disk+partSuffix, p.varsFile(n), QEMULog(p.Dir, n.Name), filepath.Join(p.Dir, qmpSocket(n.Name)))
 		if n.Config != "" {
 			files = append(files, n.Config)
 		}
 	}
 	return files
 }
+
+// QEMULog is the file that takes a node's QEMU's own output (its errors when it cannot start).
+func QEMULog(dir, node string) string { return filepath.Join(dir, node+".qemu.log") }
 
 // ConfigURL is the cairn.config= URL the node fetches from the config server.
 func (n Node) ConfigURL() string {

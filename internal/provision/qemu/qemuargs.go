@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -25,7 +24,9 @@ func (p *Plan) Args(n Node) []string {
 		"-device", "virtio-rng-pci",
 		"-chardev", "file,id=serial0,path="+n.Console+",append=on",
 		"-serial", "chardev:serial0",
-		"-qmp", "unix:"+filepath.Join(p.Dir, n.Name+".qmp")+",server=on,wait=off",
+		// Relative to QEMU's working directory, the cluster's: a socket's path holds at most
+		// 107 bytes, fewer than a cluster directory may take.
+		"-qmp", "unix:"+qmpSocket(n.Name)+",server=on,wait=off",
 	)
 }
 

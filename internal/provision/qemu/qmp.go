@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"path/filepath"
 	"time"
 )
 
 // PowerButton presses the ACPI power button of a node through its QMP socket (QEMU's
 // system_powerdown), as a person would on a real machine.
 func PowerButton(dir, node string) error {
-	c, err := net.DialTimeout("unix", filepath.Join(dir, node+".qmp"), 5*time.Second)
+	c, err := dialQMP(dir, node)
 	if err != nil {
 		return fmt.Errorf("qmp %s: %w", node, err)
 	}
@@ -29,6 +28,9 @@ func PowerButton(dir, node string) error {
 	}
 	return nil
 }
+
+// qmpSocket is a node's QMP socket, relative to its cluster's directory.
+func qmpSocket(node string) string { return node + ".qmp" }
 
 // qmpCommand sends one command and waits for its return, skipping asynchronous events.
 func qmpCommand(c net.Conn, r *bufio.Reader, cmd string) error {
