@@ -91,18 +91,22 @@ func (k kubectl) nodesReady() ([]string, error) {
 // control plane by pod IP, through a ClusterIP Service and by its DNS name; kubectl logs,
 // exec and port-forward work; a pod with the RuntimeDefault seccomp profile and a memory
 // limit runs under seccomp; a reboot of the worker through the API brings it back Ready with
-// its pods running again.
+// its pods running again. The nodes boot from their disks (UEFI, A/B slots), and the control
+// plane is then upgraded: refused while it is etcd's only member, forced, it comes back on the
+// new image, marked good once its Kubernetes node is Ready, with etcd's objects and
+// containerd's imported image still there.
 func TestKubernetes(t *testing.T) {
-	img := buildImage(t)
+	key, img, v2 := diskImages(t)
 	e := newEnv(t)
 	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
 	if _, err := os.Stat(k.bin); err != nil {
 		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
 	}
 	e.vars["KUBECONFIG"] = k.kconf
-	name, workerIP := "e2e-k8s", "10.5.0.3"
+	name, cpIP, workerIP := "e2e-k8s", "10.5.0.2", "10.5.0.3"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--workers", "1", "--image", img, "--wait", "20m")
+	e.must("cluster", "create", "--name", name, "--workers", "1", "--boot", "disk", "--image", img,
+		"--trusted-image-key", key+".pub", "--wait", "20m")
 
 	ready, err := k.nodesReady()
 	if err != nil || len(ready) != 2 {
@@ -136,6 +140,38 @@ func TestKubernetes(t *testing.T) {
 		return err
 	})
 	k.must("wait", "--for=condition=Ready", "pod", "-l", "app=echo", "--timeout=10m")
+	checkTraffic(t, k)
+
+	upgradeControlPlane(t, e, k, name, cpIP, v2)
+}
+
+// upgradeControlPlane upgrades the one control plane of a Kubernetes cluster to the image v2.
+func upgradeControlPlane(t *testing.T, e *env, k kubectl, cluster, cpIP, v2 string) {
+	t.Helper()
+	node := []string{"--nodes", cpIP}
+	if out, err := e.run(append([]string{"upgrade", "--image", v2}, node...)...); err == nil || !strings.Contains(out, "quorum") {
+		t.Fatalf("upgrade of etcd's only member without --force: %v, want a refusal that names the quorum:\n%s", err, out)
+	}
+	wantSlots(t, e, time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": " empty"}, node...)
+	start := time.Now()
+	e.must(append([]string{"upgrade", "--image", v2, "--force", "--wait", "--wait-timeout", "25m"}, node...)...)
+	t.Logf("control plane upgraded with Kubernetes running: %s", time.Since(start).Round(time.Second))
+	wantSlots(t, e, time.Minute, "v0.2.0-e2e", "b", map[string]string{"a": "v0.1.0-e2e good", "b": "v0.2.0-e2e good"}, node...)
+	console := readFile(t, filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", cluster, cluster+"-cp1.console.log"))
+	if i := strings.LastIndex(console, "trial passed: slot marked good"); i < 0 || !strings.Contains(console[i:], "Kubernetes node Ready") {
+		t.Errorf("the new slot was not marked good after a check of its Kubernetes node:\n%s", tail(console, 30))
+	}
+	// etcd's data: the objects made before the upgrade; containerd's: the imported image the
+	// control plane's client pod runs (imagePullPolicy Never) starts again.
+	k.must("get", "deployment/echo", "service/echo", "pod/client")
+	waitFor(t, "both nodes Ready after the control plane's upgrade", 10*time.Minute, func() error {
+		ready, err := k.nodesReady()
+		if err == nil && len(ready) != 2 {
+			err = fmt.Errorf("Ready nodes: %v", ready)
+		}
+		return err
+	})
+	k.must("wait", "--for=condition=Ready", "pod/client", "--timeout=10m")
 	checkTraffic(t, k)
 }
 

@@ -23,8 +23,9 @@ type slotState struct {
 	Active          bool
 }
 
-func readVersion(e *env) (nodeVersion, error) {
-	out, err := e.run("version", "-o", "json")
+// readVersion asks the one node args name (none: the context's only node).
+func readVersion(e *env, args ...string) (nodeVersion, error) {
+	out, err := e.run(append([]string{"version", "-o", "json"}, args...)...)
 	if err != nil {
 		return nodeVersion{}, err
 	}
@@ -49,11 +50,11 @@ func readVersion(e *env) (nodeVersion, error) {
 }
 
 // wantSlots waits until the node runs tag from slot active and the slots are as want
-// ("version status" per slot).
-func wantSlots(t *testing.T, e *env, d time.Duration, tag, active string, want map[string]string) {
+// ("version status" per slot). args name the node when the context has several.
+func wantSlots(t *testing.T, e *env, d time.Duration, tag, active string, want map[string]string, args ...string) {
 	t.Helper()
 	waitFor(t, fmt.Sprintf("%s running from slot %s with slots %v", tag, active, want), d, func() error {
-		v, err := readVersion(e)
+		v, err := readVersion(e, args...)
 		if err != nil {
 			return err
 		}

@@ -170,7 +170,7 @@ func TestTrialBlessAndFail(t *testing.T) {
 	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b" // the reboot into the new slot
-	f.d.watchTrial(context.Background(), func(context.Context) error { return nil })
+	f.d.watchTrial(context.Background(), func(context.Context) (string, error) { return "test", nil })
 	if got := entryNames(t, f.d); got != "cairn-2-b.conf cairn-1-a.conf" || f.reboots != 0 {
 		t.Errorf("healthy trial: entries %s, reboots %d; want b blessed, no reboot", got, f.reboots)
 	}
@@ -180,7 +180,7 @@ func TestTrialBlessAndFail(t *testing.T) {
 	must(t, err)
 	f.d.booted = "b"
 	f.d.deadline = func() time.Duration { return 100 * time.Millisecond }
-	f.d.watchTrial(context.Background(), func(context.Context) error { return errors.New("kubelet Backoff") })
+	f.d.watchTrial(context.Background(), func(context.Context) (string, error) { return "test", errors.New("kubelet Backoff") })
 	if got := entryNames(t, f.d); got != "cairn-2-b+0-1.conf cairn-1-a.conf" || f.reboots != 1 {
 		t.Errorf("failed trial: entries %s, reboots %d; want b bad and a reboot", got, f.reboots)
 	}
@@ -199,7 +199,7 @@ func TestRollback(t *testing.T) {
 	_, err := f.d.Upgrade(context.Background(), bytes.NewReader(image(t, f.key, "v2", bytes.Repeat([]byte("root"), 2048))), UpgradeOptions{Stage: true})
 	must(t, err)
 	f.d.booted = "b"
-	f.d.watchTrial(context.Background(), func(context.Context) error { return nil })
+	f.d.watchTrial(context.Background(), func(context.Context) (string, error) { return "test", nil })
 	si, err := f.d.Rollback(context.Background())
 	must(t, err)
 	if si.Name != "a" || si.Generation != 3 || f.reboots != 1 {

@@ -25,7 +25,9 @@ const (
 // watchTrial decides a trial boot: when the booted slot's entry is on trial, it is blessed
 // once the node has been healthy for trialSettle, or marked bad and the node rebooted (into
 // the previous slot) when trialDeadline passes first. Any other boot is left alone.
-func (d *diskSlots) watchTrial(ctx context.Context, health func(context.Context) error) {
+//
+// health returns what it checked (the console names it when the slot is marked good).
+func (d *diskSlots) watchTrial(ctx context.Context, health func(context.Context) (string, error)) {
 	cur, err := d.current()
 	if err != nil || cur.Status() != "trial" {
 		return
@@ -36,7 +38,7 @@ func (d *diskSlots) watchTrial(ctx context.Context, health func(context.Context)
 	deadline := time.Now().Add(limit)
 	var healthySince time.Time
 	for time.Now().Before(deadline) {
-		err := health(ctx)
+		checked, err := health(ctx)
 		switch {
 		case err != nil:
 			healthySince = time.Time{}
@@ -44,7 +46,7 @@ func (d *diskSlots) watchTrial(ctx context.Context, health func(context.Context)
 		case healthySince.IsZero():
 			healthySince = time.Now()
 		case time.Since(healthySince) >= d.settle:
-			d.bless(cur)
+			d.bless(cur, checked)
 			return
 		}
 		select {
@@ -53,10 +55,11 @@ func (d *diskSlots) watchTrial(ctx context.Context, health func(context.Context)
 		case <-time.After(d.poll):
 		}
 	}
-	d.fail(cur, health(ctx))
+	_, err = health(ctx)
+	d.fail(cur, err)
 }
 
-func (d *diskSlots) bless(cur sdboot.Entry) {
+func (d *diskSlots) bless(cur sdboot.Entry, checked string) {
 	d.write.Lock()
 	defer d.write.Unlock()
 	e, err := d.current()
@@ -67,7 +70,7 @@ func (d *diskSlots) bless(cur sdboot.Entry) {
 		d.log.Error("trial: healthy, but the slot could not be marked good: systemd-boot will count this boot as a failed try", "entry", cur.FileName(), "error", err)
 		return
 	}
-	d.log.Info("trial passed: slot marked good", "slot", e.Slot, "version", e.Version)
+	d.log.Info("trial passed: slot marked good", "slot", e.Slot, "version", e.Version, "checked", checked, "healthy_for", d.settle)
 	d.forgetExpectations()
 }
 
@@ -90,16 +93,17 @@ func (n *daemon) trialExpectFile() string {
 	return filepath.Join(n.opts.State, "trial-expects-kubernetes")
 }
 
-// upgradeHealth says why the node is not healthy, or nil: it has a configuration, no service
-// is failing (restarting after exits, or given up), and where the node was a Ready
-// Kubernetes node before the upgrade, it is again. apid and trustd are services: a failing
-// API fails the trial.
-func (n *daemon) upgradeHealth(ctx context.Context) error {
+// upgradeHealth says what it checks and why the node is not healthy, or nil: it has a
+// configuration, no service is failing (restarting after exits, or given up), and where the
+// node was a Ready Kubernetes node before the upgrade, it is again. apid and trustd are
+// services: a failing API fails the trial.
+func (n *daemon) upgradeHealth(ctx context.Context) (string, error) {
+	checked := "configuration applied, no service failing"
 	n.mu.Lock()
 	configured := n.cfg != nil
 	n.mu.Unlock()
 	if !configured {
-		return errors.New("no configuration (maintenance mode)")
+		return checked, errors.New("no configuration (maintenance mode)")
 	}
 	var down []string
 	for _, s := range n.sup.List() {
@@ -108,12 +112,12 @@ func (n *daemon) upgradeHealth(ctx context.Context) error {
 		}
 	}
 	if len(down) > 0 {
-		return fmt.Errorf("services failing: %s", strings.Join(down, ", "))
+		return checked, fmt.Errorf("services failing: %s", strings.Join(down, ", "))
 	}
 	if _, err := os.Stat(n.trialExpectFile()); err == nil {
-		return nodeReady(ctx)
+		return checked + ", Kubernetes node Ready", nodeReady(ctx)
 	}
-	return nil
+	return checked, nil
 }
 
 // nodeReady asks the API server, with the kubelet's credentials, whether this node is Ready.

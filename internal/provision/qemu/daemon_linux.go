@@ -111,7 +111,13 @@ func (d *daemon) reconcile() {
 		return
 	}
 	for _, n := range d.plan.Nodes {
-		switch alive := d.alive(n.Name); {
+		alive := d.alive(n.Name)
+		if alive && !down[n.Name] {
+			// A QEMU killed a moment ago (a power cut) may still be exiting, holding its disk's
+			// lock: the node starts again once it is gone, not never.
+			alive = !d.waitExiting(n.Name, 30*time.Second)
+		}
+		switch {
 		case down[n.Name] && alive:
 			d.stopQEMU(n.Name)
 		case !down[n.Name] && !alive:
@@ -138,6 +144,24 @@ func (d *daemon) alive(node string) bool {
 		return false
 	default:
 		return true
+	}
+}
+
+// waitExiting waits up to timeout for a node's QEMU that has begun to exit to be gone, and
+// reports whether it is. A QEMU that is not exiting is not waited for.
+func (d *daemon) waitExiting(node string, timeout time.Duration) bool {
+	d.mu.Lock()
+	p, ok := d.procs[node]
+	d.mu.Unlock()
+	if !ok || !processExiting(p.cmd.Process.Pid) {
+		return false
+	}
+	d.log.Info("QEMU is exiting; starting the node once it is gone", "node", node)
+	select {
+	case <-p.exited:
+		return true
+	case <-time.After(timeout):
+		return false
 	}
 }
 
@@ -354,6 +378,19 @@ func processAlive(pid int) bool {
 	}
 	st, err := p.Stat()
 	return err == nil && st.State != "Z" && st.State != "X"
+}
+
+// pfExiting is the kernel's PF_EXITING task flag (include/linux/sched.h): the task is in exit.
+const pfExiting = 0x4
+
+// processExiting reports whether the process has begun to exit and is not yet a zombie.
+func processExiting(pid int) bool {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return false
+	}
+	st, err := p.Stat()
+	return err == nil && st.State != "Z" && st.State != "X" && st.Flags&pfExiting != 0
 }
 
 // sparseFile creates a sparse file of size bytes unless it exists.

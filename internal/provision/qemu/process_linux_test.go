@@ -44,3 +44,25 @@ func TestOwnProcess(t *testing.T) {
 		t.Errorf("ownProcess(sleep 30, %q, %q) = true", "sleep ", "3 ")
 	}
 }
+
+// TestProcessExiting: neither a running process nor a zombie is "exiting" (the daemon waits
+// only for a QEMU that is in the middle of its exit).
+func TestProcessExiting(t *testing.T) {
+	if processExiting(os.Getpid()) {
+		t.Error("processExiting(self) = true")
+	}
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); processAlive(cmd.Process.Pid) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if processExiting(cmd.Process.Pid) {
+		t.Error("processExiting(zombie) = true")
+	}
+	_ = cmd.Wait()
+	if processExiting(cmd.Process.Pid) {
+		t.Error("processExiting(reaped) = true")
+	}
+}
