@@ -107,6 +107,40 @@ func TestDiskUpgrade(t *testing.T) {
 	e.must("rollback")
 	wantSlots(t, e, 10*time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": "v0.2.0-e2e good"})
 	t.Logf("rollback: API call to the old version answering: %s", time.Since(start).Round(time.Second))
+
+	resetWipe(t, e, filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name, name+"-cp1.console.log"))
+}
+
+// resetWipe resets the disk-booted node twice. --wipe user formats EPHEMERAL at the next boot
+// and keeps STATE (the audit trail goes on from before); --wipe all wipes both (the audit
+// trail starts again). Each time the node takes its configuration from its platform again and
+// its slots are untouched.
+func resetWipe(t *testing.T, e *env, console string) {
+	t.Helper()
+	const formatted = "a reset asked for EPHEMERAL to be wiped: formatting it"
+	for _, c := range []struct {
+		wipe       string
+		keepsAudit bool
+	}{{"user", true}, {"all", false}} {
+		before := len(readFile(t, console))
+		e.must("reset", "--wipe", c.wipe)
+		waitFor(t, "the node back after reset --wipe "+c.wipe, 10*time.Minute, func() error {
+			out, err := e.run("audit", "verify")
+			if err == nil && !strings.Contains(out, "chain intact") {
+				err = fmt.Errorf("audit verify: %s", out)
+			}
+			return err
+		})
+		after := readFile(t, console)[before:]
+		if !strings.Contains(after, formatted) {
+			t.Errorf("reset --wipe %s: the next boot did not format EPHEMERAL:\n%s", c.wipe, tail(after, 30))
+		}
+		out := e.must("audit", "verify")
+		if kept := strings.Contains(out, "earlier history up to seq"); kept != c.keepsAudit {
+			t.Errorf("reset --wipe %s: audit trail from before the reset kept = %v, want %v:\n%s", c.wipe, kept, c.keepsAudit, out)
+		}
+		wantSlots(t, e, time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": "v0.2.0-e2e good"})
+	}
 }
 
 // corrupted writes a copy of img with one byte flipped 64 MiB in (inside root.verity).
