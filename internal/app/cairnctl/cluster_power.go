@@ -92,7 +92,7 @@ func (f *clusterPowerFlags) start(cmd *cobra.Command, g *globals, cf *clusterFla
 	}
 	from := map[string][2]int64{} // the console's and QEMU's log's sizes
 	for _, n := range plan.Nodes {
-		from[n.Name] = [2]int64{consoleSize(n.Console), consoleSize(qemu.QEMULog(plan.Dir, n.Name))}
+		from[n.Name] = [2]int64{consoleSize(n.Console), consoleSize(qemu.OutputLog(plan.Dir, n.Name))}
 	}
 	var st *qemu.State
 	if len(f.nodes) == 0 {

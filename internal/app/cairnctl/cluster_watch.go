@@ -116,7 +116,7 @@ func (w apiWatch) vmFailed() error {
 		if w.state.Dir == "" {
 			return err
 		}
-		qlog := qemu.QEMULog(w.state.Dir, w.node.Name)
+		qlog := qemu.OutputLog(w.state.Dir, w.node.Name)
 		if out, _ := readFrom(qlog, w.qemuFrom); len(bytes.TrimSpace(out)) > 0 {
 			err = fmt.Errorf("%w\nQEMU's own output (%s):\n%s", err, qlog, lastLines(out, consoleTail))
 		}

@@ -41,11 +41,11 @@ func TestVMFailedPanic(t *testing.T) {
 	}
 }
 
-// TestVMFailedQEMULog: when QEMU itself could not start, its own output of this boot (not an
+// TestVMFailedOutputLog: when QEMU itself could not start, its own output of this boot (not an
 // earlier one's) follows the console's.
-func TestVMFailedQEMULog(t *testing.T) {
+func TestVMFailedOutputLog(t *testing.T) {
 	dir := t.TempDir()
-	qlog := qemu.QEMULog(dir, "n")
+	qlog := qemu.OutputLog(dir, "n")
 	old := "qemu-system-x86_64: terminating on signal 15\n"
 	now := "qemu-system-x86_64: -drive file=n.disk.raw: Failed to get \"write\" lock\n"
 	if err := os.WriteFile(qlog, []byte(old+now), 0o600); err != nil {

@@ -281,7 +281,7 @@ func (d *daemon) startQEMU(n Node) error {
 	if err := d.plan.prepareDisk(n); err != nil {
 		return err
 	}
-	out, err := os.OpenFile(QEMULog(d.plan.Dir, n.Name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	out, err := os.OpenFile(OutputLog(d.plan.Dir, n.Name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}

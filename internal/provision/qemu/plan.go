@@ -154,7 +154,7 @@ func (p *Plan) Files() []string {
 		files[i] = filepath.Join(p.Dir, f)
 	}
 	for _, n := range p.Nodes {
-		files = append(files, n.Console, n.Disk, n.Disk+partSuffix, p.varsFile(n), QEMULog(p.Dir, n.Name), filepath.Join(p.Dir, qmpSocket(n.Name)))
+		files = append(files, n.Console, n.Disk, n.Disk+partSuffix, p.varsFile(n), OutputLog(p.Dir, n.Name), filepath.Join(p.Dir, qmpSocket(n.Name)))
 		if n.Config != "" {
 			files = append(files, n.Config)
 		}
@@ -162,8 +162,8 @@ func (p *Plan) Files() []string {
 	return files
 }
 
-// QEMULog is the file that takes a node's QEMU's own output (its errors when it cannot start).
-func QEMULog(dir, node string) string { return filepath.Join(dir, node+".qemu.log") }
+// OutputLog is the file that takes a node's QEMU's own output (its errors when it cannot start).
+func OutputLog(dir, node string) string { return filepath.Join(dir, node+".qemu.log") }
 
 // ConfigURL is the cairn.config= URL the node fetches from the config server.
 func (n Node) ConfigURL() string {
