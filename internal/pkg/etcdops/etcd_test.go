@@ -166,3 +166,55 @@ func byName(t *testing.T, members []etcdops.Member, name string) etcdops.Member 
 	t.Fatalf("no member %s in %v", name, members)
 	return etcdops.Member{}
 }
+
+// TestNoSpaceAlarm fills a real etcd past a small quota: etcd raises NOSPACE, the status and
+// the alarm list show it, and Disarm deactivates it once space is free again.
+func TestNoSpaceAlarm(t *testing.T) {
+	c := etcdtest.Start(t, 1, "--quota-backend-bytes", "1048576")
+	cl := client(t, c, 0)
+	ctx := context.Background()
+	value := strings.Repeat("x", 64<<10)
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		err = c.TryPut(0, fmt.Sprint("k", i%4), value)
+	}
+	if err == nil || !strings.Contains(err.Error(), "database space exceeded") {
+		t.Fatalf("writing 6 MiB under a 1 MiB quota: %v, want database space exceeded", err)
+	}
+	alarms, err := cl.Alarms(ctx)
+	if err != nil || len(alarms) != 1 || alarms[0].Alarm != "NOSPACE" {
+		t.Fatalf("Alarms() = %+v, %v; want NOSPACE", alarms, err)
+	}
+	_, members, err := cl.Members(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cl.Status(ctx, members)[0]; len(s.Errors) == 0 || !strings.Contains(strings.Join(s.Errors, " "), "NOSPACE") {
+		t.Errorf("Status().Errors = %q, want the NOSPACE alarm", s.Errors)
+	}
+	if err := compactAll(t, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Defrag(ctx); err != nil {
+		t.Fatalf("Defrag() = %v", err)
+	}
+	if got, err := cl.Disarm(ctx); err != nil || len(got) != 1 || got[0].MemberID != members[0].ID {
+		t.Fatalf("Disarm() = %+v, %v", got, err)
+	}
+	if alarms, err := cl.Alarms(ctx); err != nil || len(alarms) != 0 {
+		t.Errorf("Alarms() after Disarm = %+v, %v; want none", alarms, err)
+	}
+	if err := c.TryPut(0, "after", "disarm"); err != nil {
+		t.Errorf("a write after defrag and disarm: %v", err)
+	}
+}
+
+// compactAll compacts the history up to the current revision, so a defrag frees its space.
+func compactAll(t *testing.T, c *etcdtest.Cluster) error {
+	t.Helper()
+	rev, err := c.Revision(0)
+	if err != nil {
+		return err
+	}
+	return c.Compact(0, rev)
+}

@@ -29,6 +29,7 @@ type Cluster struct {
 	PKIDir  string
 	Members []*Member
 	client  tls.Certificate
+	extra   []string
 	// Healthy is when every member first answered healthy.
 	Healthy time.Time
 }
@@ -44,10 +45,12 @@ type Member struct {
 	logPath string
 }
 
-// Start starts an n-member cluster and waits until every member is healthy.
-func Start(t testing.TB, n int) *Cluster {
+// Start starts an n-member cluster, each member with the extra flags, and waits until every
+// member is healthy.
+func Start(t testing.TB, n int, extra ...string) *Cluster {
 	t.Helper()
 	c := newCluster(t)
+	c.extra = extra
 	for i := range n {
 		c.Members = append(c.Members, c.newMember(fmt.Sprintf("node-%d", i+1), fmt.Sprintf("127.0.0.%d", 11+i)))
 	}
@@ -134,6 +137,7 @@ func (c *Cluster) start(m *Member, initial string) {
 		"--peer-cert-file", p("server.crt"), "--peer-key-file", p("server.key"), "--peer-trusted-ca-file", p("ca.crt"), "--peer-client-cert-auth",
 		"--tls-min-version", "TLS1.3", "--listen-metrics-urls", "",
 	}
+	args = append(args, c.extra...)
 	log, err := os.Create(m.logPath)
 	if err != nil {
 		c.t.Fatal(err)

@@ -25,7 +25,9 @@ func (c *Cluster) Put(t testing.TB, i int, kvs map[string]string) {
 	var ops []op
 	flush := func() {
 		if len(ops) > 0 {
-			c.post(t, i, "/v3/kv/txn", map[string]any{"success": ops}, nil)
+			if err := c.post(i, "/v3/kv/txn", map[string]any{"success": ops}, nil); err != nil {
+				t.Fatal(err)
+			}
 			ops = ops[:0]
 		}
 	}
@@ -48,7 +50,9 @@ func (c *Cluster) All(t testing.TB, i int) map[string]string {
 		} `json:"kvs"`
 		More bool `json:"more"`
 	}
-	c.post(t, i, "/v3/kv/range", map[string][]byte{"key": {0}, "range_end": {0}}, &resp)
+	if err := c.post(i, "/v3/kv/range", map[string][]byte{"key": {0}, "range_end": {0}}, &resp); err != nil {
+		t.Fatal(err)
+	}
 	if resp.More {
 		t.Fatal("range: more keys than one answer holds")
 	}
@@ -59,26 +63,49 @@ func (c *Cluster) All(t testing.TB, i int) map[string]string {
 	return out
 }
 
-func (c *Cluster) post(t testing.TB, i int, path string, body, out any) {
-	t.Helper()
+// TryPut writes one key through member i and returns etcd's refusal (e.g. "etcdserver: mvcc:
+// database space exceeded").
+func (c *Cluster) TryPut(i int, key, value string) error {
+	return c.post(i, "/v3/kv/put", map[string][]byte{"key": []byte(key), "value": []byte(value)}, nil)
+}
+
+func (c *Cluster) post(i int, path string, body, out any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	hc := c.HTTP()
 	defer hc.CloseIdleConnections()
 	resp, err := hc.Post(c.Members[i].ClientURL+path, "application/json", bytes.NewReader(b))
 	if err != nil {
-		t.Fatalf("etcd %s: %v", path, err)
+		return fmt.Errorf("etcd %s: %w", path, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("etcd %s: %v %s", path, err, fmt.Sprintf("HTTP %d %s", resp.StatusCode, data))
+	if err != nil {
+		return fmt.Errorf("etcd %s: %w", path, err)
 	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("etcd %s: %v", path, err)
-		}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("etcd %s: HTTP %d %s", path, resp.StatusCode, data)
 	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+// Revision is the store's current revision, as member i sees it.
+func (c *Cluster) Revision(i int) (int64, error) {
+	var resp struct {
+		Header struct {
+			Revision int64 `json:"revision,string"`
+		} `json:"header"`
+	}
+	err := c.post(i, "/v3/kv/range", map[string]any{"key": []byte{0}, "count_only": true}, &resp)
+	return resp.Header.Revision, err
+}
+
+// Compact compacts the history up to rev through member i, physically.
+func (c *Cluster) Compact(i int, rev int64) error {
+	return c.post(i, "/v3/kv/compaction", map[string]any{"revision": fmt.Sprint(rev), "physical": true}, nil)
 }
