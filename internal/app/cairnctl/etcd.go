@@ -80,7 +80,8 @@ func newEtcdLeaveCmd(g *globals) *cobra.Command {
 		Use:   "leave",
 		Short: "Remove the target node's own member from etcd, keeping quorum (os:admin)",
 		Long: `Remove the target node's etcd member from the cluster; etcd on that node stops once the
-removal is applied. The node refuses (and nothing changes) when its member is the last voting
+removal is applied (its data is of no further use: reset the node before it serves as a
+control plane again; its apiserver loses its etcd). The node refuses (and nothing changes) when its member is the last voting
 member, when the healthy voting members are no quorum now, or when the healthy voting members
 that remain would be no quorum of the smaller cluster. Run it on one node at a time (--nodes).
 It needs the os:admin role.`,

@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -111,6 +112,33 @@ func TestEtcdAPIRealEtcd(t *testing.T) {
 		t.Errorf("Defrag = %v", err)
 	}
 	t.Run("snapshot", func(t *testing.T) { testSnapshotStream(t, cluster, c) })
+	t.Run("remove and leave", func(t *testing.T) { testRemoveLeave(t, cluster, c, ms.GetMessages()[0]) })
+}
+
+// testRemoveLeave removes the stopped node-3 by ID, then node-1 (the API's node) leaves.
+func testRemoveLeave(t *testing.T, cluster *etcdtest.Cluster, c etcd.EtcdServiceClient, ms *etcd.Members) {
+	ctx := context.Background()
+	var id string
+	for _, m := range ms.GetMembers() {
+		if m.GetName() == "node-3" {
+			id = m.GetId()
+		}
+	}
+	cluster.Stop(2)
+	r, err := c.RemoveMember(ctx, &etcd.RemoveMemberRequest{Id: id})
+	if err != nil || !strings.Contains(r.GetMessages()[0].GetMessage(), "etcd member "+id+" (node-3) removed; 2 member(s) remain") {
+		t.Fatalf("RemoveMember(%s) = %v, %v", id, r, err)
+	}
+	cluster.Settle()
+	r, err = c.Leave(ctx, &common.Empty{})
+	if err != nil || !strings.Contains(r.GetMessages()[0].GetMessage(), "(node-1) left the cluster; 1 member(s) remain") {
+		t.Fatalf("Leave() = %v, %v", r, err)
+	}
+	if !cluster.Exited(0, 20*time.Second) {
+		t.Error("node-1's etcd still runs 20 s after it left")
+	}
+	_, err = c.Members(ctx, &common.Empty{})
+	wantCode(t, "Members() after leaving", err, codes.Unavailable, "connection refused")
 }
 
 func testSnapshotStream(t *testing.T, cluster *etcdtest.Cluster, c etcd.EtcdServiceClient) {

@@ -47,7 +47,8 @@ type EtcdServiceClient interface {
 	// term, database size, version, errors and alarms; a member that does not answer within a
 	// few seconds carries error.
 	Status(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*StatusResponse, error)
-	// Leave removes this node's member from the cluster; etcd stops once it is applied. Refused
+	// Leave removes this node's member from the cluster; etcd stops once it is applied (and,
+	// restarted by the supervisor, exits again as a removed member until the node is reset). Refused
 	// (FailedPrecondition) when it is the last voting member, when the healthy voting members
 	// are no quorum now, or when the healthy voting members that remain would be no quorum of
 	// the membership without it.
@@ -179,7 +180,8 @@ type EtcdServiceServer interface {
 	// term, database size, version, errors and alarms; a member that does not answer within a
 	// few seconds carries error.
 	Status(context.Context, *common.Empty) (*StatusResponse, error)
-	// Leave removes this node's member from the cluster; etcd stops once it is applied. Refused
+	// Leave removes this node's member from the cluster; etcd stops once it is applied (and,
+	// restarted by the supervisor, exits again as a removed member until the node is reset). Refused
 	// (FailedPrecondition) when it is the last voting member, when the healthy voting members
 	// are no quorum now, or when the healthy voting members that remain would be no quorum of
 	// the membership without it.
