@@ -55,7 +55,7 @@ func build(t testing.TB, env, dir, pkg, name string) string {
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
+	if err := os.MkdirAll(cache, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	unlock := lock(t, filepath.Join(cache, ".lock"))
@@ -64,7 +64,7 @@ func build(t testing.TB, env, dir, pkg, name string) string {
 		return out // another test process built it while this one waited
 	}
 	start := time.Now()
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out+".tmp", pkg)
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out+".tmp", pkg) //nolint:gosec // the package and paths are this helper's own constants and the repository's layout.
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -115,7 +115,7 @@ func repoRoot(t testing.TB) string {
 // lock takes an exclusive file lock, so parallel test binaries build once.
 func lock(t testing.TB, path string) func() {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}

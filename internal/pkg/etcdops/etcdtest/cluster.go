@@ -83,7 +83,7 @@ func Restore(t testing.TB, snapshot string) *Cluster {
 	m := c.newMember("restored", "127.0.0.21")
 	c.Members = []*Member{m}
 	initial := m.Name + "=" + m.PeerURL
-	cmd := exec.Command(Etcdutl(t), "snapshot", "restore", snapshot, "--data-dir", m.DataDir,
+	cmd := exec.Command(Etcdutl(t), "snapshot", "restore", snapshot, "--data-dir", m.DataDir, //nolint:gosec // the test's own etcdutl and files.
 		"--name", m.Name, "--initial-cluster", initial, "--initial-advertise-peer-urls", m.PeerURL)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("etcdutl snapshot restore %s: %v\n%s", snapshot, err, out)
@@ -142,7 +142,7 @@ func (c *Cluster) start(m *Member, initial string) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	m.cmd = exec.Command(c.bin, args...)
+	m.cmd = exec.Command(c.bin, args...) //nolint:gosec // the pinned etcd this helper built, with its own flags.
 	m.cmd.Stdout, m.cmd.Stderr = log, log
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := m.cmd.Start(); err != nil {
