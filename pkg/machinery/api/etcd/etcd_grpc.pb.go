@@ -68,7 +68,8 @@ type EtcdServiceClient interface {
 	// cluster acknowledged before the call: the bytes etcdctl snapshot save writes (the
 	// database, then etcd's sha256 of it, which machined checks), in chunks. The last message
 	// carries no data, the total size and the sha256 of every data byte sent: a stream without
-	// it is incomplete. It goes to one node per call.
+	// it is incomplete. Ask one node per call: with several nodes their chunks interleave (each
+	// names its node), and cairnctl refuses more than one.
 	Snapshot(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SnapshotChunk], error)
 }
 
@@ -201,7 +202,8 @@ type EtcdServiceServer interface {
 	// cluster acknowledged before the call: the bytes etcdctl snapshot save writes (the
 	// database, then etcd's sha256 of it, which machined checks), in chunks. The last message
 	// carries no data, the total size and the sha256 of every data byte sent: a stream without
-	// it is incomplete. It goes to one node per call.
+	// it is incomplete. Ask one node per call: with several nodes their chunks interleave (each
+	// names its node), and cairnctl refuses more than one.
 	Snapshot(*common.Empty, grpc.ServerStreamingServer[SnapshotChunk]) error
 	mustEmbedUnimplementedEtcdServiceServer()
 }
