@@ -6,6 +6,8 @@ package etcdtest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,7 +27,7 @@ const (
 )
 
 // Binary returns the path of the etcd server pinned in external/etcd/go.mod, built on first use
-// (about 2 minutes cold) into _cache/etcdtest/etcd-<version>.
+// (about 2 minutes cold) into _cache/etcdtest/etcd-<version>-<hash of go.mod and go.sum>.
 func Binary(t testing.TB) string {
 	t.Helper()
 	root := repoRoot(t)
@@ -33,7 +35,7 @@ func Binary(t testing.TB) string {
 }
 
 // Etcdutl returns the path of etcdutl, pinned in this package's testdata/etcdutl build module,
-// built on first use into _cache/etcdtest/etcdutl-<version>.
+// built on first use into _cache/etcdtest/etcdutl-<version>-<hash>.
 func Etcdutl(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
@@ -51,7 +53,7 @@ func build(t testing.TB, env, dir, pkg, name string) string {
 	}
 	version := moduleVersion(t, filepath.Join(dir, "go.mod"), pkg)
 	cache := filepath.Join(repoRoot(t), "_cache", "etcdtest")
-	out := filepath.Join(cache, name+"-"+version)
+	out := filepath.Join(cache, name+"-"+version+"-"+moduleKey(t, dir))
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}
@@ -76,6 +78,21 @@ func build(t testing.TB, env, dir, pkg, name string) string {
 	}
 	t.Logf("built %s %s in %s", name, version, time.Since(start).Round(time.Second))
 	return out
+}
+
+// moduleKey is a short hash of the build module's go.mod and go.sum: a change of any pinned
+// dependency at the same etcd version builds a new binary.
+func moduleKey(t testing.TB, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // moduleVersion reads the version of module mod required in a go.mod.
