@@ -71,7 +71,7 @@ func TestEtcdAPINoEtcd(t *testing.T) {
 	}
 	wantCode(t, "Snapshot", err, codes.FailedPrecondition, "this node runs no etcd")
 	_, err = c.RemoveMember(ctx, &etcd.RemoveMemberRequest{Id: "node-2"})
-	wantCode(t, "RemoveMember(node-2)", err, codes.InvalidArgument, `id: invalid argument: member ID "node-2" is not a hexadecimal`)
+	wantCode(t, "RemoveMember(node-2)", err, codes.InvalidArgument, `invalid argument: id: member ID "node-2" is not a hexadecimal`)
 }
 
 // TestEtcdAPIRealEtcd runs the handlers over gRPC against a real three-member etcd.

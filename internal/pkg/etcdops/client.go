@@ -33,6 +33,20 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
+// kindError is an error of one of the kinds above whose message does not repeat the kind: the
+// API edge names the kind its own way.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+func errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
 // Bounds of one request to etcd.
 const (
 	// maxBody bounds what is read of one etcd answer (a member list of a large cluster fits).
@@ -147,7 +161,7 @@ func gatewayError(status int, body []byte) error {
 		msg = strings.TrimSpace(printable(body, 200))
 	}
 	if status == http.StatusServiceUnavailable {
-		return fmt.Errorf("%w: HTTP %d: %s", ErrUnavailable, status, msg)
+		return errorf(ErrUnavailable, "HTTP %d: %s", status, msg)
 	}
 	return fmt.Errorf("HTTP %d: %s", status, msg)
 }

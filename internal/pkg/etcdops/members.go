@@ -27,7 +27,7 @@ func FormatID(id uint64) string { return strconv.FormatUint(id, 16) }
 func ParseID(s string) (uint64, error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 64)
 	if err != nil || id == 0 {
-		return 0, fmt.Errorf("%w: member ID %q is not a hexadecimal etcd member ID (as etcd members prints it, e.g. 8e9e05c52164694d)", ErrInvalid, s)
+		return 0, errorf(ErrInvalid, "member ID %q is not a hexadecimal etcd member ID (as cairnctl etcd members prints them, e.g. 8e9e05c52164694d)", s)
 	}
 	return id, nil
 }

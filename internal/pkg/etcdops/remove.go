@@ -16,7 +16,7 @@ func quorum(n int) int { return n/2 + 1 }
 func CheckRemoval(members []Member, healthy map[uint64]bool, target uint64) error {
 	t, ok := find(members, target)
 	if !ok {
-		return fmt.Errorf("%w: member ID %s is not in the member list (members: %s)", ErrNotFound, FormatID(target), names(members))
+		return errorf(ErrNotFound, "member ID %s is not in the member list (members: %s)", FormatID(target), names(members))
 	}
 	if t.Learner {
 		return nil
@@ -36,11 +36,11 @@ func CheckRemoval(members []Member, healthy map[uint64]bool, target uint64) erro
 	}
 	switch {
 	case voters == 1:
-		return fmt.Errorf("%w: member %s (%s) is the last voting member: removing it would end the cluster", ErrRefused, t.IDString(), t.Name)
+		return errorf(ErrRefused, "member %s (%s) is the last voting member: removing it would end the cluster", t.IDString(), t.Name)
 	case healthyNow < quorum(voters):
-		return fmt.Errorf("%w: only %d of %d voting members are healthy and a quorum is %d: etcd cannot commit a membership change now", ErrRefused, healthyNow, voters, quorum(voters))
+		return errorf(ErrRefused, "only %d of %d voting members are healthy and a quorum is %d: etcd cannot commit a membership change now", healthyNow, voters, quorum(voters))
 	case healthyAfter < quorum(voters-1):
-		return fmt.Errorf("%w: removing member %s (%s) would lose quorum: %d healthy voting member(s) would remain of %d, and a quorum of %d is %d", ErrRefused, t.IDString(), t.Name, healthyAfter, voters-1, voters-1, quorum(voters-1))
+		return errorf(ErrRefused, "removing member %s (%s) would lose quorum: %d healthy voting member(s) would remain of %d, and a quorum of %d is %d", t.IDString(), t.Name, healthyAfter, voters-1, voters-1, quorum(voters-1))
 	}
 	return nil
 }
@@ -60,7 +60,7 @@ func (c *Client) RemoveMember(ctx context.Context, id uint64) (Removal, error) {
 		return Removal{}, err
 	}
 	if id == self {
-		return Removal{}, fmt.Errorf("%w: member %s is this node's own member: it leaves with etcd leave on this node, not remove-member", ErrRefused, FormatID(id))
+		return Removal{}, errorf(ErrRefused, "member %s is this node's own member: it leaves with etcd leave on this node, not remove-member", FormatID(id))
 	}
 	return c.remove(ctx, members, id)
 }
