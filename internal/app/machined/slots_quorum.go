@@ -40,5 +40,5 @@ func (n *daemon) localEtcdQuorum(ctx context.Context) (etcdquorum.Report, error)
 		return etcdquorum.Report{}, err
 	}
 	defer c.Close()
-	return etcdquorum.Check(ctx, c.HTTP(), localEtcd)
+	return etcdquorum.Check(ctx, c)
 }

@@ -92,9 +92,6 @@ func NewClient(dir, endpoint string) (*Client, error) {
 	return &Client{Endpoint: strings.TrimRight(endpoint, "/"), http: &http.Client{Transport: tr}}, nil
 }
 
-// HTTP returns the client's HTTP client (for etcdquorum's health checks).
-func (c *Client) HTTP() *http.Client { return c.http }
-
 // Close drops the client's idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
