@@ -116,3 +116,32 @@ func TestEtcdCommandArgs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReceiveSnapshot feeds receiveSnapshot streams cut from arbitrary bytes: whatever it
+// accepts is exactly what the trailer's size and sha256 describe.
+func FuzzReceiveSnapshot(f *testing.F) {
+	sum := sha256.Sum256([]byte("database"))
+	f.Add([]byte("database"), uint8(3), uint64(8), sum[:], false)
+	f.Add([]byte("database"), uint8(0), uint64(8), sum[:], true)
+	f.Add([]byte{}, uint8(1), uint64(0), []byte{}, false)
+	f.Fuzz(func(t *testing.T, data []byte, cut uint8, size uint64, sha []byte, extra bool) {
+		s := &chunks{err: io.EOF}
+		step := int(cut%16) + 1
+		for rest := data; len(rest) > 0; {
+			k := min(step, len(rest))
+			s.msgs = append(s.msgs, &etcd.SnapshotChunk{Data: rest[:k]})
+			rest = rest[k:]
+		}
+		s.msgs = append(s.msgs, &etcd.SnapshotChunk{Size: size, Sha256: sha})
+		if extra {
+			s.msgs = append(s.msgs, &etcd.SnapshotChunk{Data: []byte{0}})
+		}
+		var out bytes.Buffer
+		if err := receiveSnapshot(s, &out, &progress{w: io.Discard}); err == nil {
+			got := sha256.Sum256(out.Bytes())
+			if uint64(out.Len()) != size || !bytes.Equal(got[:], sha) || !bytes.Equal(out.Bytes(), data) {
+				t.Errorf("receiveSnapshot accepted %d bytes against a trailer of %d bytes, sha256 %x", out.Len(), size, sha)
+			}
+		}
+	})
+}
