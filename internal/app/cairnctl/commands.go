@@ -37,5 +37,6 @@ func commands(g *globals) []*cobra.Command {
 		newBootstrapCmd(g),
 		newKubeconfigCmd(g),
 		newHealthCmd(g),
+		newEtcdCmd(g),
 	}
 }

@@ -123,13 +123,14 @@ type progress struct {
 	size  int64 // 0: unknown
 	sent  int64
 	last  time.Time
+	verb  string // what happens to the bytes; "" is "sent"
 }
 
 func (p *progress) add(n int) {
 	p.sent += int64(n)
 	if now := time.Now(); now.Sub(p.last) >= p.every {
 		p.last = now
-		_, _ = fmt.Fprintf(p.w, "%s: %s sent\n", p.what, p.amount())
+		_, _ = fmt.Fprintf(p.w, "%s: %s %s\n", p.what, p.amount(), p.verbed())
 	}
 }
 
@@ -143,5 +144,12 @@ func (p *progress) amount() string {
 
 // done prints the total and what became of it ("imported").
 func (p *progress) done(what string) {
-	_, _ = fmt.Fprintf(p.w, "%s: %d bytes sent, %s\n", p.what, p.sent, what)
+	_, _ = fmt.Fprintf(p.w, "%s: %d bytes %s, %s\n", p.what, p.sent, p.verbed(), what)
+}
+
+func (p *progress) verbed() string {
+	if p.verb == "" {
+		return "sent"
+	}
+	return p.verb
 }

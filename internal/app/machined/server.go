@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/peercred"
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
+	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
@@ -97,6 +98,7 @@ func (n *daemon) serveSocket() (stop func(), err error) {
 	machine.RegisterMachineServiceServer(gs, &machineAPI{n: n})
 	resource.RegisterResourceServiceServer(gs, &resourceAPI{n: n})
 	audit.RegisterAuditServiceServer(gs, &auditAPI{n: n})
+	etcd.RegisterEtcdServiceServer(gs, newEtcdAPI(n))
 	node.RegisterNodeServiceServer(gs, &nodeAPI{n: n})
 	go func() {
 		if err := gs.Serve(lis); err != nil {

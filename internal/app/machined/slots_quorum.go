@@ -2,14 +2,7 @@ package machined
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
@@ -39,40 +32,13 @@ func (d *diskSlots) checkQuorum(ctx context.Context, force bool) error {
 	return nil
 }
 
-// errNoEtcd: the node runs no etcd, so there is no quorum to keep.
-var errNoEtcd = errors.New("no etcd on this node")
-
 // localEtcdQuorum checks the quorum through the node's own etcd, with the health-check client
 // certificate; errNoEtcd when the node runs none.
 func (n *daemon) localEtcdQuorum(ctx context.Context) (etcdquorum.Report, error) {
-	running := false
-	for _, s := range n.sup.List() {
-		running = running || s.Name == "etcd"
-	}
-	if !running {
-		return etcdquorum.Report{}, errNoEtcd
-	}
-	c, err := etcdClient()
+	c, err := n.localEtcd()
 	if err != nil {
 		return etcdquorum.Report{}, err
 	}
-	defer c.CloseIdleConnections()
-	return etcdquorum.Check(ctx, c, "https://127.0.0.1:2379")
-}
-
-func etcdClient() (*http.Client, error) {
-	cert, err := tls.LoadX509KeyPair(filepath.Join(etcdPKI, "healthcheck-client.crt"), filepath.Join(etcdPKI, "healthcheck-client.key"))
-	if err != nil {
-		return nil, fmt.Errorf("etcd client certificate: %w", err)
-	}
-	ca, err := os.ReadFile(filepath.Join(etcdPKI, "ca.crt"))
-	if err != nil {
-		return nil, fmt.Errorf("etcd CA: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, errors.New("etcd CA: no certificate in ca.crt")
-	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS12}, Proxy: nil}
-	return &http.Client{Transport: tr, Timeout: 10 * time.Second}, nil
+	defer c.Close()
+	return etcdquorum.Check(ctx, c)
 }

@@ -1,29 +1,23 @@
-// Package etcdquorum asks a node's etcd, through its JSON gateway, whether the cluster keeps
-// quorum while this member is down (for an upgrade's reboot).
+// Package etcdquorum asks a node's etcd whether the cluster keeps quorum while this member is
+// down (for an upgrade's reboot).
 package etcdquorum
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
-	"time"
+
+	"github.com/cairn-os/cairn/internal/pkg/etcdops"
 )
 
-// maxBody bounds what is read of an etcd answer.
-const maxBody = 1 << 20
-
-// Member is an etcd member as the member list reports it.
+// Member is a voting etcd member.
 type Member struct {
-	ID         string   `json:"ID"`
-	Name       string   `json:"name"`
-	ClientURLs []string `json:"clientURLs"`
-	IsLearner  bool     `json:"isLearner"`
-	Healthy    bool     `json:"-"`
+	ID         string // hex, as etcdctl prints it
+	Name       string
+	ClientURLs []string
+	// Healthy says the member answered its status and knows a leader (not checked for this
+	// node's own member).
+	Healthy bool
 }
 
 // Report says what the check found.
@@ -43,77 +37,37 @@ func (r Report) String() string {
 	return fmt.Sprintf("etcd has %d voting member(s); a quorum is %d; without this member %d healthy one(s) remain", len(r.Members), r.Quorum, r.HealthyOthers)
 }
 
-// Check lists the members through the local endpoint and asks each voting member other than
-// this one for its health; c carries the etcd client certificate.
-func Check(ctx context.Context, c *http.Client, local string) (Report, error) {
-	var list struct {
-		Header struct {
-			MemberID string `json:"member_id"`
-		} `json:"header"`
-		Members []Member `json:"members"`
-	}
-	if err := post(ctx, c, strings.TrimRight(local, "/")+"/v3/cluster/member/list", &list); err != nil {
+// Check lists the members through c (the node's own member) and asks each voting member other
+// than this one for its status.
+func Check(ctx context.Context, c *etcdops.Client) (Report, error) {
+	self, members, err := c.Members(ctx, false)
+	if err != nil {
 		return Report{}, fmt.Errorf("etcd member list: %w", err)
 	}
-	r := Report{Self: list.Header.MemberID}
-	for _, m := range list.Members {
-		if m.IsLearner {
+	var voters, others []etcdops.Member
+	for _, m := range members {
+		if m.Learner {
 			continue
 		}
-		if m.ID != r.Self {
-			m.Healthy = healthy(ctx, c, m.ClientURLs)
-			if m.Healthy {
-				r.HealthyOthers++
-			}
+		voters = append(voters, m)
+		if m.ID != self {
+			others = append(others, m)
 		}
-		r.Members = append(r.Members, m)
+	}
+	healthy := map[uint64]bool{}
+	for _, s := range c.Status(ctx, others) {
+		healthy[s.Member.ID] = s.Healthy()
+	}
+	r := Report{Self: etcdops.FormatID(self)}
+	for _, m := range voters {
+		r.Members = append(r.Members, Member{ID: m.IDString(), Name: m.Name, ClientURLs: m.ClientURLs, Healthy: healthy[m.ID]})
+		if healthy[m.ID] {
+			r.HealthyOthers++
+		}
 	}
 	if len(r.Members) == 0 {
 		return r, errors.New("etcd member list names no voting member")
 	}
 	r.Quorum = len(r.Members)/2 + 1
 	return r, nil
-}
-
-// healthy asks each client URL of a member for /health until one says true.
-func healthy(ctx context.Context, c *http.Client, urls []string) bool {
-	for _, u := range urls {
-		var h struct {
-			Health string `json:"health"`
-		}
-		if err := get(ctx, c, strings.TrimRight(u, "/")+"/health", &h); err == nil && h.Health == "true" {
-			return true
-		}
-	}
-	return false
-}
-
-func post(ctx context.Context, c *http.Client, url string, out any) error {
-	return do(ctx, c, http.MethodPost, url, []byte("{}"), out)
-}
-
-func get(ctx context.Context, c *http.Client, url string, out any) error {
-	return do(ctx, c, http.MethodGet, url, nil, out)
-}
-
-func do(ctx context.Context, c *http.Client, method, url string, body []byte, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: HTTP %s", method, url, resp.Status)
-	}
-	return json.Unmarshal(data, out)
 }

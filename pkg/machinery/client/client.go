@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/resolver/manual"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
+	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
 	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
@@ -44,6 +45,7 @@ type Client struct {
 	Machine  machine.MachineServiceClient
 	Resource resource.ResourceServiceClient
 	Audit    audit.AuditServiceClient
+	Etcd     etcd.EtcdServiceClient
 }
 
 // New connects to the first reachable of endpoints (host or host:port; the default port is
@@ -78,7 +80,7 @@ func New(endpoints []string, tc *tls.Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %v: %w", endpoints, err)
 	}
-	return &Client{conn: conn, Machine: machine.NewMachineServiceClient(conn), Resource: resource.NewResourceServiceClient(conn), Audit: audit.NewAuditServiceClient(conn)}, nil
+	return &Client{conn: conn, Machine: machine.NewMachineServiceClient(conn), Resource: resource.NewResourceServiceClient(conn), Audit: audit.NewAuditServiceClient(conn), Etcd: etcd.NewEtcdServiceClient(conn)}, nil
 }
 
 // KeepaliveTime and KeepaliveTimeout are the client's pings during a call: one after this much

@@ -12,6 +12,7 @@ const (
 	machine  = "/cairn.machine.MachineService/"
 	resource = "/cairn.resource.ResourceService/"
 	audit    = "/cairn.audit.AuditService/"
+	etcd     = "/cairn.etcd.EtcdService/"
 )
 
 var (
@@ -20,6 +21,7 @@ var (
 	operators = []Role{Admin, Operator}
 	admins    = []Role{Admin}
 	auditors  = []Role{Admin, Auditor}
+	backup    = []Role{Admin, EtcdBackup}
 )
 
 // methodRoles is THE table: every RPC of the public API and the roles allowed to call it. A
@@ -65,6 +67,19 @@ var methodRoles = map[string][]Role{
 	resource + "List":    readers,
 	resource + "Watch":   readers,
 	audit + "Log":        auditors,
+	// etcd's membership and status hold no secrets; alarms are part of its health.
+	etcd + "Members":   readers,
+	etcd + "Status":    readers,
+	etcd + "AlarmList": readers,
+	// Leave and RemoveMember change the cluster's membership, Defrag blocks a member while it
+	// runs, AlarmDisarm lifts etcd's own protection (NOSPACE): not lifecycle of one node.
+	etcd + "Leave":        admins,
+	etcd + "RemoveMember": admins,
+	etcd + "Defrag":       admins,
+	etcd + "AlarmDisarm":  admins,
+	// A snapshot holds every secret of the cluster: os:admin, and os:etcd:backup, which may
+	// call nothing else (but Version).
+	etcd + "Snapshot": backup,
 }
 
 // maintenanceMethods may be called without a client certificate while a node has no

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
+	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
@@ -25,6 +26,7 @@ var publicServices = []protoreflect.FileDescriptor{
 	machine.File_machine_machine_proto,
 	resource.File_resource_resource_proto,
 	audit.File_audit_audit_proto,
+	etcd.File_etcd_etcd_proto,
 }
 
 func methods(files ...protoreflect.FileDescriptor) []string {
@@ -88,6 +90,10 @@ func TestInvariants(t *testing.T) {
 		auditorOK := strings.HasPrefix(m, "/cairn.audit.") || strings.HasSuffix(m, "/Version")
 		if got := role.Allowed(m, []role.Role{role.Auditor}); got != auditorOK {
 			t.Errorf("Allowed(%s, auditor) = %v, want %v", m, got, auditorOK)
+		}
+		backupOK := m == "/cairn.etcd.EtcdService/Snapshot" || strings.HasSuffix(m, "/Version")
+		if got := role.Allowed(m, []role.Role{role.EtcdBackup}); got != backupOK {
+			t.Errorf("Allowed(%s, etcd backup) = %v, want %v", m, got, backupOK)
 		}
 	}
 	for _, m := range methods(node.File_node_node_proto) {
