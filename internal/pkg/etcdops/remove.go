@@ -3,6 +3,7 @@ package etcdops
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // quorum is how many voting members a quorum of n needs.
@@ -62,7 +63,7 @@ func (c *Client) RemoveMember(ctx context.Context, id uint64) (Removal, error) {
 	if id == self {
 		return Removal{}, errorf(ErrRefused, "member %s is this node's own member: it leaves with etcd leave on this node, not remove-member", FormatID(id))
 	}
-	return c.remove(ctx, members, id)
+	return c.remove(ctx, members, id, false)
 }
 
 // Leave removes the local member from the cluster, after CheckRemoval allowed it. etcd stops
@@ -72,13 +73,19 @@ func (c *Client) Leave(ctx context.Context) (Removal, error) {
 	if err != nil {
 		return Removal{}, err
 	}
-	return c.remove(ctx, members, self)
+	return c.remove(ctx, members, self, true)
 }
 
-func (c *Client) remove(ctx context.Context, members []Member, id uint64) (Removal, error) {
+// remove removes member id. A leaving member asks another healthy member to remove it: its own
+// server stops as it applies the removal, often before it answers.
+func (c *Client) remove(ctx context.Context, members []Member, id uint64, leaving bool) (Removal, error) {
 	healthy := map[uint64]bool{}
+	via := c.Endpoint
 	for _, s := range c.Status(ctx, members) {
 		healthy[s.Member.ID] = s.Healthy()
+		if leaving && s.Member.ID != id && s.Healthy() && !s.Member.Learner && via == c.Endpoint {
+			via = strings.TrimRight(s.Endpoint, "/")
+		}
 	}
 	if err := CheckRemoval(members, healthy, id); err != nil {
 		return Removal{}, err
@@ -92,7 +99,7 @@ func (c *Client) remove(ctx context.Context, members []Member, id uint64) (Remov
 		}
 	}
 	req := map[string]string{"ID": fmt.Sprint(id)}
-	if err := c.call(ctx, c.Endpoint, "/v3/cluster/member/remove", RequestTimeout, req, nil); err != nil {
+	if err := c.call(ctx, via, "/v3/cluster/member/remove", RequestTimeout, req, nil); err != nil {
 		return Removal{}, fmt.Errorf("remove member %s (%s): %w", r.Member.IDString(), r.Member.Name, err)
 	}
 	return r, nil
