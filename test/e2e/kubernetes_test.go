@@ -149,7 +149,7 @@ func TestKubernetes(t *testing.T) {
 func upgradeControlPlane(t *testing.T, e *env, k kubectl, cluster, cpIP, v2 string) {
 	t.Helper()
 	node := []string{"--nodes", cpIP}
-	if out, err := e.run(append([]string{"upgrade", "--image", v2}, node...)...); err == nil || !strings.Contains(out, "quorum") {
+	if out, err := e.run(append([]string{"upgrade", "--image", v2}, node...)...); err == nil || !strings.Contains(err.Error(), "quorum") {
 		t.Fatalf("upgrade of etcd's only member without --force: %v, want a refusal that names the quorum:\n%s", err, out)
 	}
 	wantSlots(t, e, time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": " empty"}, node...)
