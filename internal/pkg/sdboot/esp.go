@@ -113,7 +113,10 @@ func (p ESP) WriteFile(rel string, r io.Reader) error {
 		_ = f.Close()
 		return fmt.Errorf("sync %s: %w", rel, err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return syncFS(p.Dir)
 }
 
 // AddEntry writes e's file under a temporary name, syncs it, and renames it into place: the
@@ -125,6 +128,9 @@ func (p ESP) AddEntry(e Entry) error {
 		return fmt.Errorf("write boot entry: %w", err)
 	}
 	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	if err := syncFS(p.Dir); err != nil { // the content on the disk before the name is
 		return err
 	}
 	return p.rename(tmp, filepath.Join(dir, e.FileName()))
@@ -154,7 +160,10 @@ func (p ESP) rename(from, to string) error {
 	if err := os.Rename(from, to); err != nil {
 		return fmt.Errorf("rename boot entry: %w", err)
 	}
-	return syncDir(filepath.Dir(to))
+	if err := syncDir(filepath.Dir(to)); err != nil {
+		return err
+	}
+	return syncFS(p.Dir)
 }
 
 func syncFile(path string) error {
@@ -181,5 +190,8 @@ func (p ESP) Remove(e Entry) error {
 	if err := os.Remove(filepath.Join(p.Dir, EntriesDir, e.FileName())); err != nil {
 		return fmt.Errorf("remove boot entry: %w", err)
 	}
-	return syncDir(filepath.Join(p.Dir, EntriesDir))
+	if err := syncDir(filepath.Join(p.Dir, EntriesDir)); err != nil {
+		return err
+	}
+	return syncFS(p.Dir)
 }
