@@ -91,10 +91,8 @@ func (k kubectl) nodesReady() ([]string, error) {
 // control plane by pod IP, through a ClusterIP Service and by its DNS name; kubectl logs,
 // exec and port-forward work; a pod with the RuntimeDefault seccomp profile and a memory
 // limit runs under seccomp; a reboot of the worker through the API brings it back Ready with
-// its pods running again. The nodes boot from their disks (UEFI, A/B slots), and the control
-// plane is then upgraded: refused while it is etcd's only member, forced, it comes back on the
-// new image, marked good once its Kubernetes node is Ready, with etcd's objects and
-// containerd's imported image still there.
+// its pods running again (its imported image kept on its disk). The nodes boot from their
+// disks (UEFI, A/B slots); an upgrade of the control plane, etcd's only member, is refused.
 func TestKubernetes(t *testing.T) {
 	key, img, v2 := diskImages(t)
 	e := newEnv(t)
@@ -142,37 +140,18 @@ func TestKubernetes(t *testing.T) {
 	k.must("wait", "--for=condition=Ready", "pod", "-l", "app=echo", "--timeout=10m")
 	checkTraffic(t, k)
 
-	upgradeControlPlane(t, e, k, name, cpIP, v2)
+	refuseControlPlaneUpgrade(t, e, cpIP, v2)
 }
 
-// upgradeControlPlane upgrades the one control plane of a Kubernetes cluster to the image v2.
-func upgradeControlPlane(t *testing.T, e *env, k kubectl, cluster, cpIP, v2 string) {
+// refuseControlPlaneUpgrade: the one control plane of a Kubernetes cluster is etcd's only
+// member, so an upgrade without --force is refused, naming the quorum, with nothing written.
+func refuseControlPlaneUpgrade(t *testing.T, e *env, cpIP, v2 string) {
 	t.Helper()
 	node := []string{"--nodes", cpIP}
 	if out, err := e.run(append([]string{"upgrade", "--image", v2}, node...)...); err == nil || !strings.Contains(err.Error(), "quorum") {
 		t.Fatalf("upgrade of etcd's only member without --force: %v, want a refusal that names the quorum:\n%s", err, out)
 	}
 	wantSlots(t, e, time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": " empty"}, node...)
-	start := time.Now()
-	e.must(append([]string{"upgrade", "--image", v2, "--force", "--wait", "--wait-timeout", "25m"}, node...)...)
-	t.Logf("control plane upgraded with Kubernetes running: %s", time.Since(start).Round(time.Second))
-	wantSlots(t, e, time.Minute, "v0.2.0-e2e", "b", map[string]string{"a": "v0.1.0-e2e good", "b": "v0.2.0-e2e good"}, node...)
-	console := readFile(t, filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", cluster, cluster+"-cp1.console.log"))
-	if i := strings.LastIndex(console, "trial passed: slot marked good"); i < 0 || !strings.Contains(console[i:], "Kubernetes node Ready") {
-		t.Errorf("the new slot was not marked good after a check of its Kubernetes node:\n%s", tail(console, 30))
-	}
-	// etcd's data: the objects made before the upgrade; containerd's: the imported image the
-	// control plane's client pod runs (imagePullPolicy Never) starts again.
-	k.must("get", "deployment/echo", "service/echo", "pod/client")
-	waitFor(t, "both nodes Ready after the control plane's upgrade", 10*time.Minute, func() error {
-		ready, err := k.nodesReady()
-		if err == nil && len(ready) != 2 {
-			err = fmt.Errorf("Ready nodes: %v", ready)
-		}
-		return err
-	})
-	k.must("wait", "--for=condition=Ready", "pod/client", "--timeout=10m")
-	checkTraffic(t, k)
 }
 
 // nodeNames returns the control plane's and the worker's node names.
