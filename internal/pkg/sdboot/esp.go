@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 )
 
 // maxEntrySize bounds an entry file read from the ESP.
@@ -84,7 +83,7 @@ func (p ESP) RemoveSlot(slot string) error {
 			}
 		}
 	}
-	if err := syncDir(filepath.Join(p.Dir, EntriesDir)); err != nil {
+	if err := syncFS(p.Dir); err != nil { // the entry gone on the disk before its slot changes
 		return err
 	}
 	for _, f := range []string{KernelPath(slot), InitrdPath(slot)} {
@@ -95,7 +94,7 @@ func (p ESP) RemoveSlot(slot string) error {
 	return nil
 }
 
-// WriteFile writes a slot's boot file (KernelPath or InitrdPath) from r and syncs it.
+// WriteFile writes a slot's boot file (KernelPath or InitrdPath) from r and syncs the ESP.
 func (p ESP) WriteFile(rel string, r io.Reader) error {
 	path := filepath.Join(p.Dir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil { //nolint:gosec // the ESP is FAT: modes are the mount's.
@@ -109,26 +108,19 @@ func (p ESP) WriteFile(rel string, r io.Reader) error {
 		_ = f.Close()
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("sync %s: %w", rel, err)
-	}
 	if err := f.Close(); err != nil {
 		return err
 	}
 	return syncFS(p.Dir)
 }
 
-// AddEntry writes e's file under a temporary name, syncs it, and renames it into place: the
-// entry appears whole or not at all.
+// AddEntry writes e's file under a temporary name, syncs the ESP, renames it into place and
+// syncs again: the entry appears whole or not at all.
 func (p ESP) AddEntry(e Entry) error {
 	dir := filepath.Join(p.Dir, EntriesDir)
 	tmp := filepath.Join(dir, "cairn-new.tmp")
 	if err := os.WriteFile(tmp, e.Render(), 0o644); err != nil { //nolint:gosec // as above.
 		return fmt.Errorf("write boot entry: %w", err)
-	}
-	if err := syncFile(tmp); err != nil {
-		return err
 	}
 	if err := syncFS(p.Dir); err != nil { // the content on the disk before the name is
 		return err
@@ -160,38 +152,13 @@ func (p ESP) rename(from, to string) error {
 	if err := os.Rename(from, to); err != nil {
 		return fmt.Errorf("rename boot entry: %w", err)
 	}
-	if err := syncDir(filepath.Dir(to)); err != nil {
-		return err
-	}
 	return syncFS(p.Dir)
-}
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }()
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	if err := syncFile(dir); err != nil && !strings.Contains(err.Error(), "invalid argument") {
-		return err
-	}
-	return nil
 }
 
 // Remove deletes e's entry file (not the slot's boot files, which a newer entry may use).
 func (p ESP) Remove(e Entry) error {
 	if err := os.Remove(filepath.Join(p.Dir, EntriesDir, e.FileName())); err != nil {
 		return fmt.Errorf("remove boot entry: %w", err)
-	}
-	if err := syncDir(filepath.Join(p.Dir, EntriesDir)); err != nil {
-		return err
 	}
 	return syncFS(p.Dir)
 }
