@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
@@ -36,6 +37,9 @@ type etcdAPI struct {
 	md  func() *common.Metadata
 	// open returns a client for the node's etcd, or errNoEtcd.
 	open func() (*etcdops.Client, error)
+	// snapshot is held by the snapshot in progress: each one makes etcd read its whole
+	// database, so a second caller waits its turn instead of multiplying that work.
+	snapshot sync.Mutex
 }
 
 func newEtcdAPI(n *daemon) *etcdAPI {

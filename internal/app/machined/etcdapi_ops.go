@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash"
 
+	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/pkg/etcdops"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
@@ -87,6 +88,10 @@ const snapshotChunk = 512 << 10
 // it; when etcd's stream breaks off or its checksum fails, the call fails without that last
 // message.
 func (a *etcdAPI) Snapshot(_ *common.Empty, ss etcd.EtcdService_SnapshotServer) error {
+	if !a.snapshot.TryLock() {
+		return apierr.Unavailable("another etcd snapshot is being taken on this node: call again once it is done")
+	}
+	defer a.snapshot.Unlock()
 	w := &chunkSender{send: ss.Send, md: a.md(), h: sha256.New()}
 	err := a.with(ss.Context(), snapshotLimit, func(ctx context.Context, c *etcdops.Client) error {
 		if _, err := c.Snapshot(ctx, w, snapshotIdle); err != nil {

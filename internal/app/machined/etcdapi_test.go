@@ -185,3 +185,15 @@ func testSnapshotStream(t *testing.T, cluster *etcdtest.Cluster, c etcd.EtcdServ
 		wantCode(t, "Snapshot(cancelled)", err, codes.Canceled, "")
 	}
 }
+
+// TestEtcdSnapshotOneAtATime: while a snapshot is being taken, a second caller is told to come
+// back (Unavailable) before the node asks etcd for anything.
+func TestEtcdSnapshotOneAtATime(t *testing.T) {
+	a := &etcdAPI{}
+	a.snapshot.Lock()
+	err := a.Snapshot(nil, nil)
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "another etcd snapshot") {
+		t.Errorf("Snapshot during another = %v, want Unavailable naming the other snapshot", err)
+	}
+	a.snapshot.Unlock()
+}
