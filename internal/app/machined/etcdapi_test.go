@@ -191,7 +191,7 @@ func testSnapshotStream(t *testing.T, cluster *etcdtest.Cluster, c etcd.EtcdServ
 func TestEtcdSnapshotOneAtATime(t *testing.T) {
 	a := &etcdAPI{}
 	a.snapshot.Lock()
-	err := a.Snapshot(nil, nil)
+	err := apierr.ToGRPC(a.Snapshot(nil, nil))
 	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "another etcd snapshot") {
 		t.Errorf("Snapshot during another = %v, want Unavailable naming the other snapshot", err)
 	}
