@@ -52,7 +52,7 @@ func newEnv(t *testing.T) *env {
 // run executes cairnctl in-process and returns its standard output.
 func (e *env) run(args ...string) (string, error) {
 	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout(args))
 	defer cancel()
 	code := cairnctl.Context{Args: args, Stdout: &out, Stderr: &errOut, Env: func(k string) (string, bool) {
 		v, ok := e.vars[k]
@@ -63,6 +63,17 @@ func (e *env) run(args ...string) (string, error) {
 		return out.String(), fmt.Errorf("cairnctl %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
 	}
 	return out.String(), nil
+}
+
+// commandTimeout bounds one cairnctl command: 10 minutes, or its --wait and 5 minutes more
+// (a command's own wait must be what ends it, with its own message).
+func commandTimeout(args []string) time.Duration {
+	for i, a := range args[:max(len(args)-1, 0)] {
+		if d, err := time.ParseDuration(args[i+1]); a == "--wait" && err == nil {
+			return d + 5*time.Minute
+		}
+	}
+	return 10 * time.Minute
 }
 
 func (e *env) must(args ...string) string {

@@ -91,7 +91,7 @@ func (s *server) serve(ctx context.Context, ss grpc.ServerStream, method string,
 		return err
 	}
 	defer release()
-	ctx, cancel := s.bounded(ctx, desc.IsStreamingServer() || desc.IsStreamingClient())
+	ctx, cancel := bounded(ctx, s.stopOf(desc))
 	defer cancel()
 	if err := receive(ss, desc, req); err != nil {
 		return err
@@ -116,12 +116,19 @@ func receive(ss grpc.ServerStream, desc protoreflect.MethodDescriptor, req *fram
 	return checkRequest(desc, req.data)
 }
 
-// bounded derives a call's context that also ends when apid stops.
-func (s *server) bounded(ctx context.Context, streaming bool) (context.Context, context.CancelFunc) {
-	stop := s.stop.unary
-	if streaming {
-		stop = s.stop.streams
+// stopOf is what ends a call when apid stops: at once for a call whose replies stream (they
+// would never end by themselves), after the unary grace for the others. An upload ends like a
+// unary call: the node may act on one it has received before apid has relayed its reply (an
+// upgrade reboots the node, which stops apid), and the grace lets that reply out.
+func (s *server) stopOf(desc protoreflect.MethodDescriptor) context.Context {
+	if desc.IsStreamingServer() {
+		return s.stop.streams
 	}
+	return s.stop.unary
+}
+
+// bounded derives a call's context that also ends, with errStopping, when stop does.
+func bounded(ctx context.Context, stop context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	undo := context.AfterFunc(stop, func() { cancel(errStopping) })
 	return ctx, func() { undo(); cancel(nil) }

@@ -2,13 +2,13 @@ package cairnctl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -69,7 +69,31 @@ func (f *clusterCreateFlags) kubeUp(ctx context.Context, out io.Writer, plan *qe
 		}
 		return nil
 	}
-	return path, waitKube(ctx, out, k, len(plan.Nodes), f.wait, alive)
+	if err := waitKube(ctx, out, k, len(plan.Nodes), f.wait, alive); err != nil {
+		return path, fmt.Errorf("%w\n%s", err, nodeServices(c, cp.Name))
+	}
+	return path, nil
+}
+
+// nodeServices says how the control plane node's services are, to explain a cluster
+// that did not come up: each one's state, restarts and last error. It asks for at most 10 s.
+func nodeServices(c *client.Client, node string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.Machine.ServiceList(ctx, &common.Empty{})
+	if err != nil || len(resp.GetMessages()) == 0 {
+		return fmt.Sprintf("node %s: its services could not be listed: %v", node, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "node %s's services:", node)
+	for _, s := range resp.GetMessages()[0].GetServices() {
+		fmt.Fprintf(&b, "\n  %-24s %-10s restarts %d", s.GetId(), s.GetState(), s.GetRestarts())
+		if e := s.GetLastError(); e != "" {
+			fmt.Fprintf(&b, "  last error: %s", e)
+		}
+	}
+	fmt.Fprintf(&b, "\n(cairnctl logs SERVICE -n %s shows a service's log)", node)
+	return b.String()
 }
 
 // withServer returns the kubeconfig with every cluster's server set to server.
@@ -90,19 +114,19 @@ func withServer(data []byte, server string) ([]byte, error) {
 }
 
 // waitKube waits until the apiserver answers, nodes nodes are Ready and a CoreDNS pod is
-// Ready (its readiness probe asks CoreDNS), printing each change of what it waits for.
-// alive reports a VM that died, which ends the wait.
+// Ready (its readiness probe asks CoreDNS), printing each change of what it waits for and,
+// every kubeProgress, that it still waits. alive reports a VM that died, which ends the wait.
 func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, timeout time.Duration, alive func() error) error {
-	start, last := time.Now(), ""
+	start, last, shown := time.Now(), "", time.Now()
 	for {
 		state, err := clusterKubeReady(ctx, k, nodes)
 		if err == nil {
 			_, _ = fmt.Fprintf(out, "Kubernetes: %s (%.0fs)\n", state, time.Since(start).Seconds())
 			return nil
 		}
-		if msg := err.Error(); msg != last {
+		if msg := err.Error(); msg != last || time.Since(shown) >= kubeProgress {
 			_, _ = fmt.Fprintf(out, "Kubernetes: %s (%.0fs)\n", msg, time.Since(start).Seconds())
-			last = msg
+			last, shown = msg, time.Now()
 		}
 		if time.Since(start) > timeout {
 			return fmt.Errorf("the cluster was not ready within %s: %w", timeout, err)
@@ -112,11 +136,14 @@ func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, 
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("stopped waiting after %s (%w): %w", time.Since(start).Round(time.Second), context.Cause(ctx), err)
 		case <-time.After(3 * time.Second):
 		}
 	}
 }
+
+// kubeProgress is how often waitKube says that it still waits for the same thing.
+const kubeProgress = 30 * time.Second
 
 type kubeList struct {
 	Items []struct {
@@ -144,7 +171,7 @@ func (l kubeList) ready() int {
 func clusterKubeReady(ctx context.Context, k *kubeapi.Client, want int) (string, error) {
 	var nodes, dns kubeList
 	if err := k.List(ctx, "/api/v1/nodes", nil, &nodes); err != nil {
-		return "", errors.New("waiting for the apiserver to answer")
+		return "", fmt.Errorf("waiting for the apiserver to answer: %w", err)
 	}
 	if r := nodes.ready(); r < want {
 		return "", fmt.Errorf("%d of %d nodes Ready (%d registered)", r, want, len(nodes.Items))
