@@ -33,11 +33,16 @@ type Entry struct {
 	TriesLeft, TriesDone int
 	Version              string   // Cairn version of the slot's image
 	Options              []string // the kernel command line
+	// Damaged says why an entry read from the ESP cannot boot (it names no kernel, or no Cairn
+	// version: a write that a power cut left empty); "" for a whole entry.
+	Damaged string
 }
 
 // Status is what an entry's counter says.
 func (e Entry) Status() string {
 	switch {
+	case e.Damaged != "":
+		return "damaged"
 	case e.TriesLeft < 0:
 		return "good"
 	case e.TriesLeft == 0:
@@ -95,11 +100,14 @@ func ParseFileName(name string) (Entry, error) {
 	return e, nil
 }
 
-// parseBody fills Version and Options from an entry file's content.
+// parseBody fills Version, Options and Damaged from an entry file's content.
 func (e *Entry) parseBody(data string) {
+	kernel := false
 	for _, line := range strings.Split(data, "\n") {
 		k, v, _ := strings.Cut(strings.TrimSpace(line), " ")
 		switch k {
+		case "linux", "efi":
+			kernel = strings.TrimSpace(v) != ""
 		case "title":
 			if t, ok := strings.CutPrefix(v, "Cairn "); ok {
 				e.Version, _, _ = strings.Cut(t, " ")
@@ -107,5 +115,13 @@ func (e *Entry) parseBody(data string) {
 		case "options":
 			e.Options = strings.Fields(v)
 		}
+	}
+	switch {
+	case data == "":
+		e.Damaged = "the entry file is empty"
+	case !kernel:
+		e.Damaged = "the entry names no kernel"
+	case e.Version == "":
+		e.Damaged = "the entry's title names no Cairn version"
 	}
 }

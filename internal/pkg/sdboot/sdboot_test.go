@@ -110,3 +110,29 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestDamagedEntry: an entry file that a power cut left empty, or that names no kernel or no
+// Cairn version, reads back as damaged (systemd-boot cannot boot it), not as a slot on trial.
+func TestDamagedEntry(t *testing.T) {
+	p := newESP(t)
+	dir := filepath.Join(p.Dir, EntriesDir)
+	for name, body := range map[string]string{
+		"cairn-2-b+3.conf": "",
+		"cairn-3-a+3.conf": "title Cairn v3 (slot A)\noptions x\n",
+		"cairn-4-b+3.conf": "title something\nlinux /cairn/b/vmlinuz\n",
+	} {
+		must(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	must(t, p.AddEntry(Entry{Slot: "a", Generation: 1, TriesLeft: -1, Version: "v1"}))
+	es, err := p.Entries()
+	must(t, err)
+	want := map[int]string{4: "the entry's title names no Cairn version", 3: "the entry names no kernel", 2: "the entry file is empty", 1: ""}
+	for _, e := range es {
+		if e.Damaged != want[e.Generation] {
+			t.Errorf("entry %s: Damaged = %q, want %q", e.ID(), e.Damaged, want[e.Generation])
+		}
+		if st := e.Status(); (st == "damaged") != (want[e.Generation] != "") {
+			t.Errorf("entry %s: Status() = %s", e.ID(), st)
+		}
+	}
+}
