@@ -28,9 +28,13 @@ func newResetCmd(g *globals) *cobra.Command {
 
 user and all need a node booted from a disk: elsewhere /var is in memory and every reboot
 empties it, and the node refuses. The audit log survives a system reset only where STATE is
-persistent (a node booted from a disk, or container mode with --state on disk). --graceful
-(the default) stops the services before wiping; leaving etcd first comes with highly available
-control planes.`,
+persistent (a node booted from a disk, or container mode with --state on disk).
+
+--graceful (the default): on a control-plane node whose etcd has started, its member first
+leaves the etcd cluster (another member removes it). The reset is refused, and nothing changes,
+when that would lose quorum, when it is etcd's last voting member (the cluster would end with
+it) or when etcd does not answer; --graceful=false then resets it without leaving (remove its
+member afterwards with cairnctl etcd remove-member; take cairnctl etcd snapshot first).`,
 		Example: `  cairnctl reset --nodes 10.5.0.3
   cairnctl reset --wipe user --nodes 10.5.0.3`,
 		Args: cobra.NoArgs,
@@ -45,7 +49,7 @@ control planes.`,
 		},
 	}
 	cmd.Flags().StringVar(&wipe, "wipe", "system", "what to wipe: system (STATE), user (EPHEMERAL, /var) or all")
-	cmd.Flags().BoolVar(&graceful, "graceful", true, "stop the services before wiping")
+	cmd.Flags().BoolVar(&graceful, "graceful", true, "on a control-plane node, leave etcd first (refused where that would lose quorum)")
 	return cmd
 }
 

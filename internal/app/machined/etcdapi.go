@@ -56,12 +56,8 @@ func (n *daemon) localEtcd() (*etcdops.Client, error) {
 
 // runsEtcd says whether etcd is among the node's services.
 func (n *daemon) runsEtcd() bool {
-	for _, s := range n.sup.List() {
-		if s.Name == "etcd" {
-			return true
-		}
-	}
-	return false
+	_, ok := n.serviceState("etcd")
+	return ok
 }
 
 // with runs fn with a client for the node's etcd, within timeout.

@@ -21,6 +21,7 @@ import (
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/pkg/etcdops"
 	"github.com/cairn-os/cairn/internal/pkg/etcdops/etcdtest"
+	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
 )
@@ -196,4 +197,49 @@ func TestEtcdSnapshotOneAtATime(t *testing.T) {
 		t.Errorf("Snapshot during another = %v, want Unavailable naming the other snapshot", err)
 	}
 	a.snapshot.Unlock()
+}
+
+// TestLeaveEtcdForReset: a graceful reset makes its member leave a real three-member etcd;
+// the last voting member, or an etcd that does not answer, refuses the reset with a reason and
+// the way out; a node whose etcd never started leaves nothing.
+func TestLeaveEtcdForReset(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	ctx := context.Background()
+	never := func() (*etcdops.Client, error) { t.Fatal("etcd opened for a node whose etcd never started"); return nil, nil }
+	for _, st := range []supervisor.State{supervisor.StateWaiting, supervisor.StateStopped} {
+		if msg, err := leaveEtcd(ctx, log, st, true, never); msg != "" || err != nil {
+			t.Errorf("etcd %s: leaveEtcd = %q, %v; want nothing", st, msg, err)
+		}
+	}
+	if msg, err := leaveEtcd(ctx, log, "", false, never); msg != "" || err != nil {
+		t.Errorf("no etcd: leaveEtcd = %q, %v; want nothing", msg, err)
+	}
+	_, err := leaveEtcd(ctx, log, supervisor.StateBackoff, true, func() (*etcdops.Client, error) {
+		return etcdops.NewClient(t.TempDir(), "https://127.0.0.1:1")
+	})
+	if !errors.Is(err, apierr.ErrFailedPrecondition) || !strings.Contains(err.Error(), "--graceful=false") {
+		t.Errorf("etcd not answering: leaveEtcd = %v, want a precondition naming --graceful=false", err)
+	}
+
+	three := etcdtest.Start(t, 3)
+	three.Settle() // etcd refuses a membership change until its members have been connected a while
+	three.Stop(2)
+	_, err = leaveEtcd(ctx, log, supervisor.StateRunning, true, opener(three, 0))
+	if !errors.Is(err, apierr.ErrFailedPrecondition) || !strings.Contains(err.Error(), "would lose quorum") || !strings.Contains(err.Error(), "Nothing was changed") {
+		t.Errorf("leaveEtcd(node-1 of 3, node-3 down) = %v, want a refusal naming quorum", err)
+	}
+	two := etcdtest.Start(t, 2)
+	two.Settle()
+	msg, err := leaveEtcd(ctx, log, supervisor.StateRunning, true, opener(two, 0))
+	if err != nil || !strings.Contains(msg, "(node-1) left the cluster, 1 member(s) remain") {
+		t.Fatalf("leaveEtcd(node-1 of 2) = %q, %v", msg, err)
+	}
+	_, err = leaveEtcd(ctx, log, supervisor.StateRunning, true, opener(two, 1))
+	if !errors.Is(err, apierr.ErrFailedPrecondition) || !strings.Contains(err.Error(), "is the last voting member") {
+		t.Errorf("leaveEtcd(the last member) = %v, want a refusal", err)
+	}
+}
+
+func opener(c *etcdtest.Cluster, i int) func() (*etcdops.Client, error) {
+	return func() (*etcdops.Client, error) { return etcdops.NewClient(c.PKIDir, c.Members[i].ClientURL) }
 }

@@ -3,13 +3,16 @@ package machined
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/app/machined/boot"
+	"github.com/cairn-os/cairn/internal/pkg/etcdops"
 	"github.com/cairn-os/cairn/internal/pkg/mount"
+	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/resources"
@@ -38,7 +41,7 @@ func (a *machineAPI) Shutdown(context.Context, *common.Empty) (*machine.ActionRe
 	return a.lifecycle(lifecycleShutdown, "shutting down: services stop and machined exits")
 }
 
-func (a *machineAPI) Reset(_ context.Context, r *machine.ResetRequest) (*machine.ActionResponse, error) {
+func (a *machineAPI) Reset(ctx context.Context, r *machine.ResetRequest) (*machine.ActionResponse, error) {
 	w := r.GetWipe()
 	if _, ok := machine.ResetRequest_Wipe_name[int32(w)]; !ok {
 		return nil, apierr.Invalid("wipe %d: want system, user or all", w)
@@ -46,10 +49,56 @@ func (a *machineAPI) Reset(_ context.Context, r *machine.ResetRequest) (*machine
 	if w != machine.ResetRequest_SYSTEM && !a.n.hasEphemeral() {
 		return nil, apierr.Precondition("--wipe %s refused: this node has no EPHEMERAL partition (/var is in memory, emptied by every reboot); nothing was changed", wipeName(w))
 	}
+	left := ""
+	if r.GetGraceful() {
+		var err error
+		if left, err = a.n.leaveEtcd(ctx); err != nil {
+			return nil, err
+		}
+	}
 	a.n.mu.Lock()
 	a.n.resetWipe = w
 	a.n.mu.Unlock()
-	return a.lifecycle(lifecycleReset, a.n.resetMessage(w))
+	return a.lifecycle(lifecycleReset, left+a.n.resetMessage(w))
+}
+
+// leaveEtcd is a graceful reset's first step on a control-plane node whose etcd has started.
+func (n *daemon) leaveEtcd(ctx context.Context) (string, error) {
+	st, ok := n.serviceState("etcd")
+	return leaveEtcd(ctx, n.log, st, ok, n.localEtcd)
+}
+
+// leaveEtcd makes the node's etcd member leave its cluster (another member removes it) when
+// etcd has started (state; has: the node runs etcd at all), refused when the rest would lose
+// quorum or when it is the last voting member, so that resetting one node never breaks the
+// cluster. It returns what it did, for the reply ("" where etcd never started).
+func leaveEtcd(ctx context.Context, log *slog.Logger, state supervisor.State, has bool, open func() (*etcdops.Client, error)) (string, error) {
+	if !has || state == supervisor.StateWaiting || state == supervisor.StateStopped {
+		return "", nil
+	}
+	c, err := open()
+	if err == nil {
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(ctx, etcdCallTimeout)
+		defer cancel()
+		var r etcdops.Removal
+		if r, err = c.Leave(ctx); err == nil {
+			log.Info("graceful reset: etcd member left the cluster", "member", r.Member.IDString(), "name", r.Member.Name, "remaining", len(r.Remaining))
+			return fmt.Sprintf("etcd member %s (%s) left the cluster, %d member(s) remain; ", r.Member.IDString(), r.Member.Name, len(r.Remaining)), nil
+		}
+	}
+	return "", apierr.Precondition("graceful reset: this control-plane node must leave etcd first, and it cannot: %v. Nothing was changed. "+
+		"--graceful=false resets it without leaving (its member then stays in the cluster until `cairnctl etcd remove-member`; take `cairnctl etcd snapshot` first)", err)
+}
+
+// serviceState returns a service's state, and whether the node has that service.
+func (n *daemon) serviceState(name string) (supervisor.State, bool) {
+	for _, s := range n.sup.List() {
+		if s.Name == name {
+			return s.State, true
+		}
+	}
+	return "", false
 }
 
 func wipeName(w machine.ResetRequest_Wipe) string { return strings.ToLower(w.String()) }
