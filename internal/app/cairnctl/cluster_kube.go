@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -124,7 +125,7 @@ func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, 
 			_, _ = fmt.Fprintf(out, "Kubernetes: %s (%.0fs)\n", state, time.Since(start).Seconds())
 			return nil
 		}
-		if msg := err.Error(); msg != last || time.Since(shown) >= kubeProgress {
+		if msg := err.Error(); sameWait(msg) != sameWait(last) || time.Since(shown) >= kubeProgress {
 			_, _ = fmt.Fprintf(out, "Kubernetes: %s (%.0fs)\n", msg, time.Since(start).Seconds())
 			last, shown = msg, time.Now()
 		}
@@ -141,6 +142,12 @@ func waitKube(ctx context.Context, out io.Writer, k *kubeapi.Client, nodes int, 
 		}
 	}
 }
+
+// connDetail is the part of a connection error that changes with every attempt (its local
+// port), which must not make waitKube print the same wait again.
+var connDetail = regexp.MustCompile(`(read|write|dial) tcp \S+->\S+: `)
+
+func sameWait(msg string) string { return connDetail.ReplaceAllString(msg, "") }
 
 // kubeProgress is how often waitKube says that it still waits for the same thing.
 const kubeProgress = 30 * time.Second

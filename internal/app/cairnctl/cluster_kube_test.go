@@ -45,3 +45,14 @@ func TestWaitKubeSaysWhy(t *testing.T) {
 		t.Errorf("progress %q does not say what it waits for", out.String())
 	}
 }
+
+func TestSameWait(t *testing.T) {
+	a := `GET /api/v1/nodes: Get "https://127.0.0.1:39155/api/v1/nodes": read tcp 127.0.0.1:52914->127.0.0.1:39155: read: connection reset by peer`
+	b := `GET /api/v1/nodes: Get "https://127.0.0.1:39155/api/v1/nodes": read tcp 127.0.0.1:52930->127.0.0.1:39155: read: connection reset by peer`
+	if sameWait(a) != sameWait(b) {
+		t.Errorf("two attempts' resets differ: %q, %q", sameWait(a), sameWait(b))
+	}
+	if sameWait(a) == sameWait(`GET /api/v1/nodes: net/http: TLS handshake timeout`) {
+		t.Error("a reset and a handshake timeout read as the same wait")
+	}
+}

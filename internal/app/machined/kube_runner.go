@@ -131,8 +131,8 @@ func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.S
 			return c
 		},
 		Sandbox: n.kubeSandbox(name, s),
-		Limits:  sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax},
-		Ready:   readyCheck(s.Ready),
+		Limits:  sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax, CPUWeight: s.CPUWeight},
+		Ready:   readyCheck(s.Ready, s.ReadyCA),
 	}
 }
 
@@ -163,11 +163,13 @@ func (n *daemon) kubeSandbox(name string, s resources.KubeServiceSpec) *supervis
 var capByName = map[string]uintptr{"CAP_NET_ADMIN": unix.CAP_NET_ADMIN, "CAP_NET_RAW": unix.CAP_NET_RAW}
 
 // readyCheck turns "tcp:ADDR", "unix:PATH" or "file:PATH" into a ready check.
-func readyCheck(s string) func(context.Context) error {
+func readyCheck(s, ca string) func(context.Context) error {
 	kind, arg, _ := strings.Cut(s, ":")
 	switch kind {
 	case "tcp":
 		return portAnswers(arg)
+	case "https":
+		return httpsReady("https://"+arg, ca)
 	case "unix":
 		return func(ctx context.Context) error {
 			c, err := (&net.Dialer{}).DialContext(ctx, "unix", arg)

@@ -42,6 +42,12 @@ func (p *params) services() []Service {
 	return out
 }
 
+// controlPlaneServices: etcd and the apiserver get the larger CPU shares (cpu.weight 400 and
+// 300 against the others' 100): on a control plane's first start everything starts at once
+// (containerd unpacking the images, the kubelet, the controller-manager, the scheduler), and
+// a starved apiserver times out its own loopback requests and exits; a starved etcd misses its
+// heartbeats. The controller-manager and the scheduler start only once the apiserver's /readyz
+// answers, not when its port opens.
 func (p *params) controlPlaneServices() []Service {
 	kube := func(uid uint32) (uint32, uint32) { return uid, constants.KubeGID }
 	apiUID, apiGID := kube(constants.KubeAPIServerUID)
@@ -50,11 +56,12 @@ func (p *params) controlPlaneServices() []Service {
 	return []Service{
 		{Etcd, resources.KubeServiceSpec{
 			Path: bin("etcd"), Args: p.etcdFlags().args("etcd"), UID: constants.EtcdUID, GID: constants.EtcdGID,
-			MemoryMax: 512 * mib, PidsMax: 512, Ready: "tcp:127.0.0.1:2379",
+			MemoryMax: 512 * mib, PidsMax: 512, CPUWeight: 400, Ready: "tcp:127.0.0.1:2379",
 		}},
 		{APIServer, resources.KubeServiceSpec{
 			Path: bin("kube-apiserver"), Args: p.apiServerFlags().args("kube-apiserver"), UID: apiUID, GID: apiGID,
-			MemoryMax: 1024 * mib, PidsMax: 1024, DependsOn: []string{Etcd}, Ready: "tcp:127.0.0.1:6443",
+			MemoryMax: 1024 * mib, PidsMax: 1024, CPUWeight: 300, DependsOn: []string{Etcd},
+			Ready: "https:127.0.0.1:6443/readyz", ReadyCA: pkiPath("ca.crt"),
 		}},
 		{ControllerManager, resources.KubeServiceSpec{
 			Path: bin("kube-controller-manager"), Args: p.controllerManagerFlags().args("kube-controller-manager"),

@@ -37,10 +37,16 @@ type KubeServiceSpec struct {
 	// MemoryMax and PidsMax are the limits of its cgroup (0: none).
 	MemoryMax int64 `yaml:"memoryMax,omitempty"`
 	PidsMax   int64 `yaml:"pidsMax,omitempty"`
+	// CPUWeight is its cgroup's cpu.weight (0: the kernel's 100): its share of the CPU when
+	// the node is busy, as on a control plane's first start.
+	CPUWeight uint64 `yaml:"cpuWeight,omitempty"`
 	// DependsOn names services that must be running first.
 	DependsOn []string `yaml:"dependsOn,omitempty"`
-	// Ready is how to tell it serves: "tcp:HOST:PORT", "unix:PATH", "file:PATH" or empty.
-	Ready string `yaml:"ready,omitempty"`
+	// Ready is how to tell it serves: "tcp:HOST:PORT", "unix:PATH", "file:PATH",
+	// "https:HOST:PORT/PATH" (an HTTPS GET answered 200, the server's certificate verified
+	// with ReadyCA) or empty.
+	Ready   string `yaml:"ready,omitempty"`
+	ReadyCA string `yaml:"readyCA,omitempty"`
 	// Digest changes whenever its inputs (configuration, files) change: a new digest restarts
 	// the service.
 	Digest string `yaml:"digest"`
