@@ -29,7 +29,7 @@ func (b *Bill) CycloneDX() ([]byte, error) {
 	bom.SerialNumber = "urn:uuid:" + b.uuid()
 	bom.Metadata = &cdx.Metadata{
 		Timestamp: b.Image.Created.UTC().Format(time.RFC3339),
-		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "cairn-image-build", Version: b.Image.Version}}},
+		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "cairn-image-build", Version: b.Image.Version}}},
 	}
 	var top []cdx.Component
 	var deps []cdx.Dependency

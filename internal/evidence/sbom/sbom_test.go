@@ -76,13 +76,13 @@ func fixture(t *testing.T) (string, Image) {
 		Packages: []Package{{"libc6", "2.36-9+deb12u14", strings.Repeat("b", 64)}, {"netbase", "6.4", strings.Repeat("c", 64)}, {"libc6", "2.36-9+deb12u14", strings.Repeat("b", 64)}},
 		Origins: map[string]Origin{
 			"/sbin/cairn": {Kind: OriginCairn, Version: "v1.2.3"}, "/sbin/init": {Kind: OriginCairn, Version: "v1.2.3"},
-			"/usr/bin/tool":                      {Kind: OriginExternal, Source: "tool", Version: "v0.1.0"},
-			"/usr/lib/x86_64-linux-gnu/libc.so.6": {Kind: OriginDebian, Source: "libc6"},
-			"/etc/protocols":                      {Kind: OriginDebian, Source: "netbase"},
-			"/lib/modules/6.1.0-56-cloud-amd64/":  {Kind: OriginKernel},
+			"/usr/bin/tool":                                 {Kind: OriginExternal, Source: "tool", Version: "v0.1.0"},
+			"/usr/lib/x86_64-linux-gnu/libc.so.6":           {Kind: OriginDebian, Source: "libc6"},
+			"/etc/protocols":                                {Kind: OriginDebian, Source: "netbase"},
+			"/lib/modules/6.1.0-56-cloud-amd64/":            {Kind: OriginKernel},
 			"/lib/modules/6.1.0-56-cloud-amd64/modules.dep": {Kind: OriginGenerated},
-			"/etc/os-release":                  {Kind: OriginGenerated},
-			"/usr/share/cairn/images/pause.tar": {Kind: OriginOCIImage, Source: "registry.k8s.io/pause:3.10.1", Binary: pause},
+			"/etc/os-release":                               {Kind: OriginGenerated},
+			"/usr/share/cairn/images/pause.tar":             {Kind: OriginOCIImage, Source: "registry.k8s.io/pause:3.10.1", Binary: pause},
 		},
 	}
 	return root, img

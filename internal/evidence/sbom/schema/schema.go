@@ -62,7 +62,9 @@ func compile() (schemas, error) {
 }
 
 // SPDX validates an SPDX 2.3 JSON document.
-func SPDX(doc []byte) error { return validate(doc, func(s schemas) *jsonschema.Schema { return s.spdx }) }
+func SPDX(doc []byte) error {
+	return validate(doc, func(s schemas) *jsonschema.Schema { return s.spdx })
+}
 
 // CycloneDX validates a CycloneDX 1.6 JSON document.
 func CycloneDX(doc []byte) error {
