@@ -44,6 +44,9 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 	return ok && e.Equal(b)
 }
 
+// Node is the node the signer's certificate names: a statement must name the same.
+func (s *Signer) Node() string { return s.chain[0].Subject.CommonName }
+
 // Sign encodes st, signs it and returns the Signed evidence as JSON.
 func (s *Signer) Sign(st *Statement) ([]byte, error) {
 	payload, err := json.Marshal(st)

@@ -19,13 +19,14 @@ import (
 	"time"
 
 	"github.com/cairn-os/cairn/internal/evidence/elfinfo"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
 
 // Where the image carries its SBOM, in both formats. They are outside the SBOM they are part
 // of (a file cannot hold its own digest); the image manifest records their digests.
 const (
-	SPDXPath      = "/usr/share/cairn/sbom.spdx.json"
-	CycloneDXPath = "/usr/share/cairn/sbom.cdx.json"
+	SPDXPath      = constants.SBOMSPDXPath
+	CycloneDXPath = constants.SBOMCycloneDXPath
 )
 
 // Media types of the two formats, as the evidence API and files name them.
