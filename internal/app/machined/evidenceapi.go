@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/evidence/attest"
 	"github.com/cairn-os/cairn/internal/evidence/inventory"
@@ -122,9 +124,10 @@ func (a *evidenceAPI) SBOM(req *evidence.SBOMRequest, ss evidence.EvidenceServic
 	return ss.Send(&evidence.SBOMChunk{Metadata: md, Size: uint64(len(data)), Sha256: sum[:], MediaType: media, Signed: signed})
 }
 
-// readRoot reads a file of the image root, bounded; a missing one is NotFound.
+// readRoot reads a regular file of the image root, bounded; a missing one is NotFound. It is
+// opened non-blocking so that a named pipe in a container-mode root cannot stall the call.
 func (a *evidenceAPI) readRoot(name string) ([]byte, error) {
-	f, err := os.Open(filepath.Join(a.root, filepath.FromSlash(strings.TrimPrefix(name, "/"))))
+	f, err := os.OpenFile(filepath.Join(a.root, filepath.FromSlash(strings.TrimPrefix(name, "/"))), os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, apierr.NotFound("the image carries no %s (images built before the SBOM have none)", name)
 	}
@@ -132,6 +135,9 @@ func (a *evidenceAPI) readRoot(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxSBOMBytes+1))
 	if err != nil {
 		return nil, err
