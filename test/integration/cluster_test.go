@@ -78,7 +78,9 @@ type node struct {
 	ip    string
 	state string
 	// env is added to the environment of machined (and so of its services).
-	env    []string
+	env []string
+	// extra are more machined arguments (e.g. --root).
+	extra  []string
 	config string
 	cmd    *exec.Cmd
 	out    *syncBuffer
@@ -135,6 +137,7 @@ func (n *node) start() error {
 	if n.config != "" {
 		args = append(args, "--config", n.config)
 	}
+	args = append(args, n.extra...)
 	n.out = &syncBuffer{}
 	name, argv := n.command(args)
 	n.cmd = exec.Command(name, argv...)

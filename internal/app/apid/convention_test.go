@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
+	"github.com/cairn-os/cairn/pkg/machinery/api/evidence"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
 )
@@ -17,7 +18,7 @@ const metadataType = "cairn.common.Metadata"
 // "repeated X" with X's field 1 a Metadata; a streamed message has field 1 a Metadata; and a
 // method that streams from the client (an upload) answers with one message.
 func TestReplyConvention(t *testing.T) {
-	for _, f := range []protoreflect.FileDescriptor{machine.File_machine_machine_proto, resource.File_resource_resource_proto, audit.File_audit_audit_proto, etcd.File_etcd_etcd_proto} {
+	for _, f := range []protoreflect.FileDescriptor{machine.File_machine_machine_proto, resource.File_resource_resource_proto, audit.File_audit_audit_proto, etcd.File_etcd_etcd_proto, evidence.File_evidence_evidence_proto} {
 		for i := range f.Services().Len() {
 			s := f.Services().Get(i)
 			for j := range s.Methods().Len() {

@@ -23,6 +23,7 @@ import (
 	// The public API's descriptors: apid looks methods up in the registry.
 	_ "github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	_ "github.com/cairn-os/cairn/pkg/machinery/api/etcd"
+	_ "github.com/cairn-os/cairn/pkg/machinery/api/evidence"
 	_ "github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	_ "github.com/cairn-os/cairn/pkg/machinery/api/resource"
 )

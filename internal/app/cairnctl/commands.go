@@ -38,5 +38,6 @@ func commands(g *globals) []*cobra.Command {
 		newKubeconfigCmd(g),
 		newHealthCmd(g),
 		newEtcdCmd(g),
+		newEvidenceCmd(g),
 	}
 }

@@ -73,7 +73,7 @@ func saveSnapshot(stream receiver[*etcd.SnapshotChunk], path string, p *progress
 			_ = os.Remove(part)
 		}
 	}()
-	if err := receiveSnapshot(stream, f, p); err != nil {
+	if _, err := receiveChunks(stream, f, p, "snapshot"); err != nil {
 		return fmt.Errorf("snapshot not saved: %w", err)
 	}
 	if err := errors.Join(f.Sync(), f.Close()); err != nil {
@@ -82,40 +82,52 @@ func saveSnapshot(stream receiver[*etcd.SnapshotChunk], path string, p *progress
 	return os.Rename(part, path)
 }
 
-// receiveSnapshot copies the data of the stream to w and checks its size and sha256 against
-// the stream's last message; a stream that ends without it was cut short.
-func receiveSnapshot(stream receiver[*etcd.SnapshotChunk], w io.Writer, p *progress) error {
+// chunk is a message of a checked stream: data, and in the last message the total size and
+// the sha256 of all data (etcd snapshots, SBOMs).
+type chunk interface {
+	reply
+	GetData() []byte
+	GetSize() uint64
+	GetSha256() []byte
+}
+
+// receiveChunks copies the data of the stream to w and checks its size and sha256 against
+// the stream's last message, which it returns; a stream that ends without it was cut short.
+// what names the data in errors ("snapshot").
+func receiveChunks[T chunk](stream receiver[T], w io.Writer, p *progress, what string) (T, error) {
 	h := sha256.New()
-	var trailer *etcd.SnapshotChunk
+	var trailer, zero T
+	seen := false
 	for {
 		m, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return checkSnapshotTrailer(trailer, h, p.sent)
+			if !seen {
+				return zero, fmt.Errorf("the stream ended after %d bytes without the %s's size and sha256: it was cut short", p.sent, what)
+			}
+			return trailer, checkTrailer(trailer, h, p.sent)
 		}
 		if err != nil {
-			return apiError(err)
+			return zero, apiError(err)
 		}
 		if m.GetMetadata().GetError() != "" {
-			return errors.New(nodeError(m.GetMetadata()))
+			return zero, errors.New(nodeError(m.GetMetadata()))
 		}
-		if trailer != nil {
-			return fmt.Errorf("the node sent data after the snapshot's checksum, at byte %d", p.sent)
+		if seen {
+			return zero, fmt.Errorf("the node sent data after the %s's checksum, at byte %d", what, p.sent)
 		}
 		if _, err := w.Write(m.GetData()); err != nil {
-			return err
+			return zero, err
 		}
 		h.Write(m.GetData())
 		p.add(len(m.GetData()))
 		if m.GetSha256() != nil {
-			trailer = m
+			trailer, seen = m, true
 		}
 	}
 }
 
-func checkSnapshotTrailer(trailer *etcd.SnapshotChunk, h hash.Hash, n int64) error {
+func checkTrailer(trailer chunk, h hash.Hash, n int64) error {
 	switch {
-	case trailer == nil:
-		return fmt.Errorf("the stream ended after %d bytes without the snapshot's size and sha256: it was cut short", n)
 	case trailer.GetSize() != uint64(n):
 		return fmt.Errorf("received %d bytes but the node sent %d", n, trailer.GetSize())
 	case !bytes.Equal(h.Sum(nil), trailer.GetSha256()):

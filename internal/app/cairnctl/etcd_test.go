@@ -117,7 +117,7 @@ func TestEtcdCommandArgs(t *testing.T) {
 	}
 }
 
-// FuzzReceiveSnapshot feeds receiveSnapshot streams cut from arbitrary bytes: whatever it
+// FuzzReceiveSnapshot feeds receiveChunks streams cut from arbitrary bytes: whatever it
 // accepts is exactly what the trailer's size and sha256 describe.
 func FuzzReceiveSnapshot(f *testing.F) {
 	sum := sha256.Sum256([]byte("database"))
@@ -137,10 +137,10 @@ func FuzzReceiveSnapshot(f *testing.F) {
 			s.msgs = append(s.msgs, &etcd.SnapshotChunk{Data: []byte{0}})
 		}
 		var out bytes.Buffer
-		if err := receiveSnapshot(s, &out, &progress{w: io.Discard}); err == nil {
+		if _, err := receiveChunks(s, &out, &progress{w: io.Discard}, "snapshot"); err == nil {
 			got := sha256.Sum256(out.Bytes())
 			if uint64(out.Len()) != size || !bytes.Equal(got[:], sha) || !bytes.Equal(out.Bytes(), data) {
-				t.Errorf("receiveSnapshot accepted %d bytes against a trailer of %d bytes, sha256 %x", out.Len(), size, sha)
+				t.Errorf("receiveChunks accepted %d bytes against a trailer of %d bytes, sha256 %x", out.Len(), size, sha)
 			}
 		}
 	})

@@ -51,6 +51,8 @@ type Result struct {
 	External        []ExternalResult  `json:"external,omitempty"`
 	Debian          []DebianResult    `json:"debian,omitempty"`
 	Images          []ImageResult     `json:"images,omitempty"`
+	// SBOM records the SBOM files in the root (SPDX and CycloneDX), by path, with their digests.
+	SBOM SBOMResult `json:"sbom,omitempty"`
 	// Formats maps each format built to its files in Artifacts.
 	Formats   map[string][]string `json:"formats"`
 	Artifacts map[string]Artifact `json:"artifacts"`
@@ -170,6 +172,10 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	sbomFiles, err := b.writeSBOM(stage, ext, debs)
+	if err != nil {
+		return nil, fmt.Errorf("sbom: %w", err)
+	}
 	b.progress("packing rootfs.sqsh with mksquashfs and checking the image policy")
 	sqsh := filepath.Join(work, "rootfs.sqsh")
 	if err := b.mksquashfs(ctx, stage, sqsh); err != nil {
@@ -184,7 +190,7 @@ func (b *builder) build(ctx context.Context, work string) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Tag: b.tag, Commit: b.commit, SourceDateEpoch: b.epoch, Kernel: b.m.Kernel,
-		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Debian: debs, Images: images,
+		InitramfsMods: keys(initDep), RootMods: keys(rootDep), Tools: toolVersions(ctx), Debian: debs, Images: images, SBOM: sbomFiles,
 		Formats: map[string][]string{}, Artifacts: map[string]Artifact{}}
 	for _, x := range ext {
 		res.External = append(res.External, x.res)

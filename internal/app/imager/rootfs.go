@@ -43,7 +43,18 @@ func (b *builder) stageRoot(dir, binDir string, ext []*builtExternal, mods *modu
 	if err := b.stageModules(filepath.Join(dir, "lib/modules", b.m.Kernel.Release), mods, dep); err != nil {
 		return err
 	}
-	files := map[string]string{
+	for name, content := range b.generatedFiles() {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil { //nolint:gosec // the image, its root and /etc are world-readable by design.
+			return err
+		}
+	}
+	return nil
+}
+
+// generatedFiles are the files of the root the builder writes itself, by path in the root
+// (without the leading slash).
+func (b *builder) generatedFiles() map[string]string {
+	return map[string]string{
 		"etc/os-release": fmt.Sprintf("NAME=Cairn\nID=cairn\nVERSION_ID=%s\nPRETTY_NAME=\"Cairn %s\"\nHOME_URL=\"https://github.com/cairn-os/cairn\"\n", b.tag, b.tag),
 		"etc/hosts":      "127.0.0.1\tlocalhost\n::1\tlocalhost\n",
 		"etc/modules-load.d/cairn.conf": "# Modules machined loads at boot (with their dependencies), from the image manifest.\n" +
@@ -51,12 +62,6 @@ func (b *builder) stageRoot(dir, binDir string, ext []*builtExternal, mods *modu
 		"etc/modules-load.d/kubernetes.conf": "# Modules machined loads when Kubernetes starts (with their dependencies), from the image manifest.\n" +
 			strings.Join(b.m.Modules.Kubernetes, "\n") + "\n",
 	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil { //nolint:gosec // the image, its root and /etc are world-readable by design.
-			return err
-		}
-	}
-	return nil
 }
 
 // placeBinary copies src to the binary's path in the root and links its links to it.

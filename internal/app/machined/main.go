@@ -40,6 +40,9 @@ type Options struct {
 	Socket string
 	// Executable is the multi-call binary services are started from (default: this one).
 	Executable string
+	// Root is the image root the evidence API describes (its SBOM and executables): "/" on a
+	// node; a container-mode node may be given a staged image root.
+	Root string
 	// Stderr receives the console output (the maintenance fingerprint, logs).
 	Stderr io.Writer
 }
@@ -53,6 +56,7 @@ func Main(ctx context.Context, args []string) error {
 	fs.StringVar(&o.Listen, "listen", net.JoinHostPort("0.0.0.0", strconv.Itoa(constants.APIPort)), "address of the node API")
 	fs.StringVar(&o.ConfigFile, "config", "", "machine configuration file (the platform's config source)")
 	fs.StringVar(&o.Socket, "socket", "", "machined's unix socket (default STATE/machined.sock)")
+	fs.StringVar(&o.Root, "root", "/", "the image root the evidence API describes (container mode: a staged image root)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,6 +101,7 @@ func (o *Options) complete() error {
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
+
 	return nil
 }
 

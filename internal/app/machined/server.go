@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/api/common"
 	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
+	"github.com/cairn-os/cairn/pkg/machinery/api/evidence"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
@@ -99,6 +100,7 @@ func (n *daemon) serveSocket() (stop func(), err error) {
 	resource.RegisterResourceServiceServer(gs, &resourceAPI{n: n})
 	audit.RegisterAuditServiceServer(gs, &auditAPI{n: n})
 	etcd.RegisterEtcdServiceServer(gs, newEtcdAPI(n))
+	evidence.RegisterEvidenceServiceServer(gs, newEvidenceAPI(n))
 	node.RegisterNodeServiceServer(gs, &nodeAPI{n: n})
 	go func() {
 		if err := gs.Serve(lis); err != nil {

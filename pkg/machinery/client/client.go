@@ -23,6 +23,7 @@ import (
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
+	"github.com/cairn-os/cairn/pkg/machinery/api/evidence"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
 	clientconfig "github.com/cairn-os/cairn/pkg/machinery/client/config"
@@ -46,6 +47,7 @@ type Client struct {
 	Resource resource.ResourceServiceClient
 	Audit    audit.AuditServiceClient
 	Etcd     etcd.EtcdServiceClient
+	Evidence evidence.EvidenceServiceClient
 }
 
 // New connects to the first reachable of endpoints (host or host:port; the default port is
@@ -80,7 +82,8 @@ func New(endpoints []string, tc *tls.Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %v: %w", endpoints, err)
 	}
-	return &Client{conn: conn, Machine: machine.NewMachineServiceClient(conn), Resource: resource.NewResourceServiceClient(conn), Audit: audit.NewAuditServiceClient(conn), Etcd: etcd.NewEtcdServiceClient(conn)}, nil
+	return &Client{conn: conn, Machine: machine.NewMachineServiceClient(conn), Resource: resource.NewResourceServiceClient(conn), Audit: audit.NewAuditServiceClient(conn), Etcd: etcd.NewEtcdServiceClient(conn),
+		Evidence: evidence.NewEvidenceServiceClient(conn)}, nil
 }
 
 // KeepaliveTime and KeepaliveTimeout are the client's pings during a call: one after this much

@@ -53,6 +53,10 @@ const (
 	// ImagesDir holds the OCI image tarballs the image carries; machined imports each into
 	// containerd once containerd serves.
 	ImagesDir = "/usr/share/cairn/images"
+	// SBOMSPDXPath and SBOMCycloneDXPath are the image's SBOM, made at image build, in SPDX 2.3
+	// JSON and CycloneDX 1.6 JSON; the image manifest records their digests.
+	SBOMSPDXPath      = "/usr/share/cairn/sbom.spdx.json"
+	SBOMCycloneDXPath = "/usr/share/cairn/sbom.cdx.json"
 	// CoreDNSImage and TestImage are references of images built into the image.
 	CoreDNSImage = "registry.k8s.io/coredns/coredns:v1.14.2"
 	// PauseImage is the sandbox image containerd and kubelet use.

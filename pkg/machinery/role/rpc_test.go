@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairn-os/cairn/pkg/machinery/api/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/api/etcd"
+	"github.com/cairn-os/cairn/pkg/machinery/api/evidence"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/api/node"
 	"github.com/cairn-os/cairn/pkg/machinery/api/resource"
@@ -27,6 +28,7 @@ var publicServices = []protoreflect.FileDescriptor{
 	resource.File_resource_resource_proto,
 	audit.File_audit_audit_proto,
 	etcd.File_etcd_etcd_proto,
+	evidence.File_evidence_evidence_proto,
 }
 
 func methods(files ...protoreflect.FileDescriptor) []string {
@@ -87,7 +89,7 @@ func TestInvariants(t *testing.T) {
 		if role.Allowed(m, []role.Role{role.NodeProxy}) || role.Allowed(m, nil) {
 			t.Errorf("%s is allowed without a user role", m)
 		}
-		auditorOK := strings.HasPrefix(m, "/cairn.audit.") || strings.HasSuffix(m, "/Version")
+		auditorOK := strings.HasPrefix(m, "/cairn.audit.") || strings.HasPrefix(m, "/cairn.evidence.") || strings.HasSuffix(m, "/Version")
 		if got := role.Allowed(m, []role.Role{role.Auditor}); got != auditorOK {
 			t.Errorf("Allowed(%s, auditor) = %v, want %v", m, got, auditorOK)
 		}
@@ -100,6 +102,14 @@ func TestInvariants(t *testing.T) {
 		for _, r := range append(role.All(), role.NodeProxy) {
 			if role.Allowed(m, []role.Role{r}) {
 				t.Errorf("internal method %s allowed to %s", m, r)
+			}
+		}
+	}
+	// Evidence is for auditing: os:auditor and os:admin, and no role that runs the node.
+	for _, m := range methods(evidence.File_evidence_evidence_proto) {
+		for _, r := range []role.Role{role.Operator, role.Reader, role.EtcdBackup} {
+			if role.Allowed(m, []role.Role{r}) {
+				t.Errorf("Allowed(%s, %s) = true, want false", m, r)
 			}
 		}
 	}
