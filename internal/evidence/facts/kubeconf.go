@@ -182,7 +182,11 @@ func ParseEncryptionConfig(path string, data []byte) (*EncryptionConfig, error) 
 		return nil, fmt.Errorf("%s: resources: %d entries, more than %d", path, len(raw.Resources), maxConfigRules)
 	}
 	c := &EncryptionConfig{Path: path, Resources: []EncryptedResources{}}
+	entries := 0
 	for _, r := range raw.Resources {
+		if entries += len(r.Resources) + len(r.Providers); entries > maxConfigRules {
+			return nil, fmt.Errorf("%s: resources: more than %d resources and providers", path, maxConfigRules)
+		}
 		e := EncryptedResources{Resources: r.Resources}
 		for _, p := range r.Providers {
 			for name := range p {

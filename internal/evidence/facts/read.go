@@ -155,4 +155,3 @@ func hostPath(root, node string) string {
 	}
 	return strings.TrimSuffix(root, "/") + node
 }
-
