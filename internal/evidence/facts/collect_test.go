@@ -99,8 +99,8 @@ func TestCollectFixture(t *testing.T) {
 		t.Error("the snapshot holds key material")
 	}
 	for _, p := range s.Processes.Value {
-		if p.FIPS.Unknown == "" {
-			t.Errorf("process %d: FIPS %+v, want unknown (the fixture has no binaries)", p.PID, p.FIPS)
+		if p.FIPS.Mode != "only" || p.FIPS.Source != "GODEBUG" {
+			t.Errorf("process %d: FIPS %+v, want only from GODEBUG", p.PID, p.FIPS)
 		}
 	}
 }

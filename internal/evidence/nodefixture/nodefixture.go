@@ -120,6 +120,8 @@ func writeProc(tb testing.TB, proc string, plan *kubeservice.Plan) {
 	}
 	tables := map[string]string{"tcp": "", "tcp6": "", "udp": "", "udp6": ""}
 	inode := 1000
+	exe, err := os.Executable()
+	must(tb, err)
 	addProc := func(pid int, name string, args []string, cgroup string) {
 		dir := filepath.Join(proc, fmt.Sprint(pid))
 		write(tb, filepath.Join(dir, "comm"), name+"\n", 0o444)
@@ -127,6 +129,9 @@ func writeProc(tb testing.TB, proc string, plan *kubeservice.Plan) {
 		write(tb, filepath.Join(dir, "cgroup"), "0::"+cgroup+"\n", 0o444)
 		write(tb, filepath.Join(dir, "environ"), "PATH=/usr/bin\x00GODEBUG=fips140=only\x00", 0o400)
 		must(tb, os.MkdirAll(filepath.Join(dir, "fd"), 0o755))
+		// Every process runs the test binary: a Go program with build information, as
+		// Cairn's services are.
+		must(tb, os.Symlink(exe, filepath.Join(dir, "exe")))
 		for _, l := range listeners[name] {
 			inode++
 			proto, local, _ := strings.Cut(l, " ")
