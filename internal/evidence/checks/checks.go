@@ -167,3 +167,17 @@ func fail(actual string) outcome       { return outcome{actual: actual} }
 func result(ok bool, a string) outcome { return outcome{ok: ok, actual: a} }
 func na(reason string) outcome         { return outcome{na: reason} }
 func unknownOf(why string) outcome     { return outcome{unknown: why} }
+
+// Definitions describes every check, whatever the node (the fixed fields of a Result; no
+// verdict), sorted by ID: what the static OSCAL component definition and plan list.
+func Definitions() []Result {
+	defs := slices.Concat(hostChecks, nodeChecks, masterFileChecks, apiServerChecks, managerChecks, etcdChecks, policyChecks)
+	out := make([]Result, 0, len(defs))
+	for _, d := range defs {
+		group, nodeType, bench := groupOf(d.id)
+		out = append(out, Result{ID: d.id, Group: group, Benchmark: bench, NodeType: nodeType, Text: d.text, Scored: d.scored,
+			Audit: d.audit, Expected: d.expected, Remediation: d.remediation})
+	}
+	slices.SortFunc(out, func(a, b Result) int { return CompareIDs(a.ID, b.ID) })
+	return out
+}
