@@ -60,6 +60,9 @@ func scanCheck(id, text, expected, remediation string, pick func(facts.Scan) []s
 			if len(found) > 0 {
 				return fail(strings.Join(found, ", "))
 			}
+			if !sc.Known() {
+				return unknownOf("part of the image could not be walked (" + sc.Unknown + "); none found elsewhere")
+			}
 			if sc.Truncated {
 				return unknownOf(fmt.Sprintf("the walk stopped at its cap after %d entries; none found so far", sc.Value.Entries))
 			}

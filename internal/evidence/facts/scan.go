@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -55,9 +56,12 @@ func collectScan(ctx context.Context, root string, dirs, skip []string, nm names
 
 func (s *scanner) walk(ctx context.Context, dir string) error {
 	top := hostPath(s.root, dir)
+	if _, err := os.Lstat(top); errors.Is(err, fs.ErrNotExist) {
+		return nil // the image has no such directory: nothing to find there
+	}
 	dev, ok := devOf(top)
 	if !ok {
-		return errors.New("not found or not readable")
+		return errors.New("not readable")
 	}
 	return filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
