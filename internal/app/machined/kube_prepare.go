@@ -17,20 +17,6 @@ import (
 // load them on demand.
 const kubeModulesList = "/etc/modules-load.d/kubernetes.conf"
 
-// kubeSysctls are the settings pod networking needs (forwarding, bridged traffic through
-// netfilter) and those the kubelet's protectKernelDefaults requires.
-var kubeSysctls = [][2]string{
-	{"net.ipv4.ip_forward", "1"},
-	{"net.bridge.bridge-nf-call-iptables", "1"},
-	{"net.bridge.bridge-nf-call-ip6tables", "1"},
-	{"vm.overcommit_memory", "1"},
-	{"vm.panic_on_oom", "0"},
-	{"kernel.panic", "10"},
-	{"kernel.panic_on_oops", "1"},
-	{"kernel.keys.root_maxkeys", "1000000"},
-	{"kernel.keys.root_maxbytes", "25000000"},
-}
-
 // prepareKube readies the kernel (once) and writes the Kubernetes files of a plan.
 func (n *daemon) prepareKube(files []kubeservice.File) error {
 	n.kubeKernel.Do(func() { n.kubeKernelErr = n.kubeKernelSetup() })
@@ -58,9 +44,9 @@ func (n *daemon) kubeKernelSetup() error {
 		return fmt.Errorf("load the kernel modules for Kubernetes: %w", err)
 	}
 	n.log.Info("kernel modules for Kubernetes loaded", "count", count)
-	for _, kv := range kubeSysctls {
-		if err := sysctl.Set(kv[0], kv[1]); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("sysctl %s=%s: %w", kv[0], kv[1], err)
+	for _, kv := range sysctl.Kubernetes {
+		if err := sysctl.Set(kv.Name, kv.Value); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sysctl %s=%s: %w", kv.Name, kv.Value, err)
 		}
 	}
 	return nil

@@ -34,43 +34,19 @@ func loadModules(_ context.Context, s *state) error {
 	return nil
 }
 
-// kspp are the kernel self-protection settings (Kernel Self Protection Project
-// recommendations that do not break Kubernetes).
-var kspp = [][2]string{
-	{"kernel.kptr_restrict", "2"},
-	{"kernel.dmesg_restrict", "1"},
-	{"kernel.perf_event_paranoid", "3"},
-	{"kernel.kexec_load_disabled", "1"},
-	{"kernel.yama.ptrace_scope", "1"},
-	{"kernel.unprivileged_bpf_disabled", "1"},
-	{"net.core.bpf_jit_harden", "2"},
-	{"kernel.randomize_va_space", "2"},
-	{"kernel.sysrq", "0"},
-	{"kernel.panic_on_oops", "1"},
-	{"kernel.panic", "10"},
-	{"kernel.io_uring_disabled", "2"},
-	{"dev.tty.ldisc_autoload", "0"},
-	{"vm.unprivileged_userfaultfd", "0"},
-	{"fs.protected_symlinks", "1"},
-	{"fs.protected_hardlinks", "1"},
-	{"fs.protected_fifos", "2"},
-	{"fs.protected_regular", "2"},
-	{"fs.suid_dumpable", "0"},
-	{"net.ipv4.tcp_syncookies", "1"},
-}
-
+// applySysctls applies the kernel self-protection settings (sysctl.KSPP).
 func applySysctls(_ context.Context, s *state) error {
 	var missing []string
-	for _, kv := range kspp {
-		if err := sysctl.Set(kv[0], kv[1]); err != nil {
+	for _, kv := range sysctl.KSPP {
+		if err := sysctl.Set(kv.Name, kv.Value); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				missing = append(missing, kv[0])
+				missing = append(missing, kv.Name)
 				continue
 			}
-			s.log.Warn("sysctl not applied", "name", kv[0], "value", kv[1], "error", err)
+			s.log.Warn("sysctl not applied", "name", kv.Name, "value", kv.Value, "error", err)
 		}
 	}
-	s.log.Info("sysctls applied", "count", len(kspp)-len(missing), "missing", strings.Join(missing, ","))
+	s.log.Info("sysctls applied", "count", len(sysctl.KSPP)-len(missing), "missing", strings.Join(missing, ","))
 	return nil
 }
 
