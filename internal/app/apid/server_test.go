@@ -27,12 +27,12 @@ func TestStopOf(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := s.stopOf(desc); got != want {
-			t.Errorf("%s ends with the %s stop, want the %s one", m, name(s, got), name(s, want))
+			t.Errorf("%s ends with the %s stop, want the %s one", m, name(got, s), name(want, s))
 		}
 	}
 }
 
-func name(s *server, stop context.Context) string {
+func name(stop context.Context, s *server) string {
 	if stop == s.stop.streams {
 		return "streams'"
 	}

@@ -205,7 +205,10 @@ func TestEtcdSnapshotOneAtATime(t *testing.T) {
 func TestLeaveEtcdForReset(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
-	never := func() (*etcdops.Client, error) { t.Fatal("etcd opened for a node whose etcd never started"); return nil, nil }
+	never := func() (*etcdops.Client, error) {
+		t.Fatal("etcd opened for a node whose etcd never started")
+		return nil, nil
+	}
 	for _, st := range []supervisor.State{supervisor.StateWaiting, supervisor.StateStopped} {
 		if msg, err := leaveEtcd(ctx, log, st, true, never); msg != "" || err != nil {
 			t.Errorf("etcd %s: leaveEtcd = %q, %v; want nothing", st, msg, err)

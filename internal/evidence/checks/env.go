@@ -84,8 +84,8 @@ func (e *env) filesUnder(dir string, keep func(facts.File) bool) []facts.File {
 	return out
 }
 
-// modeWithin reports whether mode grants nothing max does not (kube-bench's bitmask test).
-func modeWithin(mode, max uint32) bool { return mode&^max == 0 }
+// modeWithin reports whether mode grants nothing limit does not (kube-bench's bitmask test).
+func modeWithin(mode, limit uint32) bool { return mode&^limit == 0 }
 
 func perm(f facts.File) string { return fmt.Sprintf("%s %o", f.Path, f.Mode) }
 

@@ -12,11 +12,11 @@ import (
 type locator func(e *env) (path string, missing outcome, early *outcome)
 
 // modeCheck: the file's mode grants nothing beyond max.
-func modeCheck(id, text string, scored bool, max uint32, loc locator) def {
-	return def{id: id, text: text, scored: scored, audit: "stat -c %a FILE", expected: fmt.Sprintf("mode %o or stricter", max),
-		remediation: fmt.Sprintf("The file is written by machined; a different mode means it was changed on the node: restore it with chmod %o, and report it.", max),
+func modeCheck(id, text string, scored bool, limit uint32, loc locator) def {
+	return def{id: id, text: text, scored: scored, audit: "stat -c %a FILE", expected: fmt.Sprintf("mode %o or stricter", limit),
+		remediation: fmt.Sprintf("The file is written by machined; a different mode means it was changed on the node: restore it with chmod %o, and report it.", limit),
 		eval: func(e *env) outcome {
-			return withFile(e, loc, func(f facts.File) outcome { return result(modeWithin(f.Mode, max), perm(f)) })
+			return withFile(e, loc, func(f facts.File) outcome { return result(modeWithin(f.Mode, limit), perm(f)) })
 		}}
 }
 
@@ -94,11 +94,6 @@ func staticPod(component string) locator {
 	return func(*env) (string, outcome, *outcome) {
 		return path, na("machined runs " + component + " as a supervised service from the image, not as a static pod: no pod specification exists at " + path + " (the command line the CIS flags checks read is the service's)"), nil
 	}
-}
-
-// fixed locates a fixed path.
-func fixed(path string, missing outcome) locator {
-	return func(*env) (string, outcome, *outcome) { return path, missing, nil }
 }
 
 var (

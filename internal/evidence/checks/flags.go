@@ -76,8 +76,9 @@ func flagCheck(id, text string, scored bool, component, flag, expected string, t
 }
 
 // flagsSet: every flag is set.
-func flagsSet(id, text string, scored bool, component string, names ...string) def {
-	return def{id: id, text: text, scored: scored, audit: component + " command line: --" + strings.Join(names, ", --"),
+// flagsSet: every flag in names is set (each such item is scored).
+func flagsSet(id, text string, component string, names ...string) def {
+	return def{id: id, text: text, scored: true, audit: component + " command line: --" + strings.Join(names, ", --"),
 		expected:    "--" + strings.Join(names, " and --") + " set",
 		remediation: "machined sets these flags; if they are missing, the node runs a component definition it did not write: report it.",
 		eval: func(e *env) outcome {
@@ -108,8 +109,8 @@ var apiServerChecks = []def{
 	anonymousAuthCheck,
 	flagCheck("1.2.2", "The API server accepts no static token file", true, api, "token-auth-file", "--token-auth-file not set", notSet),
 	flagCheck("1.2.3", "The DenyServiceExternalIPs admission plugin is on", false, api, "enable-admission-plugins", "DenyServiceExternalIPs enabled", has("DenyServiceExternalIPs")),
-	flagsSet("1.2.4", "The API server authenticates to kubelets with a client certificate", true, api, "kubelet-client-certificate", "kubelet-client-key"),
-	flagsSet("1.2.5", "The API server verifies kubelets' serving certificates", true, api, "kubelet-certificate-authority"),
+	flagsSet("1.2.4", "The API server authenticates to kubelets with a client certificate", api, "kubelet-client-certificate", "kubelet-client-key"),
+	flagsSet("1.2.5", "The API server verifies kubelets' serving certificates", api, "kubelet-certificate-authority"),
 	flagCheck("1.2.6", "Authorization is not AlwaysAllow", true, api, "authorization-mode", "set, without AlwaysAllow",
 		func(v string, set bool) bool { return set && !listHas(v, "AlwaysAllow") }),
 	flagCheck("1.2.7", "Authorization includes Node", true, api, "authorization-mode", "includes Node", has("Node")),
@@ -127,11 +128,11 @@ var apiServerChecks = []def{
 	flagCheck("1.2.19", "Audit log files rotate at 100 MB or more", true, api, "audit-log-maxsize", ">= 100", gte(100)),
 	requestTimeoutCheck,
 	flagCheck("1.2.21", "Service account tokens are checked against etcd", true, api, "service-account-lookup", "unset or true", eqOrUnset("true")),
-	flagsSet("1.2.22", "The API server verifies service account tokens with a key file", true, api, "service-account-key-file"),
-	flagsSet("1.2.23", "The API server authenticates to etcd with a client certificate", true, api, "etcd-certfile", "etcd-keyfile"),
-	flagsSet("1.2.24", "The API server serves TLS with its own certificate", true, api, "tls-cert-file", "tls-private-key-file"),
-	flagsSet("1.2.25", "The API server authenticates clients by certificate", true, api, "client-ca-file"),
-	flagsSet("1.2.26", "The API server verifies etcd's certificate", true, api, "etcd-cafile"),
+	flagsSet("1.2.22", "The API server verifies service account tokens with a key file", api, "service-account-key-file"),
+	flagsSet("1.2.23", "The API server authenticates to etcd with a client certificate", api, "etcd-certfile", "etcd-keyfile"),
+	flagsSet("1.2.24", "The API server serves TLS with its own certificate", api, "tls-cert-file", "tls-private-key-file"),
+	flagsSet("1.2.25", "The API server authenticates clients by certificate", api, "client-ca-file"),
+	flagsSet("1.2.26", "The API server verifies etcd's certificate", api, "etcd-cafile"),
 	flagCheck("1.2.27", "Secrets are encrypted at rest (an encryption configuration is given)", false, api, "encryption-provider-config", "--encryption-provider-config set", isSet),
 	encryptionProvidersCheck,
 	flagCheck("1.2.29", "The API server uses only strong cipher suites", false, api, "tls-cipher-suites", "a subset of the benchmark's strong suites", subsetOf(apiServerCiphers)),
@@ -145,8 +146,8 @@ var managerChecks = []def{
 	flagCheck("1.3.2", "The controller manager's profiling is off", true, cm, "profiling", "--profiling=false", eq("false")),
 	flagCheck("1.3.3", "Controllers use their own service account credentials", true, cm, "use-service-account-credentials", "set, not false",
 		func(v string, set bool) bool { return set && !strings.EqualFold(v, "false") }),
-	flagsSet("1.3.4", "The controller manager signs service account tokens with a key file", true, cm, "service-account-private-key-file"),
-	flagsSet("1.3.5", "The controller manager gives pods the cluster's root CA", true, cm, "root-ca-file"),
+	flagsSet("1.3.4", "The controller manager signs service account tokens with a key file", cm, "service-account-private-key-file"),
+	flagsSet("1.3.5", "The controller manager gives pods the cluster's root CA", cm, "root-ca-file"),
 	flagCheck("1.3.6", "Kubelet serving certificate rotation is not turned off", true, cm, "feature-gates", "no RotateKubeletServerCertificate=false", lacksOrUnset("RotateKubeletServerCertificate=false")),
 	flagCheck("1.3.7", "The controller manager binds to 127.0.0.1", true, cm, "bind-address", "unset or 127.0.0.1", eqOrUnset("127.0.0.1")),
 	flagCheck("1.4.1", "The scheduler's profiling is off", true, sched, "profiling", "--profiling=false", eq("false")),
@@ -154,10 +155,10 @@ var managerChecks = []def{
 }
 
 var etcdChecks = []def{
-	flagsSet("2.1", "etcd serves clients over TLS", true, "etcd", "cert-file", "key-file"),
+	flagsSet("2.1", "etcd serves clients over TLS", "etcd", "cert-file", "key-file"),
 	flagCheck("2.2", "etcd requires client certificates", true, "etcd", "client-cert-auth", "--client-cert-auth=true", eq("true")),
 	flagCheck("2.3", "etcd does not make self-signed client certificates", true, "etcd", "auto-tls", "unset or false", eqOrUnset("false")),
-	flagsSet("2.4", "etcd talks to its peers over TLS", true, "etcd", "peer-cert-file", "peer-key-file"),
+	flagsSet("2.4", "etcd talks to its peers over TLS", "etcd", "peer-cert-file", "peer-key-file"),
 	flagCheck("2.5", "etcd requires peer certificates", true, "etcd", "peer-client-cert-auth", "--peer-client-cert-auth=true", eq("true")),
 	flagCheck("2.6", "etcd does not make self-signed peer certificates", true, "etcd", "peer-auto-tls", "unset or false", eqOrUnset("false")),
 	etcdCACheck,

@@ -3,6 +3,7 @@ package elfinfo
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,7 +66,7 @@ func TestReadGoBinary(t *testing.T) {
 }
 
 func TestReadNotELF(t *testing.T) {
-	if _, err := Read(bytes.NewReader([]byte("#!/bin/sh\n"))); err != ErrNotELF {
+	if _, err := Read(bytes.NewReader([]byte("#!/bin/sh\n"))); !errors.Is(err, ErrNotELF) {
 		t.Errorf("Read(script) = %v, want ErrNotELF", err)
 	}
 	if _, err := Read(bytes.NewReader([]byte("\x7fELF\x02\x01\x01garbage"))); err == nil {
@@ -112,7 +113,7 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("\x7fELF\x02\x01\x01\x00"))
 	f.Add([]byte("#!/bin/sh"))
 	f.Add(note(binary.LittleEndian, "GNU", 3, []byte{1, 2, 3}))
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(_ *testing.T, data []byte) {
 		_, _ = Read(bytes.NewReader(data))
 		_ = findBuildID(data, binary.BigEndian)
 	})

@@ -33,7 +33,7 @@ func scanProcs(ctx context.Context, procDir string) (out []proc, truncated bool,
 	if err != nil {
 		return nil, false, err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	ents, err := d.ReadDir(-1)
 	if err != nil {
 		return nil, false, err

@@ -40,7 +40,7 @@ func readCapped(path string, limit int64) (data []byte, truncated bool, err erro
 	if err != nil {
 		return nil, false, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	data, err = io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, false, err

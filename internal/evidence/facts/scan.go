@@ -92,10 +92,10 @@ func (s *scanner) walk(ctx context.Context, dir string) error {
 // already walked from another start.
 func (s *scanner) enter(node string, fi fs.FileInfo, dev uint64) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || slices.Contains(s.skip, node) || uint64(st.Dev) != dev {
+	if !ok || slices.Contains(s.skip, node) || uint64(st.Dev) != dev { //nolint:unconvert // Stat_t.Dev is not a uint64 on every platform
 		return filepath.SkipDir
 	}
-	key := [2]uint64{uint64(st.Dev), st.Ino}
+	key := [2]uint64{uint64(st.Dev), st.Ino} //nolint:unconvert // as above
 	if s.visited[key] {
 		return filepath.SkipDir
 	}
@@ -151,5 +151,5 @@ func devOf(p string) (uint64, bool) {
 	if err := syscall.Stat(p, &st); err != nil {
 		return 0, false
 	}
-	return uint64(st.Dev), true
+	return uint64(st.Dev), true //nolint:unconvert // as above
 }

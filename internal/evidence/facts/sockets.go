@@ -168,7 +168,7 @@ func socketInodes(fdDir string) []uint64 {
 	if err != nil {
 		return nil
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	names, _ := d.Readdirnames(maxFDsPerProc)
 	var out []uint64
 	for _, n := range names {

@@ -143,7 +143,7 @@ func FuzzOrigins(f *testing.F) {
 	f.Add([]byte(`{"components":[{"type":"file","name":"/a","properties":[{"name":"cairn:origin","value":"x"}]}]}`))
 	f.Add([]byte(`{"metadata":{"component":{"components":[{"components":[]}]}}}`))
 	f.Add([]byte(`[]`))
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(_ *testing.T, data []byte) {
 		_, _ = Origins(data)
 	})
 }

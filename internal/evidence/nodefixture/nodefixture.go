@@ -43,7 +43,7 @@ func Build(tb testing.TB, controlPlane bool) Node {
 	for _, f := range plan.Files {
 		p := filepath.Join(n.Sources.Root, f.Path)
 		if f.Mode.IsDir() {
-			must(tb, os.MkdirAll(p, 0o755))
+			must(tb, os.MkdirAll(p, 0o755)) //nolint:gosec // a fixture of a node root, whose directories are 0755
 			must(tb, os.Chmod(p, f.Mode.Perm()))
 			continue
 		}
@@ -128,7 +128,7 @@ func writeProc(tb testing.TB, proc string, plan *kubeservice.Plan) {
 		write(tb, filepath.Join(dir, "cmdline"), strings.Join(args, "\x00")+"\x00", 0o444)
 		write(tb, filepath.Join(dir, "cgroup"), "0::"+cgroup+"\n", 0o444)
 		write(tb, filepath.Join(dir, "environ"), "PATH=/usr/bin\x00GODEBUG=fips140=only\x00", 0o400)
-		must(tb, os.MkdirAll(filepath.Join(dir, "fd"), 0o755))
+		must(tb, os.MkdirAll(filepath.Join(dir, "fd"), 0o755)) //nolint:gosec // as on a node
 		// Every process runs the test binary: a Go program with build information, as
 		// Cairn's services are.
 		must(tb, os.Symlink(exe, filepath.Join(dir, "exe")))
@@ -153,7 +153,7 @@ func writeProc(tb testing.TB, proc string, plan *kubeservice.Plan) {
 
 func write(tb testing.TB, p, data string, mode os.FileMode) {
 	tb.Helper()
-	must(tb, os.MkdirAll(filepath.Dir(p), 0o755))
+	must(tb, os.MkdirAll(filepath.Dir(p), 0o755)) //nolint:gosec // as on a node
 	must(tb, os.WriteFile(p, []byte(data), mode))
 	must(tb, os.Chmod(p, mode))
 }

@@ -150,7 +150,10 @@ func checkSPDX(t *testing.T, doc []byte, files int) {
 			Name, PrimaryPackagePurpose string
 		}
 		Files         []struct{ FileName string }
-		Relationships []struct{ SpdxElementId, RelationshipType, RelatedSpdxElement string }
+		Relationships []struct {
+			SpdxElementID                        string `json:"spdxElementId"`
+			RelationshipType, RelatedSpdxElement string
+		}
 	}
 	if err := json.Unmarshal(doc, &d); err != nil {
 		t.Fatal(err)
