@@ -209,4 +209,3 @@ func (f *Forwarder) Status() []Status {
 	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Endpoint, b.Endpoint) })
 	return out
 }
-

@@ -166,4 +166,3 @@ func frameOctetCounting(dst, msg []byte) []byte {
 	dst = append(dst, ' ')
 	return append(dst, msg...)
 }
-
