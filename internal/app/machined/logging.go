@@ -245,4 +245,3 @@ func (t *fileTail) readLines(fn func([]byte)) error {
 
 // logDestinations is the status of every log destination.
 func (n *daemon) logDestinations() []logfwd.Status { return n.logfwd.Status() }
-
