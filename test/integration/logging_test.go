@@ -13,8 +13,8 @@ import (
 
 // TestLogForwardingToRsyslog configures a node, live, to send its audit trail to rsyslogd over
 // mutual TLS; the calls a reader then makes with its client certificate arrive at rsyslogd
-// naming the caller, logging status shows the destination to the reader, and the client key
-// stays hidden from it.
+// naming the caller, logging status and the LogDestination resource show the destination to
+// the reader, and the client key stays hidden from it.
 func TestLogForwardingToRsyslog(t *testing.T) {
 	rsyslogtest.Need(t)
 	const nodeIP, siemIP = "127.0.0.41", "127.0.0.42"
@@ -47,6 +47,11 @@ func TestLogForwardingToRsyslog(t *testing.T) {
 	waitFor(t, "the calls acknowledged", func() bool {
 		js := mustCtl(t, reader, append([]string{"logging", "status", "-o", "json"}, e...)...)
 		return strings.Contains(js, `"acknowledged"`)
+	})
+
+	waitFor(t, "the LogDestination resource", func() bool {
+		_, out, _ := ctl(t, reader, append([]string{"get", "logdest", "-o", "yaml"}, e...)...)
+		return strings.Contains(out, endpoint) && strings.Contains(out, "acknowledged:")
 	})
 
 	cfg := mustCtl(t, reader, append([]string{"show-config"}, e...)...)

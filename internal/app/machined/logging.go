@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/logfwd"
 	"github.com/cairn-os/cairn/pkg/machinery/audit"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/resources"
 )
 
 // logQueueDir holds the log destinations' queues, under STATE: on the disk of an installed
@@ -45,6 +46,7 @@ func (n *daemon) startLogging(ctx context.Context) error {
 		go n.forwardKernelLog(ctx)
 	}
 	go n.forwardAPIServerAudit(ctx, kubeservice.APIServerAuditLog)
+	go n.publishLogStatus(ctx)
 	return nil
 }
 
@@ -245,3 +247,38 @@ func (t *fileTail) readLines(fn func([]byte)) error {
 
 // logDestinations is the status of every log destination.
 func (n *daemon) logDestinations() []logfwd.Status { return n.logfwd.Status() }
+
+// logStatusEvery is how often the LogDestination resources are refreshed.
+const logStatusEvery = 5 * time.Second
+
+// publishLogStatus keeps one LogDestination resource per destination until ctx ends.
+func (n *daemon) publishLogStatus(ctx context.Context) {
+	t := time.NewTicker(logStatusEvery)
+	defer t.Stop()
+	have := map[string]bool{}
+	for {
+		seen := map[string]bool{}
+		for _, s := range n.logfwd.Status() {
+			seen[s.Endpoint] = true
+			err := modify(ctx, n.st, resources.NewLogDestinationStatus(s.Endpoint), func(r *resources.LogDestinationStatus) {
+				*r.TypedSpec() = resources.LogDestinationStatusSpec{Format: s.Format, Sources: s.Sources, State: s.State,
+					LastError: s.LastError, LastErrorTime: s.LastErrorTime, QueueEntries: s.QueueEntries, QueueBytes: s.QueueBytes,
+					OldestQueued: s.OldestQueued, Sent: s.Sent, Resent: s.Resent, Acknowledged: s.Acknowledged, Dropped: s.Dropped}
+			})
+			if err != nil && ctx.Err() == nil {
+				n.log.Warn("log destination resource not updated", "endpoint", s.Endpoint, "error", err)
+			}
+		}
+		for ep := range have {
+			if !seen[ep] {
+				_ = n.st.Destroy(ctx, resources.NewLogDestinationStatus(ep).Metadata())
+			}
+		}
+		have = seen
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

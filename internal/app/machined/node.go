@@ -187,13 +187,13 @@ func (n *daemon) run(ctx context.Context) error {
 		return err
 	}
 	defer n.closeAudit()
+	if err := n.phase("resources", func() error { return n.startResources(ctx) }); err != nil {
+		return err
+	}
 	if err := n.phase("log forwarding", func() error { return n.startLogging(ctx) }); err != nil {
 		return err
 	}
 	defer n.logfwd.Close()
-	if err := n.phase("resources", func() error { return n.startResources(ctx) }); err != nil {
-		return err
-	}
 	if err := n.phase("config", n.loadConfig); err != nil {
 		return err
 	}

@@ -287,9 +287,14 @@ type LoggingDestination struct {
 	// Validation: each one of those, listed once.
 	// Example: [audit, kube-apiserver-audit]
 	Sources []string `yaml:"sources,omitempty"`
-	// QueueMiB bounds the destination's queue on disk (EPHEMERAL once mounted, memory
-	// until then): what waits while the receiver is down or slow. When it is full the oldest
-	// entries are dropped and a gap entry names how many and which.
+	// QueueMiB bounds the destination's queue, kept on STATE next to the audit log (on disk
+	// once the node is installed, in memory where STATE is): what waits while the receiver is
+	// down or slow, and survives a restart. When it is full the oldest entries are dropped
+	// and a gap entry names how many and which. Syslog over TLS has no acknowledgement: the
+	// node confirms delivery by closing the connection every 10,000 entries or 10 seconds
+	// and waiting for the receiver to close its side, and after a failure sends again what
+	// was not confirmed, so a receiver restart can bring duplicates (audit events carry
+	// their sequence number and hash to spot them), never a loss.
 	//
 	// Default: 32.
 	// Validation: from 1 to 1024.
