@@ -37,7 +37,7 @@ func (n *daemon) newForwarder() *logfwd.Forwarder {
 
 // startLogging connects the sources that machined itself produces: its own log, the services' logs, the
 // audit trail, the kernel log (metal mode) and kube-apiserver's audit log (control planes).
-func (n *daemon) startLogging(ctx context.Context) error {
+func (n *daemon) startLogging(ctx context.Context) {
 	pid := strconv.Itoa(os.Getpid())
 	n.ring.SetTap(func(line []byte) {
 		n.logfwd.Publish(logRecord(logfwd.SourceMachined, "machined", pid, line))
@@ -47,7 +47,6 @@ func (n *daemon) startLogging(ctx context.Context) error {
 	}
 	go n.forwardAPIServerAudit(ctx, kubeservice.APIServerAuditLog)
 	go n.publishLogStatus(ctx)
-	return nil
 }
 
 // serviceLogLine hands a service's log line to the forwarder (the supervisor's tap).
@@ -204,9 +203,7 @@ func (t *fileTail) poll(fn func([]byte)) error {
 		t.f = f
 		return nil
 	}
-	if err := t.readLines(fn); err != nil {
-		return err
-	}
+	t.readLines(fn)
 	cur, err1 := t.f.Stat()
 	now, err2 := os.Stat(t.path)
 	if err1 == nil && err2 == nil && !os.SameFile(cur, now) {
@@ -216,12 +213,14 @@ func (t *fileTail) poll(fn func([]byte)) error {
 		}
 		_ = t.f.Close()
 		t.f, t.partial = f, nil
-		return t.readLines(fn)
+		t.readLines(fn)
 	}
 	return nil
 }
 
-func (t *fileTail) readLines(fn func([]byte)) error {
+// readLines passes the complete lines up to the end of the file; a read error ends it as the
+// end of the file does, and the next poll tries again.
+func (t *fileTail) readLines(fn func([]byte)) {
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := t.f.Read(buf)
@@ -240,7 +239,7 @@ func (t *fileTail) readLines(fn func([]byte)) error {
 		}
 		t.partial = bytes.Clone(data)
 		if n == 0 || err != nil {
-			return nil
+			return
 		}
 	}
 }

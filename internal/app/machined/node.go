@@ -190,9 +190,7 @@ func (n *daemon) run(ctx context.Context) error {
 	if err := n.phase("resources", func() error { return n.startResources(ctx) }); err != nil {
 		return err
 	}
-	if err := n.phase("log forwarding", func() error { return n.startLogging(ctx) }); err != nil {
-		return err
-	}
+	n.startLogging(ctx)
 	defer n.logfwd.Close()
 	if err := n.phase("config", n.loadConfig); err != nil {
 		return err

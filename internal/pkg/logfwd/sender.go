@@ -120,7 +120,7 @@ func (s *session) loop(ctx context.Context) error {
 			// Unconfirmed entries are sent again by the next session, after a restart.
 			return nil
 		case err := <-s.closed:
-			return fmt.Errorf("the receiver closed the connection: %v", describeClose(err))
+			return fmt.Errorf("the receiver closed the connection: %s", describeClose(err))
 		case <-s.d.q.Notify():
 		case <-timer.C:
 		}
@@ -177,7 +177,7 @@ func (s *session) checkpoint() error {
 	select {
 	case err = <-s.closed:
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("the receiver did not confirm what it read (%v): resending from entry %d", err, s.d.q.State().Acked+1)
+			return fmt.Errorf("the receiver did not confirm what it read (resending from entry %d): %w", s.d.q.State().Acked+1, err)
 		}
 	case <-time.After(confirmTimeout):
 		s.d.fail(fmt.Errorf("the receiver did not close its side within %s of the forwarder's close: entries up to %d taken as delivered", confirmTimeout, upTo))

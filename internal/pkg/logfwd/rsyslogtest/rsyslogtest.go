@@ -138,7 +138,7 @@ action(type="omfile" file="%[1]s/out.log" template="raw")
 
 func (r *Receiver) start() {
 	r.t.Helper()
-	cmd := exec.Command(Binary, "-n", "-f", filepath.Join(r.dir, "rsyslog.conf"), "-i", filepath.Join(r.dir, "rsyslogd.pid"))
+	cmd := exec.Command(Binary, "-n", "-f", filepath.Join(r.dir, "rsyslog.conf"), "-i", filepath.Join(r.dir, "rsyslogd.pid")) //nolint:gosec // Debian's rsyslogd with files the test wrote.
 	cmd.Stdout, cmd.Stderr = &syncBuffer{}, &syncBuffer{}
 	if os.Geteuid() == 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
