@@ -147,8 +147,11 @@ func (s *source) typeName(e ast.Expr) (string, string) {
 		value, _ := s.typeName(t.Value)
 		return "map of " + key + " to " + value, ""
 	case *ast.SelectorExpr:
-		if t.Sel.Name == "PEMPair" {
+		switch t.Sel.Name {
+		case "PEMPair":
 			return "PEM pair {crt, key}: base64 of PEM text", ""
+		case "PEMBytes":
+			return "base64 of PEM text", ""
 		}
 	}
 	return fmt.Sprintf("%T", e), ""

@@ -9,6 +9,7 @@ func commands(g *globals) []*cobra.Command {
 		newGetCmd(g),
 		newLogsCmd(g),
 		newDmesgCmd(g),
+		newLoggingCmd(g),
 		newServicesCmd(g),
 		newServiceCmd(g),
 		newApplyConfigCmd(g),

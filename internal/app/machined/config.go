@@ -118,6 +118,7 @@ func (n *daemon) activate(cfg *config.Config) error {
 	publish()
 	n.auditCertificates(certs, cfg)
 	n.applyHostname(certs.Hostname)
+	n.applyLogging(cfg)
 	n.events.publish(KindConfig, "configuration active", "hostname", certs.Hostname)
 	return nil
 }
@@ -152,6 +153,7 @@ func (n *daemon) enterMaintenance() error {
 	}
 	fp := pki.Fingerprint(n.maintenanceCert.Certificate)
 	n.applyHostname(n.defaultHostname)
+	n.applyLogging(nil)
 	m := &node.APICertificates{Maintenance: true, ServerCrt: n.maintenanceCert.CertPEM, ServerKey: n.maintenanceCert.KeyPEM, Hostname: n.defaultHostname}
 	n.certs.set(m)
 	n.auditCertificates(m, nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairn-os/cairn/internal/app/machined/boot"
 	"github.com/cairn-os/cairn/internal/pkg/auditlog"
+	"github.com/cairn-os/cairn/internal/pkg/logfwd"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/api/machine"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -51,6 +52,7 @@ type daemon struct {
 	events *eventBus
 	st     state.State
 	audit  *auditlog.Log
+	logfwd *logfwd.Forwarder
 	sup    *supervisor.Supervisor
 	certs  *certFeed
 	listen net.IP
@@ -108,12 +110,13 @@ func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error
 		listen: net.ParseIP(host), requests: make(chan lifecycle, 1),
 	}
 	n.defaultHostname = defaultHostname(n.listen)
+	n.logfwd = n.newForwarder()
 	sb, err := newSandboxing(log, o, n.defaultHostname)
 	if err != nil {
 		return nil, err
 	}
 	n.sandbox = sb
-	sup, err := supervisor.New(log, supervisor.Options{OnChange: n.serviceChanged}, n.serviceSpecs()...)
+	sup, err := supervisor.New(log, supervisor.Options{OnChange: n.serviceChanged, OnLogLine: n.serviceLogLine}, n.serviceSpecs()...)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +190,8 @@ func (n *daemon) run(ctx context.Context) error {
 	if err := n.phase("resources", func() error { return n.startResources(ctx) }); err != nil {
 		return err
 	}
+	n.startLogging(ctx)
+	defer n.logfwd.Close()
 	if err := n.phase("config", n.loadConfig); err != nil {
 		return err
 	}

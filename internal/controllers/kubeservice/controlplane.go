@@ -57,7 +57,7 @@ func (p *params) apiServerFlags() flagSet {
 		"service-cluster-ip-range":           p.serviceCIDR,
 		"tls-cert-file":                      pkiPath("apiserver.crt"), "tls-private-key-file": pkiPath("apiserver.key"),
 		"tls-min-version": "VersionTLS13", "tls-cipher-suites": tlsCiphers,
-		"audit-policy-file": auditPolicy, "audit-log-path": auditLogDir + "/audit.log",
+		"audit-policy-file": auditPolicy, "audit-log-path": APIServerAuditLog,
 		"audit-log-maxage": "30", "audit-log-maxbackup": "10", "audit-log-maxsize": "100",
 		"encryption-provider-config": encryptionConf,
 	}

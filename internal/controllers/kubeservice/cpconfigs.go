@@ -1,37 +1,15 @@
 package kubeservice
 
-// auditPolicyYAML records who did what (CIS 3.2.1/3.2.2): Secrets, ConfigMaps and token
-// reviews at Metadata only (their bodies carry secrets), reads of health and version
-// endpoints and kube-proxy/system watches not at all, changes with their request bodies,
-// everything else at Metadata.
-func auditPolicyYAML() []byte {
-	return []byte(`# Written by machined; changes are overwritten.
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-- level: None
-  nonResourceURLs: [/healthz*, /livez*, /readyz*, /version]
-- level: None
-  users: [system:kube-proxy]
-  verbs: [watch]
-- level: None
-  verbs: [get, list, watch]
-  resources:
-  - group: coordination.k8s.io
-    resources: [leases]
-- level: Metadata
-  resources:
-  - group: ""
-    resources: [secrets, configmaps, serviceaccounts/token]
-  - group: authentication.k8s.io
-    resources: [tokenreviews]
-  - group: certificates.k8s.io
-    resources: [certificatesigningrequests]
-- level: Request
-  verbs: [create, update, patch, delete, deletecollection]
-- level: Metadata
-`)
+import "github.com/cairn-os/cairn/pkg/machinery/config"
+
+// auditPolicyYAML is the configuration's kube-apiserver audit policy, or Cairn's default
+// (config.DefaultAPIServerAuditPolicy: who did what, CIS 3.2.1/3.2.2, no secret bodies).
+func (p *params) auditPolicyYAML() []byte {
+	policy := p.cfg.Machine.Logging.APIServerAuditPolicy
+	if policy == "" {
+		policy = config.DefaultAPIServerAuditPolicy
+	}
+	return []byte("# Written by machined; changes are overwritten.\n" + policy)
 }
 
 // encryptionYAML encrypts Secrets at rest with aescbc and the configuration's key (CIS

@@ -50,3 +50,7 @@ const SuperAdminKubeconfig = kubeDir + "/super-admin.conf"
 func pkiPath(name string) string  { return path.Join(pkiDir, name) }
 func etcdPath(name string) string { return path.Join(etcdPKIDir, name) }
 func bin(name string) string      { return path.Join(binDir, name) }
+
+// APIServerAuditLog is the file kube-apiserver writes its audit events to; machined forwards
+// it to the log destinations that take the kube-apiserver-audit source.
+const APIServerAuditLog = auditLogDir + "/audit.log"

@@ -76,9 +76,12 @@ func (p *params) digested(files string) []Service {
 }
 
 // FilesDigest identifies what the files are derived from (the configuration, the node's name
-// and address): the same digest, the same files up to new certificates.
+// and address): the same digest, the same files up to new certificates. The log destinations
+// are left out: no component reads them, so adding one restarts nothing.
 func FilesDigest(cfg *config.Config, node Node) string {
-	data, _ := cfg.Encode()
+	c := cfg.Clone()
+	c.Machine.Logging.Destinations = nil
+	data, _ := c.Encode()
 	h := sha256.New()
 	h.Write(data)
 	h.Write([]byte("\x00" + node.Name + "\x00" + node.IP.String()))
@@ -119,7 +122,7 @@ func (p *params) nodeFiles() []File {
 func (p *params) controlPlaneFiles() []File {
 	api := int(constants.KubeAPIServerUID)
 	return []File{
-		file(auditPolicy, 0o600, auditPolicyYAML(), api, constants.KubeGID),
+		file(auditPolicy, 0o600, p.auditPolicyYAML(), api, constants.KubeGID),
 		file(encryptionConf, 0o600, p.encryptionYAML(), api, constants.KubeGID),
 		file(authnConf, 0o600, authnYAML(), api, constants.KubeGID),
 		dir("/var/log/kubernetes", 0o755, 0, 0),

@@ -140,3 +140,36 @@ func TestRenderFeatureGates(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderLogging: a log destination restarts no component; the configured kube-apiserver
+// audit policy is the file kube-apiserver reads.
+func TestRenderLogging(t *testing.T) {
+	cp, _ := generate(t)
+	node := Node{Name: "cp-1", IP: netip.MustParseAddr("10.5.0.2"), Bootstrapped: true}
+	before, err := Render(cp, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withDest := cp.Clone()
+	withDest.Machine.Logging.Destinations = []config.LoggingDestination{{Endpoint: "tls://logs.example.org"}}
+	after, err := Render(withDest, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range before.Services {
+		if s.Spec.Digest != after.Services[i].Spec.Digest {
+			t.Errorf("a log destination changes the digest of %s: it would restart", s.Name)
+		}
+	}
+	policy := "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: RequestResponse}]\n"
+	withPolicy := cp.Clone()
+	withPolicy.Machine.Logging.APIServerAuditPolicy = policy
+	plan, err := Render(withPolicy, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(plan.Files, func(f File) bool { return f.Path == auditPolicy })
+	if i < 0 || !strings.HasSuffix(string(plan.Files[i].Data), policy) {
+		t.Errorf("%s is missing or not the configured policy", auditPolicy)
+	}
+}

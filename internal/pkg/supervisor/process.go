@@ -50,7 +50,11 @@ func newService(spec Spec, sup *Supervisor) *service {
 	if st.Cgroup == (sandbox.CgroupPath{}) {
 		st.Unenforced = spec.Limits.Unenforced("the service has no cgroup of its own")
 	}
-	return &service{spec: spec, sup: sup, ring: NewRing(sup.opts.LogBytes), st: st}
+	ring := NewRing(sup.opts.LogBytes)
+	if fn := sup.opts.OnLogLine; fn != nil {
+		ring.SetTap(func(line []byte) { fn(spec.Name, line) })
+	}
+	return &service{spec: spec, sup: sup, ring: ring, st: st}
 }
 
 // setUnenforced records which limits the service's new cgroup does not enforce, and warns

@@ -15,6 +15,15 @@ type Ring struct {
 	lines   [][]byte
 	partial []byte
 	subs    map[chan []byte]struct{}
+	tap     func([]byte)
+}
+
+// SetTap makes the ring call fn with every new line, under its lock: fn must not block (log
+// forwarding queues the line and returns).
+func (r *Ring) SetTap(fn func(line []byte)) {
+	r.mu.Lock()
+	r.tap = fn
+	r.mu.Unlock()
 }
 
 // NewRing returns a ring holding at most maxBytes of lines.
@@ -44,6 +53,9 @@ func (r *Ring) Write(p []byte) (int, error) {
 }
 
 func (r *Ring) addLocked(line []byte) {
+	if r.tap != nil {
+		r.tap(line)
+	}
 	r.lines = append(r.lines, line)
 	r.size += len(line)
 	for r.size > r.max && len(r.lines) > 1 {

@@ -22,6 +22,9 @@ type Options struct {
 	LogBytes int
 	// OnChange is called (synchronously, keep it short) for every state change.
 	OnChange func(Change)
+	// OnLogLine is called (synchronously, under the ring's lock: it must not block) with
+	// every line a service writes, for log forwarding.
+	OnLogLine func(service string, line []byte)
 	// MinBackoff and MaxBackoff bound the restart delay (defaults 200ms and 10s).
 	MinBackoff, MaxBackoff time.Duration
 }

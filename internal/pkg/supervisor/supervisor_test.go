@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,21 @@ func TestRingFollow(t *testing.T) {
 	})
 	if strings.Join(got, "") != "four\nfive\n" {
 		t.Errorf("Follow = %q, want four, five", got)
+	}
+}
+
+// TestRingTap: the tap sees every complete line once, in order, including lines the ring
+// later drops for room.
+func TestRingTap(t *testing.T) {
+	r := NewRing(24)
+	var got []string
+	r.SetTap(func(l []byte) { got = append(got, string(l)) })
+	_, _ = r.Write([]byte("one\ntwo\nthr"))
+	_, _ = r.Write([]byte("ee\nfour\nfive\nsix\n"))
+	if want := []string{"one\n", "two\n", "three\n", "four\n", "five\n", "six\n"}; !slices.Equal(got, want) {
+		t.Errorf("tap saw %q, want %q", got, want)
+	}
+	if tail := r.Tail(-1); string(tail[0]) == "one\n" {
+		t.Errorf("the ring kept %q: the test no longer shows the tap seeing dropped lines", tail)
 	}
 }

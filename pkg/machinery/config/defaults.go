@@ -1,6 +1,10 @@
 package config
 
-import "github.com/cairn-os/cairn/pkg/machinery/constants"
+import (
+	"slices"
+
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
+)
 
 // Default values, as documented on the fields.
 const (
@@ -14,6 +18,8 @@ const (
 	DefaultStableHostname = true
 	// DefaultAuditRetentionMiB is machine.logging.auditRetentionMiB's default.
 	DefaultAuditRetentionMiB = 64
+	// DefaultLogQueueMiB is machine.logging.destinations[].queueMiB's default.
+	DefaultLogQueueMiB = 32
 	// DefaultTrialMinutes is machine.upgrade.trialMinutes's default.
 	DefaultTrialMinutes = 20
 )
@@ -35,8 +41,13 @@ func (c *Config) WithDefaults() *Config {
 		}
 	}
 	for i := range m.Logging.Destinations {
-		if m.Logging.Destinations[i].Format == "" {
-			m.Logging.Destinations[i].Format = DefaultLogFormat
+		d := &m.Logging.Destinations[i]
+		setDefault(&d.Format, DefaultLogFormat)
+		if len(d.Sources) == 0 {
+			d.Sources = slices.Clone(LogSources)
+		}
+		if d.QueueMiB == 0 {
+			d.QueueMiB = DefaultLogQueueMiB
 		}
 	}
 	if m.Logging.AuditRetentionMiB == 0 {

@@ -37,7 +37,9 @@ func fullConfig(t *testing.T) *Config {
 		NodeLabels: map[string]string{"topology.kubernetes.io/zone": "zone-a"},
 		NodeTaints: map[string]string{"dedicated": "gpu:NoSchedule"},
 	}
-	m.Logging.Destinations = []LoggingDestination{{Endpoint: "tcp+tls://logs.example.org:6514", Format: "json"}}
+	m.Logging.Destinations = []LoggingDestination{{Endpoint: "tls://logs.example.org:6514", Format: "jsonl", CA: c.Machine.CA.Crt,
+		ClientCertificate: c.Cluster.AggregatorCA, Sources: []string{LogSourceAudit}, QueueMiB: 64}, {Endpoint: "tcp://127.0.0.1:601", Insecure: true}}
+	m.Logging.APIServerAuditPolicy = DefaultAPIServerAuditPolicy
 	m.Logging.AuditRetentionMiB = 256
 	m.Features = FeaturesConfig{StableHostname: &off, DiskQuotaSupport: true}
 	cl := &c.Cluster

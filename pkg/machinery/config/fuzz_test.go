@@ -34,7 +34,7 @@ machine:
   sysctls: {net.core.somaxconn: "65535"}
   kernel: {modules: [{name: nf_conntrack, parameters: [hashsize=1]}]}
   kubelet: {extraArgs: {max-pods: "250"}, nodeLabels: {a: b}, nodeTaints: {c: d:NoSchedule}}
-  logging: {destinations: [{endpoint: "udp://192.0.2.1:514", format: json}]}
+  logging: {destinations: [{endpoint: "tls://192.0.2.1", format: jsonl, sources: [audit, kernel], queueMiB: 4}, {endpoint: "tcp://[2001:db8::1]:601", insecure: true}], apiServerAuditPolicy: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Metadata}]\n"}
   features: {stableHostname: false, diskQuotaSupport: true}
 cluster:
   id: auZ4P0-96RtuuItzpI7SR9vliC4leWg0

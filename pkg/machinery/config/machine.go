@@ -185,11 +185,14 @@ type KubeletConfig struct {
 
 // LoggingConfig configures where the node sends its logs and audit events.
 type LoggingConfig struct {
-	// Destinations receive every service log line and audit event.
+	// Destinations receive the node's audit events and logs (syslog over TLS, RFC 5424 with
+	// RFC 5425 framing, or JSON lines). Each has a bounded queue on disk so that a receiver that
+	// is down or slow loses nothing until its queue is full, and never slows the node; when
+	// the queue is full the oldest entries go and a gap entry says which.
 	//
 	// Default: none (logs stay on the node and are read over the API).
-	// Validation: endpoints unique.
-	// Example: [{endpoint: tcp+tls://logs.example.org:6514, format: rfc5424}]
+	// Validation: at most 8; endpoints unique.
+	// Example: [{endpoint: tls://logs.example.org:6514, format: rfc5424, ca: LS0tLS1CRUdJTi...}]
 	Destinations []LoggingDestination `yaml:"destinations,omitempty"`
 	// AuditRetentionMiB is how much of the audit trail the node keeps on its STATE partition,
 	// in MiB; the oldest events go first, and the chain records what went. Refused calls
@@ -200,22 +203,103 @@ type LoggingConfig struct {
 	// Validation: from 8 to 4096.
 	// Example: 256
 	AuditRetentionMiB int `yaml:"auditRetentionMiB,omitempty"`
+	// APIServerAuditPolicy is kube-apiserver's audit policy (an audit.k8s.io/v1 Policy, as
+	// YAML) on control-plane nodes; kube-apiserver writes what it selects to its audit log,
+	// which destinations with the kube-apiserver-audit source forward. A change restarts
+	// kube-apiserver, not the node.
+	//
+	// Default: none (kube-apiserver gets Cairn's policy: Secrets, ConfigMaps, token reviews and
+	// certificate requests at Metadata, since their bodies hold secrets; other changes at
+	// Request; health checks and lease reads not at all; everything else at Metadata).
+	// Validation: on controlplane only; apiVersion audit.k8s.io/v1, kind Policy, at least one
+	// rule, each level None, Metadata, Request or RequestResponse; omitStages from
+	// RequestReceived, ResponseStarted, ResponseComplete, Panic; no unknown fields.
+	// Example: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"
+	APIServerAuditPolicy string `yaml:"apiServerAuditPolicy,omitempty"`
 }
+
+// Log sources a destination can forward (machine.logging.destinations[].sources).
+const (
+	// LogSourceAudit is the node API's audit trail: every call, with its caller.
+	LogSourceAudit = "audit"
+	// LogSourceMachined is machined's own log.
+	LogSourceMachined = "machined"
+	// LogSourceServices are the logs of the services machined runs.
+	LogSourceServices = "services"
+	// LogSourceKernel is the kernel log (metal mode only).
+	LogSourceKernel = "kernel"
+	// LogSourceAPIServerAudit is kube-apiserver's audit log (control-plane nodes only).
+	LogSourceAPIServerAudit = "kube-apiserver-audit"
+)
+
+// LogSources lists every source, in the order the documentation gives them.
+var LogSources = []string{LogSourceAudit, LogSourceMachined, LogSourceServices, LogSourceKernel, LogSourceAPIServerAudit}
+
+// Log formats (machine.logging.destinations[].format).
+const (
+	LogFormatRFC5424 = "rfc5424"
+	LogFormatJSONL   = "jsonl"
+)
 
 // LoggingDestination is one log receiver.
 type LoggingDestination struct {
-	// Endpoint is the receiver's address.
+	// Endpoint is the receiver's address: tls://host[:port] for syslog over TLS (RFC 5425;
+	// port 6514 unless given), or tcp://host:port, in clear text, only with insecure: true.
 	//
-	// Validation: required; tcp+tls://host:port (verified against the system trust store and
-	// TrustedRootsConfig documents) or udp://host:port.
-	// Example: tcp+tls://logs.example.org:6514
+	// Validation: required; tls://host[:port] or tcp://host:port with a DNS name or an IP
+	// address (IPv6 in brackets) and a port from 1 to 65535.
+	// Example: tls://logs.example.org:6514
 	Endpoint string `yaml:"endpoint"`
-	// Format is the wire format: RFC 5424 syslog or one JSON object per line.
+	// Insecure allows a tcp:// endpoint, which sends audit events and logs in clear text.
+	//
+	// Default: false.
+	// Validation: required for a tcp:// endpoint; must be false for tls://.
+	// Example: true
+	Insecure bool `yaml:"insecure,omitempty"`
+	// Format is the wire format: RFC 5424 syslog messages with octet-counting framing
+	// (RFC 5425), or one JSON object per line carrying the same fields.
 	//
 	// Default: rfc5424.
-	// Validation: rfc5424 or json.
-	// Example: json
+	// Validation: rfc5424 or jsonl.
+	// Example: jsonl
 	Format string `yaml:"format,omitempty"`
+	// CA is the PEM certificates the receiver's server certificate must chain to (base64,
+	// like the other PEM fields).
+	//
+	// Default: none (the TrustedRootsConfig documents and the system trust store).
+	// Validation: one or more PEM certificates and nothing else; only with tls://.
+	// Example: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk...
+	CA pki.PEMBytes `yaml:"ca,omitempty"`
+	// ClientCertificate is the certificate and key the node presents to the receiver (mutual
+	// TLS). The key is a secret: redacted for readers and never logged.
+	//
+	// Default: none (the node presents no certificate).
+	// Validation: crt and key both or neither; a PEM certificate and its matching PEM private
+	// key (ECDSA, RSA or Ed25519); only with tls://.
+	// Example: {crt: LS0tLS1CRUdJTi..., key: LS0tLS1CRUdJTi...}
+	ClientCertificate pki.PEMPair `yaml:"clientCertificate,omitempty" cairn:"secret"`
+	// Sources are what the destination receives: audit (the node API's audit trail), machined
+	// (machined's log), services (the logs of the services it runs), kernel (the kernel log,
+	// metal mode only), kube-apiserver-audit (kube-apiserver's audit log, control-plane nodes
+	// only). A source the node does not have sends nothing.
+	//
+	// Default: [audit, machined, services, kernel, kube-apiserver-audit].
+	// Validation: each one of those, listed once.
+	// Example: [audit, kube-apiserver-audit]
+	Sources []string `yaml:"sources,omitempty"`
+	// QueueMiB bounds the destination's queue, kept on STATE next to the audit log (on disk
+	// once the node is installed, in memory where STATE is): what waits while the receiver is
+	// down or slow, and survives a restart. When it is full the oldest entries are dropped
+	// and a gap entry names how many and which. Syslog over TLS has no acknowledgement: the
+	// node confirms delivery by closing the connection every 10,000 entries or 10 seconds
+	// and waiting for the receiver to close its side, and after a failure sends again what
+	// was not confirmed, so a receiver restart can bring duplicates (audit events carry
+	// their sequence number and hash to spot them), never a loss.
+	//
+	// Default: 32.
+	// Validation: from 1 to 1024.
+	// Example: 256
+	QueueMiB int `yaml:"queueMiB,omitempty"`
 }
 
 // FeaturesConfig turns optional behaviour on or off.

@@ -53,8 +53,8 @@ func TestRedactRemovesEverySecret(t *testing.T) {
 	c := fullConfig(t)
 	var secrets []string
 	collectSecrets(reflect.ValueOf(c).Elem(), &secrets)
-	if len(secrets) != 9 {
-		t.Errorf("found %d secret values, want 9 (keys of 4 CAs and the service account, 2 tokens, cluster secret, encryption secret)", len(secrets))
+	if len(secrets) != 10 {
+		t.Errorf("found %d secret values, want 10 (keys of 4 CAs, the service account and a log client certificate, 2 tokens, cluster secret, encryption secret)", len(secrets))
 	}
 	red := c.Redact()
 	data, err := red.Encode()

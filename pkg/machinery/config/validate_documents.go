@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"encoding/pem"
+	"errors"
 	"fmt"
 
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
@@ -19,18 +20,25 @@ func (d *TrustedRootsConfig) validate(v *validator, prefix string, _ Mode) {
 		v.add(prefix+".certificates", "", "is required")
 		return
 	}
-	rest := []byte(d.Certificates)
+	if err := checkPEMCertificates([]byte(d.Certificates)); err != nil {
+		v.add(prefix+".certificates", d.Certificates, err.Error())
+	}
+}
+
+// checkPEMCertificates checks that data is one or more PEM certificates and nothing else.
+func checkPEMCertificates(data []byte) error {
+	rest := data
 	for n := 0; ; n++ {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
 			if n == 0 || len(bytes.TrimSpace(rest)) > 0 {
-				v.add(prefix+".certificates", d.Certificates, "must be PEM certificates and nothing else")
+				return errors.New("must be PEM certificates and nothing else")
 			}
-			return
+			return nil
 		}
 		if _, err := pki.ParseCertificate(pem.EncodeToMemory(block)); err != nil {
-			v.add(prefix+".certificates", d.Certificates, fmt.Sprintf("certificate %d: %v", n+1, err))
+			return fmt.Errorf("certificate %d: %w", n+1, err)
 		}
 	}
 }

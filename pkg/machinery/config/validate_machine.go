@@ -40,17 +40,8 @@ func validateMachine(v *validator, m *MachineConfig) {
 	validateArgs(v, "machine.kubelet.extraArgs", m.Kubelet.ExtraArgs, managedKubeletArgs)
 	validateLabels(v, m.Kubelet.NodeLabels)
 	validateTaints(v, m.Kubelet.NodeTaints)
-	validateLogging(v, m.Logging.Destinations)
-	if r := m.Logging.AuditRetentionMiB; r != 0 && (r < MinAuditRetentionMiB || r > MaxAuditRetentionMiB) {
-		v.add("machine.logging.auditRetentionMiB", strconv.Itoa(r), "must be from 8 to 4096 (MiB)")
-	}
+	validateLogging(v, &m.Logging, m.Type)
 }
-
-// Bounds of machine.logging.auditRetentionMiB (the message above names them).
-const (
-	MinAuditRetentionMiB = 8
-	MaxAuditRetentionMiB = 4096
-)
 
 // validateJoinToken checks the join token's form, that of `cairnctl gen secrets`, without
 // showing it.
@@ -173,26 +164,6 @@ func validateTaints(v *validator, taints map[string]string) {
 		value, effect, found := strings.Cut(taints[k], ":")
 		if !found || !slices.Contains(taintEffects, effect) || !isLabelValue(value) {
 			v.add(path, taints[k], "must be [value]:NoSchedule, [value]:PreferNoSchedule or [value]:NoExecute")
-		}
-	}
-}
-
-func validateLogging(v *validator, dests []LoggingDestination) {
-	seen := map[string]int{}
-	for i, d := range dests {
-		path := fmt.Sprintf("machine.logging.destinations[%d]", i)
-		switch first, dup := seen[d.Endpoint]; {
-		case d.Endpoint == "":
-			v.add(path+".endpoint", d.Endpoint, "is required")
-		case !isEndpointURL(d.Endpoint, "tcp+tls") && !isEndpointURL(d.Endpoint, "udp"):
-			v.add(path+".endpoint", d.Endpoint, "must be tcp+tls://host:port or udp://host:port")
-		case dup:
-			v.add(path+".endpoint", d.Endpoint, fmt.Sprintf("duplicates machine.logging.destinations[%d].endpoint", first))
-		default:
-			seen[d.Endpoint] = i
-		}
-		if d.Format != "" && d.Format != "rfc5424" && d.Format != "json" {
-			v.add(path+".format", d.Format, "must be rfc5424 or json")
 		}
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,14 +95,6 @@ var machineCases = []validationCase{
 	{name: "label value", mutate: func(c *Config) { c.Machine.Kubelet.NodeLabels = map[string]string{"zone": "a b"} }, want: []string{`machine.kubelet.nodeLabels["zone"]: "a b" is not a valid label value`}},
 	{name: "taint key", mutate: func(c *Config) { c.Machine.Kubelet.NodeTaints = map[string]string{"-x": ":NoSchedule"} }, want: []string{`machine.kubelet.nodeTaints["-x"]: "-x" is not a valid taint key`}},
 	{name: "taint value", mutate: func(c *Config) { c.Machine.Kubelet.NodeTaints = map[string]string{"gpu": "true:Never"} }, want: []string{`machine.kubelet.nodeTaints["gpu"]: "true:Never" must be [value]:NoSchedule, [value]:PreferNoSchedule or [value]:NoExecute`}},
-	{name: "log endpoint required", mutate: func(c *Config) { c.Machine.Logging.Destinations = []LoggingDestination{{}} }, want: []string{`machine.logging.destinations[0].endpoint: "" is required`}},
-	{name: "log endpoint", mutate: func(c *Config) { c.Machine.Logging.Destinations = []LoggingDestination{{Endpoint: "tcp://logs:514"}} }, want: []string{`machine.logging.destinations[0].endpoint: "tcp://logs:514" must be tcp+tls://host:port or udp://host:port`}},
-	{name: "log endpoint duplicate", mutate: func(c *Config) {
-		c.Machine.Logging.Destinations = []LoggingDestination{{Endpoint: "udp://logs:514"}, {Endpoint: "udp://logs:514"}}
-	}, want: []string{`machine.logging.destinations[1].endpoint: "udp://logs:514" duplicates machine.logging.destinations[0].endpoint`}},
-	{name: "log format", mutate: func(c *Config) {
-		c.Machine.Logging.Destinations = []LoggingDestination{{Endpoint: "udp://logs:514", Format: "gelf"}}
-	}, want: []string{`machine.logging.destinations[0].format: "gelf" must be rfc5424 or json`}},
 	{name: "audit retention too small", mutate: func(c *Config) { c.Machine.Logging.AuditRetentionMiB = 4 },
 		want: []string{`machine.logging.auditRetentionMiB: "4" must be from 8 to 4096 (MiB)`}},
 	{name: "audit retention too large", mutate: func(c *Config) { c.Machine.Logging.AuditRetentionMiB = 5000 },
@@ -110,7 +103,7 @@ var machineCases = []validationCase{
 
 // allCases returns every validation case.
 func allCases() []validationCase {
-	return append(append(append([]validationCase{}, machineCases...), clusterCases...), kubernetesCases...)
+	return slices.Concat(machineCases, clusterCases, kubernetesCases, loggingCases)
 }
 
 func TestValidateRules(t *testing.T) {

@@ -28,6 +28,7 @@ func All() []meta.ResourceWithRD {
 	return []meta.ResourceWithRD{
 		NewMachineStatus(),
 		NewServiceStatus(""),
+		NewLogDestinationStatus(""),
 		NewMachineConfig(),
 		NewHostname(),
 		NewKubeService(""),

@@ -37,6 +37,7 @@ var methodRoles = map[string][]Role{
 	machine + "ServiceRestart":              operators,
 	machine + "Logs":                        readers,
 	machine + "Dmesg":                       readers,
+	machine + "LoggingStatus":               readers,
 	machine + "Events":                      readers,
 	machine + "Reboot":                      operators,
 	machine + "Shutdown":                    operators,

@@ -78,7 +78,7 @@ func (x ResetRequest_Wipe) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ResetRequest_Wipe.Descriptor instead.
 func (ResetRequest_Wipe) EnumDescriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{21, 0}
+	return file_machine_machine_proto_rawDescGZIP(), []int{24, 0}
 }
 
 type ApplyConfigurationRequest_Mode int32
@@ -130,7 +130,7 @@ func (x ApplyConfigurationRequest_Mode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApplyConfigurationRequest_Mode.Descriptor instead.
 func (ApplyConfigurationRequest_Mode) EnumDescriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{22, 0}
+	return file_machine_machine_proto_rawDescGZIP(), []int{25, 0}
 }
 
 type VersionInfo struct {
@@ -1107,6 +1107,249 @@ func (x *ServiceRequest) GetId() string {
 	return ""
 }
 
+// LogDestinationStatus is one log destination as its forwarder sees it.
+type LogDestinationStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// endpoint is tls://host:port or tcp://host:port, with the port spelled out.
+	Endpoint string   `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	Format   string   `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	Sources  []string `protobuf:"bytes,3,rep,name=sources,proto3" json:"sources,omitempty"`
+	// state is idle, connecting, connected, waiting to retry or stopped.
+	State         string                 `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
+	LastError     string                 `protobuf:"bytes,5,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	LastErrorTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_error_time,json=lastErrorTime,proto3" json:"last_error_time,omitempty"`
+	// queue_entries wait for delivery; queue_bytes is the queue's size on disk; oldest_queued is
+	// the time of the oldest entry waiting (unset when none).
+	QueueEntries uint64                 `protobuf:"varint,7,opt,name=queue_entries,json=queueEntries,proto3" json:"queue_entries,omitempty"`
+	QueueBytes   uint64                 `protobuf:"varint,8,opt,name=queue_bytes,json=queueBytes,proto3" json:"queue_bytes,omitempty"`
+	OldestQueued *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=oldest_queued,json=oldestQueued,proto3" json:"oldest_queued,omitempty"`
+	// sent counts entries written to the receiver (resent: written again after a failed
+	// session); acknowledged those confirmed; dropped those the full queue dropped.
+	Sent          uint64 `protobuf:"varint,10,opt,name=sent,proto3" json:"sent,omitempty"`
+	Resent        uint64 `protobuf:"varint,11,opt,name=resent,proto3" json:"resent,omitempty"`
+	Acknowledged  uint64 `protobuf:"varint,12,opt,name=acknowledged,proto3" json:"acknowledged,omitempty"`
+	Dropped       uint64 `protobuf:"varint,13,opt,name=dropped,proto3" json:"dropped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogDestinationStatus) Reset() {
+	*x = LogDestinationStatus{}
+	mi := &file_machine_machine_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogDestinationStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogDestinationStatus) ProtoMessage() {}
+
+func (x *LogDestinationStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogDestinationStatus.ProtoReflect.Descriptor instead.
+func (*LogDestinationStatus) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *LogDestinationStatus) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *LogDestinationStatus) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *LogDestinationStatus) GetSources() []string {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
+}
+
+func (x *LogDestinationStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *LogDestinationStatus) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *LogDestinationStatus) GetLastErrorTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastErrorTime
+	}
+	return nil
+}
+
+func (x *LogDestinationStatus) GetQueueEntries() uint64 {
+	if x != nil {
+		return x.QueueEntries
+	}
+	return 0
+}
+
+func (x *LogDestinationStatus) GetQueueBytes() uint64 {
+	if x != nil {
+		return x.QueueBytes
+	}
+	return 0
+}
+
+func (x *LogDestinationStatus) GetOldestQueued() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OldestQueued
+	}
+	return nil
+}
+
+func (x *LogDestinationStatus) GetSent() uint64 {
+	if x != nil {
+		return x.Sent
+	}
+	return 0
+}
+
+func (x *LogDestinationStatus) GetResent() uint64 {
+	if x != nil {
+		return x.Resent
+	}
+	return 0
+}
+
+func (x *LogDestinationStatus) GetAcknowledged() uint64 {
+	if x != nil {
+		return x.Acknowledged
+	}
+	return 0
+}
+
+func (x *LogDestinationStatus) GetDropped() uint64 {
+	if x != nil {
+		return x.Dropped
+	}
+	return 0
+}
+
+type LoggingStatus struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	Metadata      *common.Metadata        `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	Destinations  []*LogDestinationStatus `protobuf:"bytes,2,rep,name=destinations,proto3" json:"destinations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoggingStatus) Reset() {
+	*x = LoggingStatus{}
+	mi := &file_machine_machine_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoggingStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoggingStatus) ProtoMessage() {}
+
+func (x *LoggingStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoggingStatus.ProtoReflect.Descriptor instead.
+func (*LoggingStatus) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *LoggingStatus) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *LoggingStatus) GetDestinations() []*LogDestinationStatus {
+	if x != nil {
+		return x.Destinations
+	}
+	return nil
+}
+
+type LoggingStatusResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*LoggingStatus       `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoggingStatusResponse) Reset() {
+	*x = LoggingStatusResponse{}
+	mi := &file_machine_machine_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoggingStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoggingStatusResponse) ProtoMessage() {}
+
+func (x *LoggingStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoggingStatusResponse.ProtoReflect.Descriptor instead.
+func (*LoggingStatusResponse) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *LoggingStatusResponse) GetMessages() []*LoggingStatus {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
 // Action is the reply of a call that changes the node.
 type Action struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -1120,7 +1363,7 @@ type Action struct {
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1375,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[14]
+	mi := &file_machine_machine_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1388,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{14}
+	return file_machine_machine_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Action) GetMetadata() *common.Metadata {
@@ -1178,7 +1421,7 @@ type ActionResponse struct {
 
 func (x *ActionResponse) Reset() {
 	*x = ActionResponse{}
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1433,7 @@ func (x *ActionResponse) String() string {
 func (*ActionResponse) ProtoMessage() {}
 
 func (x *ActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[15]
+	mi := &file_machine_machine_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1446,7 @@ func (x *ActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionResponse.ProtoReflect.Descriptor instead.
 func (*ActionResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{15}
+	return file_machine_machine_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ActionResponse) GetMessages() []*Action {
@@ -1226,7 +1469,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1238,7 +1481,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[16]
+	mi := &file_machine_machine_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1251,7 +1494,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{16}
+	return file_machine_machine_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LogsRequest) GetId() string {
@@ -1285,7 +1528,7 @@ type DmesgRequest struct {
 
 func (x *DmesgRequest) Reset() {
 	*x = DmesgRequest{}
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1540,7 @@ func (x *DmesgRequest) String() string {
 func (*DmesgRequest) ProtoMessage() {}
 
 func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[17]
+	mi := &file_machine_machine_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1553,7 @@ func (x *DmesgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DmesgRequest.ProtoReflect.Descriptor instead.
 func (*DmesgRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{17}
+	return file_machine_machine_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DmesgRequest) GetFollow() bool {
@@ -1337,7 +1580,7 @@ type LogChunk struct {
 
 func (x *LogChunk) Reset() {
 	*x = LogChunk{}
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1349,7 +1592,7 @@ func (x *LogChunk) String() string {
 func (*LogChunk) ProtoMessage() {}
 
 func (x *LogChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[18]
+	mi := &file_machine_machine_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1362,7 +1605,7 @@ func (x *LogChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogChunk.ProtoReflect.Descriptor instead.
 func (*LogChunk) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{18}
+	return file_machine_machine_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *LogChunk) GetMetadata() *common.Metadata {
@@ -1389,7 +1632,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1644,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[19]
+	mi := &file_machine_machine_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1657,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{19}
+	return file_machine_machine_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *EventsRequest) GetTailEvents() int32 {
@@ -1439,7 +1682,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1694,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[20]
+	mi := &file_machine_machine_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1707,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{20}
+	return file_machine_machine_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Event) GetMetadata() *common.Metadata {
@@ -1520,7 +1763,7 @@ type ResetRequest struct {
 
 func (x *ResetRequest) Reset() {
 	*x = ResetRequest{}
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1532,7 +1775,7 @@ func (x *ResetRequest) String() string {
 func (*ResetRequest) ProtoMessage() {}
 
 func (x *ResetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[21]
+	mi := &file_machine_machine_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1545,7 +1788,7 @@ func (x *ResetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetRequest.ProtoReflect.Descriptor instead.
 func (*ResetRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{21}
+	return file_machine_machine_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ResetRequest) GetGraceful() bool {
@@ -1575,7 +1818,7 @@ type ApplyConfigurationRequest struct {
 
 func (x *ApplyConfigurationRequest) Reset() {
 	*x = ApplyConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1830,7 @@ func (x *ApplyConfigurationRequest) String() string {
 func (*ApplyConfigurationRequest) ProtoMessage() {}
 
 func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[22]
+	mi := &file_machine_machine_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1843,7 @@ func (x *ApplyConfigurationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{22}
+	return file_machine_machine_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ApplyConfigurationRequest) GetData() []byte {
@@ -1647,7 +1890,7 @@ type ApplyConfiguration struct {
 
 func (x *ApplyConfiguration) Reset() {
 	*x = ApplyConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1659,7 +1902,7 @@ func (x *ApplyConfiguration) String() string {
 func (*ApplyConfiguration) ProtoMessage() {}
 
 func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[23]
+	mi := &file_machine_machine_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1672,7 +1915,7 @@ func (x *ApplyConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfiguration.ProtoReflect.Descriptor instead.
 func (*ApplyConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{23}
+	return file_machine_machine_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ApplyConfiguration) GetMetadata() *common.Metadata {
@@ -1726,7 +1969,7 @@ type ApplyConfigurationResponse struct {
 
 func (x *ApplyConfigurationResponse) Reset() {
 	*x = ApplyConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1738,7 +1981,7 @@ func (x *ApplyConfigurationResponse) String() string {
 func (*ApplyConfigurationResponse) ProtoMessage() {}
 
 func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[24]
+	mi := &file_machine_machine_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +1994,7 @@ func (x *ApplyConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ApplyConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{24}
+	return file_machine_machine_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ApplyConfigurationResponse) GetMessages() []*ApplyConfiguration {
@@ -1772,7 +2015,7 @@ type Configuration struct {
 
 func (x *Configuration) Reset() {
 	*x = Configuration{}
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +2027,7 @@ func (x *Configuration) String() string {
 func (*Configuration) ProtoMessage() {}
 
 func (x *Configuration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[25]
+	mi := &file_machine_machine_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +2040,7 @@ func (x *Configuration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configuration.ProtoReflect.Descriptor instead.
 func (*Configuration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{25}
+	return file_machine_machine_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Configuration) GetMetadata() *common.Metadata {
@@ -1830,7 +2073,7 @@ type ConfigurationResponse struct {
 
 func (x *ConfigurationResponse) Reset() {
 	*x = ConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1842,7 +2085,7 @@ func (x *ConfigurationResponse) String() string {
 func (*ConfigurationResponse) ProtoMessage() {}
 
 func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[26]
+	mi := &file_machine_machine_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1855,7 +2098,7 @@ func (x *ConfigurationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*ConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{26}
+	return file_machine_machine_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConfigurationResponse) GetMessages() []*Configuration {
@@ -1874,7 +2117,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1886,7 +2129,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[27]
+	mi := &file_machine_machine_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1899,7 +2142,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{27}
+	return file_machine_machine_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReadRequest) GetPath() string {
@@ -1919,7 +2162,7 @@ type FileContent struct {
 
 func (x *FileContent) Reset() {
 	*x = FileContent{}
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1931,7 +2174,7 @@ func (x *FileContent) String() string {
 func (*FileContent) ProtoMessage() {}
 
 func (x *FileContent) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[28]
+	mi := &file_machine_machine_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1944,7 +2187,7 @@ func (x *FileContent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileContent.ProtoReflect.Descriptor instead.
 func (*FileContent) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{28}
+	return file_machine_machine_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FileContent) GetMetadata() *common.Metadata {
@@ -1970,7 +2213,7 @@ type ReadResponse struct {
 
 func (x *ReadResponse) Reset() {
 	*x = ReadResponse{}
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1982,7 +2225,7 @@ func (x *ReadResponse) String() string {
 func (*ReadResponse) ProtoMessage() {}
 
 func (x *ReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[29]
+	mi := &file_machine_machine_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1995,7 +2238,7 @@ func (x *ReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResponse.ProtoReflect.Descriptor instead.
 func (*ReadResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{29}
+	return file_machine_machine_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ReadResponse) GetMessages() []*FileContent {
@@ -2016,7 +2259,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2028,7 +2271,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[30]
+	mi := &file_machine_machine_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2041,7 +2284,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{30}
+	return file_machine_machine_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListRequest) GetPath() string {
@@ -2072,7 +2315,7 @@ type FileInfo struct {
 
 func (x *FileInfo) Reset() {
 	*x = FileInfo{}
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2084,7 +2327,7 @@ func (x *FileInfo) String() string {
 func (*FileInfo) ProtoMessage() {}
 
 func (x *FileInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[31]
+	mi := &file_machine_machine_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2097,7 +2340,7 @@ func (x *FileInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileInfo.ProtoReflect.Descriptor instead.
 func (*FileInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{31}
+	return file_machine_machine_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *FileInfo) GetName() string {
@@ -2152,7 +2395,7 @@ type FileList struct {
 
 func (x *FileList) Reset() {
 	*x = FileList{}
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2407,7 @@ func (x *FileList) String() string {
 func (*FileList) ProtoMessage() {}
 
 func (x *FileList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[32]
+	mi := &file_machine_machine_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,7 +2420,7 @@ func (x *FileList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileList.ProtoReflect.Descriptor instead.
 func (*FileList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{32}
+	return file_machine_machine_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *FileList) GetMetadata() *common.Metadata {
@@ -2203,7 +2446,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2215,7 +2458,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[33]
+	mi := &file_machine_machine_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2228,7 +2471,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{33}
+	return file_machine_machine_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListResponse) GetMessages() []*FileList {
@@ -2255,7 +2498,7 @@ type Process struct {
 
 func (x *Process) Reset() {
 	*x = Process{}
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2267,7 +2510,7 @@ func (x *Process) String() string {
 func (*Process) ProtoMessage() {}
 
 func (x *Process) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[34]
+	mi := &file_machine_machine_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2280,7 +2523,7 @@ func (x *Process) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Process.ProtoReflect.Descriptor instead.
 func (*Process) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{34}
+	return file_machine_machine_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Process) GetPid() int32 {
@@ -2356,7 +2599,7 @@ type ProcessList struct {
 
 func (x *ProcessList) Reset() {
 	*x = ProcessList{}
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2611,7 @@ func (x *ProcessList) String() string {
 func (*ProcessList) ProtoMessage() {}
 
 func (x *ProcessList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[35]
+	mi := &file_machine_machine_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2624,7 @@ func (x *ProcessList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessList.ProtoReflect.Descriptor instead.
 func (*ProcessList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{35}
+	return file_machine_machine_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ProcessList) GetMetadata() *common.Metadata {
@@ -2407,7 +2650,7 @@ type ProcessesResponse struct {
 
 func (x *ProcessesResponse) Reset() {
 	*x = ProcessesResponse{}
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2419,7 +2662,7 @@ func (x *ProcessesResponse) String() string {
 func (*ProcessesResponse) ProtoMessage() {}
 
 func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[36]
+	mi := &file_machine_machine_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2432,7 +2675,7 @@ func (x *ProcessesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessesResponse.ProtoReflect.Descriptor instead.
 func (*ProcessesResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{36}
+	return file_machine_machine_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ProcessesResponse) GetMessages() []*ProcessList {
@@ -2457,7 +2700,7 @@ type MemInfo struct {
 
 func (x *MemInfo) Reset() {
 	*x = MemInfo{}
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2469,7 +2712,7 @@ func (x *MemInfo) String() string {
 func (*MemInfo) ProtoMessage() {}
 
 func (x *MemInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[37]
+	mi := &file_machine_machine_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2482,7 +2725,7 @@ func (x *MemInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemInfo.ProtoReflect.Descriptor instead.
 func (*MemInfo) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{37}
+	return file_machine_machine_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *MemInfo) GetTotal() uint64 {
@@ -2544,7 +2787,7 @@ type Memory struct {
 
 func (x *Memory) Reset() {
 	*x = Memory{}
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2556,7 +2799,7 @@ func (x *Memory) String() string {
 func (*Memory) ProtoMessage() {}
 
 func (x *Memory) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[38]
+	mi := &file_machine_machine_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2569,7 +2812,7 @@ func (x *Memory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Memory.ProtoReflect.Descriptor instead.
 func (*Memory) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{38}
+	return file_machine_machine_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Memory) GetMetadata() *common.Metadata {
@@ -2595,7 +2838,7 @@ type MemoryResponse struct {
 
 func (x *MemoryResponse) Reset() {
 	*x = MemoryResponse{}
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2607,7 +2850,7 @@ func (x *MemoryResponse) String() string {
 func (*MemoryResponse) ProtoMessage() {}
 
 func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[39]
+	mi := &file_machine_machine_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2620,7 +2863,7 @@ func (x *MemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryResponse.ProtoReflect.Descriptor instead.
 func (*MemoryResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{39}
+	return file_machine_machine_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *MemoryResponse) GetMessages() []*Memory {
@@ -2644,7 +2887,7 @@ type Mount struct {
 
 func (x *Mount) Reset() {
 	*x = Mount{}
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2656,7 +2899,7 @@ func (x *Mount) String() string {
 func (*Mount) ProtoMessage() {}
 
 func (x *Mount) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[40]
+	mi := &file_machine_machine_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2669,7 +2912,7 @@ func (x *Mount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mount.ProtoReflect.Descriptor instead.
 func (*Mount) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{40}
+	return file_machine_machine_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Mount) GetDevice() string {
@@ -2724,7 +2967,7 @@ type MountList struct {
 
 func (x *MountList) Reset() {
 	*x = MountList{}
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2736,7 +2979,7 @@ func (x *MountList) String() string {
 func (*MountList) ProtoMessage() {}
 
 func (x *MountList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[41]
+	mi := &file_machine_machine_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2749,7 +2992,7 @@ func (x *MountList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountList.ProtoReflect.Descriptor instead.
 func (*MountList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{41}
+	return file_machine_machine_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *MountList) GetMetadata() *common.Metadata {
@@ -2775,7 +3018,7 @@ type MountsResponse struct {
 
 func (x *MountsResponse) Reset() {
 	*x = MountsResponse{}
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2787,7 +3030,7 @@ func (x *MountsResponse) String() string {
 func (*MountsResponse) ProtoMessage() {}
 
 func (x *MountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[42]
+	mi := &file_machine_machine_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2800,7 +3043,7 @@ func (x *MountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountsResponse.ProtoReflect.Descriptor instead.
 func (*MountsResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{42}
+	return file_machine_machine_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *MountsResponse) GetMessages() []*MountList {
@@ -2822,7 +3065,7 @@ type LoadAvg struct {
 
 func (x *LoadAvg) Reset() {
 	*x = LoadAvg{}
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2834,7 +3077,7 @@ func (x *LoadAvg) String() string {
 func (*LoadAvg) ProtoMessage() {}
 
 func (x *LoadAvg) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[43]
+	mi := &file_machine_machine_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2847,7 +3090,7 @@ func (x *LoadAvg) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvg.ProtoReflect.Descriptor instead.
 func (*LoadAvg) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{43}
+	return file_machine_machine_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *LoadAvg) GetMetadata() *common.Metadata {
@@ -2887,7 +3130,7 @@ type LoadAvgResponse struct {
 
 func (x *LoadAvgResponse) Reset() {
 	*x = LoadAvgResponse{}
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2899,7 +3142,7 @@ func (x *LoadAvgResponse) String() string {
 func (*LoadAvgResponse) ProtoMessage() {}
 
 func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[44]
+	mi := &file_machine_machine_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2912,7 +3155,7 @@ func (x *LoadAvgResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadAvgResponse.ProtoReflect.Descriptor instead.
 func (*LoadAvgResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{44}
+	return file_machine_machine_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *LoadAvgResponse) GetMessages() []*LoadAvg {
@@ -2936,7 +3179,7 @@ type Connection struct {
 
 func (x *Connection) Reset() {
 	*x = Connection{}
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2948,7 +3191,7 @@ func (x *Connection) String() string {
 func (*Connection) ProtoMessage() {}
 
 func (x *Connection) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[45]
+	mi := &file_machine_machine_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2961,7 +3204,7 @@ func (x *Connection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Connection.ProtoReflect.Descriptor instead.
 func (*Connection) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{45}
+	return file_machine_machine_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Connection) GetProtocol() string {
@@ -3016,7 +3259,7 @@ type ConnectionList struct {
 
 func (x *ConnectionList) Reset() {
 	*x = ConnectionList{}
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3028,7 +3271,7 @@ func (x *ConnectionList) String() string {
 func (*ConnectionList) ProtoMessage() {}
 
 func (x *ConnectionList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[46]
+	mi := &file_machine_machine_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3041,7 +3284,7 @@ func (x *ConnectionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectionList.ProtoReflect.Descriptor instead.
 func (*ConnectionList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{46}
+	return file_machine_machine_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ConnectionList) GetMetadata() *common.Metadata {
@@ -3067,7 +3310,7 @@ type NetstatResponse struct {
 
 func (x *NetstatResponse) Reset() {
 	*x = NetstatResponse{}
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3079,7 +3322,7 @@ func (x *NetstatResponse) String() string {
 func (*NetstatResponse) ProtoMessage() {}
 
 func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[47]
+	mi := &file_machine_machine_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3092,7 +3335,7 @@ func (x *NetstatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetstatResponse.ProtoReflect.Descriptor instead.
 func (*NetstatResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{47}
+	return file_machine_machine_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *NetstatResponse) GetMessages() []*ConnectionList {
@@ -3114,7 +3357,7 @@ type GenerateClientConfigurationRequest struct {
 
 func (x *GenerateClientConfigurationRequest) Reset() {
 	*x = GenerateClientConfigurationRequest{}
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3126,7 +3369,7 @@ func (x *GenerateClientConfigurationRequest) String() string {
 func (*GenerateClientConfigurationRequest) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[48]
+	mi := &file_machine_machine_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3139,7 +3382,7 @@ func (x *GenerateClientConfigurationRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use GenerateClientConfigurationRequest.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{48}
+	return file_machine_machine_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GenerateClientConfigurationRequest) GetName() string {
@@ -3176,7 +3419,7 @@ type ClientConfiguration struct {
 
 func (x *ClientConfiguration) Reset() {
 	*x = ClientConfiguration{}
-	mi := &file_machine_machine_proto_msgTypes[49]
+	mi := &file_machine_machine_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3188,7 +3431,7 @@ func (x *ClientConfiguration) String() string {
 func (*ClientConfiguration) ProtoMessage() {}
 
 func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[49]
+	mi := &file_machine_machine_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3201,7 +3444,7 @@ func (x *ClientConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientConfiguration.ProtoReflect.Descriptor instead.
 func (*ClientConfiguration) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{49}
+	return file_machine_machine_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ClientConfiguration) GetMetadata() *common.Metadata {
@@ -3241,7 +3484,7 @@ type GenerateClientConfigurationResponse struct {
 
 func (x *GenerateClientConfigurationResponse) Reset() {
 	*x = GenerateClientConfigurationResponse{}
-	mi := &file_machine_machine_proto_msgTypes[50]
+	mi := &file_machine_machine_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3253,7 +3496,7 @@ func (x *GenerateClientConfigurationResponse) String() string {
 func (*GenerateClientConfigurationResponse) ProtoMessage() {}
 
 func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[50]
+	mi := &file_machine_machine_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3266,7 +3509,7 @@ func (x *GenerateClientConfigurationResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use GenerateClientConfigurationResponse.ProtoReflect.Descriptor instead.
 func (*GenerateClientConfigurationResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{50}
+	return file_machine_machine_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *GenerateClientConfigurationResponse) GetMessages() []*ClientConfiguration {
@@ -3285,7 +3528,7 @@ type BootstrapRequest struct {
 
 func (x *BootstrapRequest) Reset() {
 	*x = BootstrapRequest{}
-	mi := &file_machine_machine_proto_msgTypes[51]
+	mi := &file_machine_machine_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3297,7 +3540,7 @@ func (x *BootstrapRequest) String() string {
 func (*BootstrapRequest) ProtoMessage() {}
 
 func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[51]
+	mi := &file_machine_machine_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3310,7 +3553,7 @@ func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BootstrapRequest.ProtoReflect.Descriptor instead.
 func (*BootstrapRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{51}
+	return file_machine_machine_proto_rawDescGZIP(), []int{54}
 }
 
 type Kubeconfig struct {
@@ -3327,7 +3570,7 @@ type Kubeconfig struct {
 
 func (x *Kubeconfig) Reset() {
 	*x = Kubeconfig{}
-	mi := &file_machine_machine_proto_msgTypes[52]
+	mi := &file_machine_machine_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3339,7 +3582,7 @@ func (x *Kubeconfig) String() string {
 func (*Kubeconfig) ProtoMessage() {}
 
 func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[52]
+	mi := &file_machine_machine_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3352,7 +3595,7 @@ func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kubeconfig.ProtoReflect.Descriptor instead.
 func (*Kubeconfig) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{52}
+	return file_machine_machine_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Kubeconfig) GetMetadata() *common.Metadata {
@@ -3385,7 +3628,7 @@ type KubeconfigResponse struct {
 
 func (x *KubeconfigResponse) Reset() {
 	*x = KubeconfigResponse{}
-	mi := &file_machine_machine_proto_msgTypes[53]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3397,7 +3640,7 @@ func (x *KubeconfigResponse) String() string {
 func (*KubeconfigResponse) ProtoMessage() {}
 
 func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[53]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3410,7 +3653,7 @@ func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KubeconfigResponse.ProtoReflect.Descriptor instead.
 func (*KubeconfigResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{53}
+	return file_machine_machine_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *KubeconfigResponse) GetMessages() []*Kubeconfig {
@@ -3430,7 +3673,7 @@ type ImageImportRequest struct {
 
 func (x *ImageImportRequest) Reset() {
 	*x = ImageImportRequest{}
-	mi := &file_machine_machine_proto_msgTypes[54]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3442,7 +3685,7 @@ func (x *ImageImportRequest) String() string {
 func (*ImageImportRequest) ProtoMessage() {}
 
 func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[54]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3455,7 +3698,7 @@ func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportRequest.ProtoReflect.Descriptor instead.
 func (*ImageImportRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{54}
+	return file_machine_machine_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ImageImportRequest) GetChunk() []byte {
@@ -3478,7 +3721,7 @@ type ImageImport struct {
 
 func (x *ImageImport) Reset() {
 	*x = ImageImport{}
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3490,7 +3733,7 @@ func (x *ImageImport) String() string {
 func (*ImageImport) ProtoMessage() {}
 
 func (x *ImageImport) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3503,7 +3746,7 @@ func (x *ImageImport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImport.ProtoReflect.Descriptor instead.
 func (*ImageImport) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{55}
+	return file_machine_machine_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ImageImport) GetMetadata() *common.Metadata {
@@ -3536,7 +3779,7 @@ type ImageImportResponse struct {
 
 func (x *ImageImportResponse) Reset() {
 	*x = ImageImportResponse{}
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3548,7 +3791,7 @@ func (x *ImageImportResponse) String() string {
 func (*ImageImportResponse) ProtoMessage() {}
 
 func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3561,7 +3804,7 @@ func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportResponse.ProtoReflect.Descriptor instead.
 func (*ImageImportResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{56}
+	return file_machine_machine_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ImageImportResponse) GetMessages() []*ImageImport {
@@ -3587,7 +3830,7 @@ type Image struct {
 
 func (x *Image) Reset() {
 	*x = Image{}
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3599,7 +3842,7 @@ func (x *Image) String() string {
 func (*Image) ProtoMessage() {}
 
 func (x *Image) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3612,7 +3855,7 @@ func (x *Image) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Image.ProtoReflect.Descriptor instead.
 func (*Image) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{57}
+	return file_machine_machine_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *Image) GetName() string {
@@ -3653,7 +3896,7 @@ type ImageList struct {
 
 func (x *ImageList) Reset() {
 	*x = ImageList{}
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3665,7 +3908,7 @@ func (x *ImageList) String() string {
 func (*ImageList) ProtoMessage() {}
 
 func (x *ImageList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3678,7 +3921,7 @@ func (x *ImageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageList.ProtoReflect.Descriptor instead.
 func (*ImageList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{58}
+	return file_machine_machine_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ImageList) GetMetadata() *common.Metadata {
@@ -3704,7 +3947,7 @@ type ImageListResponse struct {
 
 func (x *ImageListResponse) Reset() {
 	*x = ImageListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[59]
+	mi := &file_machine_machine_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3716,7 +3959,7 @@ func (x *ImageListResponse) String() string {
 func (*ImageListResponse) ProtoMessage() {}
 
 func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[59]
+	mi := &file_machine_machine_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3729,7 +3972,7 @@ func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageListResponse.ProtoReflect.Descriptor instead.
 func (*ImageListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{59}
+	return file_machine_machine_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ImageListResponse) GetMessages() []*ImageList {
@@ -3756,7 +3999,7 @@ type UpgradeRequest struct {
 
 func (x *UpgradeRequest) Reset() {
 	*x = UpgradeRequest{}
-	mi := &file_machine_machine_proto_msgTypes[60]
+	mi := &file_machine_machine_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3768,7 +4011,7 @@ func (x *UpgradeRequest) String() string {
 func (*UpgradeRequest) ProtoMessage() {}
 
 func (x *UpgradeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[60]
+	mi := &file_machine_machine_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3781,7 +4024,7 @@ func (x *UpgradeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeRequest.ProtoReflect.Descriptor instead.
 func (*UpgradeRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{60}
+	return file_machine_machine_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpgradeRequest) GetStage() bool {
@@ -3828,7 +4071,7 @@ type Upgrade struct {
 
 func (x *Upgrade) Reset() {
 	*x = Upgrade{}
-	mi := &file_machine_machine_proto_msgTypes[61]
+	mi := &file_machine_machine_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3840,7 +4083,7 @@ func (x *Upgrade) String() string {
 func (*Upgrade) ProtoMessage() {}
 
 func (x *Upgrade) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[61]
+	mi := &file_machine_machine_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3853,7 +4096,7 @@ func (x *Upgrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upgrade.ProtoReflect.Descriptor instead.
 func (*Upgrade) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{61}
+	return file_machine_machine_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *Upgrade) GetMetadata() *common.Metadata {
@@ -3921,7 +4164,7 @@ type UpgradeResponse struct {
 
 func (x *UpgradeResponse) Reset() {
 	*x = UpgradeResponse{}
-	mi := &file_machine_machine_proto_msgTypes[62]
+	mi := &file_machine_machine_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3933,7 +4176,7 @@ func (x *UpgradeResponse) String() string {
 func (*UpgradeResponse) ProtoMessage() {}
 
 func (x *UpgradeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[62]
+	mi := &file_machine_machine_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3946,7 +4189,7 @@ func (x *UpgradeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResponse.ProtoReflect.Descriptor instead.
 func (*UpgradeResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{62}
+	return file_machine_machine_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *UpgradeResponse) GetMessages() []*Upgrade {
@@ -3969,7 +4212,7 @@ type Rollback struct {
 
 func (x *Rollback) Reset() {
 	*x = Rollback{}
-	mi := &file_machine_machine_proto_msgTypes[63]
+	mi := &file_machine_machine_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3981,7 +4224,7 @@ func (x *Rollback) String() string {
 func (*Rollback) ProtoMessage() {}
 
 func (x *Rollback) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[63]
+	mi := &file_machine_machine_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3994,7 +4237,7 @@ func (x *Rollback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rollback.ProtoReflect.Descriptor instead.
 func (*Rollback) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{63}
+	return file_machine_machine_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Rollback) GetMetadata() *common.Metadata {
@@ -4027,7 +4270,7 @@ type RollbackResponse struct {
 
 func (x *RollbackResponse) Reset() {
 	*x = RollbackResponse{}
-	mi := &file_machine_machine_proto_msgTypes[64]
+	mi := &file_machine_machine_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4039,7 +4282,7 @@ func (x *RollbackResponse) String() string {
 func (*RollbackResponse) ProtoMessage() {}
 
 func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[64]
+	mi := &file_machine_machine_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4052,7 +4295,7 @@ func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RollbackResponse.ProtoReflect.Descriptor instead.
 func (*RollbackResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{64}
+	return file_machine_machine_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *RollbackResponse) GetMessages() []*Rollback {
@@ -4147,7 +4390,29 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x13ServiceListResponse\x126\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1a.cairn.machine.ServiceListR\bmessages\" \n" +
 	"\x0eServiceRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"t\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xce\x03\n" +
+	"\x14LogDestinationStatus\x12\x1a\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x16\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format\x12\x18\n" +
+	"\asources\x18\x03 \x03(\tR\asources\x12\x14\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\x05 \x01(\tR\tlastError\x12B\n" +
+	"\x0flast_error_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rlastErrorTime\x12#\n" +
+	"\rqueue_entries\x18\a \x01(\x04R\fqueueEntries\x12\x1f\n" +
+	"\vqueue_bytes\x18\b \x01(\x04R\n" +
+	"queueBytes\x12?\n" +
+	"\roldest_queued\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\foldestQueued\x12\x12\n" +
+	"\x04sent\x18\n" +
+	" \x01(\x04R\x04sent\x12\x16\n" +
+	"\x06resent\x18\v \x01(\x04R\x06resent\x12\"\n" +
+	"\facknowledged\x18\f \x01(\x04R\facknowledged\x12\x18\n" +
+	"\adropped\x18\r \x01(\x04R\adropped\"\x8c\x01\n" +
+	"\rLoggingStatus\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12G\n" +
+	"\fdestinations\x18\x02 \x03(\v2#.cairn.machine.LogDestinationStatusR\fdestinations\"Q\n" +
+	"\x15LoggingStatusResponse\x128\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1c.cairn.machine.LoggingStatusR\bmessages\"t\n" +
 	"\x06Action\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1c\n" +
@@ -4362,7 +4627,7 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x04slot\x18\x02 \x01(\v2\x13.cairn.machine.SlotR\x04slot\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\"G\n" +
 	"\x10RollbackResponse\x123\n" +
-	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.RollbackR\bmessages2\x90\x11\n" +
+	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.RollbackR\bmessages2\xdc\x11\n" +
 	"\x0eMachineService\x12>\n" +
 	"\aVersion\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.VersionResponse\x12@\n" +
 	"\bHostname\x12\x13.cairn.common.Empty\x1a\x1f.cairn.machine.HostnameResponse\x12:\n" +
@@ -4373,7 +4638,8 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x0eServiceRestart\x12\x1d.cairn.machine.ServiceRequest\x1a\x1d.cairn.machine.ActionResponse\x12=\n" +
 	"\x04Logs\x12\x1a.cairn.machine.LogsRequest\x1a\x17.cairn.machine.LogChunk0\x01\x12?\n" +
 	"\x05Dmesg\x12\x1b.cairn.machine.DmesgRequest\x1a\x17.cairn.machine.LogChunk0\x01\x12>\n" +
-	"\x06Events\x12\x1c.cairn.machine.EventsRequest\x1a\x14.cairn.machine.Event0\x01\x12<\n" +
+	"\x06Events\x12\x1c.cairn.machine.EventsRequest\x1a\x14.cairn.machine.Event0\x01\x12J\n" +
+	"\rLoggingStatus\x12\x13.cairn.common.Empty\x1a$.cairn.machine.LoggingStatusResponse\x12<\n" +
 	"\x06Reboot\x12\x13.cairn.common.Empty\x1a\x1d.cairn.machine.ActionResponse\x12>\n" +
 	"\bShutdown\x12\x13.cairn.common.Empty\x1a\x1d.cairn.machine.ActionResponse\x12C\n" +
 	"\x05Reset\x12\x1b.cairn.machine.ResetRequest\x1a\x1d.cairn.machine.ActionResponse\x12i\n" +
@@ -4409,7 +4675,7 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 }
 
 var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
+var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
 var file_machine_machine_proto_goTypes = []any{
 	(ResetRequest_Wipe)(0),                      // 0: cairn.machine.ResetRequest.Wipe
 	(ApplyConfigurationRequest_Mode)(0),         // 1: cairn.machine.ApplyConfigurationRequest.Mode
@@ -4427,192 +4693,202 @@ var file_machine_machine_proto_goTypes = []any{
 	(*ServiceList)(nil),                         // 13: cairn.machine.ServiceList
 	(*ServiceListResponse)(nil),                 // 14: cairn.machine.ServiceListResponse
 	(*ServiceRequest)(nil),                      // 15: cairn.machine.ServiceRequest
-	(*Action)(nil),                              // 16: cairn.machine.Action
-	(*ActionResponse)(nil),                      // 17: cairn.machine.ActionResponse
-	(*LogsRequest)(nil),                         // 18: cairn.machine.LogsRequest
-	(*DmesgRequest)(nil),                        // 19: cairn.machine.DmesgRequest
-	(*LogChunk)(nil),                            // 20: cairn.machine.LogChunk
-	(*EventsRequest)(nil),                       // 21: cairn.machine.EventsRequest
-	(*Event)(nil),                               // 22: cairn.machine.Event
-	(*ResetRequest)(nil),                        // 23: cairn.machine.ResetRequest
-	(*ApplyConfigurationRequest)(nil),           // 24: cairn.machine.ApplyConfigurationRequest
-	(*ApplyConfiguration)(nil),                  // 25: cairn.machine.ApplyConfiguration
-	(*ApplyConfigurationResponse)(nil),          // 26: cairn.machine.ApplyConfigurationResponse
-	(*Configuration)(nil),                       // 27: cairn.machine.Configuration
-	(*ConfigurationResponse)(nil),               // 28: cairn.machine.ConfigurationResponse
-	(*ReadRequest)(nil),                         // 29: cairn.machine.ReadRequest
-	(*FileContent)(nil),                         // 30: cairn.machine.FileContent
-	(*ReadResponse)(nil),                        // 31: cairn.machine.ReadResponse
-	(*ListRequest)(nil),                         // 32: cairn.machine.ListRequest
-	(*FileInfo)(nil),                            // 33: cairn.machine.FileInfo
-	(*FileList)(nil),                            // 34: cairn.machine.FileList
-	(*ListResponse)(nil),                        // 35: cairn.machine.ListResponse
-	(*Process)(nil),                             // 36: cairn.machine.Process
-	(*ProcessList)(nil),                         // 37: cairn.machine.ProcessList
-	(*ProcessesResponse)(nil),                   // 38: cairn.machine.ProcessesResponse
-	(*MemInfo)(nil),                             // 39: cairn.machine.MemInfo
-	(*Memory)(nil),                              // 40: cairn.machine.Memory
-	(*MemoryResponse)(nil),                      // 41: cairn.machine.MemoryResponse
-	(*Mount)(nil),                               // 42: cairn.machine.Mount
-	(*MountList)(nil),                           // 43: cairn.machine.MountList
-	(*MountsResponse)(nil),                      // 44: cairn.machine.MountsResponse
-	(*LoadAvg)(nil),                             // 45: cairn.machine.LoadAvg
-	(*LoadAvgResponse)(nil),                     // 46: cairn.machine.LoadAvgResponse
-	(*Connection)(nil),                          // 47: cairn.machine.Connection
-	(*ConnectionList)(nil),                      // 48: cairn.machine.ConnectionList
-	(*NetstatResponse)(nil),                     // 49: cairn.machine.NetstatResponse
-	(*GenerateClientConfigurationRequest)(nil),  // 50: cairn.machine.GenerateClientConfigurationRequest
-	(*ClientConfiguration)(nil),                 // 51: cairn.machine.ClientConfiguration
-	(*GenerateClientConfigurationResponse)(nil), // 52: cairn.machine.GenerateClientConfigurationResponse
-	(*BootstrapRequest)(nil),                    // 53: cairn.machine.BootstrapRequest
-	(*Kubeconfig)(nil),                          // 54: cairn.machine.Kubeconfig
-	(*KubeconfigResponse)(nil),                  // 55: cairn.machine.KubeconfigResponse
-	(*ImageImportRequest)(nil),                  // 56: cairn.machine.ImageImportRequest
-	(*ImageImport)(nil),                         // 57: cairn.machine.ImageImport
-	(*ImageImportResponse)(nil),                 // 58: cairn.machine.ImageImportResponse
-	(*Image)(nil),                               // 59: cairn.machine.Image
-	(*ImageList)(nil),                           // 60: cairn.machine.ImageList
-	(*ImageListResponse)(nil),                   // 61: cairn.machine.ImageListResponse
-	(*UpgradeRequest)(nil),                      // 62: cairn.machine.UpgradeRequest
-	(*Upgrade)(nil),                             // 63: cairn.machine.Upgrade
-	(*UpgradeResponse)(nil),                     // 64: cairn.machine.UpgradeResponse
-	(*Rollback)(nil),                            // 65: cairn.machine.Rollback
-	(*RollbackResponse)(nil),                    // 66: cairn.machine.RollbackResponse
-	nil,                                         // 67: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),                     // 68: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil),               // 69: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                 // 70: google.protobuf.Duration
-	(*common.Empty)(nil),                        // 71: cairn.common.Empty
+	(*LogDestinationStatus)(nil),                // 16: cairn.machine.LogDestinationStatus
+	(*LoggingStatus)(nil),                       // 17: cairn.machine.LoggingStatus
+	(*LoggingStatusResponse)(nil),               // 18: cairn.machine.LoggingStatusResponse
+	(*Action)(nil),                              // 19: cairn.machine.Action
+	(*ActionResponse)(nil),                      // 20: cairn.machine.ActionResponse
+	(*LogsRequest)(nil),                         // 21: cairn.machine.LogsRequest
+	(*DmesgRequest)(nil),                        // 22: cairn.machine.DmesgRequest
+	(*LogChunk)(nil),                            // 23: cairn.machine.LogChunk
+	(*EventsRequest)(nil),                       // 24: cairn.machine.EventsRequest
+	(*Event)(nil),                               // 25: cairn.machine.Event
+	(*ResetRequest)(nil),                        // 26: cairn.machine.ResetRequest
+	(*ApplyConfigurationRequest)(nil),           // 27: cairn.machine.ApplyConfigurationRequest
+	(*ApplyConfiguration)(nil),                  // 28: cairn.machine.ApplyConfiguration
+	(*ApplyConfigurationResponse)(nil),          // 29: cairn.machine.ApplyConfigurationResponse
+	(*Configuration)(nil),                       // 30: cairn.machine.Configuration
+	(*ConfigurationResponse)(nil),               // 31: cairn.machine.ConfigurationResponse
+	(*ReadRequest)(nil),                         // 32: cairn.machine.ReadRequest
+	(*FileContent)(nil),                         // 33: cairn.machine.FileContent
+	(*ReadResponse)(nil),                        // 34: cairn.machine.ReadResponse
+	(*ListRequest)(nil),                         // 35: cairn.machine.ListRequest
+	(*FileInfo)(nil),                            // 36: cairn.machine.FileInfo
+	(*FileList)(nil),                            // 37: cairn.machine.FileList
+	(*ListResponse)(nil),                        // 38: cairn.machine.ListResponse
+	(*Process)(nil),                             // 39: cairn.machine.Process
+	(*ProcessList)(nil),                         // 40: cairn.machine.ProcessList
+	(*ProcessesResponse)(nil),                   // 41: cairn.machine.ProcessesResponse
+	(*MemInfo)(nil),                             // 42: cairn.machine.MemInfo
+	(*Memory)(nil),                              // 43: cairn.machine.Memory
+	(*MemoryResponse)(nil),                      // 44: cairn.machine.MemoryResponse
+	(*Mount)(nil),                               // 45: cairn.machine.Mount
+	(*MountList)(nil),                           // 46: cairn.machine.MountList
+	(*MountsResponse)(nil),                      // 47: cairn.machine.MountsResponse
+	(*LoadAvg)(nil),                             // 48: cairn.machine.LoadAvg
+	(*LoadAvgResponse)(nil),                     // 49: cairn.machine.LoadAvgResponse
+	(*Connection)(nil),                          // 50: cairn.machine.Connection
+	(*ConnectionList)(nil),                      // 51: cairn.machine.ConnectionList
+	(*NetstatResponse)(nil),                     // 52: cairn.machine.NetstatResponse
+	(*GenerateClientConfigurationRequest)(nil),  // 53: cairn.machine.GenerateClientConfigurationRequest
+	(*ClientConfiguration)(nil),                 // 54: cairn.machine.ClientConfiguration
+	(*GenerateClientConfigurationResponse)(nil), // 55: cairn.machine.GenerateClientConfigurationResponse
+	(*BootstrapRequest)(nil),                    // 56: cairn.machine.BootstrapRequest
+	(*Kubeconfig)(nil),                          // 57: cairn.machine.Kubeconfig
+	(*KubeconfigResponse)(nil),                  // 58: cairn.machine.KubeconfigResponse
+	(*ImageImportRequest)(nil),                  // 59: cairn.machine.ImageImportRequest
+	(*ImageImport)(nil),                         // 60: cairn.machine.ImageImport
+	(*ImageImportResponse)(nil),                 // 61: cairn.machine.ImageImportResponse
+	(*Image)(nil),                               // 62: cairn.machine.Image
+	(*ImageList)(nil),                           // 63: cairn.machine.ImageList
+	(*ImageListResponse)(nil),                   // 64: cairn.machine.ImageListResponse
+	(*UpgradeRequest)(nil),                      // 65: cairn.machine.UpgradeRequest
+	(*Upgrade)(nil),                             // 66: cairn.machine.Upgrade
+	(*UpgradeResponse)(nil),                     // 67: cairn.machine.UpgradeResponse
+	(*Rollback)(nil),                            // 68: cairn.machine.Rollback
+	(*RollbackResponse)(nil),                    // 69: cairn.machine.RollbackResponse
+	nil,                                         // 70: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),                     // 71: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil),               // 72: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 73: google.protobuf.Duration
+	(*common.Empty)(nil),                        // 74: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	68, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	71, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
 	2,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
 	4,  // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
-	69, // 3: cairn.machine.Slot.written:type_name -> google.protobuf.Timestamp
+	72, // 3: cairn.machine.Slot.written:type_name -> google.protobuf.Timestamp
 	3,  // 4: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	68, // 5: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	71, // 5: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
 	6,  // 6: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	68, // 7: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	71, // 7: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
 	8,  // 8: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
 	9,  // 9: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	69, // 10: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	72, // 10: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
 	12, // 11: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	68, // 12: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	71, // 12: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
 	11, // 13: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
 	13, // 14: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	68, // 15: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	16, // 16: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	68, // 17: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	68, // 18: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	69, // 19: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	67, // 20: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 21: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
-	1,  // 22: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	70, // 23: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	68, // 24: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	25, // 25: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	68, // 26: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	27, // 27: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	68, // 28: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	30, // 29: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	69, // 30: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	68, // 31: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	33, // 32: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	34, // 33: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	68, // 34: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	36, // 35: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	37, // 36: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	68, // 37: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	39, // 38: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	40, // 39: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	68, // 40: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	42, // 41: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	43, // 42: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	68, // 43: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	45, // 44: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	68, // 45: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	47, // 46: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	48, // 47: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	70, // 48: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	68, // 49: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	51, // 50: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	68, // 51: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
-	54, // 52: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
-	68, // 53: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
-	57, // 54: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
-	68, // 55: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
-	59, // 56: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
-	60, // 57: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
-	68, // 58: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
-	63, // 59: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
-	68, // 60: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
-	4,  // 61: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
-	65, // 62: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
-	71, // 63: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	71, // 64: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	71, // 65: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	71, // 66: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	15, // 67: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	15, // 68: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	15, // 69: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	18, // 70: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	19, // 71: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	21, // 72: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	71, // 73: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	71, // 74: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	23, // 75: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	24, // 76: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	71, // 77: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	71, // 78: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	29, // 79: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	32, // 80: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	71, // 81: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	71, // 82: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	71, // 83: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	71, // 84: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	71, // 85: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	50, // 86: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	53, // 87: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
-	71, // 88: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
-	56, // 89: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
-	71, // 90: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
-	62, // 91: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
-	71, // 92: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
-	5,  // 93: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	7,  // 94: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	10, // 95: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	14, // 96: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	17, // 97: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	17, // 98: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	17, // 99: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	20, // 100: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	20, // 101: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	22, // 102: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	17, // 103: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	17, // 104: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	17, // 105: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	26, // 106: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	17, // 107: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	28, // 108: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	31, // 109: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	35, // 110: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	38, // 111: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	41, // 112: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	44, // 113: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	46, // 114: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	49, // 115: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	52, // 116: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	17, // 117: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
-	55, // 118: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
-	58, // 119: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
-	61, // 120: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
-	64, // 121: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
-	66, // 122: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
-	93, // [93:123] is the sub-list for method output_type
-	63, // [63:93] is the sub-list for method input_type
-	63, // [63:63] is the sub-list for extension type_name
-	63, // [63:63] is the sub-list for extension extendee
-	0,  // [0:63] is the sub-list for field type_name
+	72, // 15: cairn.machine.LogDestinationStatus.last_error_time:type_name -> google.protobuf.Timestamp
+	72, // 16: cairn.machine.LogDestinationStatus.oldest_queued:type_name -> google.protobuf.Timestamp
+	71, // 17: cairn.machine.LoggingStatus.metadata:type_name -> cairn.common.Metadata
+	16, // 18: cairn.machine.LoggingStatus.destinations:type_name -> cairn.machine.LogDestinationStatus
+	17, // 19: cairn.machine.LoggingStatusResponse.messages:type_name -> cairn.machine.LoggingStatus
+	71, // 20: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	19, // 21: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	71, // 22: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	71, // 23: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	72, // 24: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	70, // 25: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,  // 26: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
+	1,  // 27: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	73, // 28: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	71, // 29: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	28, // 30: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	71, // 31: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	30, // 32: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	71, // 33: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	33, // 34: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	72, // 35: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	71, // 36: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	36, // 37: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	37, // 38: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	71, // 39: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	39, // 40: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	40, // 41: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	71, // 42: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	42, // 43: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	43, // 44: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	71, // 45: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	45, // 46: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	46, // 47: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	71, // 48: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	48, // 49: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	71, // 50: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	50, // 51: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	51, // 52: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	73, // 53: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	71, // 54: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	54, // 55: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	71, // 56: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	57, // 57: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	71, // 58: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	60, // 59: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	71, // 60: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	62, // 61: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	63, // 62: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	71, // 63: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
+	66, // 64: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
+	71, // 65: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
+	4,  // 66: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
+	68, // 67: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
+	74, // 68: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	74, // 69: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	74, // 70: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	74, // 71: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	15, // 72: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	15, // 73: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	15, // 74: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	21, // 75: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	22, // 76: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	24, // 77: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	74, // 78: cairn.machine.MachineService.LoggingStatus:input_type -> cairn.common.Empty
+	74, // 79: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	74, // 80: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	26, // 81: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	27, // 82: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	74, // 83: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	74, // 84: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	32, // 85: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	35, // 86: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	74, // 87: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	74, // 88: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	74, // 89: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	74, // 90: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	74, // 91: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	53, // 92: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	56, // 93: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	74, // 94: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	59, // 95: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	74, // 96: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	65, // 97: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
+	74, // 98: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
+	5,  // 99: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	7,  // 100: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	10, // 101: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	14, // 102: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	20, // 103: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	20, // 104: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	20, // 105: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	23, // 106: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	23, // 107: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	25, // 108: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	18, // 109: cairn.machine.MachineService.LoggingStatus:output_type -> cairn.machine.LoggingStatusResponse
+	20, // 110: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	20, // 111: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	20, // 112: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	29, // 113: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	20, // 114: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	31, // 115: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	34, // 116: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	38, // 117: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	41, // 118: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	44, // 119: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	47, // 120: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	49, // 121: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	52, // 122: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	55, // 123: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	20, // 124: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	58, // 125: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	61, // 126: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	64, // 127: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	67, // 128: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
+	69, // 129: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
+	99, // [99:130] is the sub-list for method output_type
+	68, // [68:99] is the sub-list for method input_type
+	68, // [68:68] is the sub-list for extension type_name
+	68, // [68:68] is the sub-list for extension extendee
+	0,  // [0:68] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -4626,7 +4902,7 @@ func file_machine_machine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   66,
+			NumMessages:   69,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

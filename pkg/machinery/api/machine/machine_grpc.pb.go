@@ -32,6 +32,7 @@ const (
 	MachineService_Logs_FullMethodName                        = "/cairn.machine.MachineService/Logs"
 	MachineService_Dmesg_FullMethodName                       = "/cairn.machine.MachineService/Dmesg"
 	MachineService_Events_FullMethodName                      = "/cairn.machine.MachineService/Events"
+	MachineService_LoggingStatus_FullMethodName               = "/cairn.machine.MachineService/LoggingStatus"
 	MachineService_Reboot_FullMethodName                      = "/cairn.machine.MachineService/Reboot"
 	MachineService_Shutdown_FullMethodName                    = "/cairn.machine.MachineService/Shutdown"
 	MachineService_Reset_FullMethodName                       = "/cairn.machine.MachineService/Reset"
@@ -71,6 +72,9 @@ type MachineServiceClient interface {
 	Logs(ctx context.Context, in *LogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[LogChunk], error)
 	Dmesg(ctx context.Context, in *DmesgRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[LogChunk], error)
 	Events(ctx context.Context, in *EventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error)
+	// LoggingStatus reports each log destination (machine.logging.destinations): connection
+	// state, last error, queue, sent, acknowledged and dropped counts.
+	LoggingStatus(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*LoggingStatusResponse, error)
 	Reboot(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*ActionResponse, error)
 	Shutdown(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*ActionResponse, error)
 	Reset(ctx context.Context, in *ResetRequest, opts ...grpc.CallOption) (*ActionResponse, error)
@@ -245,6 +249,16 @@ func (c *machineServiceClient) Events(ctx context.Context, in *EventsRequest, op
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MachineService_EventsClient = grpc.ServerStreamingClient[Event]
+
+func (c *machineServiceClient) LoggingStatus(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*LoggingStatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LoggingStatusResponse)
+	err := c.cc.Invoke(ctx, MachineService_LoggingStatus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 func (c *machineServiceClient) Reboot(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*ActionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -469,6 +483,9 @@ type MachineServiceServer interface {
 	Logs(*LogsRequest, grpc.ServerStreamingServer[LogChunk]) error
 	Dmesg(*DmesgRequest, grpc.ServerStreamingServer[LogChunk]) error
 	Events(*EventsRequest, grpc.ServerStreamingServer[Event]) error
+	// LoggingStatus reports each log destination (machine.logging.destinations): connection
+	// state, last error, queue, sent, acknowledged and dropped counts.
+	LoggingStatus(context.Context, *common.Empty) (*LoggingStatusResponse, error)
 	Reboot(context.Context, *common.Empty) (*ActionResponse, error)
 	Shutdown(context.Context, *common.Empty) (*ActionResponse, error)
 	Reset(context.Context, *ResetRequest) (*ActionResponse, error)
@@ -546,6 +563,9 @@ func (UnimplementedMachineServiceServer) Dmesg(*DmesgRequest, grpc.ServerStreami
 }
 func (UnimplementedMachineServiceServer) Events(*EventsRequest, grpc.ServerStreamingServer[Event]) error {
 	return status.Error(codes.Unimplemented, "method Events not implemented")
+}
+func (UnimplementedMachineServiceServer) LoggingStatus(context.Context, *common.Empty) (*LoggingStatusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method LoggingStatus not implemented")
 }
 func (UnimplementedMachineServiceServer) Reboot(context.Context, *common.Empty) (*ActionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Reboot not implemented")
@@ -786,6 +806,24 @@ func _MachineService_Events_Handler(srv interface{}, stream grpc.ServerStream) e
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MachineService_EventsServer = grpc.ServerStreamingServer[Event]
+
+func _MachineService_LoggingStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(common.Empty)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MachineServiceServer).LoggingStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MachineService_LoggingStatus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MachineServiceServer).LoggingStatus(ctx, req.(*common.Empty))
+	}
+	return interceptor(ctx, in, info, handler)
+}
 
 func _MachineService_Reboot_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(common.Empty)
@@ -1159,6 +1197,10 @@ var MachineService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ServiceRestart",
 			Handler:    _MachineService_ServiceRestart_Handler,
+		},
+		{
+			MethodName: "LoggingStatus",
+			Handler:    _MachineService_LoggingStatus_Handler,
 		},
 		{
 			MethodName: "Reboot",

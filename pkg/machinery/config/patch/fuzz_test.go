@@ -18,7 +18,7 @@ func FuzzPatch(f *testing.F) {
 		"machine:\n  network:\n    interfaces:\n      - name: eth0\n        vlans: [{id: 20, mtu: 1400}, {id: 30, $patch: delete}]\n",
 		"machine: {sysctls: {$patch: delete}, kernel: {modules: [{name: br_netfilter}]}}",
 		"apiVersion: v1alpha1\nkind: TrustedRootsConfig\nname: corp\ncertificates: x\n---\ncluster: {name: y}\n",
-		"machine: {logging: {destinations: [{endpoint: 'udp://a:1', format: json}]}}",
+		"machine: {logging: {destinations: [{endpoint: 'tls://a:1', format: jsonl}]}}",
 	} {
 		f.Add([]byte(s))
 	}
