@@ -237,9 +237,31 @@ func TestLeaveEtcdForReset(t *testing.T) {
 	if err != nil || !strings.Contains(msg, "(node-1) left the cluster, 1 member(s) remain") {
 		t.Fatalf("leaveEtcd(node-1 of 2) = %q, %v", msg, err)
 	}
+	waitMembers(t, opener(two, 1)) // node-2 alone elects itself leader first
 	_, err = leaveEtcd(ctx, log, supervisor.StateRunning, true, opener(two, 1))
 	if !errors.Is(err, apierr.ErrFailedPrecondition) || !strings.Contains(err.Error(), "is the last voting member") {
 		t.Errorf("leaveEtcd(the last member) = %v, want a refusal", err)
+	}
+}
+
+// waitMembers waits (at most 30 s) until the member that open reaches lists the members.
+func waitMembers(t *testing.T, open func() (*etcdops.Client, error)) {
+	t.Helper()
+	c, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, _, err := c.Members(context.Background(), true)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the member list: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
