@@ -55,15 +55,13 @@ func evidenceRoot(t *testing.T) string {
 	return root
 }
 
-// TestEvidence gets the SBOM (both formats) and the inventory from a node through the API
-// with an os:auditor certificate, checks they are schema-valid and signed by the node, verifies
-// the saved statements offline, refuses os:reader and os:operator, and finds the calls in the
-// node's audit log under the auditor's name.
-func TestEvidence(t *testing.T) {
-	const ip = "127.0.0.41"
+// startEvidenceNode starts a node (container mode) on ip named name, whose root is a staged
+// image root, and returns a temporary directory for the test's files.
+func startEvidenceNode(t *testing.T, ip, name string) string {
+	t.Helper()
 	root := evidenceRoot(t)
 	dir := t.TempDir()
-	cfg, err := writeNodeConfig(shared.bundle, dir, "node-evidence")
+	cfg, err := writeNodeConfig(shared.bundle, dir, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +78,16 @@ func TestEvidence(t *testing.T) {
 	if err := waitReady(n, shared.configs[role.Admin]); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestEvidence gets the SBOM (both formats) and the inventory from a node through the API
+// with an os:auditor certificate, checks they are schema-valid and signed by the node, verifies
+// the saved statements offline, refuses os:reader and os:operator, and finds the calls in the
+// node's audit log under the auditor's name.
+func TestEvidence(t *testing.T) {
+	const ip = "127.0.0.41"
+	dir := startEvidenceNode(t, ip, "node-evidence")
 	auditor := shared.configs[role.Auditor]
 	for format, validate := range map[string]func([]byte) error{"spdx": schema.SPDX, "cyclonedx": schema.CycloneDX} {
 		file := filepath.Join(dir, "node."+format+".json")

@@ -110,7 +110,7 @@ func receiveChunks[T chunk](stream receiver[T], w io.Writer, p *progress, what s
 			return zero, apiError(err)
 		}
 		if m.GetMetadata().GetError() != "" {
-			return zero, errors.New(nodeError(m.GetMetadata()))
+			return zero, &nodeReplyError{md: m.GetMetadata()}
 		}
 		if seen {
 			return zero, fmt.Errorf("the node sent data after the %s's checksum, at byte %d", what, p.sent)

@@ -17,18 +17,22 @@ import (
 func newEvidenceCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "evidence",
-		Short: "Get a node's signed evidence for scanners and auditors: SBOM, binary inventory; verify it offline",
+		Short: "Get a node's signed evidence for scanners and auditors: SBOM, inventory, posture, checks, OSCAL, bundle, report; verify it offline",
 		Long: `Get the evidence a shell-less node gives about itself, each piece signed by the node: the
-image's software bill of materials (SPDX 2.3 or CycloneDX 1.6 JSON, made at image build) and
-the inventory of every executable on its root file system (digests, ELF build-ids, Go modules
-and FIPS settings). Every reply carries a DSSE envelope signed with the node's API server key,
-whose statement names the node, its boot, its image and a fresh nonce; cairnctl checks it
+image's software bill of materials (SPDX 2.3 or CycloneDX 1.6 JSON, made at image build), the
+inventory of every executable on its root file system (digests, ELF build-ids, Go modules
+and FIPS settings), its security posture (kernel, lockdown, LSMs, read-only root, FIPS mode
+of each process, listening sockets, certificates), the results of its native CIS Kubernetes
+Benchmark and host checks (native, kube-bench JSON or OSCAL 1.2), all of it in one bundle, and
+an HTML report of it. Every reply carries a DSSE envelope signed with the node's API server
+key, whose statement names the node, its boot, its image and a fresh nonce; cairnctl checks it
 against the OS CA of the client configuration before it prints or saves anything, and
-"cairnctl evidence verify" checks a saved one offline. These calls need the os:auditor role
-(or os:admin), and each is in the node's audit log under your name.`,
+"cairnctl evidence verify" checks a saved statement or bundle offline. These calls need the
+os:auditor role (or os:admin), and each is in the node's audit log under your name.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newEvidenceSBOMCmd(g), newEvidenceInventoryCmd(g), newEvidenceVerifyCmd(g))
+	cmd.AddCommand(newEvidenceSBOMCmd(g), newEvidenceInventoryCmd(g), newEvidencePostureCmd(g), newEvidenceChecksCmd(g),
+		newEvidenceOSCALCmd(g), newEvidenceBundleCmd(g), newEvidenceReportCmd(g), newEvidenceVerifyCmd(g))
 	return cmd
 }
 

@@ -2,6 +2,8 @@ package cairnctl
 
 import (
 	"bytes"
+	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"strings"
@@ -62,24 +64,33 @@ func (f *evidenceSBOMFlags) run(cmd *cobra.Command, g *globals) error {
 	if len(s.nodes) > 1 {
 		return fmt.Errorf("--nodes names %d nodes: an SBOM comes from one node; name one", len(s.nodes))
 	}
-	nonce := newNonce()
-	stream, err := s.c.Evidence.SBOM(s.ctx(cmd.Context()), &evidence.SBOMRequest{Format: format, Nonce: nonce})
+	doc, signed, v, err := fetchSBOM(cmd.Context(), s, roots, newNonce(), format)
 	if err != nil {
-		return apiError(err)
+		return err
+	}
+	return f.save(cmd, doc, signed, v)
+}
+
+// fetchSBOM receives one node's SBOM and checks it against the signed statement that ends
+// the stream.
+func fetchSBOM(ctx context.Context, s *session, roots *x509.CertPool, nonce string, format evidence.SBOMFormat) ([]byte, []byte, *attest.Verified, error) {
+	stream, err := s.c.Evidence.SBOM(s.ctx(ctx), &evidence.SBOMRequest{Format: format, Nonce: nonce})
+	if err != nil {
+		return nil, nil, nil, apiError(err)
 	}
 	var doc bytes.Buffer
 	last, err := receiveChunks(stream, &doc, &progress{w: io.Discard, every: time.Hour}, "SBOM")
 	if err != nil {
-		return fmt.Errorf("SBOM not received: %w", err)
+		return nil, nil, nil, fmt.Errorf("SBOM not received: %w", err)
 	}
 	v, err := checkSigned(last.GetSigned(), roots, nonce, attest.KindSBOM)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	if err := v.Statement.SubjectMatches(doc.Bytes()); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	return f.save(cmd, doc.Bytes(), last.GetSigned(), v)
+	return doc.Bytes(), last.GetSigned(), v, nil
 }
 
 func (f *evidenceSBOMFlags) save(cmd *cobra.Command, doc, signed []byte, v *attest.Verified) error {

@@ -3,6 +3,7 @@ package cairnctl
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -148,6 +149,25 @@ func nodeError(md *common.Metadata) string {
 		msg = "unreachable (" + msg + ")"
 	}
 	return fmt.Sprintf("node %s: %s", replyNode(md), printable(msg))
+}
+
+// nodeReplyError is a node's failed reply, as nodeError renders it, keeping its code.
+type nodeReplyError struct{ md *common.Metadata }
+
+func (e *nodeReplyError) Error() string { return nodeError(e.md) }
+
+// errorCode is the gRPC code of an API error, whether the call failed or a node's reply did
+// (codes.Unknown for any other error).
+func errorCode(err error) codes.Code {
+	var se *statusError
+	var ne *nodeReplyError
+	switch {
+	case errors.As(err, &se):
+		return se.st.Code()
+	case errors.As(err, &ne):
+		return codes.Code(ne.md.GetCode())
+	}
+	return codes.Unknown
 }
 
 func (r *nodeErrors) err() error {

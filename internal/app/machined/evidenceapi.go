@@ -54,8 +54,15 @@ type evidenceAPI struct {
 	root string
 	// signer returns the node's signer, or an error when it holds no certificate of the OS CA.
 	signer func() (*attest.Signer, error)
-	// scanning is held by the inventory in progress: a scan hashes every executable (hundreds
-	// of MB), so callers take turns instead of multiplying that work.
+	// proc and sys are where the posture reads the kernel's view: "/proc" and "/sys" (the
+	// host's in container mode, which is the kernel machined runs on).
+	proc, sys string
+	// role is the machine type of the active configuration ("" without one).
+	role func() string
+	// collectTimeout bounds one collection of the posture.
+	collectTimeout time.Duration
+	// scanning is held by the inventory or posture collection in progress: a scan hashes or
+	// walks every file of the image, so callers take turns instead of multiplying that work.
 	scanning chan struct{}
 }
 
@@ -64,8 +71,14 @@ func newEvidenceAPI(n *daemon) *evidenceAPI {
 	if root == "" {
 		root = "/"
 	}
+	role := func() string {
+		if cfg := n.config(); cfg != nil {
+			return cfg.Machine.Type
+		}
+		return ""
+	}
 	return &evidenceAPI{log: n.log.With("component", "evidence-api"), md: n.md, root: root, signer: n.evidenceSigner,
-		scanning: make(chan struct{}, 1)}
+		proc: "/proc", sys: "/sys", role: role, collectTimeout: defaultCollectTimeout, scanning: make(chan struct{}, 1)}
 }
 
 // evidenceSigner signs with the key of apid's server certificate, which the OS CA issued (or
@@ -153,12 +166,11 @@ func (a *evidenceAPI) Inventory(ctx context.Context, req *evidence.InventoryRequ
 	if err := checkNonce(req.GetNonce()); err != nil {
 		return nil, err
 	}
-	select {
-	case a.scanning <- struct{}{}:
-		defer func() { <-a.scanning }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	release, err := a.takeTurn(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	origins := map[string]string{}
 	if cdx, err := a.readRoot(constants.SBOMCycloneDXPath); err == nil {
 		if origins, err = inventory.Origins(cdx); err != nil {
@@ -171,12 +183,7 @@ func (a *evidenceAPI) Inventory(ctx context.Context, req *evidence.InventoryRequ
 		return nil, err
 	}
 	a.log.Info("inventory taken", "binaries", len(inv.Binaries), "took", time.Since(start).Round(time.Millisecond))
-	body, err := json.Marshal(inv)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(body)
-	signed, err := a.sign(attest.KindInventory, "inventory", sum[:], "application/json", body, req.GetNonce())
+	signed, err := a.signBody(attest.KindInventory, "inventory", "application/json", inv, req.GetNonce())
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,17 @@ const (
 const (
 	KindSBOM      = "sbom"
 	KindInventory = "inventory"
+	KindPosture   = "posture"
+	KindChecks    = "checks"
+)
+
+// Subject names of the evidence carried in a statement's body. A statement of the checks
+// names the format of its body by its subject (the OSCAL documents by the file names they
+// refer to each other by, in package oscal).
+const (
+	SubjectPosture   = "posture.json"
+	SubjectChecks    = "checks.json"
+	SubjectKubeBench = "kube-bench.json"
 )
 
 // Statement is what the node signs.

@@ -35,7 +35,7 @@ func Collect(ctx context.Context, src Sources) (Snapshot, error) {
 	s := Snapshot{
 		CollectedAt: now().UTC(), Role: src.Role,
 		Kernel: collectKernel(src.Proc), Lockdown: collectLockdown(src.Sys), LSMs: collectLSMs(src.Sys),
-		Sysctls: collectSysctls(src.Proc), Modules: collectModules(src.Proc), Root: collectRoot(src.Proc),
+		Sysctls: collectSysctls(src.Proc), Modules: collectModules(src.Proc), Root: collectRoot(src.Proc, src.Root),
 	}
 	nm := readNames(src.Root)
 	procs, truncated, err := scanProcs(ctx, src.Proc)

@@ -63,6 +63,9 @@ func FuzzRootMount(f *testing.F) {
 		if err == nil && m.Mountpoint != "/" {
 			t.Fatalf("RootMount = %+v, not /", m)
 		}
+		if m, err := MountOf(data, "/var/lib/x"); err == nil && m.Mountpoint != "/" && m.Mountpoint != "/var" && m.Mountpoint != "/var/lib" && m.Mountpoint != "/var/lib/x" {
+			t.Fatalf("MountOf(/var/lib/x) = %+v, not a parent", m)
+		}
 	})
 }
 

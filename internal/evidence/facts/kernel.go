@@ -98,12 +98,22 @@ func ParseModules(data []byte) []string {
 	return slices.Compact(out)
 }
 
-func collectRoot(proc string) Fact[Mount] {
+// collectRoot reads the mount that holds root: "/" on a node; in container mode, where root
+// is a staged directory, the mount of that directory (not the host's "/", which is not what
+// the evidence describes).
+func collectRoot(proc, root string) Fact[Mount] {
 	b, _, err := readCapped(filepath.Join(proc, "self/mountinfo"), maxTableBytes)
 	if err != nil {
 		return unknown[Mount](why(err))
 	}
-	m, err := RootMount(b)
+	dir, err := filepath.Abs(root)
+	if err == nil {
+		dir, err = filepath.EvalSymlinks(dir)
+	}
+	if err != nil {
+		return unknown[Mount](why(err))
+	}
+	m, err := MountOf(b, dir)
 	if err != nil {
 		return unknown[Mount](err.Error())
 	}
@@ -112,14 +122,27 @@ func collectRoot(proc string) Fact[Mount] {
 
 // RootMount returns the mount that is "/" in a mountinfo table: the last one listed, which
 // covers those before it.
-func RootMount(mountinfoData []byte) (Mount, error) {
-	mounts, err := mountinfo.GetMountsFromReader(bytes.NewReader(mountinfoData), func(m *mountinfo.Info) (skip, stop bool) { return m.Mountpoint != "/", false })
+func RootMount(mountinfoData []byte) (Mount, error) { return MountOf(mountinfoData, "/") }
+
+// MountOf returns the mount that holds the absolute, clean path dir in a mountinfo table:
+// the one with the longest mount point that is dir or a parent of it, the last listed among
+// equals (it covers those before it).
+func MountOf(mountinfoData []byte, dir string) (Mount, error) {
+	within := func(mp string) bool {
+		return mp == "/" || mp == dir || strings.HasPrefix(dir, strings.TrimSuffix(mp, "/")+"/")
+	}
+	mounts, err := mountinfo.GetMountsFromReader(bytes.NewReader(mountinfoData), func(m *mountinfo.Info) (skip, stop bool) { return !within(m.Mountpoint), false })
 	if err != nil {
 		return Mount{}, fmt.Errorf("mountinfo: %w", err)
 	}
-	if len(mounts) == 0 {
-		return Mount{}, fmt.Errorf("mountinfo: no mount at /")
+	var best *mountinfo.Info
+	for _, m := range mounts {
+		if best == nil || len(m.Mountpoint) >= len(best.Mountpoint) {
+			best = m
+		}
 	}
-	m := mounts[len(mounts)-1]
-	return Mount{Mountpoint: m.Mountpoint, Source: m.Source, FSType: m.FSType, Options: m.Options, SuperOptions: m.VFSOptions}, nil
+	if best == nil {
+		return Mount{}, fmt.Errorf("mountinfo: no mount holds %s", dir)
+	}
+	return Mount{Mountpoint: best.Mountpoint, Source: best.Source, FSType: best.FSType, Options: best.Options, SuperOptions: best.VFSOptions}, nil
 }

@@ -25,7 +25,12 @@ const Version = oscaltypes.Version
 const (
 	ComponentDefinitionFile = "cairn-component-definition.json"
 	AssessmentPlanFile      = "cairn-assessment-plan.json"
+	// AssessmentResultsFile is what cairnctl saves the results as, beside the other two.
+	AssessmentResultsFile = "cairn-assessment-results.json"
 )
+
+// MediaType is the media type of OSCAL JSON documents.
+const MediaType = "application/oscal+json"
 
 // Sources of the controls: the CIS benchmark and Cairn's own host checks.
 const (

@@ -82,11 +82,13 @@ var methodRoles = map[string][]Role{
 	// A snapshot holds every secret of the cluster: os:admin, and os:etcd:backup, which may
 	// call nothing else (but Version).
 	etcd + "Snapshot": backup,
-	// Evidence is what os:auditor exists for: the image's SBOM and the node's binary
-	// inventory, signed by the node. Neither holds a secret, but os:reader and os:operator
-	// are for running the node, not for auditing it.
+	// Evidence is what os:auditor exists for: the image's SBOM, the node's binary inventory,
+	// its posture and the checks' results, signed by the node. None holds a secret, but
+	// os:reader and os:operator are for running the node, not for auditing it.
 	evidence + "SBOM":      auditors,
 	evidence + "Inventory": auditors,
+	evidence + "Posture":   auditors,
+	evidence + "Checks":    auditors,
 }
 
 // maintenanceMethods may be called without a client certificate while a node has no

@@ -107,9 +107,14 @@ func TestInvariants(t *testing.T) {
 	}
 	// Evidence is for auditing: os:auditor and os:admin, and no role that runs the node.
 	for _, m := range methods(evidence.File_evidence_evidence_proto) {
-		for _, r := range []role.Role{role.Operator, role.Reader, role.EtcdBackup} {
+		for _, r := range []role.Role{role.Operator, role.Reader, role.EtcdBackup, role.NodeProxy} {
 			if role.Allowed(m, []role.Role{r}) {
 				t.Errorf("Allowed(%s, %s) = true, want false", m, r)
+			}
+		}
+		for _, r := range []role.Role{role.Auditor, role.Admin} {
+			if !role.Allowed(m, []role.Role{r}) {
+				t.Errorf("Allowed(%s, %s) = false, want true", m, r)
 			}
 		}
 	}

@@ -81,6 +81,72 @@ func (SBOMFormat) EnumDescriptor() ([]byte, []int) {
 	return file_evidence_evidence_proto_rawDescGZIP(), []int{0}
 }
 
+type ChecksFormat int32
+
+const (
+	ChecksFormat_CHECKS_FORMAT_UNSPECIFIED ChecksFormat = 0
+	// NATIVE is Cairn's own JSON: a list of results with id, text, expected, actual, verdict,
+	// and remediation or the reason the item is N/A.
+	ChecksFormat_NATIVE ChecksFormat = 1
+	// KUBE_BENCH is the JSON kube-bench v0.15.1 prints with --json.
+	ChecksFormat_KUBE_BENCH ChecksFormat = 2
+	// OSCAL is an OSCAL 1.2 assessment-results document; it imports the assessment plan.
+	ChecksFormat_OSCAL ChecksFormat = 3
+	// OSCAL_COMPONENT_DEFINITION is the static OSCAL component definition: every check Cairn
+	// implements.
+	ChecksFormat_OSCAL_COMPONENT_DEFINITION ChecksFormat = 4
+	// OSCAL_ASSESSMENT_PLAN is the static OSCAL assessment plan; it imports the component
+	// definition.
+	ChecksFormat_OSCAL_ASSESSMENT_PLAN ChecksFormat = 5
+)
+
+// Enum value maps for ChecksFormat.
+var (
+	ChecksFormat_name = map[int32]string{
+		0: "CHECKS_FORMAT_UNSPECIFIED",
+		1: "NATIVE",
+		2: "KUBE_BENCH",
+		3: "OSCAL",
+		4: "OSCAL_COMPONENT_DEFINITION",
+		5: "OSCAL_ASSESSMENT_PLAN",
+	}
+	ChecksFormat_value = map[string]int32{
+		"CHECKS_FORMAT_UNSPECIFIED":  0,
+		"NATIVE":                     1,
+		"KUBE_BENCH":                 2,
+		"OSCAL":                      3,
+		"OSCAL_COMPONENT_DEFINITION": 4,
+		"OSCAL_ASSESSMENT_PLAN":      5,
+	}
+)
+
+func (x ChecksFormat) Enum() *ChecksFormat {
+	p := new(ChecksFormat)
+	*p = x
+	return p
+}
+
+func (x ChecksFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChecksFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_evidence_evidence_proto_enumTypes[1].Descriptor()
+}
+
+func (ChecksFormat) Type() protoreflect.EnumType {
+	return &file_evidence_evidence_proto_enumTypes[1]
+}
+
+func (x ChecksFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChecksFormat.Descriptor instead.
+func (ChecksFormat) EnumDescriptor() ([]byte, []int) {
+	return file_evidence_evidence_proto_rawDescGZIP(), []int{1}
+}
+
 type SBOMRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Format SBOMFormat             `protobuf:"varint,1,opt,name=format,proto3,enum=cairn.evidence.SBOMFormat" json:"format,omitempty"`
@@ -362,6 +428,299 @@ func (x *InventoryResponse) GetMessages() []*Inventory {
 	return nil
 }
 
+type PostureRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// nonce is the caller's, echoed in the signed statement (at most 256 bytes; may be empty).
+	Nonce         string `protobuf:"bytes,1,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostureRequest) Reset() {
+	*x = PostureRequest{}
+	mi := &file_evidence_evidence_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostureRequest) ProtoMessage() {}
+
+func (x *PostureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_evidence_evidence_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostureRequest.ProtoReflect.Descriptor instead.
+func (*PostureRequest) Descriptor() ([]byte, []int) {
+	return file_evidence_evidence_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PostureRequest) GetNonce() string {
+	if x != nil {
+		return x.Nonce
+	}
+	return ""
+}
+
+type Posture struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// signed holds the posture as the body of the signed statement.
+	Signed        []byte `protobuf:"bytes,2,opt,name=signed,proto3" json:"signed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Posture) Reset() {
+	*x = Posture{}
+	mi := &file_evidence_evidence_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Posture) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Posture) ProtoMessage() {}
+
+func (x *Posture) ProtoReflect() protoreflect.Message {
+	mi := &file_evidence_evidence_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Posture.ProtoReflect.Descriptor instead.
+func (*Posture) Descriptor() ([]byte, []int) {
+	return file_evidence_evidence_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Posture) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Posture) GetSigned() []byte {
+	if x != nil {
+		return x.Signed
+	}
+	return nil
+}
+
+type PostureResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Posture             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostureResponse) Reset() {
+	*x = PostureResponse{}
+	mi := &file_evidence_evidence_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostureResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostureResponse) ProtoMessage() {}
+
+func (x *PostureResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_evidence_evidence_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostureResponse.ProtoReflect.Descriptor instead.
+func (*PostureResponse) Descriptor() ([]byte, []int) {
+	return file_evidence_evidence_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PostureResponse) GetMessages() []*Posture {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+type ChecksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// nonce is the caller's, echoed in the signed statement (at most 256 bytes; may be empty).
+	Nonce         string       `protobuf:"bytes,1,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	Format        ChecksFormat `protobuf:"varint,2,opt,name=format,proto3,enum=cairn.evidence.ChecksFormat" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChecksRequest) Reset() {
+	*x = ChecksRequest{}
+	mi := &file_evidence_evidence_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChecksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChecksRequest) ProtoMessage() {}
+
+func (x *ChecksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_evidence_evidence_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChecksRequest.ProtoReflect.Descriptor instead.
+func (*ChecksRequest) Descriptor() ([]byte, []int) {
+	return file_evidence_evidence_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ChecksRequest) GetNonce() string {
+	if x != nil {
+		return x.Nonce
+	}
+	return ""
+}
+
+func (x *ChecksRequest) GetFormat() ChecksFormat {
+	if x != nil {
+		return x.Format
+	}
+	return ChecksFormat_CHECKS_FORMAT_UNSPECIFIED
+}
+
+type Checks struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// signed holds the document in the format asked for as the body of the signed statement;
+	// the statement's subject names the format (see cairnctl evidence).
+	Signed        []byte `protobuf:"bytes,2,opt,name=signed,proto3" json:"signed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Checks) Reset() {
+	*x = Checks{}
+	mi := &file_evidence_evidence_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Checks) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Checks) ProtoMessage() {}
+
+func (x *Checks) ProtoReflect() protoreflect.Message {
+	mi := &file_evidence_evidence_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Checks.ProtoReflect.Descriptor instead.
+func (*Checks) Descriptor() ([]byte, []int) {
+	return file_evidence_evidence_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Checks) GetMetadata() *common.Metadata {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *Checks) GetSigned() []byte {
+	if x != nil {
+		return x.Signed
+	}
+	return nil
+}
+
+type ChecksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Checks              `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChecksResponse) Reset() {
+	*x = ChecksResponse{}
+	mi := &file_evidence_evidence_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChecksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChecksResponse) ProtoMessage() {}
+
+func (x *ChecksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_evidence_evidence_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChecksResponse.ProtoReflect.Descriptor instead.
+func (*ChecksResponse) Descriptor() ([]byte, []int) {
+	return file_evidence_evidence_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ChecksResponse) GetMessages() []*Checks {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
 var File_evidence_evidence_proto protoreflect.FileDescriptor
 
 const file_evidence_evidence_proto_rawDesc = "" +
@@ -384,15 +743,41 @@ const file_evidence_evidence_proto_rawDesc = "" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x16\n" +
 	"\x06signed\x18\x02 \x01(\fR\x06signed\"J\n" +
 	"\x11InventoryResponse\x125\n" +
-	"\bmessages\x18\x01 \x03(\v2\x19.cairn.evidence.InventoryR\bmessages*B\n" +
+	"\bmessages\x18\x01 \x03(\v2\x19.cairn.evidence.InventoryR\bmessages\"&\n" +
+	"\x0ePostureRequest\x12\x14\n" +
+	"\x05nonce\x18\x01 \x01(\tR\x05nonce\"U\n" +
+	"\aPosture\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x16\n" +
+	"\x06signed\x18\x02 \x01(\fR\x06signed\"F\n" +
+	"\x0fPostureResponse\x123\n" +
+	"\bmessages\x18\x01 \x03(\v2\x17.cairn.evidence.PostureR\bmessages\"[\n" +
+	"\rChecksRequest\x12\x14\n" +
+	"\x05nonce\x18\x01 \x01(\tR\x05nonce\x124\n" +
+	"\x06format\x18\x02 \x01(\x0e2\x1c.cairn.evidence.ChecksFormatR\x06format\"T\n" +
+	"\x06Checks\x122\n" +
+	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x16\n" +
+	"\x06signed\x18\x02 \x01(\fR\x06signed\"D\n" +
+	"\x0eChecksResponse\x122\n" +
+	"\bmessages\x18\x01 \x03(\v2\x16.cairn.evidence.ChecksR\bmessages*B\n" +
 	"\n" +
 	"SBOMFormat\x12\x1b\n" +
 	"\x17SBOM_FORMAT_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04SPDX\x10\x01\x12\r\n" +
-	"\tCYCLONEDX\x10\x022\xa5\x01\n" +
+	"\tCYCLONEDX\x10\x02*\x8f\x01\n" +
+	"\fChecksFormat\x12\x1d\n" +
+	"\x19CHECKS_FORMAT_UNSPECIFIED\x10\x00\x12\n" +
+	"\n" +
+	"\x06NATIVE\x10\x01\x12\x0e\n" +
+	"\n" +
+	"KUBE_BENCH\x10\x02\x12\t\n" +
+	"\x05OSCAL\x10\x03\x12\x1e\n" +
+	"\x1aOSCAL_COMPONENT_DEFINITION\x10\x04\x12\x19\n" +
+	"\x15OSCAL_ASSESSMENT_PLAN\x10\x052\xba\x02\n" +
 	"\x0fEvidenceService\x12@\n" +
 	"\x04SBOM\x12\x1b.cairn.evidence.SBOMRequest\x1a\x19.cairn.evidence.SBOMChunk0\x01\x12P\n" +
-	"\tInventory\x12 .cairn.evidence.InventoryRequest\x1a!.cairn.evidence.InventoryResponseB6Z4github.com/cairn-os/cairn/pkg/machinery/api/evidenceb\x06proto3"
+	"\tInventory\x12 .cairn.evidence.InventoryRequest\x1a!.cairn.evidence.InventoryResponse\x12J\n" +
+	"\aPosture\x12\x1e.cairn.evidence.PostureRequest\x1a\x1f.cairn.evidence.PostureResponse\x12G\n" +
+	"\x06Checks\x12\x1d.cairn.evidence.ChecksRequest\x1a\x1e.cairn.evidence.ChecksResponseB6Z4github.com/cairn-os/cairn/pkg/machinery/api/evidenceb\x06proto3"
 
 var (
 	file_evidence_evidence_proto_rawDescOnce sync.Once
@@ -406,31 +791,47 @@ func file_evidence_evidence_proto_rawDescGZIP() []byte {
 	return file_evidence_evidence_proto_rawDescData
 }
 
-var file_evidence_evidence_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_evidence_evidence_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_evidence_evidence_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_evidence_evidence_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_evidence_evidence_proto_goTypes = []any{
 	(SBOMFormat)(0),           // 0: cairn.evidence.SBOMFormat
-	(*SBOMRequest)(nil),       // 1: cairn.evidence.SBOMRequest
-	(*SBOMChunk)(nil),         // 2: cairn.evidence.SBOMChunk
-	(*InventoryRequest)(nil),  // 3: cairn.evidence.InventoryRequest
-	(*Inventory)(nil),         // 4: cairn.evidence.Inventory
-	(*InventoryResponse)(nil), // 5: cairn.evidence.InventoryResponse
-	(*common.Metadata)(nil),   // 6: cairn.common.Metadata
+	(ChecksFormat)(0),         // 1: cairn.evidence.ChecksFormat
+	(*SBOMRequest)(nil),       // 2: cairn.evidence.SBOMRequest
+	(*SBOMChunk)(nil),         // 3: cairn.evidence.SBOMChunk
+	(*InventoryRequest)(nil),  // 4: cairn.evidence.InventoryRequest
+	(*Inventory)(nil),         // 5: cairn.evidence.Inventory
+	(*InventoryResponse)(nil), // 6: cairn.evidence.InventoryResponse
+	(*PostureRequest)(nil),    // 7: cairn.evidence.PostureRequest
+	(*Posture)(nil),           // 8: cairn.evidence.Posture
+	(*PostureResponse)(nil),   // 9: cairn.evidence.PostureResponse
+	(*ChecksRequest)(nil),     // 10: cairn.evidence.ChecksRequest
+	(*Checks)(nil),            // 11: cairn.evidence.Checks
+	(*ChecksResponse)(nil),    // 12: cairn.evidence.ChecksResponse
+	(*common.Metadata)(nil),   // 13: cairn.common.Metadata
 }
 var file_evidence_evidence_proto_depIdxs = []int32{
-	0, // 0: cairn.evidence.SBOMRequest.format:type_name -> cairn.evidence.SBOMFormat
-	6, // 1: cairn.evidence.SBOMChunk.metadata:type_name -> cairn.common.Metadata
-	6, // 2: cairn.evidence.Inventory.metadata:type_name -> cairn.common.Metadata
-	4, // 3: cairn.evidence.InventoryResponse.messages:type_name -> cairn.evidence.Inventory
-	1, // 4: cairn.evidence.EvidenceService.SBOM:input_type -> cairn.evidence.SBOMRequest
-	3, // 5: cairn.evidence.EvidenceService.Inventory:input_type -> cairn.evidence.InventoryRequest
-	2, // 6: cairn.evidence.EvidenceService.SBOM:output_type -> cairn.evidence.SBOMChunk
-	5, // 7: cairn.evidence.EvidenceService.Inventory:output_type -> cairn.evidence.InventoryResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	0,  // 0: cairn.evidence.SBOMRequest.format:type_name -> cairn.evidence.SBOMFormat
+	13, // 1: cairn.evidence.SBOMChunk.metadata:type_name -> cairn.common.Metadata
+	13, // 2: cairn.evidence.Inventory.metadata:type_name -> cairn.common.Metadata
+	5,  // 3: cairn.evidence.InventoryResponse.messages:type_name -> cairn.evidence.Inventory
+	13, // 4: cairn.evidence.Posture.metadata:type_name -> cairn.common.Metadata
+	8,  // 5: cairn.evidence.PostureResponse.messages:type_name -> cairn.evidence.Posture
+	1,  // 6: cairn.evidence.ChecksRequest.format:type_name -> cairn.evidence.ChecksFormat
+	13, // 7: cairn.evidence.Checks.metadata:type_name -> cairn.common.Metadata
+	11, // 8: cairn.evidence.ChecksResponse.messages:type_name -> cairn.evidence.Checks
+	2,  // 9: cairn.evidence.EvidenceService.SBOM:input_type -> cairn.evidence.SBOMRequest
+	4,  // 10: cairn.evidence.EvidenceService.Inventory:input_type -> cairn.evidence.InventoryRequest
+	7,  // 11: cairn.evidence.EvidenceService.Posture:input_type -> cairn.evidence.PostureRequest
+	10, // 12: cairn.evidence.EvidenceService.Checks:input_type -> cairn.evidence.ChecksRequest
+	3,  // 13: cairn.evidence.EvidenceService.SBOM:output_type -> cairn.evidence.SBOMChunk
+	6,  // 14: cairn.evidence.EvidenceService.Inventory:output_type -> cairn.evidence.InventoryResponse
+	9,  // 15: cairn.evidence.EvidenceService.Posture:output_type -> cairn.evidence.PostureResponse
+	12, // 16: cairn.evidence.EvidenceService.Checks:output_type -> cairn.evidence.ChecksResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_evidence_evidence_proto_init() }
@@ -443,8 +844,8 @@ func file_evidence_evidence_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_evidence_evidence_proto_rawDesc), len(file_evidence_evidence_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   5,
+			NumEnums:      2,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

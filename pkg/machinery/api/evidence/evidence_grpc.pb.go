@@ -29,6 +29,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	EvidenceService_SBOM_FullMethodName      = "/cairn.evidence.EvidenceService/SBOM"
 	EvidenceService_Inventory_FullMethodName = "/cairn.evidence.EvidenceService/Inventory"
+	EvidenceService_Posture_FullMethodName   = "/cairn.evidence.EvidenceService/Posture"
+	EvidenceService_Checks_FullMethodName    = "/cairn.evidence.EvidenceService/Checks"
 )
 
 // EvidenceServiceClient is the client API for EvidenceService service.
@@ -46,6 +48,20 @@ type EvidenceServiceClient interface {
 	// inventory is the body of the signed statement itself (JSON, in `signed`), so what the
 	// caller reads is what the node signed.
 	Inventory(ctx context.Context, in *InventoryRequest, opts ...grpc.CallOption) (*InventoryResponse, error)
+	// Posture collects the node's security posture at this moment: kernel release, version and
+	// command line, lockdown mode, LSMs, the sysctls Cairn sets, loaded modules, the root mount,
+	// the processes that matter with their FIPS 140-3 mode, listening sockets with their owning
+	// service, the modes of the files the checks name and every certificate the node holds
+	// (never a key). What cannot be read is reported as unknown, with why. The posture (JSON)
+	// is the body of the signed statement. One collection runs at a time per node (it shares
+	// the inventory's turn) and is bounded in time.
+	Posture(ctx context.Context, in *PostureRequest, opts ...grpc.CallOption) (*PostureResponse, error)
+	// Checks collects the posture and runs the native checks on it (Cairn's host checks and
+	// the CIS Kubernetes Benchmark v1.12 items for the node's role), returning the results in
+	// the format asked for as the body of the signed statement. The two static OSCAL documents
+	// the assessment results refer to are formats too, so that they come signed by the node
+	// whose checks they describe; they need no collection.
+	Checks(ctx context.Context, in *ChecksRequest, opts ...grpc.CallOption) (*ChecksResponse, error)
 }
 
 type evidenceServiceClient struct {
@@ -85,6 +101,26 @@ func (c *evidenceServiceClient) Inventory(ctx context.Context, in *InventoryRequ
 	return out, nil
 }
 
+func (c *evidenceServiceClient) Posture(ctx context.Context, in *PostureRequest, opts ...grpc.CallOption) (*PostureResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PostureResponse)
+	err := c.cc.Invoke(ctx, EvidenceService_Posture_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *evidenceServiceClient) Checks(ctx context.Context, in *ChecksRequest, opts ...grpc.CallOption) (*ChecksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChecksResponse)
+	err := c.cc.Invoke(ctx, EvidenceService_Checks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EvidenceServiceServer is the server API for EvidenceService service.
 // All implementations must embed UnimplementedEvidenceServiceServer
 // for forward compatibility.
@@ -100,6 +136,20 @@ type EvidenceServiceServer interface {
 	// inventory is the body of the signed statement itself (JSON, in `signed`), so what the
 	// caller reads is what the node signed.
 	Inventory(context.Context, *InventoryRequest) (*InventoryResponse, error)
+	// Posture collects the node's security posture at this moment: kernel release, version and
+	// command line, lockdown mode, LSMs, the sysctls Cairn sets, loaded modules, the root mount,
+	// the processes that matter with their FIPS 140-3 mode, listening sockets with their owning
+	// service, the modes of the files the checks name and every certificate the node holds
+	// (never a key). What cannot be read is reported as unknown, with why. The posture (JSON)
+	// is the body of the signed statement. One collection runs at a time per node (it shares
+	// the inventory's turn) and is bounded in time.
+	Posture(context.Context, *PostureRequest) (*PostureResponse, error)
+	// Checks collects the posture and runs the native checks on it (Cairn's host checks and
+	// the CIS Kubernetes Benchmark v1.12 items for the node's role), returning the results in
+	// the format asked for as the body of the signed statement. The two static OSCAL documents
+	// the assessment results refer to are formats too, so that they come signed by the node
+	// whose checks they describe; they need no collection.
+	Checks(context.Context, *ChecksRequest) (*ChecksResponse, error)
 	mustEmbedUnimplementedEvidenceServiceServer()
 }
 
@@ -115,6 +165,12 @@ func (UnimplementedEvidenceServiceServer) SBOM(*SBOMRequest, grpc.ServerStreamin
 }
 func (UnimplementedEvidenceServiceServer) Inventory(context.Context, *InventoryRequest) (*InventoryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Inventory not implemented")
+}
+func (UnimplementedEvidenceServiceServer) Posture(context.Context, *PostureRequest) (*PostureResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Posture not implemented")
+}
+func (UnimplementedEvidenceServiceServer) Checks(context.Context, *ChecksRequest) (*ChecksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Checks not implemented")
 }
 func (UnimplementedEvidenceServiceServer) mustEmbedUnimplementedEvidenceServiceServer() {}
 func (UnimplementedEvidenceServiceServer) testEmbeddedByValue()                         {}
@@ -166,6 +222,42 @@ func _EvidenceService_Inventory_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EvidenceService_Posture_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PostureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EvidenceServiceServer).Posture(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EvidenceService_Posture_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EvidenceServiceServer).Posture(ctx, req.(*PostureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EvidenceService_Checks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ChecksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EvidenceServiceServer).Checks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EvidenceService_Checks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EvidenceServiceServer).Checks(ctx, req.(*ChecksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // EvidenceService_ServiceDesc is the grpc.ServiceDesc for EvidenceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -176,6 +268,14 @@ var EvidenceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Inventory",
 			Handler:    _EvidenceService_Inventory_Handler,
+		},
+		{
+			MethodName: "Posture",
+			Handler:    _EvidenceService_Posture_Handler,
+		},
+		{
+			MethodName: "Checks",
+			Handler:    _EvidenceService_Checks_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
