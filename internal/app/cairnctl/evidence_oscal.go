@@ -73,7 +73,7 @@ func (f *evidenceOSCALFlags) run(cmd *cobra.Command, g *globals) error {
 		}
 		docs = append(docs, bodies...)
 	}
-	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+	if err := os.MkdirAll(f.dir, 0o750); err != nil {
 		return err
 	}
 	for _, d := range docs {

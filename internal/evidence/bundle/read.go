@@ -49,7 +49,7 @@ func Read(r io.Reader) (*Bundle, error) {
 		}
 		data, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
 		if err != nil || int64(len(data)) != hdr.Size {
-			return nil, fmt.Errorf("%w: %s: cut short: %v", attest.ErrInvalid, hdr.Name, err)
+			return nil, fmt.Errorf("%w: %s: cut short: %w", attest.ErrInvalid, hdr.Name, err)
 		}
 		b.Files[name] = data
 	}

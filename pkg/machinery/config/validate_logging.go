@@ -66,19 +66,19 @@ func validateDestination(v *validator, path string, d *LoggingDestination, i int
 }
 
 // validateDestinationTLS checks the CA and client certificate of a destination; a tcp://
-// destination has no TLS, so it may have neither.
-func validateDestinationTLS(v *validator, path string, d *LoggingDestination, clear bool) {
+// destination (plain) has no TLS, so it may have neither.
+func validateDestinationTLS(v *validator, path string, d *LoggingDestination, plain bool) {
 	if len(d.CA) > 0 {
 		if err := checkPEMCertificates(d.CA); err != nil {
 			v.add(path+".ca", fmt.Sprintf("%d bytes", len(d.CA)), err.Error())
-		} else if clear {
+		} else if plain {
 			v.add(path+".ca", fmt.Sprintf("%d bytes", len(d.CA)), "must be empty with a tcp:// endpoint (no TLS)")
 		}
 	}
 	cc := d.ClientCertificate
 	switch {
 	case cc.IsZero():
-	case clear:
+	case plain:
 		v.addSecret(path+".clientCertificate.key", string(cc.Key), "must be empty with a tcp:// endpoint (no TLS)")
 	case len(cc.Crt) == 0:
 		v.add(path+".clientCertificate.crt", "", "is required with clientCertificate.key")
