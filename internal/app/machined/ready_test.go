@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/pki"
 )
@@ -50,6 +51,10 @@ func TestHTTPSReady(t *testing.T) {
 		t.Errorf("not ready yet: check = %v, want the 503", err)
 	}
 	status = http.StatusOK
+	if err := check(ctx); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Errorf("asked again at once: check = %v, want the last answer (the 503) without asking", err)
+	}
+	time.Sleep(httpsReadyEvery)
 	if err := check(ctx); err != nil {
 		t.Errorf("ready: check = %v", err)
 	}
@@ -60,6 +65,7 @@ func TestHTTPSReady(t *testing.T) {
 	if err := os.WriteFile(caFile, other.CertPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	check = readyCheck("https:"+addr+"/readyz", caFile) // a new check reads the CA again
 	if err := check(ctx); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("a server the CA did not sign: check = %v, want a certificate error", err)
 	}
