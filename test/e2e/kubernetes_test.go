@@ -91,20 +91,20 @@ func (k kubectl) nodesReady() ([]string, error) {
 // control plane by pod IP, through a ClusterIP Service and by its DNS name; kubectl logs,
 // exec and port-forward work; a pod with the RuntimeDefault seccomp profile and a memory
 // limit runs under seccomp; a reboot of the worker through the API brings it back Ready with
-// its pods running again (its imported image kept on its disk). The nodes boot from their
-// disks (UEFI, A/B slots); an upgrade of the control plane, etcd's only member, is refused.
+// its pods running again. The nodes boot the kernel and initramfs directly: a disk-booted
+// control plane under TCG took from 9 minutes to more than 20 to be Ready here (see the
+// issue's note), too slow and too variable for CI.
 func TestKubernetes(t *testing.T) {
-	key, img, v2 := diskImages(t)
+	img := buildImage(t)
 	e := newEnv(t)
 	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
 	if _, err := os.Stat(k.bin); err != nil {
 		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
 	}
 	e.vars["KUBECONFIG"] = k.kconf
-	name, cpIP, workerIP := "e2e-k8s", "10.5.0.2", "10.5.0.3"
+	name, workerIP := "e2e-k8s", "10.5.0.3"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--workers", "1", "--boot", "disk", "--image", img,
-		"--trusted-image-key", key+".pub", "--wait", "20m")
+	e.must("cluster", "create", "--name", name, "--workers", "1", "--image", img, "--wait", "20m")
 
 	ready, err := k.nodesReady()
 	if err != nil || len(ready) != 2 {
@@ -139,19 +139,6 @@ func TestKubernetes(t *testing.T) {
 	})
 	k.must("wait", "--for=condition=Ready", "pod", "-l", "app=echo", "--timeout=10m")
 	checkTraffic(t, k)
-
-	refuseControlPlaneUpgrade(t, e, cpIP, v2)
-}
-
-// refuseControlPlaneUpgrade: the one control plane of a Kubernetes cluster is etcd's only
-// member, so an upgrade without --force is refused, naming the quorum, with nothing written.
-func refuseControlPlaneUpgrade(t *testing.T, e *env, cpIP, v2 string) {
-	t.Helper()
-	node := []string{"--nodes", cpIP}
-	if out, err := e.run(append([]string{"upgrade", "--image", v2}, node...)...); err == nil || !strings.Contains(err.Error(), "quorum") {
-		t.Fatalf("upgrade of etcd's only member without --force: %v, want a refusal that names the quorum:\n%s", err, out)
-	}
-	wantSlots(t, e, time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": " empty"}, node...)
 }
 
 // nodeNames returns the control plane's and the worker's node names.
