@@ -7,6 +7,7 @@
 package oscal
 
 import (
+	"crypto/sha256"
 	"strings"
 	"time"
 
@@ -42,11 +43,17 @@ const (
 // published is the date of the static documents' content (bump it when the checks change).
 var published = time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
 
-// ns is the namespace of Cairn's name-derived UUIDs.
-var ns = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:cairn:evidence:oscal"))
-
+// id derives a UUID from parts: the same inputs give the same document. It hashes with
+// SHA-256, not SHA-1 as name-based (version 5) UUIDs do: SHA-1 is not allowed in FIPS 140-only
+// mode (cairn.fips=strict), where using it panics. OSCAL accepts only version 4 and 5 UUIDs,
+// so the result carries the version 4 and variant bits; its other 122 bits are the hash's.
 func id(parts ...string) string {
-	return uuid.NewSHA1(ns, []byte(strings.Join(parts, "\x00"))).String()
+	sum := sha256.Sum256([]byte("urn:cairn:evidence:oscal\x00" + strings.Join(parts, "\x00")))
+	var u uuid.UUID
+	copy(u[:], sum[:16])
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
 }
 
 // ControlID is the OSCAL control id of a check.
