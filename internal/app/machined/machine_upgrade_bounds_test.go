@@ -46,11 +46,15 @@ func TestUpgradeBounds(t *testing.T) {
 // TestUpgradeCallerGoesAway: a caller that cancels mid-upload ends the slot manager's read
 // (and its context) and frees the node's slot change.
 func TestUpgradeCallerGoesAway(t *testing.T) {
-	s := &standInSlots{ended: make(chan upgradeCall, 1)}
+	s := &standInSlots{ended: make(chan upgradeCall, 1), started: make(chan struct{})}
 	c, n := serveSlots(t, s, ModeMetal)
 	ctx, cancel := context.WithCancel(context.Background())
 	startUpgrade(ctx, t, c, false, []byte("partial"))
-	waitUntil(t, "the upgrade to start", n.changingSlots.Load)
+	select { // cancelled before its first chunk, the call ends before the slot manager is called
+	case <-s.started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the slot manager's Upgrade was not called")
+	}
 	cancel()
 	if call := waitEnded(t, s); !errors.Is(call.err, context.Canceled) {
 		t.Errorf("the slot manager's read ended with %v, want context.Canceled", call.err)

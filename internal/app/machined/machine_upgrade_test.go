@@ -23,6 +23,8 @@ type standInSlots struct {
 	list   []SlotInfo
 	ended  chan upgradeCall
 	rolled SlotInfo
+	// started, when set, is closed as the slot manager's Upgrade is called.
+	started chan struct{}
 }
 
 type upgradeCall struct {
@@ -33,6 +35,9 @@ type upgradeCall struct {
 
 func (s *standInSlots) Upgrade(ctx context.Context, image io.Reader, o UpgradeOptions) (UpgradeResult, error) {
 	stage := o.Stage
+	if s.started != nil {
+		close(s.started)
+	}
 	n, err := io.Copy(io.Discard, image)
 	if err == nil {
 		err = ctx.Err()

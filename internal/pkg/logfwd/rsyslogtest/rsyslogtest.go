@@ -149,7 +149,7 @@ func (r *Receiver) start() {
 	r.cmd, r.done = cmd, make(chan error, 1)
 	go func() { r.done <- cmd.Wait() }()
 	addr := net.JoinHostPort(r.IP, strconv.Itoa(r.Port))
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(time.Minute); ; {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			_ = c.Close()
