@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cairn-os/cairn/internal/pkg/cmdline"
 )
 
 const (
@@ -30,7 +32,7 @@ func Main(_ context.Context, _ []string) error {
 	}
 	if !inInitramfs() {
 		// Started as /sbin/init on the real root: that is machined.
-		return exec()
+		return exec(nil)
 	}
 	log := consoleLogger()
 	start := time.Now()
@@ -38,7 +40,7 @@ func Main(_ context.Context, _ []string) error {
 		fatal(log, err)
 	}
 	log.Info("switched root; starting machined", "elapsed", time.Since(start).Round(time.Millisecond))
-	err := exec()
+	err := exec(log)
 	fatal(log, err)
 	return err
 }
@@ -57,8 +59,20 @@ func isInitramfsFS(t int64) bool {
 	return t == unix.RAMFS_MAGIC || t == unix.TMPFS_MAGIC
 }
 
-func exec() error {
-	err := unix.Exec(machined, []string{machined, "--mode", "metal"}, os.Environ())
+// exec execs machined with the environment the kernel command line asks for (cairn.fips);
+// log, when set, says on the console which mode it runs in.
+func exec(log *slog.Logger) error {
+	env, strict := os.Environ(), false
+	if c, err := cmdline.Read(); err == nil {
+		env, strict, err = fipsEnv(c, env)
+		if log != nil && err != nil {
+			log.Error("kernel command line", "error", err)
+		}
+	}
+	if log != nil && strict {
+		log.Info("cairn.fips=strict: machined and the services that allow it run with GODEBUG=fips140=only")
+	}
+	err := unix.Exec(machined, []string{machined, "--mode", "metal"}, env)
 	return fmt.Errorf("exec %s: %w", machined, err)
 }
 

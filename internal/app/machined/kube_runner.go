@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -126,7 +127,7 @@ func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.S
 		Name: name, DependsOn: s.DependsOn, StopTimeout: 20e9,
 		Command: func() *exec.Cmd {
 			c := exec.Command(s.Path) //nolint:gosec // a program of the image, named by the controller
-			c.Args, c.Env = s.Args, s.Env
+			c.Args, c.Env = s.Args, fipsEnv(name, s.Env, os.Getenv("GODEBUG"))
 			c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 			return c
 		},
@@ -134,6 +135,20 @@ func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.S
 		Limits:  sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax, CPUWeight: s.CPUWeight},
 		Ready:   readyCheck(s.Ready, s.ReadyCA),
 	}
+}
+
+// fipsOnlyServices survive GODEBUG=fips140=only (FACTS.md); etcd and kube-apiserver use
+// SHA-1 and MD5 for non-security hashing and panic under it, so they keep fips140=on.
+var fipsOnlyServices = map[string]bool{"containerd": true, "kubelet": true, "kube-controller-manager": true, "kube-scheduler": true}
+
+// fipsEnv is the environment of service name: env, plus GODEBUG=fips140=only when machined
+// runs in strict mode (cairn.fips=strict; machinedGodebug is machined's own GODEBUG) and the
+// service survives it.
+func fipsEnv(name string, env []string, machinedGodebug string) []string {
+	if !fipsOnlyServices[name] || !slices.Contains(strings.Split(machinedGodebug, ","), "fips140=only") {
+		return env
+	}
+	return append(slices.Clone(env), "GODEBUG=fips140=only")
 }
 
 // kubeSandbox: privileged services keep root's capabilities (containerd and the kubelet

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +69,20 @@ func TestHTTPSReady(t *testing.T) {
 	check = readyCheck("https:"+addr+"/readyz", caFile) // a new check reads the CA again
 	if err := check(ctx); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("a server the CA did not sign: check = %v, want a certificate error", err)
+	}
+}
+
+func TestFIPSEnv(t *testing.T) {
+	env := []string{"PATH=/usr/bin"}
+	if got := fipsEnv("kubelet", env, "x509sha1=0,fips140=only"); !slices.Equal(got, []string{"PATH=/usr/bin", "GODEBUG=fips140=only"}) {
+		t.Errorf("kubelet in strict mode: %q", got)
+	}
+	for _, name := range []string{"etcd", "kube-apiserver"} {
+		if got := fipsEnv(name, env, "fips140=only"); !slices.Equal(got, env) {
+			t.Errorf("%s in strict mode: %q, want fips140=on (as built)", name, got)
+		}
+	}
+	if got := fipsEnv("kubelet", env, ""); !slices.Equal(got, env) {
+		t.Errorf("kubelet without strict mode: %q", got)
 	}
 }
