@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cairn-os/cairn/internal/pkg/ctrimage"
-	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
 
@@ -29,7 +28,6 @@ func (n *daemon) importImages(ctx context.Context) {
 		}
 	}
 	for _, t := range tars {
-		n.controlPlaneFirst(ctx)
 		refs, err := importImage(ctx, t)
 		if err != nil {
 			n.log.Error("image not imported into containerd", "file", t, "error", err)
@@ -38,32 +36,6 @@ func (n *daemon) importImages(ctx context.Context) {
 		n.log.Info("image imported into containerd", "file", t, "images", refs)
 	}
 }
-
-// controlPlaneFirst waits, on a node whose apiserver is starting, until it is ready (its
-// /readyz answers), for at most importDefer. Unpacking an image costs containerd and machined
-// minutes of CPU under emulation, and an apiserver starved on its first start times out its
-// own loopback requests and exits; no pod needs the images before the apiserver serves.
-func (n *daemon) controlPlaneFirst(ctx context.Context) {
-	deadline, logged := time.Now().Add(importDefer), false
-	for time.Now().Before(deadline) {
-		st, ok := n.serviceState("kube-apiserver")
-		if !ok || st == supervisor.StateRunning {
-			return
-		}
-		if !logged {
-			n.log.Info("image import waits until the apiserver is ready", "at most", importDefer)
-			logged = true
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(2 * time.Second):
-		}
-	}
-}
-
-// importDefer bounds how long the image import waits for the apiserver.
-const importDefer = 10 * time.Minute
 
 func containerdServes(ctx context.Context) bool {
 	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "unix", constants.ContainerdSocket)
