@@ -34,7 +34,8 @@ func wantHostname(t *testing.T, e *env, name string) {
 
 // TestHostnameAndReset changes machine.network.hostname on a running node (the kernel and
 // /etc/hostname follow), then resets it: the machine really reboots, and comes back with the
-// configuration its kernel command line names (cairn.config=), as the reply says.
+// configuration its kernel command line names (cairn.config=), as the reply says. Before that,
+// the node forwards its logs to rsyslogd (checkLogForwarding).
 func TestHostnameAndReset(t *testing.T) {
 	img := buildImage(t)
 	e := newEnv(t)
@@ -46,6 +47,7 @@ func TestHostnameAndReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkLogForwarding(t, e, name, name+"-cp1")
 
 	renamed := filepath.Join(t.TempDir(), "renamed.yaml")
 	e.must("machineconfig", "patch", filepath.Join(dir, name+"-cp1.yaml"), "-p", "machine: {network: {hostname: e2e-renamed}}", "-o", renamed)
