@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // KubeComponents are the programs whose flags and files the CIS checks read.
@@ -63,8 +62,8 @@ func readProc(dir string, pid int) (proc, bool) {
 		return proc{}, false
 	}
 	p := proc{dir: dir, Process: Process{PID: pid}}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		p.UID = st.Uid
+	if uid, _, ok := ownerOf(fi); ok {
+		p.UID = uid
 	}
 	comm := readValue(filepath.Join(dir, "comm"))
 	p.Comm = comm.Value

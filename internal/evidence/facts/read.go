@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // Size caps of what Collect reads: a file past its cap is cut there (and the fact says so
@@ -100,9 +99,9 @@ func fillFile(f *File, fi fs.FileInfo, names names) {
 	if m&fs.ModeSticky != 0 {
 		f.Mode |= 0o1000
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		f.UID, f.GID = st.Uid, st.Gid
-		f.User, f.Group = names.users[st.Uid], names.groups[st.Gid]
+	if uid, gid, ok := ownerOf(fi); ok {
+		f.UID, f.GID = uid, gid
+		f.User, f.Group = names.users[uid], names.groups[gid]
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // DefaultScanDirs are the directories Collect walks for setuid files, shells and SSH
@@ -91,11 +90,10 @@ func (s *scanner) walk(ctx context.Context, dir string) error {
 // enter decides whether to walk a directory: not when skipped, on another file system, or
 // already walked from another start.
 func (s *scanner) enter(node string, fi fs.FileInfo, dev uint64) error {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || slices.Contains(s.skip, node) || uint64(st.Dev) != dev { //nolint:unconvert // Stat_t.Dev is not a uint64 on every platform
+	key, ok := idOf(fi)
+	if !ok || slices.Contains(s.skip, node) || key[0] != dev {
 		return filepath.SkipDir
 	}
-	key := [2]uint64{uint64(st.Dev), st.Ino} //nolint:unconvert // as above
 	if s.visited[key] {
 		return filepath.SkipDir
 	}
@@ -144,12 +142,4 @@ func (s *scanner) nodePath(host string) string {
 		return host
 	}
 	return path.Join("/", filepath.ToSlash(rel))
-}
-
-func devOf(p string) (uint64, bool) {
-	var st syscall.Stat_t
-	if err := syscall.Stat(p, &st); err != nil {
-		return 0, false
-	}
-	return uint64(st.Dev), true //nolint:unconvert // as above
 }
