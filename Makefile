@@ -88,6 +88,11 @@ lint: ## Run golangci-lint with the linters listed in .golangci.yml
 bench: ## Run the Go benchmarks of the API
 	$(GO) test -run '^$$' -bench . -count 6 ./bench/...
 
+.PHONY: bench-logfwd
+bench-logfwd: ## Latency an audited call gains when its node forwards the audit trail to rsyslogd over TLS (benchstat, on vs off)
+	$(GO) test -run '^$$' -bench AuditedCall -count 10 ./bench/api/ | tee $(OUT)/bench-logfwd.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /forwarding $(OUT)/bench-logfwd.txt
+
 .PHONY: bench-compare
 bench-compare: ## Boot Cairn and a Debian 12 node under identical QEMU settings; write bench/results/compare.md and compare.png
 	$(GO) run ./bench/compare $(BENCH_COMPARE_FLAGS)

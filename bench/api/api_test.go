@@ -35,6 +35,12 @@ var (
 	// cl is connected to the node, bare to the baseline server: both with the same client
 	// certificate. Both are nil until a benchmark calls setup.
 	cl, bare *client.Client
+	// bundle and adminCtx are the cluster's secrets and the admin's context, for the
+	// benchmarks that start nodes of their own.
+	bundle   *secrets.Bundle
+	adminCtx *clientconfig.Context
+	// scratch is the run's scratch directory (the cairn binary, the nodes' state).
+	scratch string
 
 	once     sync.Once
 	setupErr error
@@ -64,6 +70,7 @@ func start() error {
 	if err != nil {
 		return err
 	}
+	scratch = dir
 	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
 	b, err := secrets.New(secrets.Options{})
 	if err != nil {
@@ -73,6 +80,7 @@ func start() error {
 	if err != nil {
 		return err
 	}
+	bundle, adminCtx = b, admin
 	if err := startNode(dir, b, admin); err != nil {
 		return fmt.Errorf("start node: %w", err)
 	}
@@ -84,37 +92,73 @@ func start() error {
 
 // startNode builds cairn, starts a configured node and connects the admin client to it.
 func startNode(dir string, b *secrets.Bundle, admin *clientconfig.Context) error {
-	bin := filepath.Join(dir, "cairn")
-	build := exec.Command("go", "build", "-o", bin, "github.com/cairn-os/cairn/cmd/cairn")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return err
+	var stop func()
+	var err error
+	cl, stop, err = runNode(dir, endpoint, b, admin, nil)
+	if stop != nil {
+		cleanups = append(cleanups, stop)
 	}
-	cp, _, err := config.Generate(config.GenerateInput{ClusterName: "bench", Endpoint: "https://" + endpoint + ":6443", Secrets: b})
+	return err
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// buildCairn builds the cairn binary once per run, into dir.
+func buildCairn(dir string) (string, error) {
+	buildOnce.Do(func() {
+		binPath = filepath.Join(dir, "cairn")
+		build := exec.Command("go", "build", "-o", binPath, "github.com/cairn-os/cairn/cmd/cairn")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		buildErr = build.Run()
+	})
+	return binPath, buildErr
+}
+
+// runNode starts a container-mode node on ip with a control-plane configuration (changed by
+// edit when it is not nil) and its state under dir, and returns the admin's client once the node
+// answers, and what stops the node (not nil once it started, even on error).
+func runNode(dir, ip string, b *secrets.Bundle, admin *clientconfig.Context, edit func(*config.Config)) (*client.Client, func(), error) {
+	bin, err := buildCairn(dir)
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	cp, _, err := config.Generate(config.GenerateInput{ClusterName: "bench", Endpoint: "https://" + ip + ":6443", Secrets: b})
+	if err != nil {
+		return nil, nil, err
+	}
+	if edit != nil {
+		edit(cp)
 	}
 	data, err := cp.Encode()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	cfgPath := filepath.Join(dir, "cp.yaml")
+	nodeDir, err := os.MkdirTemp(dir, "node-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfgPath := filepath.Join(nodeDir, "cp.yaml")
 	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
-		return err
+		return nil, nil, err
 	}
-	cmd := exec.Command(bin, "machined", "--mode", "container", "--state", filepath.Join(dir, "state"), "--listen", endpoint+":50000", "--config", cfgPath)
+	cmd := exec.Command(bin, "machined", "--mode", "container", "--state", filepath.Join(nodeDir, "state"), "--listen", ip+":50000", "--config", cfgPath)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, nil, err
 	}
-	cleanups = append(cleanups, func() {
+	stop := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
-	})
-	if cl, err = client.FromContext(admin, []string{endpoint}); err != nil {
-		return err
 	}
-	return waitVersion(cl, 30*time.Second)
+	c, err := client.FromContext(admin, []string{ip})
+	if err != nil {
+		return nil, stop, err
+	}
+	return c, stop, waitVersion(c, 30*time.Second)
 }
 
 // waitVersion calls Version until it answers.
