@@ -3,13 +3,18 @@ package machined
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
@@ -140,11 +145,13 @@ func kernelRecord(rec string) logfwd.Record {
 // apiServerAuditPoll is how often kube-apiserver's audit log is read for new lines.
 const apiServerAuditPoll = time.Second
 
-// forwardAPIServerAudit follows kube-apiserver's audit log from its end when forwarding
-// starts, through its rotations (the file is renamed and a new one started), while a
-// destination takes the source.
+// forwardAPIServerAudit follows kube-apiserver's audit log, through its rotations (the file
+// is renamed and a new one started), while a destination takes the source: from the end of
+// the log when the source is first taken, and after a restart (a reboot of an installed node,
+// whose STATE and /var persist) from where it stopped, so that what kube-apiserver wrote
+// meanwhile is sent too.
 func (n *daemon) forwardAPIServerAudit(ctx context.Context, path string) {
-	t := &fileTail{path: path}
+	t := &fileTail{path: path, posPath: filepath.Join(n.opts.State, logQueueDir, "apiserver-audit.pos")}
 	tick := time.NewTicker(apiServerAuditPoll)
 	defer tick.Stop()
 	defer t.close()
@@ -156,6 +163,7 @@ func (n *daemon) forwardAPIServerAudit(ctx context.Context, path string) {
 		}
 		if !n.logfwd.Wants(logfwd.SourceAPIServerAudit) {
 			t.close()
+			t.forget()
 			continue
 		}
 		err := t.poll(func(line []byte) {
@@ -172,11 +180,16 @@ func (n *daemon) forwardAPIServerAudit(ctx context.Context, path string) {
 // longer one is cut.
 const maxAuditLine = 256 << 10
 
-// fileTail reads lines appended to a file that may be rotated.
+// fileTail reads lines appended to a file that may be rotated. With posPath it keeps its
+// position there (the file's identity and the offset of the first line not yet passed), so
+// that a restart resumes where it stopped, in the rotated file if the file moved on since.
 type fileTail struct {
 	path    string
+	posPath string
 	f       *os.File
 	partial []byte
+	// pos is the position last saved.
+	pos tailPos
 }
 
 func (t *fileTail) close() {
@@ -187,21 +200,28 @@ func (t *fileTail) close() {
 	t.partial = nil
 }
 
-// poll passes the complete lines written since the last poll. The first poll starts at the
-// end of the file; a new file at the path (after a rotation) is read from its start, once
-// the old one has been read to its end.
+// forget removes the saved position: a source nobody takes starts again at the end.
+func (t *fileTail) forget() {
+	if t.posPath != "" && t.pos != (tailPos{}) {
+		_ = os.Remove(t.posPath)
+		t.pos = tailPos{}
+	}
+}
+
+// poll passes the complete lines written since the last poll. The first poll resumes at the
+// saved position or, with none, starts at the end of the file; a new file at the path (after
+// a rotation) is read from its start, once the old one has been read to its end.
 func (t *fileTail) poll(fn func([]byte)) error {
 	if t.f == nil {
-		f, err := os.Open(t.path)
+		f, resumed, err := t.open()
 		if err != nil {
 			return err
 		}
-		if _, err := f.Seek(0, 2); err != nil {
-			_ = f.Close()
-			return err
-		}
 		t.f = f
-		return nil
+		if !resumed {
+			t.save()
+			return nil
+		}
 	}
 	t.readLines(fn)
 	cur, err1 := t.f.Stat()
@@ -215,7 +235,142 @@ func (t *fileTail) poll(fn func([]byte)) error {
 		t.f, t.partial = f, nil
 		t.readLines(fn)
 	}
+	t.save()
 	return nil
+}
+
+// open opens the file at the saved position (resumed), or the file at the path at its end
+// when no position was saved. A saved file that is gone, or that is not the one saved (its
+// first bytes differ, it is shorter), has been rotated away or wiped: the file at the path is
+// then read from its start, since all of it was written after.
+func (t *fileTail) open() (f *os.File, resumed bool, err error) {
+	saved, ok := t.loadPos()
+	if ok {
+		if f := saved.find(t.path); f != nil {
+			return f, true, nil
+		}
+	}
+	f, err = os.Open(t.path)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok {
+		return f, true, nil
+	}
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		_ = f.Close()
+		return nil, false, err
+	}
+	return f, false, nil
+}
+
+// tailPos is where a tail stands: the file (device, inode, a digest of its first bytes) and
+// the offset of the first byte not yet passed.
+type tailPos struct {
+	Dev, Ino, Offset uint64
+	HeadLen          int64
+	Head             [sha256.Size]byte
+}
+
+// tailHeadLen is how many of a file's first bytes identify it (an inode number is reused).
+const tailHeadLen = 512
+
+// loadPos reads the saved position; a missing or unreadable one is no position.
+func (t *fileTail) loadPos() (tailPos, bool) {
+	if t.posPath == "" {
+		return tailPos{}, false
+	}
+	data, err := os.ReadFile(t.posPath)
+	if err != nil {
+		return tailPos{}, false
+	}
+	var p tailPos
+	var head string
+	if _, err := fmt.Sscanf(string(data), "dev=%d ino=%d offset=%d headlen=%d head=%s", &p.Dev, &p.Ino, &p.Offset, &p.HeadLen, &head); err != nil {
+		return tailPos{}, false
+	}
+	h, err := hex.DecodeString(head)
+	if err != nil || len(h) != sha256.Size || p.HeadLen < 0 || p.HeadLen > tailHeadLen {
+		return tailPos{}, false
+	}
+	copy(p.Head[:], h)
+	return p, true
+}
+
+// find opens the file of p, at p's offset, among the file at path and the rotated files
+// beside it (kube-apiserver renames audit.log to audit-<time>.log); nil when none is it.
+func (p tailPos) find(path string) *os.File {
+	dir, base := filepath.Split(path)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	names, _ := filepath.Glob(filepath.Join(dir, stem+"*"))
+	for _, name := range names {
+		fi, err := os.Stat(name)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		dev, ino := fileID(fi)
+		if dev != p.Dev || ino != p.Ino || uint64(fi.Size()) < p.Offset {
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			continue
+		}
+		if h, n := headOf(f, p.HeadLen); n == p.HeadLen && h == p.Head {
+			if _, err := f.Seek(int64(p.Offset), io.SeekStart); err == nil {
+				return f
+			}
+		}
+		_ = f.Close()
+	}
+	return nil
+}
+
+// headOf digests the first n bytes of f (fewer in a shorter file): a file only grows, so the
+// bytes digested when the position was saved are still its first.
+func headOf(f *os.File, n int64) ([sha256.Size]byte, int64) {
+	buf := make([]byte, n)
+	got, _ := f.ReadAt(buf, 0)
+	return sha256.Sum256(buf[:got]), int64(got)
+}
+
+// fileID is a file's device and inode.
+func fileID(fi os.FileInfo) (dev, ino uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Dev, st.Ino
+	}
+	return 0, 0
+}
+
+// save records the tail's position when it changed (or the file grew past its identifying
+// head); the rename makes the file whole or absent, never half written.
+func (t *fileTail) save() {
+	if t.posPath == "" || t.f == nil {
+		return
+	}
+	fi, err := t.f.Stat()
+	if err != nil {
+		return
+	}
+	off, err := t.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return
+	}
+	p := tailPos{Offset: uint64(off) - uint64(len(t.partial))}
+	p.Dev, p.Ino = fileID(fi)
+	p.Head, p.HeadLen = headOf(t.f, tailHeadLen)
+	if p == t.pos {
+		return
+	}
+	data := fmt.Appendf(nil, "dev=%d ino=%d offset=%d headlen=%d head=%x\n", p.Dev, p.Ino, p.Offset, p.HeadLen, p.Head)
+	if err := os.MkdirAll(filepath.Dir(t.posPath), 0o700); err != nil {
+		return
+	}
+	tmp := t.posPath + ".tmp"
+	if os.WriteFile(tmp, data, 0o600) != nil || os.Rename(tmp, t.posPath) != nil {
+		return
+	}
+	t.pos = p
 }
 
 // readLines passes the complete lines up to the end of the file; a read error ends it as the

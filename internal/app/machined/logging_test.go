@@ -76,3 +76,65 @@ func TestFileTail(t *testing.T) {
 		t.Errorf("lines = %q, want %q", got, want)
 	}
 }
+
+// TestFileTailResumes: a tail with a saved position resumes where the last one stopped: in the
+// same file, in the rotated file and then the new one, and in a new file from its start when
+// the saved one is gone; with no saved position it starts at the end.
+func TestFileTailResumes(t *testing.T) {
+	dir := t.TempDir()
+	path, pos := filepath.Join(dir, "audit.log"), filepath.Join(dir, "state", "tail.pos")
+	write := func(s string) {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = f.WriteString(s)
+		_ = f.Close()
+	}
+	// run is one machined: a tail polled twice, then closed; it returns the lines it passed.
+	run := func(between func()) []string {
+		var got []string
+		tl := &fileTail{path: path, posPath: pos}
+		defer tl.close()
+		collect := func(l []byte) { got = append(got, string(l)) }
+		if err := tl.poll(collect); err != nil {
+			t.Fatal(err)
+		}
+		between()
+		if err := tl.poll(collect); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	write("before\n")
+	check := func(what string, got []string, want ...string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: lines = %q, want %q", what, got, want)
+		}
+	}
+	check("first start", run(func() { write("a\nb") }), "a")
+	write("c\nwhile down\n")
+	check("restart", run(func() { write("d\n") }), "bc", "while down", "d")
+	write("old end\n")
+	if err := os.Rename(path, filepath.Join(dir, "audit-2026-12-03T06-00-00.000.log")); err != nil {
+		t.Fatal(err)
+	}
+	write("new\n")
+	check("restart after a rotation", run(func() {}), "old end", "new")
+	for _, name := range []string{path, filepath.Join(dir, "audit-2026-12-03T06-00-00.000.log")} {
+		if err := os.Remove(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("after a wipe\n")
+	check("restart after the file is gone", run(func() {}), "after a wipe")
+	if err := os.Remove(pos); err != nil {
+		t.Fatal(err)
+	}
+	check("no saved position", run(func() { write("e\n") }), "e")
+	if err := os.WriteFile(pos, []byte("dev=x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("an unreadable position", run(func() { write("f\n") }), "f")
+}
