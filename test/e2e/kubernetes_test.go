@@ -117,6 +117,8 @@ func TestKubernetes(t *testing.T) {
 	checkTraffic(t, k)
 	checkSeccomp(t, k)
 	checkPortForward(t, k)
+	checkCIS(t, e, "10.5.0.2")
+	checkCIS(t, e, workerIP)
 
 	bootID := func() (string, error) {
 		out, err := k.run("get", "node", worker, "-o", "jsonpath={.status.nodeInfo.bootID}")
@@ -139,6 +141,36 @@ func TestKubernetes(t *testing.T) {
 	})
 	k.must("wait", "--for=condition=Ready", "pod", "-l", "app=echo", "--timeout=10m")
 	checkTraffic(t, k)
+}
+
+// checkCIS: the checks a running node makes of itself (host checks and the CIS Kubernetes
+// v1.12 items for its role, over its real processes, flags and files) find no FAIL.
+func checkCIS(t *testing.T, e *env, ip string) {
+	t.Helper()
+	out := e.must("evidence", "checks", "-n", ip, "-o", "json")
+	type result struct{ ID, Verdict, Actual string }
+	var nodes []struct{ Results []result }
+	if err := json.Unmarshal([]byte(out), &nodes); err != nil {
+		var one struct{ Results []result }
+		if err := json.Unmarshal([]byte(out), &one); err != nil {
+			t.Fatalf("evidence checks -o json: %v\n%s", err, out)
+		}
+		nodes = append(nodes, one)
+	}
+	n, verdicts := 0, map[string]int{}
+	for _, node := range nodes {
+		for _, r := range node.Results {
+			n++
+			verdicts[r.Verdict]++
+			if r.Verdict == "FAIL" {
+				t.Errorf("check %s FAILS on %s: %s", r.ID, ip, r.Actual)
+			}
+		}
+	}
+	if verdicts["PASS"] < 25 {
+		t.Errorf("%s's checks: %d results, verdicts %v: want 25 PASS or more", ip, n, verdicts)
+	}
+	t.Logf("%s's checks: %d results, verdicts %v", ip, n, verdicts)
 }
 
 // nodeNames returns the control plane's and the worker's node names.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/resources"
 )
 
@@ -131,10 +133,69 @@ func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.S
 			c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 			return c
 		},
+		Files:   handedFiles(s.Handed),
 		Sandbox: n.kubeSandbox(name, s),
 		Limits:  sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax, CPUWeight: s.CPUWeight},
 		Ready:   readyCheck(s.Ready, s.ReadyCA),
 	}
+}
+
+// maxHanded bounds a handed file (a key or a kubeconfig is a few KiB).
+const maxHanded = 1 << 20
+
+// handedFiles returns the Files of a service that is handed paths (nil for none): for each,
+// in order, a read-only copy in a sealed memfd named after it. The component reads the copy
+// through /proc/self/fd/N, which opens the memfd again whoever owns the file it came from:
+// keys and kubeconfigs stay root's, 0600.
+func handedFiles(paths []string) func() ([]*os.File, error) {
+	if len(paths) == 0 {
+		return nil
+	}
+	return func() ([]*os.File, error) {
+		var out []*os.File
+		for _, p := range paths {
+			f, err := handedCopy(p)
+			if err != nil {
+				for _, f := range out {
+					_ = f.Close()
+				}
+				return nil, err
+			}
+			out = append(out, f)
+		}
+		return out, nil
+	}
+}
+
+// handedCopy copies the file at path into a memfd sealed against any change.
+func handedCopy(path string) (*os.File, error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("hand over %s: %w", path, err)
+	}
+	defer func() { _ = src.Close() }()
+	data, err := io.ReadAll(io.LimitReader(src, maxHanded+1))
+	if err != nil {
+		return nil, fmt.Errorf("hand over %s: %w", path, err)
+	}
+	if len(data) > maxHanded {
+		return nil, fmt.Errorf("hand over %s: larger than %d bytes", path, maxHanded)
+	}
+	fd, err := unix.MemfdCreate(constants.HandedFilePrefix+path, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("hand over %s: memfd: %w", path, err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("hand over %s: %w", path, err)
+	}
+	const seals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("hand over %s: seal: %w", path, err)
+	}
+	return f, nil
 }
 
 // fipsOnlyServices survive GODEBUG=fips140=only (FACTS.md); etcd and kube-apiserver use

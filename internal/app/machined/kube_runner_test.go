@@ -3,7 +3,12 @@ package machined
 import (
 	"context"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/resources"
 )
 
@@ -88,4 +94,59 @@ func TestKubeRunner(t *testing.T) {
 	waitUntil(t, "the kubelet is gone", func() bool {
 		return !slices.ContainsFunc(sup.List(), func(s supervisor.Status) bool { return s.Name == "kubelet" })
 	})
+}
+
+// TestHandedFiles: a service that runs as another user reads a root-only (0600) file through
+// the copy machined hands it on descriptor 3, cannot read the file itself, cannot change the
+// copy, and machined keeps no descriptor of it once the service started.
+func TestHandedFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a service as another user")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(dir, "scheduler.conf")
+	if err := os.WriteFile(secret, []byte("the kubeconfig\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sup, err := supervisor.New(slog.New(slog.DiscardHandler), supervisor.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.StopAll()
+	script := `cat /proc/self/fd/3; cat ` + secret + ` 2>/dev/null && echo READ-THE-FILE; ` +
+		`(echo changed >> /proc/self/fd/3) 2>/dev/null && echo CHANGED-THE-COPY; echo done; exec sleep 300`
+	spec := supervisor.Spec{
+		Name:    "reader",
+		Command: func() *exec.Cmd { return exec.Command("sh", "-c", script) },
+		Files:   handedFiles([]string{secret}),
+		Sandbox: &supervisor.Sandbox{NoNewPrivs: true, Credential: &syscall.Credential{Uid: 65534, Gid: 65534}},
+	}
+	if err := sup.Put(context.Background(), spec, true); err != nil {
+		t.Fatal(err)
+	}
+	ring, _ := sup.Logs("reader")
+	var out string
+	waitUntil(t, "the service's output", func() bool {
+		var b strings.Builder
+		for _, l := range ring.Tail(10) {
+			b.Write(l)
+		}
+		out = b.String()
+		return strings.Contains(out, "done")
+	})
+	if out != "the kubeconfig\ndone\n" {
+		t.Errorf("the service printed %q, want the copy's content only", out)
+	}
+	fds, _ := os.ReadDir("/proc/self/fd")
+	for _, fd := range fds {
+		if l, _ := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); strings.Contains(l, constants.HandedFilePrefix) {
+			t.Errorf("machined still holds %s on descriptor %s", l, fd.Name())
+		}
+	}
+	if _, err := handedFiles([]string{filepath.Join(dir, "missing")})(); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("handing a missing file: %v, want an error naming it", err)
+	}
 }

@@ -122,34 +122,34 @@ func (p *params) nodeFiles() []File {
 func (p *params) controlPlaneFiles() []File {
 	api := int(constants.KubeAPIServerUID)
 	return []File{
-		file(auditPolicy, 0o600, p.auditPolicyYAML(), api, constants.KubeGID),
-		file(encryptionConf, 0o600, p.encryptionYAML(), api, constants.KubeGID),
-		file(authnConf, 0o600, authnYAML(), api, constants.KubeGID),
+		file(auditPolicy, 0o600, p.auditPolicyYAML(), 0, 0),
+		file(encryptionConf, 0o600, p.encryptionYAML(), 0, 0),
+		file(authnConf, 0o600, authnYAML(), 0, 0),
 		dir("/var/log/kubernetes", 0o755, 0, 0),
 		dir(auditLogDir, 0o700, api, constants.KubeGID),
 		dir(etcdDataDir, 0o700, constants.EtcdUID, constants.EtcdGID),
 	}
 }
 
-// owners are the files of kubepki's layout that a non-root component reads: each belongs to
-// the one component that needs it (sa.key, needed by two, to their shared group).
-var owners = map[string][2]int{
-	etcdPath("server.key"):                        {constants.EtcdUID, constants.EtcdGID},
-	etcdPath("peer.key"):                          {constants.EtcdUID, constants.EtcdGID},
-	pkiPath("apiserver.key"):                      {constants.KubeAPIServerUID, constants.KubeGID},
-	pkiPath("apiserver-kubelet-client.key"):       {constants.KubeAPIServerUID, constants.KubeGID},
-	pkiPath("apiserver-etcd-client.key"):          {constants.KubeAPIServerUID, constants.KubeGID},
-	pkiPath("front-proxy-client.key"):             {constants.KubeAPIServerUID, constants.KubeGID},
-	pkiPath("ca.key"):                             {constants.KubeControllerManagerUID, constants.KubeGID},
-	pkiPath("sa.key"):                             {0, constants.KubeGID},
-	path.Join(kubeDir, "controller-manager.conf"): {constants.KubeControllerManagerUID, constants.KubeGID},
-	path.Join(kubeDir, "scheduler.conf"):          {constants.KubeSchedulerUID, constants.KubeGID},
+// handed are the root-only files (0600) that the non-root components read: machined hands
+// each component a copy on a descriptor (flagSet.handOver), so that every file under
+// /etc/kubernetes stays root's, as CIS 1.1.16, 1.1.18 and 1.1.19 ask, and no component owns,
+// or can change, a key or a kubeconfig.
+var handed = map[string]bool{
+	etcdPath("server.key"):                        true,
+	etcdPath("peer.key"):                          true,
+	pkiPath("apiserver.key"):                      true,
+	pkiPath("apiserver-kubelet-client.key"):       true,
+	pkiPath("apiserver-etcd-client.key"):          true,
+	pkiPath("front-proxy-client.key"):             true,
+	pkiPath("ca.key"):                             true,
+	pkiPath("sa.key"):                             true,
+	path.Join(kubeDir, "controller-manager.conf"): true,
+	path.Join(kubeDir, "scheduler.conf"):          true,
+	auditPolicy:                                   true,
+	encryptionConf:                                true,
+	authnConf:                                     true,
 }
 
-func owned(f kubepki.File) File {
-	o := owners[f.Path]
-	if f.Path == pkiPath("sa.key") {
-		f.Mode = 0o640
-	}
-	return File{File: f, UID: o[0], GID: o[1]}
-}
+// owned is a file of kubepki's layout as written: root's, with kubepki's mode.
+func owned(f kubepki.File) File { return File{File: f} }

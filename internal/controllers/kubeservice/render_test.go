@@ -97,8 +97,8 @@ func TestRenderServices(t *testing.T) {
 	}
 }
 
-// TestRenderModes: keys and kubeconfigs are 0600 (sa.key 0640 to the components' group),
-// owned by the one component that reads them; the kubelet's config is 0600.
+// TestRenderModes: keys and kubeconfigs are 0600 and, like every file under /etc/kubernetes,
+// root's (CIS 1.1.16, 1.1.18, 1.1.19); the kubelet's config is 0600.
 func TestRenderModes(t *testing.T) {
 	cp, _ := generate(t)
 	plan, err := Render(cp, Node{Name: "cp-1", IP: netip.MustParseAddr("10.5.0.2"), Bootstrapped: true})
@@ -107,15 +107,59 @@ func TestRenderModes(t *testing.T) {
 	}
 	for _, f := range plan.Files {
 		secret := strings.HasSuffix(f.Path, ".key") || strings.HasSuffix(f.Path, ".conf") || f.Path == kubeletConfig
-		switch {
-		case f.Path == pkiPath("sa.key") && f.Mode.Perm() != 0o640:
-			t.Errorf("%s mode %v, want 0640", f.Path, f.Mode)
-		case secret && f.Path != pkiPath("sa.key") && f.Mode.Perm() != 0o600:
+		if secret && f.Mode.Perm() != 0o600 {
 			t.Errorf("%s mode %v, want 0600", f.Path, f.Mode)
+		}
+		if strings.HasPrefix(f.Path, kubeDir+"/") && (f.UID != 0 || f.GID != 0) {
+			t.Errorf("%s owned by %d:%d, want root:root", f.Path, f.UID, f.GID)
 		}
 	}
 	if d1, d2 := FilesDigest(cp, Node{Name: "a"}), FilesDigest(cp, Node{Name: "b"}); d1 == d2 {
 		t.Error("FilesDigest ignores the node name")
+	}
+}
+
+// TestHandOver: the non-root components read their root-only keys and kubeconfigs on the
+// descriptors machined hands them: each flag that named such a file names its descriptor, a
+// file named twice is handed once, and no flag names a root-only file any more.
+func TestHandOver(t *testing.T) {
+	cp, _ := generate(t)
+	plan, err := Render(cp, Node{Name: "cp-1", IP: netip.MustParseAddr("10.5.0.2"), Bootstrapped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		Etcd:              {"--key-file=/proc/self/fd/3", "--peer-key-file=/proc/self/fd/4"},
+		APIServer:         {"--tls-private-key-file=/proc/self/fd/", "--service-account-signing-key-file=/proc/self/fd/"},
+		ControllerManager: {"--kubeconfig=/proc/self/fd/", "--authentication-kubeconfig=/proc/self/fd/", "--cluster-signing-key-file=/proc/self/fd/"},
+		Scheduler:         {"--authentication-kubeconfig=/proc/self/fd/3", "--authorization-kubeconfig=/proc/self/fd/3", "--kubeconfig=/proc/self/fd/3"},
+	}
+	wantFiles := map[string][]string{
+		Etcd:      {etcdPath("server.key"), etcdPath("peer.key")},
+		Scheduler: {kubeDir + "/scheduler.conf"},
+	}
+	for _, s := range plan.Services {
+		args := strings.Join(s.Spec.Args, " ")
+		for _, w := range want[s.Name] {
+			if !strings.Contains(args, w) {
+				t.Errorf("%s: no %s in %s", s.Name, w, args)
+			}
+		}
+		for _, a := range s.Spec.Args {
+			_, v, _ := strings.Cut(a, "=")
+			if handed[v] {
+				t.Errorf("%s reads %s by its path: %s", s.Name, v, a)
+			}
+		}
+		if w, ok := wantFiles[s.Name]; ok && !slices.Equal(s.Spec.Handed, w) {
+			t.Errorf("%s is handed %v, want %v", s.Name, s.Spec.Handed, w)
+		}
+		if s.Name == APIServer && len(s.Spec.Handed) != 8 {
+			t.Errorf("kube-apiserver is handed %v, want its four keys, sa.key and its three configurations", s.Spec.Handed)
+		}
+		if s.Name == ControllerManager && !slices.Equal(s.Spec.Handed, []string{kubeDir + "/controller-manager.conf", pkiPath("ca.key"), pkiPath("sa.key")}) {
+			t.Errorf("kube-controller-manager is handed %v", s.Spec.Handed)
+		}
 	}
 }
 

@@ -53,22 +53,26 @@ func (p *params) controlPlaneServices() []Service {
 	apiUID, apiGID := kube(constants.KubeAPIServerUID)
 	cmUID, cmGID := kube(constants.KubeControllerManagerUID)
 	schedUID, schedGID := kube(constants.KubeSchedulerUID)
+	etcdFlags, etcdFiles := p.etcdFlags().handOver()
+	apiFlags, apiFiles := p.apiServerFlags().handOver()
+	cmFlags, cmFiles := p.controllerManagerFlags().handOver()
+	schedFlags, schedFiles := p.schedulerFlags().handOver()
 	return []Service{
 		{Etcd, resources.KubeServiceSpec{
-			Path: bin("etcd"), Args: p.etcdFlags().args("etcd"), UID: constants.EtcdUID, GID: constants.EtcdGID,
+			Path: bin("etcd"), Args: etcdFlags.args("etcd"), Handed: etcdFiles, UID: constants.EtcdUID, GID: constants.EtcdGID,
 			MemoryMax: 512 * mib, PidsMax: 512, CPUWeight: 400, Ready: "tcp:127.0.0.1:2379",
 		}},
 		{APIServer, resources.KubeServiceSpec{
-			Path: bin("kube-apiserver"), Args: p.apiServerFlags().args("kube-apiserver"), UID: apiUID, GID: apiGID,
+			Path: bin("kube-apiserver"), Args: apiFlags.args("kube-apiserver"), Handed: apiFiles, UID: apiUID, GID: apiGID,
 			MemoryMax: 1024 * mib, PidsMax: 1024, CPUWeight: 300, DependsOn: []string{Etcd},
 			Ready: "https:127.0.0.1:6443/readyz", ReadyCA: pkiPath("ca.crt"),
 		}},
 		{ControllerManager, resources.KubeServiceSpec{
-			Path: bin("kube-controller-manager"), Args: p.controllerManagerFlags().args("kube-controller-manager"),
+			Path: bin("kube-controller-manager"), Args: cmFlags.args("kube-controller-manager"), Handed: cmFiles,
 			UID: cmUID, GID: cmGID, MemoryMax: 512 * mib, PidsMax: 512, DependsOn: []string{APIServer},
 		}},
 		{Scheduler, resources.KubeServiceSpec{
-			Path: bin("kube-scheduler"), Args: p.schedulerFlags().args("kube-scheduler"),
+			Path: bin("kube-scheduler"), Args: schedFlags.args("kube-scheduler"), Handed: schedFiles,
 			UID: schedUID, GID: schedGID, MemoryMax: 256 * mib, PidsMax: 256, DependsOn: []string{APIServer},
 		}},
 	}

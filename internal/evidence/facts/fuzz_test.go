@@ -3,6 +3,7 @@ package facts
 import (
 	"encoding/json"
 	"net/netip"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -209,6 +210,19 @@ func FuzzCertificatesFromPEM(f *testing.F) {
 			if c.Index != i || c.Path != "/f.pem" || len(c.SHA256) != 64 {
 				t.Fatalf("certificate %d = %+v", i, c)
 			}
+		}
+	})
+}
+
+// FuzzParseHandedLink: a /proc/PID/fd link names a handed file only as a clean absolute path.
+func FuzzParseHandedLink(f *testing.F) {
+	f.Add("/memfd:cairn-handed:/etc/kubernetes/scheduler.conf (deleted)")
+	f.Add("/memfd:cairn-handed:../etc/shadow (deleted)")
+	f.Add("socket:[12]")
+	f.Fuzz(func(t *testing.T, link string) {
+		p, ok := ParseHandedLink(link)
+		if ok && (!path.IsAbs(p) || path.Clean(p) != p) {
+			t.Fatalf("ParseHandedLink(%q) = %q", link, p)
 		}
 	})
 }

@@ -5,10 +5,14 @@ import (
 	"context"
 	"debug/buildinfo"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 )
 
 // KubeComponents are the programs whose flags and files the CIS checks read.
@@ -69,6 +73,7 @@ func readProc(dir string, pid int) (proc, bool) {
 	p.Comm = comm.Value
 	if args, _, err := readCapped(filepath.Join(dir, "cmdline"), maxArgsBytes); err == nil {
 		p.Args = ParseCmdline(args)
+		p.Handed = readHanded(dir, p.Args)
 	}
 	if cg, _, err := readCapped(filepath.Join(dir, "cgroup"), maxSmallFile); err == nil {
 		p.Cgroup = ParseCgroup(cg)
@@ -121,8 +126,55 @@ func (p Process) Component() string {
 	return ""
 }
 
-// Flags returns the process's command-line flags (see Flags).
-func (p Process) Flags() map[string]string { return Flags(p.Args) }
+// Flags returns the process's command-line flags (see Flags), a descriptor machined handed
+// it standing for the file it is a copy of: the file the component really reads from.
+func (p Process) Flags() map[string]string {
+	f := Flags(p.Args)
+	for k, v := range f {
+		if src, ok := p.Handed[v]; ok {
+			f[k] = src
+		}
+	}
+	return f
+}
+
+// fdPathRE finds /proc/self/fd/N in an argument.
+var fdPathRE = regexp.MustCompile(`/proc/self/fd/([0-9]{1,6})\b`)
+
+// readHanded reads where the descriptors the arguments name point: machined's handed copies
+// are memfds named HandedFilePrefix and the file's path.
+func readHanded(dir string, args []string) map[string]string {
+	var out map[string]string
+	for _, a := range args {
+		for _, m := range fdPathRE.FindAllStringSubmatch(a, -1) {
+			target, err := os.Readlink(filepath.Join(dir, "fd", m[1]))
+			if err != nil {
+				continue
+			}
+			if src, ok := ParseHandedLink(target); ok {
+				if out == nil {
+					out = map[string]string{}
+				}
+				out[m[0]] = src
+			}
+		}
+	}
+	return out
+}
+
+// ParseHandedLink returns the file a handed memfd is a copy of from its /proc/PID/fd link,
+// "/memfd:cairn-handed:/etc/kubernetes/scheduler.conf (deleted)".
+func ParseHandedLink(target string) (string, bool) {
+	rest, ok := strings.CutPrefix(target, "/memfd:"+constants.HandedFilePrefix)
+	if !ok {
+		return "", false
+	}
+	rest = strings.TrimSuffix(rest, " (deleted)")
+	if !path.IsAbs(rest) || path.Clean(rest) != rest {
+		return "", false
+	}
+	return rest, true
+}
 
 // readFIPS tells a Go program's FIPS 140-3 mode: GODEBUG's fips140 setting in its
 // environment wins over the binary's DefaultGODEBUG, as in the Go runtime.

@@ -113,6 +113,9 @@ type Process struct {
 	Service string `json:"service,omitempty"`
 	// FIPS is the process's Go FIPS 140-3 mode.
 	FIPS FIPS `json:"fips"`
+	// Handed maps the /proc/self/fd/N paths among its arguments that are copies machined
+	// handed it (constants.HandedFilePrefix) to the files they were copied from.
+	Handed map[string]string `json:"handed,omitempty"`
 }
 
 // FIPS is the FIPS 140-3 state of a Go program: Mode "on", "only" or "off" (Go's fips140

@@ -18,6 +18,7 @@ import (
 	"github.com/cairn-os/cairn/internal/evidence/facts"
 	"github.com/cairn-os/cairn/internal/pkg/sysctl"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
+	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/secrets"
 )
 
@@ -122,7 +123,7 @@ func writeProc(tb testing.TB, proc string, plan *kubeservice.Plan) {
 	inode := 1000
 	exe, err := os.Executable()
 	must(tb, err)
-	addProc := func(pid int, name string, args []string, cgroup string) {
+	addProc := func(pid int, name string, args []string, cgroup string, handed ...string) {
 		dir := filepath.Join(proc, fmt.Sprint(pid))
 		write(tb, filepath.Join(dir, "comm"), name+"\n", 0o444)
 		write(tb, filepath.Join(dir, "cmdline"), strings.Join(args, "\x00")+"\x00", 0o444)
@@ -132,6 +133,10 @@ func writeProc(tb testing.TB, proc string, plan *kubeservice.Plan) {
 		// Every process runs the test binary: a Go program with build information, as
 		// Cairn's services are.
 		must(tb, os.Symlink(exe, filepath.Join(dir, "exe")))
+		// The copies machined hands a component, as /proc shows them.
+		for i, h := range handed {
+			must(tb, os.Symlink("/memfd:"+constants.HandedFilePrefix+h+" (deleted)", filepath.Join(dir, "fd", fmt.Sprint(3+i))))
+		}
 		for _, l := range listeners[name] {
 			inode++
 			proto, local, _ := strings.Cut(l, " ")
@@ -142,8 +147,9 @@ func writeProc(tb testing.TB, proc string, plan *kubeservice.Plan) {
 	}
 	addProc(1, "machined", []string{"/sbin/init"}, "/")
 	addProc(101, "apid", []string{"apid", "--socket=/proc/self/fd/3"}, "/cairn/apid")
+	must(tb, os.Symlink("socket:[999]", filepath.Join(proc, "101", "fd", "3")))
 	for i, s := range plan.Services {
-		addProc(200+i, s.Name, s.Spec.Args, "/cairn/"+s.Name)
+		addProc(200+i, s.Name, s.Spec.Args, "/cairn/"+s.Name, s.Spec.Handed...)
 	}
 	header := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 	for proto, rows := range tables {

@@ -21,6 +21,18 @@ type proc struct {
 // launch starts the service's command in its own process group.
 func (s *service) launch() (*proc, error) {
 	cmd := s.spec.Command()
+	if s.spec.Files != nil {
+		files, err := s.spec.Files()
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", s.spec.Name, err)
+		}
+		defer func() {
+			for _, f := range files {
+				_ = f.Close()
+			}
+		}()
+		cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
+	}
 	cmd.Stdout, cmd.Stderr = s.ring, s.ring
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}

@@ -5,6 +5,7 @@ package supervisor
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"time"
 
@@ -19,6 +20,10 @@ type Spec struct {
 	DependsOn []string
 	// Command builds the command to run; it is called for every (re)start.
 	Command func() *exec.Cmd
+	// Files, when set, opens descriptors for one start only: they are added to the command's
+	// ExtraFiles after those it has, and closed once the process has started (or failed to).
+	// An error fails the start.
+	Files func() ([]*os.File, error)
 	// Protected services cannot be stopped through Stop (the API refuses it).
 	Protected bool
 	// Sandbox restricts the process; nil runs it with the supervisor's privileges.

@@ -37,8 +37,13 @@ const (
 	KubeControllerManagerUID = 62
 	// KubeSchedulerUID is kube-scheduler's user.
 	KubeSchedulerUID = 63
-	// KubeGID is the group of the control-plane components, which may read their keys.
+	// KubeGID is the group of the control-plane components.
 	KubeGID = 64
+	// HandedFilePrefix starts the name of the memfd in which machined hands a component a copy
+	// of a root-only file (a key, a kubeconfig) as a descriptor: the file stays root's and
+	// 0600, as CIS asks, and the evidence collector reads the name to find the file the copy
+	// came from (/proc/PID/fd/N links to "/memfd:PREFIX/etc/kubernetes/scheduler.conf").
+	HandedFilePrefix = "cairn-handed:"
 
 	// ContainerdSocket is containerd's gRPC socket (CRI and its own API).
 	ContainerdSocket = "/run/containerd/containerd.sock"

@@ -37,6 +37,10 @@ type KubeServiceSpec struct {
 	// MemoryMax and PidsMax are the limits of its cgroup (0: none).
 	MemoryMax int64 `yaml:"memoryMax,omitempty"`
 	PidsMax   int64 `yaml:"pidsMax,omitempty"`
+	// Handed are root-only files (keys, kubeconfigs) it reads without owning them: at every
+	// start machined copies each into a sealed memfd handed on descriptor 3, 4, ... in this
+	// order, and its flags name them /proc/self/fd/3, /proc/self/fd/4, ...
+	Handed []string `yaml:"handed,omitempty"`
 	// CPUWeight is its cgroup's cpu.weight (0: the kernel's 100): its share of the CPU when
 	// the node is busy, as on a control plane's first start.
 	CPUWeight uint64 `yaml:"cpuWeight,omitempty"`
@@ -55,7 +59,7 @@ type KubeServiceSpec struct {
 // DeepCopy implements typed.DeepCopyable.
 func (s KubeServiceSpec) DeepCopy() KubeServiceSpec {
 	s.Args, s.Env, s.Groups = slices.Clone(s.Args), slices.Clone(s.Env), slices.Clone(s.Groups)
-	s.Caps, s.DependsOn = slices.Clone(s.Caps), slices.Clone(s.DependsOn)
+	s.Caps, s.DependsOn, s.Handed = slices.Clone(s.Caps), slices.Clone(s.DependsOn), slices.Clone(s.Handed)
 	return s
 }
 
