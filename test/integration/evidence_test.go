@@ -13,8 +13,9 @@ import (
 )
 
 // evidenceRoot stages a small image root: the cairn binary these tests run (a real Go
-// program), a link to it and a generated file, with the SBOM the image builder would write.
-func evidenceRoot(t *testing.T) string {
+// program), a link to it and a generated file, and the extra files (node path: host file,
+// each an external component's build), with the SBOM the image builder would write.
+func evidenceRoot(t *testing.T, extra ...[2]string) string {
 	t.Helper()
 	root := t.TempDir()
 	data, err := os.ReadFile(binary)
@@ -35,10 +36,24 @@ func evidenceRoot(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(root, "etc/os-release"), []byte("ID=cairn\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	origins := map[string]sbom.Origin{"/sbin/cairn": {Kind: sbom.OriginCairn, Version: "v0.0.0-it"}, "/sbin/machined": {Kind: sbom.OriginCairn},
+		"/etc/os-release": {Kind: sbom.OriginGenerated}}
+	for _, e := range extra {
+		data, err := os.ReadFile(e[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(e[0])), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, e[0]), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		origins[e[0]] = sbom.Origin{Kind: sbom.OriginExternal}
+	}
 	img := sbom.Image{Name: "cairn", Version: "v0.0.0-it", Created: time.Unix(1700000000, 0), Distro: "debian-12",
-		Kernel: sbom.Kernel{Package: "linux-image-6.1.0-56-cloud-amd64", Version: "6.1.192-2", SHA256: strings.Repeat("0", 64), Release: "6.1.0-56-cloud-amd64"},
-		Origins: map[string]sbom.Origin{"/sbin/cairn": {Kind: sbom.OriginCairn, Version: "v0.0.0-it"}, "/sbin/machined": {Kind: sbom.OriginCairn},
-			"/etc/os-release": {Kind: sbom.OriginGenerated}}}
+		Kernel:  sbom.Kernel{Package: "linux-image-6.1.0-56-cloud-amd64", Version: "6.1.192-2", SHA256: strings.Repeat("0", 64), Release: "6.1.0-56-cloud-amd64"},
+		Origins: origins}
 	bill, err := sbom.Scan(root, img, sbom.SPDXPath, sbom.CycloneDXPath)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +74,13 @@ func evidenceRoot(t *testing.T) string {
 // image root, and returns a temporary directory for the test's files.
 func startEvidenceNode(t *testing.T, ip, name string) string {
 	t.Helper()
-	root := evidenceRoot(t)
+	return startNodeOnRoot(t, ip, name, evidenceRoot(t))
+}
+
+// startNodeOnRoot starts a node (container mode) on ip named name whose root is root, and
+// returns a temporary directory for the test's files.
+func startNodeOnRoot(t *testing.T, ip, name, root string) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg, err := writeNodeConfig(shared.bundle, dir, name)
 	if err != nil {
