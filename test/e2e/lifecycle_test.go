@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -35,13 +36,16 @@ func wantHostname(t *testing.T, e *env, name string) {
 // TestHostnameAndReset changes machine.network.hostname on a running node (the kernel and
 // /etc/hostname follow), then resets it: the machine really reboots, and comes back with the
 // configuration its kernel command line names (cairn.config=), as the reply says. Before that,
-// the node forwards its logs to rsyslogd (checkLogForwarding).
+// the node forwards its logs to rsyslogd (checkLogForwarding). The node runs in FIPS 140-3
+// strict mode (cairn.fips=strict) throughout: its daemons run with GODEBUG=fips140=only, as
+// its posture shows, and the evidence it signs (SBOM, checks as OSCAL) verifies.
 func TestHostnameAndReset(t *testing.T) {
 	img := buildImage(t)
 	e := newEnv(t)
 	name := "e2e-reset"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--kubernetes=false", "--image", img, "--wait", "5m")
+	e.must("cluster", "create", "--name", name, "--kubernetes=false", "--image", img, "--wait", "5m", "--kernel-args", "cairn.fips=strict")
+	checkStrictFIPS(t, e)
 	dir := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name)
 	platform, _, err := kernelHostname(e)
 	if err != nil {
@@ -63,4 +67,48 @@ func TestHostnameAndReset(t *testing.T) {
 	console := filepath.Join(dir, name+"-cp1.console.log")
 	waitBoots(t, e, console, 2)
 	wantHostname(t, e, platform)
+	checkStrictFIPS(t, e)
+}
+
+// checkStrictFIPS: the node's posture shows machined, apid and trustd in Go's fips140=only
+// mode, and the node signs an SBOM and its checks as OSCAL that verify (OSCAL's UUIDs and the
+// DSSE signature are made in that mode, where a non-approved algorithm panics).
+func checkStrictFIPS(t *testing.T, e *env) {
+	t.Helper()
+	out := e.must("evidence", "posture", "-o", "json")
+	var nodes []struct {
+		Posture struct {
+			Processes struct {
+				Value []struct {
+					PID           int
+					Comm, Service string
+					FIPS          struct{ Mode string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &nodes); err != nil || len(nodes) != 1 {
+		t.Fatalf("evidence posture -o json: %v (%d nodes)\n%.3000s", err, len(nodes), out)
+	}
+	modes := map[string]string{}
+	for _, p := range nodes[0].Posture.Processes.Value {
+		switch {
+		case p.PID == 1:
+			modes["machined"] = p.FIPS.Mode
+		case p.Service != "":
+			modes[p.Service] = p.FIPS.Mode
+		}
+	}
+	for _, d := range []string{"machined", "apid", "trustd"} {
+		if modes[d] != "only" {
+			t.Errorf("%s runs in FIPS mode %q in strict mode, want only (all: %v)", d, modes[d], modes)
+		}
+	}
+	dir := t.TempDir()
+	sbomFile, signed := filepath.Join(dir, "sbom.json"), filepath.Join(dir, "sbom.dsse.json")
+	e.must("evidence", "sbom", "-o", sbomFile, "--signed", signed)
+	e.must("evidence", "verify", signed)
+	if oscal := e.must("evidence", "checks", "--format", "oscal"); !strings.Contains(oscal, `"assessment-results"`) {
+		t.Errorf("evidence checks --format oscal in strict mode:\n%.2000s", oscal)
+	}
 }
