@@ -122,19 +122,21 @@ func (p *params) nodeFiles() []File {
 func (p *params) controlPlaneFiles() []File {
 	api := int(constants.KubeAPIServerUID)
 	return []File{
-		file(auditPolicy, 0o600, p.auditPolicyYAML(), 0, 0),
-		file(encryptionConf, 0o600, p.encryptionYAML(), 0, 0),
-		file(authnConf, 0o600, authnYAML(), 0, 0),
+		file(auditPolicy, 0o600, p.auditPolicyYAML(), api, constants.KubeGID),
+		file(encryptionConf, 0o600, p.encryptionYAML(), api, constants.KubeGID),
+		file(authnConf, 0o600, authnYAML(), api, constants.KubeGID),
 		dir("/var/log/kubernetes", 0o755, 0, 0),
 		dir(auditLogDir, 0o700, api, constants.KubeGID),
 		dir(etcdDataDir, 0o700, constants.EtcdUID, constants.EtcdGID),
 	}
 }
 
-// handed are the root-only files (0600) that the non-root components read: machined hands
-// each component a copy on a descriptor (flagSet.handOver), so that every file under
-// /etc/kubernetes stays root's, as CIS 1.1.16, 1.1.18 and 1.1.19 ask, and no component owns,
-// or can change, a key or a kubeconfig.
+// handed are the root-only keys and kubeconfigs (0600) that the non-root components read:
+// machined hands each component a copy on a descriptor (flagSet.handOver), so that they stay
+// root's, as CIS 1.1.16, 1.1.18 and 1.1.19 ask, and no component owns, or can change, a key
+// or a kubeconfig. kube-apiserver's own configurations (audit policy, encryption,
+// authentication) stay its own files at their paths: CIS does not ask who owns them, and
+// kube-bench reads the encryption configuration at the path the flag names.
 var handed = map[string]bool{
 	etcdPath("server.key"):                        true,
 	etcdPath("peer.key"):                          true,
@@ -146,9 +148,6 @@ var handed = map[string]bool{
 	pkiPath("sa.key"):                             true,
 	path.Join(kubeDir, "controller-manager.conf"): true,
 	path.Join(kubeDir, "scheduler.conf"):          true,
-	auditPolicy:                                   true,
-	encryptionConf:                                true,
-	authnConf:                                     true,
 }
 
 // owned is a file of kubepki's layout as written: root's, with kubepki's mode.
