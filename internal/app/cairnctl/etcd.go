@@ -79,12 +79,14 @@ func newEtcdLeaveCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "leave",
 		Short: "Remove the target node's own member from etcd, keeping quorum (os:admin)",
-		Long: `Remove the target node's etcd member from the cluster; etcd on that node stops once the
-removal is applied (its data is of no further use: reset the node before it serves as a
-control plane again; its apiserver loses its etcd). The node refuses (and nothing changes) when its member is the last voting
-member, when the healthy voting members are no quorum now, or when the healthy voting members
-that remain would be no quorum of the smaller cluster. Run it on one node at a time (--nodes).
-It needs the os:admin role.`,
+		Long: `Remove the target node's etcd member from the cluster. The node then stops etcd and its
+control-plane services (kube-apiserver, kube-controller-manager, kube-scheduler), removes the
+member's data, which is of no further use, and refuses "cairnctl bootstrap" until it is reset
+(cairnctl reset), so that it never starts a cluster of its own beside the one it left. The
+node refuses (and nothing changes) when its member is the last voting member, when the healthy
+voting members are no quorum now, or when the healthy voting members that remain would be no
+quorum of the smaller cluster. Run it on one node at a time (--nodes). It needs the os:admin
+role.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAction(cmd, g, nil, func(ctx context.Context, c *client.Client) (*machine.ActionResponse, error) {

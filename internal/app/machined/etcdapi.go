@@ -37,13 +37,15 @@ type etcdAPI struct {
 	md  func() *common.Metadata
 	// open returns a client for the node's etcd, or errNoEtcd.
 	open func() (*etcdops.Client, error)
+	// left, when set, is called once the node's member has left its cluster.
+	left func(etcdops.Removal)
 	// snapshot is held by the snapshot in progress: each one makes etcd read its whole
 	// database, so a second caller waits its turn instead of multiplying that work.
 	snapshot sync.Mutex
 }
 
 func newEtcdAPI(n *daemon) *etcdAPI {
-	return &etcdAPI{log: n.log.With("component", "etcd-api"), md: n.md, open: n.localEtcd}
+	return &etcdAPI{log: n.log.With("component", "etcd-api"), md: n.md, open: n.localEtcd, left: n.afterEtcdLeave}
 }
 
 // localEtcd opens a client for the node's etcd with the health-check client certificate.

@@ -24,7 +24,10 @@ func (a *etcdAPI) Leave(ctx context.Context, _ *common.Empty) (*machine.ActionRe
 		return nil, err
 	}
 	a.log.Info("etcd member left the cluster", "member", r.Member.IDString(), "name", r.Member.Name, "remaining", len(r.Remaining))
-	return a.action(fmt.Sprintf("etcd member %s (%s) left the cluster; %d member(s) remain; etcd on this node stops: reset the node before it serves as a control plane again", r.Member.IDString(), r.Member.Name, len(r.Remaining))), nil
+	if a.left != nil {
+		a.left(r)
+	}
+	return a.action(fmt.Sprintf("etcd member %s (%s) left the cluster; %d member(s) remain; etcd and the control plane stop on this node and the member's data is removed: reset the node before it serves as a control plane again", r.Member.IDString(), r.Member.Name, len(r.Remaining))), nil
 }
 
 // RemoveMember removes another member by ID, when the rest keeps quorum.

@@ -27,8 +27,8 @@ import (
 )
 
 // serveEtcdAPI serves the etcd API over gRPC on loopback, with machined's error conversion,
-// backed by open, and returns a client.
-func serveEtcdAPI(t *testing.T, open func() (*etcdops.Client, error)) etcd.EtcdServiceClient {
+// backed by open (and left, when given, as the leave hook), and returns a client.
+func serveEtcdAPI(t *testing.T, open func() (*etcdops.Client, error), left ...func(etcdops.Removal)) etcd.EtcdServiceClient {
 	t.Helper()
 	gs := grpc.NewServer(
 		grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -39,7 +39,11 @@ func serveEtcdAPI(t *testing.T, open func() (*etcdops.Client, error)) etcd.EtcdS
 			return apierr.ToGRPC(h(srv, ss))
 		}),
 	)
-	etcd.RegisterEtcdServiceServer(gs, &etcdAPI{log: slog.New(slog.DiscardHandler), md: func() *common.Metadata { return &common.Metadata{Hostname: "cp-1"} }, open: open})
+	api := &etcdAPI{log: slog.New(slog.DiscardHandler), md: func() *common.Metadata { return &common.Metadata{Hostname: "cp-1"} }, open: open}
+	if len(left) > 0 {
+		api.left = left[0]
+	}
+	etcd.RegisterEtcdServiceServer(gs, api)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -78,9 +82,10 @@ func TestEtcdAPINoEtcd(t *testing.T) {
 // TestEtcdAPIRealEtcd runs the handlers over gRPC against a real three-member etcd.
 func TestEtcdAPIRealEtcd(t *testing.T) {
 	cluster := etcdtest.Start(t, 3)
+	var departed []etcdops.Removal
 	c := serveEtcdAPI(t, func() (*etcdops.Client, error) {
 		return etcdops.NewClient(cluster.PKIDir, cluster.Members[0].ClientURL)
-	})
+	}, func(r etcdops.Removal) { departed = append(departed, r) })
 	ctx := context.Background()
 	ms, err := c.Members(ctx, &common.Empty{})
 	if err != nil || len(ms.GetMessages()) != 1 || len(ms.GetMessages()[0].GetMembers()) != 3 || ms.GetMessages()[0].GetMetadata().GetHostname() != "cp-1" {
@@ -114,6 +119,9 @@ func TestEtcdAPIRealEtcd(t *testing.T) {
 	}
 	t.Run("snapshot", func(t *testing.T) { testSnapshotStream(t, cluster, c) })
 	t.Run("remove and leave", func(t *testing.T) { testRemoveLeave(t, cluster, c, ms.GetMessages()[0]) })
+	if len(departed) != 1 || departed[0].Member.Name != "node-1" {
+		t.Errorf("the leave hook saw %+v, want node-1 leaving once", departed)
+	}
 }
 
 // testRemoveLeave removes the stopped node-3 by ID, then node-1 (the API's node) leaves.

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cosi-project/runtime/pkg/controller/runtime"
 	"github.com/cosi-project/runtime/pkg/state"
@@ -43,6 +44,9 @@ func (n *daemon) kubeBootstrap(ctx context.Context) error {
 	defer n.kubeMu.Unlock()
 	if _, err := os.Stat(filepath.Join(kubeservice.EtcdDataDir, "member")); err == nil {
 		return fmt.Errorf("%w: etcd's data directory %s holds a member", errAlreadyBootstrapped, kubeservice.EtcdDataDir)
+	}
+	if rec, ok := etcdLeft(kubeservice.EtcdDataDir); ok {
+		return fmt.Errorf("%w (%s): a cluster of its own would split the control plane; reset the node (cairnctl reset) first; nothing was changed", errEtcdLeft, strings.TrimSpace(rec))
 	}
 	b := resources.NewBootstrap()
 	b.TypedSpec().Source = "api"

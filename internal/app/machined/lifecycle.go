@@ -10,6 +10,7 @@ import (
 
 	"github.com/cairn-os/cairn/internal/app/machined/apierr"
 	"github.com/cairn-os/cairn/internal/app/machined/boot"
+	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
 	"github.com/cairn-os/cairn/internal/pkg/etcdops"
 	"github.com/cairn-os/cairn/internal/pkg/mount"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
@@ -56,6 +57,9 @@ func (a *machineAPI) Reset(ctx context.Context, r *machine.ResetRequest) (*machi
 			return nil, err
 		}
 	}
+	a.n.mu.Lock()
+	a.n.resetLeft = left != ""
+	a.n.mu.Unlock()
 	a.n.mu.Lock()
 	a.n.resetWipe = w
 	a.n.mu.Unlock()
@@ -166,12 +170,20 @@ func (n *daemon) reset(ctx context.Context) {
 // log, unless all), and for user or all marks EPHEMERAL to be formatted at the next boot.
 func (n *daemon) wipe(ctx context.Context) {
 	n.mu.Lock()
-	w := n.resetWipe
-	n.resetWipe = machine.ResetRequest_SYSTEM
+	w, left := n.resetWipe, n.resetLeft
+	n.resetWipe, n.resetLeft = machine.ResetRequest_SYSTEM, false
 	n.mu.Unlock()
 	n.setStageTo(ctx, resources.StageResetting)
 	n.events.publish(KindLifecycle, "reset: stopping services and wiping "+wipeName(w))
 	n.sup.StopAll()
+	// A member that left its cluster (here or by etcd leave) would come back, on a disk, as a
+	// member its cluster no longer knows: its data goes with the reset, the record of the
+	// leave too. A member that did not leave (--graceful=false) keeps its data.
+	if _, recorded := etcdLeft(kubeservice.EtcdDataDir); (left || recorded) && n.opts.Mode == ModeMetal {
+		if err := dropEtcdMember(kubeservice.EtcdDataDir, true); err != nil {
+			n.log.Error("the departed etcd member's data not removed", "error", err)
+		}
+	}
 	if w != machine.ResetRequest_USER {
 		if err := n.wipeState(w == machine.ResetRequest_ALL); err != nil {
 			n.log.Error("state not fully wiped", "error", err)

@@ -99,8 +99,9 @@ type daemon struct {
 	// inProgress is the lifecycle request accepted and not yet done (0: none); a reboot or
 	// reset in container mode ends, a shutdown or a real reboot never does.
 	inProgress lifecycle
-	// resetWipe is what the accepted reset wipes.
+	// resetWipe is what the accepted reset wipes; resetLeft says its etcd member left first.
 	resetWipe machine.ResetRequest_Wipe
+	resetLeft bool
 }
 
 func newNode(log *slog.Logger, ring *supervisor.Ring, o Options) (*daemon, error) {
