@@ -178,7 +178,7 @@ func (a *evidenceAPI) Inventory(ctx context.Context, req *evidence.InventoryRequ
 		}
 	}
 	start := time.Now()
-	inv, err := inventory.Scan(a.root, origins, inventory.DefaultLimits)
+	inv, err := inventory.Scan(ctx, a.root, origins, inventory.DefaultLimits)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@
 package inventory
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -55,8 +56,10 @@ var DefaultLimits = Limits{Entries: 200_000, Binaries: 20_000, FileSize: 2 << 30
 var errLimit = errors.New("limit reached")
 
 // Scan lists the executables under root; origins maps absolute paths in the root to their
-// origin (Origins reads it from the image's SBOM).
-func Scan(root string, origins map[string]string, lim Limits) (*Inventory, error) {
+// origin (Origins reads it from the image's SBOM). It ends with ctx's error as soon as ctx
+// ends, between two files or within the hashing of one: a caller that went away stops the
+// reading of the whole root.
+func Scan(ctx context.Context, root string, origins map[string]string, lim Limits) (*Inventory, error) {
 	rootInfo, err := os.Stat(root)
 	if err != nil {
 		return nil, err
@@ -70,6 +73,9 @@ func Scan(root string, origins map[string]string, lim Limits) (*Inventory, error
 			if d != nil && d.IsDir() && p != root {
 				return fs.SkipDir
 			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if entries++; entries > lim.Entries {
@@ -89,7 +95,7 @@ func Scan(root string, origins map[string]string, lim Limits) (*Inventory, error
 		if !info.Mode().IsRegular() {
 			return nil
 		}
-		b, ok := examine(p, info, lim.FileSize)
+		b, ok := examine(ctx, p, info, lim.FileSize)
 		if !ok {
 			return nil
 		}
@@ -103,6 +109,9 @@ func Scan(root string, origins map[string]string, lim Limits) (*Inventory, error
 		inv.Binaries = append(inv.Binaries, b)
 		return nil
 	})
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, cerr)
+	}
 	if err != nil && !errors.Is(err, errLimit) {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
 	}
@@ -110,7 +119,7 @@ func Scan(root string, origins map[string]string, lim Limits) (*Inventory, error
 }
 
 // examine reads one regular file: ok is false when it is not an executable.
-func examine(p string, info fs.FileInfo, maxSize int64) (Binary, bool) {
+func examine(ctx context.Context, p string, info fs.FileInfo, maxSize int64) (Binary, bool) {
 	b := Binary{Size: info.Size(), Mode: fmt.Sprintf("%04o", info.Mode().Perm())}
 	f, err := os.Open(p)
 	if err != nil {
@@ -129,7 +138,7 @@ func examine(p string, info fs.FileInfo, maxSize int64) (Binary, bool) {
 		return b, true
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, maxSize)); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, io.NewSectionReader(f, 0, maxSize)}); err != nil {
 		b.Error = err.Error()
 		return b, true
 	}
@@ -140,4 +149,17 @@ func examine(p string, info fs.FileInfo, maxSize int64) (Binary, bool) {
 		}
 	}
 	return b, true
+}
+
+// ctxReader reads r until ctx ends.
+type ctxReader struct {
+	ctx context.Context //nolint:containedctx // one read loop's lifetime
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -1,6 +1,9 @@
 package inventory
 
 import (
+	"context"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,7 +68,7 @@ func fixture(t *testing.T) string {
 
 func TestScan(t *testing.T) {
 	root := fixture(t)
-	inv, err := Scan(root, map[string]string{"/sbin/prog": "cairn"}, DefaultLimits)
+	inv, err := Scan(context.Background(), root, map[string]string{"/sbin/prog": "cairn"}, DefaultLimits)
 	if err != nil {
 		t.Fatalf("Scan = %v", err)
 	}
@@ -99,15 +102,15 @@ func TestScan(t *testing.T) {
 
 func TestScanLimits(t *testing.T) {
 	root := fixture(t)
-	inv, err := Scan(root, nil, Limits{Entries: 1000, Binaries: 1, FileSize: 1 << 30})
+	inv, err := Scan(context.Background(), root, nil, Limits{Entries: 1000, Binaries: 1, FileSize: 1 << 30})
 	if err != nil || len(inv.Binaries) != 1 || !strings.Contains(inv.Truncated, "executables") {
 		t.Errorf("Scan(1 binary) = %d binaries, truncated %q, %v; want 1 and a note", len(inv.Binaries), inv.Truncated, err)
 	}
-	inv, err = Scan(root, nil, Limits{Entries: 3, Binaries: 100, FileSize: 1 << 30})
+	inv, err = Scan(context.Background(), root, nil, Limits{Entries: 3, Binaries: 100, FileSize: 1 << 30})
 	if err != nil || !strings.Contains(inv.Truncated, "entries") {
 		t.Errorf("Scan(3 entries) truncated %q, %v; want a note", inv.Truncated, err)
 	}
-	inv, err = Scan(root, nil, Limits{Entries: 1000, Binaries: 100, FileSize: 100})
+	inv, err = Scan(context.Background(), root, nil, Limits{Entries: 1000, Binaries: 100, FileSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,3 +150,39 @@ func FuzzOrigins(f *testing.F) {
 		_, _ = Origins(data)
 	})
 }
+
+// TestScanCancelled: a scan whose caller went away ends with its context's error, before its
+// first file or within the hashing of a large one, and lists nothing.
+func TestScanCancelled(t *testing.T) {
+	root := t.TempDir()
+	big := make([]byte, 8<<20)
+	copy(big, "\x7fELF")
+	if err := os.WriteFile(filepath.Join(root, "big"), big, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if inv, err := Scan(ctx, root, nil, DefaultLimits); !errors.Is(err, context.Canceled) || inv != nil {
+		t.Errorf("Scan(cancelled) = %v, %v; want context.Canceled and nothing", inv, err)
+	}
+	f, err := os.Open(filepath.Join(root, "big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	reads := 0
+	ctx, cancel = context.WithCancel(context.Background())
+	r := ctxReader{ctx, readFunc(func(p []byte) (int, error) {
+		if reads++; reads == 2 {
+			cancel()
+		}
+		return f.Read(p[:min(len(p), 4096)])
+	})}
+	if _, err := io.Copy(io.Discard, r); !errors.Is(err, context.Canceled) || reads != 2 {
+		t.Errorf("hashing read on after its context ended: %d reads, %v", reads, err)
+	}
+}
+
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }
