@@ -342,8 +342,8 @@ func fileID(fi os.FileInfo) (dev, ino uint64) {
 	return 0, 0
 }
 
-// save records the tail's position when it changed (or the file grew past its identifying
-// head); the rename makes the file whole or absent, never half written.
+// save records the tail's position when it moved; the rename makes the file whole or absent,
+// never half written.
 func (t *fileTail) save() {
 	if t.posPath == "" || t.f == nil {
 		return
@@ -358,10 +358,10 @@ func (t *fileTail) save() {
 	}
 	p := tailPos{Offset: uint64(off) - uint64(len(t.partial))}
 	p.Dev, p.Ino = fileID(fi)
-	p.Head, p.HeadLen = headOf(t.f, tailHeadLen)
-	if p == t.pos {
+	if p.Dev == t.pos.Dev && p.Ino == t.pos.Ino && p.Offset == t.pos.Offset {
 		return
 	}
+	p.Head, p.HeadLen = headOf(t.f, tailHeadLen)
 	data := fmt.Appendf(nil, "dev=%d ino=%d offset=%d headlen=%d head=%x\n", p.Dev, p.Ino, p.Offset, p.HeadLen, p.Head)
 	if err := os.MkdirAll(filepath.Dir(t.posPath), 0o700); err != nil {
 		return
