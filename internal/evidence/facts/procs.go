@@ -73,11 +73,15 @@ func readProc(dir string, pid int) (proc, bool) {
 	p.Comm = comm.Value
 	if args, _, err := readCapped(filepath.Join(dir, "cmdline"), maxArgsBytes); err == nil {
 		p.Args = ParseCmdline(args)
-		p.Handed = readHanded(dir, p.Args)
 	}
 	if cg, _, err := readCapped(filepath.Join(dir, "cgroup"), maxSmallFile); err == nil {
 		p.Cgroup = ParseCgroup(cg)
 		p.Service = ServiceOf(p.Cgroup)
+	}
+	// Only machined hands copies, and only to its services: a pod's process naming a memfd
+	// like one is not taken at its word.
+	if p.Service != "" {
+		p.Handed = readHanded(dir, p.Args)
 	}
 	return p, comm.Known()
 }
