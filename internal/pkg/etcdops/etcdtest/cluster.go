@@ -59,7 +59,7 @@ func Start(t testing.TB, n int, extra ...string) *Cluster {
 		initial = append(initial, m.Name+"="+m.PeerURL)
 	}
 	for _, m := range c.Members {
-		c.start(m, strings.Join(initial, ","))
+		c.start(m, strings.Join(initial, ","), "new")
 	}
 	for _, m := range c.Members {
 		c.waitHealthy(m)
@@ -88,9 +88,25 @@ func Restore(t testing.TB, snapshot string) *Cluster {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("etcdutl snapshot restore %s: %v\n%s", snapshot, err, out)
 	}
-	c.start(m, initial)
+	c.start(m, initial, "new")
 	c.waitHealthy(m)
 	return c
+}
+
+// NewMember makes a member's certificate and addresses without starting it: its PeerURL is what
+// the cluster adds before Start.
+func (c *Cluster) NewMember(name, ip string) *Member {
+	c.t.Helper()
+	return c.newMember(name, ip)
+}
+
+// StartJoining starts m, made by NewMember, as a member joining the running cluster with
+// initial, appends it to Members and waits until it answers healthy.
+func (c *Cluster) StartJoining(m *Member, initial string) {
+	c.t.Helper()
+	c.Members = append(c.Members, m)
+	c.start(m, initial, "existing")
+	c.waitHealthy(m)
 }
 
 func newCluster(t testing.TB) *Cluster {
@@ -125,14 +141,14 @@ func (c *Cluster) newMember(name, ip string) *Member {
 
 // start runs the member's etcd with the flags kubeservice gives etcd on a node (TLS 1.3, client
 // and peer certificate authentication).
-func (c *Cluster) start(m *Member, initial string) {
+func (c *Cluster) start(m *Member, initial, state string) {
 	c.t.Helper()
 	p := func(f string) string { return filepath.Join(m.certDir, f) }
 	args := []string{
 		"--name", m.Name, "--data-dir", m.DataDir,
 		"--listen-client-urls", m.ClientURL, "--advertise-client-urls", m.ClientURL,
 		"--listen-peer-urls", m.PeerURL, "--initial-advertise-peer-urls", m.PeerURL,
-		"--initial-cluster", initial, "--initial-cluster-state", "new",
+		"--initial-cluster", initial, "--initial-cluster-state", state,
 		"--cert-file", p("server.crt"), "--key-file", p("server.key"), "--trusted-ca-file", p("ca.crt"), "--client-cert-auth",
 		"--peer-cert-file", p("server.crt"), "--peer-key-file", p("server.key"), "--peer-trusted-ca-file", p("ca.crt"), "--peer-client-cert-auth",
 		"--tls-min-version", "TLS1.3", "--listen-metrics-urls", "",
