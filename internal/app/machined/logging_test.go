@@ -42,18 +42,22 @@ func TestLogRecordSeverity(t *testing.T) {
 	}
 }
 
+// appendFile appends s to the file at path, as kube-apiserver writes its audit log.
+func appendFile(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(s)
+	_ = f.Close()
+}
+
 // TestFileTail: the tail starts at the end, passes whole lines only, and follows a rotation
 // (rename and a new file) after reading the old file to its end.
 func TestFileTail(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.log")
-	write := func(s string) {
-		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = f.WriteString(s)
-		_ = f.Close()
-	}
+	write := func(s string) { appendFile(t, path, s) }
 	var got []string
 	collect := func(l []byte) { got = append(got, string(l)) }
 	tl := &fileTail{path: path}
@@ -83,14 +87,7 @@ func TestFileTail(t *testing.T) {
 func TestFileTailResumes(t *testing.T) {
 	dir := t.TempDir()
 	path, pos := filepath.Join(dir, "audit.log"), filepath.Join(dir, "state", "tail.pos")
-	write := func(s string) {
-		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = f.WriteString(s)
-		_ = f.Close()
-	}
+	write := func(s string) { appendFile(t, path, s) }
 	// run is one machined: a tail polled twice, then closed; it returns the lines it passed.
 	run := func(between func()) []string {
 		var got []string
