@@ -124,6 +124,14 @@ func TestBreakages(t *testing.T) {
 		{"H.1", "FAIL", "/bin/sh", func(s *facts.Snapshot) { s.Scan.Value.Shells = []string{"/bin/sh"} }},
 		{"H.4", "FAIL", "rw", func(s *facts.Snapshot) { s.Root.Value.Options = "rw,relatime" }},
 		{"H.5", "FAIL", "kernel.kptr_restrict=0", func(s *facts.Snapshot) { s.Sysctls["kernel.kptr_restrict"] = facts.Fact[string]{Value: "0"} }},
+		// Linux 6.1 has no kernel.io_uring_disabled: a person judges that, nobody set it wrong.
+		{"H.5", "WARN", "this kernel has no kernel.io_uring_disabled", func(s *facts.Snapshot) {
+			s.Sysctls["kernel.io_uring_disabled"] = facts.Fact[string]{Unknown: "not found: open /proc/sys/kernel/io_uring_disabled: no such file or directory"}
+		}},
+		{"H.5", "FAIL", "kernel.kptr_restrict=0; kernel.io_uring_disabled", func(s *facts.Snapshot) {
+			s.Sysctls["kernel.kptr_restrict"] = facts.Fact[string]{Value: "0"}
+			s.Sysctls["kernel.io_uring_disabled"] = facts.Fact[string]{Unknown: "not found: open /proc/sys/kernel/io_uring_disabled: no such file or directory"}
+		}},
 		{"H.9", "FAIL", "port 8080 by nc (pid 77, not a Cairn service)", func(s *facts.Snapshot) {
 			s.Sockets.Value = append(s.Sockets.Value, facts.Socket{Proto: "tcp", Addr: "0.0.0.0", Port: 8080, PID: 77, Comm: "nc"})
 		}},
