@@ -111,23 +111,72 @@ func logRecord(source, app, procID string, line []byte) logfwd.Record {
 		Message: strings.TrimRight(string(line), "\n")}
 }
 
-// forwardKernelLog follows /dev/kmsg from the start of this boot's buffer.
+// kernelLogPoll is how often the kernel log source is looked at while no destination takes it.
+const kernelLogPoll = time.Second
+
+// errNotWanted ends following the kernel log once no destination takes it.
+var errNotWanted = errors.New("no destination takes the kernel log")
+
+// forwardKernelLog follows /dev/kmsg while a destination takes the kernel log. When one starts
+// taking it (configured at boot, or applied later), the kernel's buffer is read from its
+// oldest record, so that the boot's log (the kernel banner, the command line, early errors)
+// reaches the SIEM too; records already forwarded are not sent again.
 func (n *daemon) forwardKernelLog(ctx context.Context) {
-	f, err := os.Open("/dev/kmsg")
-	if err != nil {
-		n.log.Error("kernel log not forwarded", "error", err)
-		return
-	}
-	defer func() { _ = f.Close() }()
-	err = followKmsg(ctx, f, func(rec string) error {
-		if n.logfwd.Wants(logfwd.SourceKernel) {
-			n.logfwd.Publish(kernelRecord(rec))
+	var sent kmsgCursor
+	for ctx.Err() == nil {
+		if !n.logfwd.Wants(logfwd.SourceKernel) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(kernelLogPoll):
+			}
+			continue
 		}
-		return nil
-	})
-	if err != nil && ctx.Err() == nil {
-		n.log.Error("kernel log forwarding stopped", "error", err)
+		f, err := os.Open("/dev/kmsg")
+		if err != nil {
+			n.log.Error("kernel log not forwarded", "error", err)
+			return
+		}
+		err = followKmsg(ctx, f, func(rec string) error {
+			if !n.logfwd.Wants(logfwd.SourceKernel) {
+				return errNotWanted
+			}
+			if sent.next(rec) {
+				n.logfwd.Publish(kernelRecord(rec))
+			}
+			return nil
+		})
+		_ = f.Close()
+		if err != nil && !errors.Is(err, errNotWanted) && ctx.Err() == nil {
+			n.log.Error("kernel log forwarding stopped", "error", err)
+			return
+		}
 	}
+}
+
+// kmsgCursor remembers the sequence number of the last kernel record forwarded.
+type kmsgCursor struct {
+	last uint64
+	any  bool
+}
+
+// next reports whether rec ("prio,seq,usec,flags;text") comes after the last record passed,
+// and makes it the last. A record without a sequence number passes.
+func (c *kmsgCursor) next(rec string) bool {
+	head, _, _ := strings.Cut(rec, ";")
+	fields := strings.Split(head, ",")
+	if len(fields) < 2 {
+		return true
+	}
+	seq, err := strconv.ParseUint(fields[1], 10, 64)
+	if err != nil {
+		return true
+	}
+	if c.any && seq <= c.last {
+		return false
+	}
+	c.last, c.any = seq, true
+	return true
 }
 
 // kernelRecord is a /dev/kmsg record "prio,seq,usec,flags;text" as a record.

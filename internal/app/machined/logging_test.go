@@ -135,3 +135,23 @@ func TestFileTailResumes(t *testing.T) {
 	}
 	check("an unreadable position", run(func() { write("f\n") }), "f")
 }
+
+// TestKmsgCursor: reading the kernel's buffer again from its start forwards only the records
+// that came after the last one forwarded.
+func TestKmsgCursor(t *testing.T) {
+	var c kmsgCursor
+	var got []string
+	pass := func(recs ...string) {
+		for _, r := range recs {
+			if c.next(r) {
+				got = append(got, r)
+			}
+		}
+	}
+	pass("6,0,0,-;Linux version 6.1", "6,1,10,-;Command line: console=ttyS0")
+	pass("6,0,0,-;Linux version 6.1", "6,1,10,-;Command line: console=ttyS0", "4,2,99,-;late", "garbled")
+	want := []string{"6,0,0,-;Linux version 6.1", "6,1,10,-;Command line: console=ttyS0", "4,2,99,-;late", "garbled"}
+	if !slices.Equal(got, want) {
+		t.Errorf("forwarded %q, want %q", got, want)
+	}
+}
