@@ -65,20 +65,26 @@ func (n *daemon) afterEtcdLeave(r etcdops.Removal) {
 	n.events.publish(KindLifecycle, "etcd leave: member "+r.Member.IDString()+" left; etcd and the control plane stop on this node")
 	go func() {
 		defer cancel()
-		for {
-			if st, ok := n.serviceState("etcd"); !ok || st == supervisor.StateStopped {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				n.log.Warn("etcd still runs after leaving; its member's data goes anyway")
-			case <-time.After(time.Second):
-				continue
-			}
-			break
+		if !n.waitEtcdStopped(ctx) {
+			n.log.Warn("etcd still runs after leaving; its member's data goes anyway")
 		}
 		if err := dropEtcdMember(kubeservice.EtcdDataDir, false); err != nil {
 			n.log.Error("the departed etcd member's data not removed", "error", err)
 		}
 	}()
+}
+
+// waitEtcdStopped waits until the node has no running etcd service, checking every second; it
+// reports false when ctx ended first.
+func (n *daemon) waitEtcdStopped(ctx context.Context) bool {
+	for {
+		if st, ok := n.serviceState("etcd"); !ok || st == supervisor.StateStopped {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(time.Second):
+		}
+	}
 }

@@ -58,10 +58,7 @@ func (a *machineAPI) Reset(ctx context.Context, r *machine.ResetRequest) (*machi
 		}
 	}
 	a.n.mu.Lock()
-	a.n.resetLeft = left != ""
-	a.n.mu.Unlock()
-	a.n.mu.Lock()
-	a.n.resetWipe = w
+	a.n.resetWipe, a.n.resetLeft = w, left != ""
 	a.n.mu.Unlock()
 	return a.lifecycle(lifecycleReset, left+a.n.resetMessage(w))
 }
