@@ -15,6 +15,7 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
 	"github.com/cairn-os/cairn/internal/pkg/kubepki"
 	"github.com/cairn-os/cairn/internal/pkg/netconf"
+	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 	"github.com/cairn-os/cairn/pkg/machinery/resources"
@@ -29,17 +30,22 @@ const opsRetry = 5 * time.Second
 // CIDRs); on a bootstrapped control plane the bootstrap objects, then the approval of the
 // kubelets' serving certificates.
 func (n *daemon) startKubeOps(ctx context.Context) {
-	go n.retry(ctx, "pod network", n.podNetwork)
+	go n.retry(ctx, "pod network", kubeservice.Kubelet, n.podNetwork)
 	if cfg := n.config(); cfg != nil && cfg.Machine.Type == config.TypeControlPlane {
-		go n.retry(ctx, "cluster bootstrap objects and serving certificate approval", n.clusterOps)
+		go n.retry(ctx, "cluster bootstrap objects and serving certificate approval", kubeservice.APIServer, n.clusterOps)
 	}
 }
 
-// retry runs fn until ctx ends, again after each failure.
-func (n *daemon) retry(ctx context.Context, what string, fn func(context.Context) error) {
+// retry runs fn until ctx ends, again after each failure, each time once the service after
+// runs: the kubelet (ready once it has its client certificate: the node is registered) or the
+// local apiserver (ready once its /readyz answers). Until then a try would only fail, and
+// each failure costs a TLS handshake with an apiserver that is starting under emulation.
+func (n *daemon) retry(ctx context.Context, what, after string, fn func(context.Context) error) {
 	for ctx.Err() == nil {
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
-			n.log.Debug("Kubernetes work failed; retrying", "what", what, "error", err)
+		if st, _ := n.serviceState(after); st == supervisor.StateRunning {
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				n.log.Debug("Kubernetes work failed; retrying", "what", what, "error", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

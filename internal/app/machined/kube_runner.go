@@ -137,6 +137,7 @@ func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.S
 		Sandbox: n.kubeSandbox(name, s),
 		Limits:  sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax, CPUWeight: s.CPUWeight},
 		Ready:   readyCheck(s.Ready, s.ReadyCA),
+		StartAfter: readyCheck(s.StartAfter, s.ReadyCA), StartAfterWhat: checkWhat(s.StartAfter),
 	}
 }
 
@@ -237,6 +238,23 @@ func (n *daemon) kubeSandbox(name string, s resources.KubeServiceSpec) *supervis
 }
 
 var capByName = map[string]uintptr{"CAP_NET_ADMIN": unix.CAP_NET_ADMIN, "CAP_NET_RAW": unix.CAP_NET_RAW}
+
+// checkWhat says what a check in readyCheck's forms waits for, for the service's Waiting
+// message.
+func checkWhat(s string) string {
+	kind, arg, _ := strings.Cut(s, ":")
+	switch kind {
+	case "tcp":
+		return arg + " to accept connections"
+	case "https":
+		return "https://" + arg + " to answer 200"
+	case "unix":
+		return "the socket " + arg
+	case "file":
+		return "the file " + arg
+	}
+	return s
+}
 
 // readyCheck turns "tcp:ADDR", "unix:PATH" or "file:PATH" into a ready check.
 func readyCheck(s, ca string) func(context.Context) error {

@@ -44,7 +44,7 @@ func argsOf(t *testing.T, p *Plan, name string) string {
 }
 
 // TestRenderServices: the control plane runs only after bootstrap; a worker never runs it
-// and gets no CA key; the components carry the flags the issue and CIS ask for; the
+// and gets no CA key; every kubelet starts after the apiserver answers; the components carry the flags the issue and CIS ask for; the
 // non-root components run as their own users.
 func TestRenderServices(t *testing.T) {
 	cp, worker := generate(t)
@@ -93,6 +93,14 @@ func TestRenderServices(t *testing.T) {
 	for _, f := range wplan.Files {
 		if strings.HasSuffix(f.Path, ".key") {
 			t.Errorf("worker gets key %s", f.Path)
+		}
+	}
+	// Every kubelet waits for the cluster's apiserver, verified with the cluster CA.
+	for _, p := range []*Plan{before, wplan} {
+		for _, s := range p.Services {
+			if s.Name == Kubelet && (s.Spec.StartAfter != "https:10.5.0.2:6443/readyz" || s.Spec.ReadyCA != pkiPath("ca.crt")) {
+				t.Errorf("kubelet StartAfter %q with CA %q, want https:10.5.0.2:6443/readyz with the cluster CA", s.Spec.StartAfter, s.Spec.ReadyCA)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package kubeservice
 
 import (
 	"net/netip"
+	"net/url"
 
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/resources"
@@ -28,7 +29,7 @@ func (p *params) services() []Service {
 		{Kubelet, resources.KubeServiceSpec{
 			Path: bin("kubelet"), Args: p.kubeletFlags().args("kubelet"), Env: searchPath,
 			Privileged: true, MemoryMax: 512 * mib, DependsOn: []string{Containerd},
-			Ready: "file:" + kubeletCurrent,
+			Ready: "file:" + kubeletCurrent, StartAfter: p.apiServerReady(), ReadyCA: pkiPath("ca.crt"),
 		}},
 		{KubeProxy, resources.KubeServiceSpec{
 			Path: bin("kube-proxy"), Args: []string{"kube-proxy", "--config=" + proxyConfig}, Env: searchPath,
@@ -40,6 +41,19 @@ func (p *params) services() []Service {
 		out = append(out, p.controlPlaneServices()...)
 	}
 	return out
+}
+
+// apiServerReady is the kubelet's StartAfter: the cluster's apiserver answers /readyz (as
+// kubeadm join starts the kubelet only after its discovery reached the apiserver). Until then
+// a kubelet can do nothing but retry, and under emulation its retries and those of the
+// containerd it polls took a third of the CPU the apiserver needed to start; on a worker,
+// CPU of the host the control plane shares.
+func (p *params) apiServerReady() string {
+	u, err := url.Parse(p.cfg.Cluster.ControlPlane.Endpoint)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return "https:" + u.Host + "/readyz"
 }
 
 // controlPlaneServices: etcd and the apiserver get the larger CPU shares (cpu.weight 400 and

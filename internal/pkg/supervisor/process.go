@@ -11,8 +11,22 @@ import (
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 )
 
-// readyPoll is the interval of a service's ready checks while it is Starting.
-const readyPoll = 100 * time.Millisecond
+// readyPoll is the first interval of a service's ready checks while it is Starting; it
+// doubles up to readyPollMax. A service that is ready at once is seen within 100 ms; one that
+// takes minutes (a kubelet under emulation) is not dialled ten times a second meanwhile, which
+// cost the node's supervisor a tenth of a CPU on a control plane's first start.
+const (
+	readyPoll    = 100 * time.Millisecond
+	readyPollMax = time.Second
+)
+
+// gatePoll is the first interval of a StartAfter check, doubling up to gatePollMax; each
+// check has gateTimeout.
+const (
+	gatePoll    = time.Second
+	gatePollMax = 5 * time.Second
+	gateTimeout = 10 * time.Second
+)
 
 // errStopped ends a wait for a run that was stopped before it became ready.
 var errStopped = errors.New("it was stopped before it became ready")

@@ -73,6 +73,9 @@ func signaled(ee *exec.ExitError, sig syscall.Signal) bool {
 // runOnce starts the process, reports it Running once ready, and waits for it; on ctx end
 // it terminates it gracefully.
 func (s *service) runOnce(ctx context.Context, r *run) error {
+	if !s.awaitStartAfter(ctx, r) {
+		return ctx.Err()
+	}
 	s.set(r, StateStarting, 0, "", "starting")
 	p, err := s.launch()
 	if err != nil {
@@ -91,6 +94,36 @@ func (s *service) runOnce(ctx context.Context, r *run) error {
 	}
 }
 
+// awaitStartAfter polls the service's StartAfter check until it passes (true) or ctx ends
+// (false). Meanwhile the service is Waiting, with the first failure as its message.
+func (s *service) awaitStartAfter(ctx context.Context, r *run) bool {
+	if s.spec.StartAfter == nil {
+		return true
+	}
+	poll, said := gatePoll, false
+	for {
+		cctx, cancel := context.WithTimeout(ctx, gateTimeout)
+		err := s.spec.StartAfter(cctx)
+		cancel()
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if !said {
+			s.set(r, StateWaiting, 0, "", fmt.Sprintf("waiting for %s: %v", s.spec.StartAfterWhat, err))
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(poll):
+		}
+		poll = min(poll*2, gatePollMax)
+	}
+}
+
 // awaitReady polls the ready check until it passes (true), or the process exits or ctx ends
 // (false). Meanwhile the service is Starting with the process's pid.
 func (s *service) awaitReady(ctx context.Context, r *run, p *proc) bool {
@@ -98,8 +131,7 @@ func (s *service) awaitReady(ctx context.Context, r *run, p *proc) bool {
 		return true
 	}
 	s.set(r, StateStarting, p.cmd.Process.Pid, "", "started; waiting until it is ready")
-	tick := time.NewTicker(readyPoll)
-	defer tick.Stop()
+	poll := readyPoll
 	for {
 		cctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := s.spec.Ready(cctx)
@@ -112,8 +144,9 @@ func (s *service) awaitReady(ctx context.Context, r *run, p *proc) bool {
 			return false
 		case <-ctx.Done():
 			return false
-		case <-tick.C:
+		case <-time.After(poll):
 		}
+		poll = min(poll*2, readyPollMax)
 	}
 }
 

@@ -34,8 +34,16 @@ type Spec struct {
 	// StopTimeout is how long Stop waits after SIGTERM before SIGKILL (default 5s).
 	StopTimeout time.Duration
 	// Ready reports whether a started process serves (e.g. its port answers); the service is
-	// Starting until it returns nil, polled every readyPoll. Nil: ready once started.
+	// Starting until it returns nil, polled every readyPoll at first, then less often (up to
+	// readyPollMax). Nil: ready once started.
 	Ready func(ctx context.Context) error
+	// StartAfter, when set, must pass before each start: until it returns nil the service is
+	// Waiting and its process is not started (polled every gatePoll at first, then up to
+	// gatePollMax). It holds back a program that could do nothing yet but compete for the CPU,
+	// as a kubelet before its cluster's apiserver answers. What it waits for is described by
+	// StartAfterWhat ("the apiserver at ...").
+	StartAfter     func(ctx context.Context) error
+	StartAfterWhat string
 }
 
 // State is the lifecycle state of a service.

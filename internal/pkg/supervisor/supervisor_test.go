@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -120,5 +121,68 @@ func TestRingTap(t *testing.T) {
 	}
 	if tail := r.Tail(-1); string(tail[0]) == "one\n" {
 		t.Errorf("the ring kept %q: the test no longer shows the tap seeing dropped lines", tail)
+	}
+}
+
+// TestStartAfter: a service whose StartAfter fails is Waiting, with the failure in its
+// message, and no process is started; once the check passes it starts and runs. Stopped
+// while Waiting it stops at once.
+func TestStartAfter(t *testing.T) {
+	var open atomic.Bool
+	changes := make(chan Change, 100)
+	gate := func(context.Context) error {
+		if !open.Load() {
+			return errors.New("apiserver not answering")
+		}
+		return nil
+	}
+	sup, err := New(slog.New(slog.DiscardHandler), Options{MinBackoff: time.Millisecond, OnChange: func(c Change) {
+		select {
+		case changes <- c:
+		default:
+		}
+	}},
+		Spec{Name: "gated", Command: func() *exec.Cmd { return exec.Command("sleep", "300") },
+			StartAfter: gate, StartAfterWhat: "the apiserver"},
+		Spec{Name: "held", Command: func() *exec.Cmd { return exec.Command("sleep", "300") }, StartAfter: gate},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.StopAll()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	started := make(chan error, 1)
+	go func() { _, err := sup.Start(ctx, "gated"); started <- err }()
+	waitFor(t, "gated Waiting", func() bool { return sup.List()[0].State == StateWaiting })
+	if st := sup.List()[0]; st.PID != 0 {
+		t.Errorf("Waiting with pid %d: the process started before its StartAfter passed", st.PID)
+	}
+	var msg string
+	for c := range changes {
+		if c.State == StateWaiting {
+			msg = c.Message
+			break
+		}
+	}
+	if want := "waiting for the apiserver: apiserver not answering"; msg != want {
+		t.Errorf("Waiting message = %q, want %q", msg, want)
+	}
+	open.Store(true)
+	if err := <-started; err != nil {
+		t.Fatalf("Start after the check passed: %v", err)
+	}
+	if st := sup.List()[0]; st.State != StateRunning || st.PID == 0 {
+		t.Errorf("after the check passed: %+v, want Running with a pid", st)
+	}
+
+	open.Store(false)
+	go func() { _, _ = sup.Start(ctx, "held") }()
+	waitFor(t, "held Waiting", func() bool { return sup.List()[1].State == StateWaiting })
+	if err := sup.Stop("held"); err != nil {
+		t.Fatal(err)
+	}
+	if st := sup.List()[1].State; st != StateStopped {
+		t.Errorf("stopped while Waiting: %s, want Stopped", st)
 	}
 }

@@ -49,7 +49,11 @@ type KubeServiceSpec struct {
 	// Ready is how to tell it serves: "tcp:HOST:PORT", "unix:PATH", "file:PATH",
 	// "https:HOST:PORT/PATH" (an HTTPS GET answered 200, the server's certificate verified
 	// with ReadyCA) or empty.
-	Ready   string `yaml:"ready,omitempty"`
+	Ready string `yaml:"ready,omitempty"`
+	// StartAfter, in Ready's forms, must pass before each start: until then the service is
+	// Waiting (the kubelet waits for its cluster's apiserver to answer /readyz).
+	StartAfter string `yaml:"startAfter,omitempty"`
+	// ReadyCA verifies the server of an https: Ready or StartAfter.
 	ReadyCA string `yaml:"readyCA,omitempty"`
 	// Digest changes whenever its inputs (configuration, files) change: a new digest restarts
 	// the service.

@@ -73,8 +73,8 @@ func TestFetchConfigCancel(t *testing.T) {
 	}
 }
 
-// TestZombieChildren: a child that exited and was not waited for is listed; once reaped it
-// is not.
+// TestZombieChildren: a child that exited and was not waited for is listed, and the peek
+// without collecting it sees it (and leaves it for Wait); once reaped neither does.
 func TestZombieChildren(t *testing.T) {
 	cmd := exec.Command("true")
 	if err := cmd.Start(); err != nil {
@@ -87,9 +87,17 @@ func TestZombieChildren(t *testing.T) {
 	if !zombieChildren()[pid] {
 		t.Errorf("zombieChildren() lacks the exited child %d", pid)
 	}
-	_ = cmd.Wait()
+	if !anyZombieChild() {
+		t.Errorf("anyZombieChild() = false with the exited child %d not waited for", pid)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("Wait after the peek: %v (the peek must not collect the child)", err)
+	}
 	if zombieChildren()[pid] {
 		t.Errorf("zombieChildren() lists %d after it was reaped", pid)
+	}
+	if anyZombieChild() {
+		t.Error("anyZombieChild() = true after the only child was reaped")
 	}
 }
 
