@@ -133,10 +133,10 @@ func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.S
 			c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 			return c
 		},
-		Files:   handedFiles(s.Handed),
-		Sandbox: n.kubeSandbox(name, s),
-		Limits:  sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax, CPUWeight: s.CPUWeight},
-		Ready:   readyCheck(s.Ready, s.ReadyCA),
+		Files:      handedFiles(s.Handed),
+		Sandbox:    n.kubeSandbox(name, s),
+		Limits:     sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax, CPUWeight: s.CPUWeight},
+		Ready:      readyCheck(s.Ready, s.ReadyCA),
 		StartAfter: readyCheck(s.StartAfter, s.ReadyCA), StartAfterWhat: checkWhat(s.StartAfter),
 	}
 }
