@@ -77,11 +77,11 @@ func brokenManifest(t *testing.T, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	const cmdline = "cmdline: [console=ttyS0, panic=10]"
+	const cmdline = "cmdline: [console=ttyS0, panic=10, lockdown=integrity]"
 	if !bytes.Contains(data, []byte(cmdline)) {
 		return "", fmt.Errorf("the image manifest has no %q line to break", cmdline)
 	}
-	data = bytes.Replace(data, []byte(cmdline), []byte("cmdline: [console=ttyS0, panic=10, 'cairn.config=http://127.0.0.1:9/config']"), 1)
+	data = bytes.Replace(data, []byte(cmdline), []byte("cmdline: [console=ttyS0, panic=10, lockdown=integrity, 'cairn.config=http://127.0.0.1:9/config']"), 1)
 	p := filepath.Join(dir, "broken-manifest.yaml")
 	return p, os.WriteFile(p, data, 0o600)
 }

@@ -145,9 +145,7 @@ func TestKubernetes(t *testing.T) {
 
 // knownFails are the checks a node under test still fails, each with why: real gaps, named
 // here so that any other FAIL fails the test.
-var knownFails = map[string]string{
-	"H.10": "kernel lockdown is off: no boot passes lockdown=integrity yet",
-}
+var knownFails = map[string]string{}
 
 // checkCIS: the checks a running node makes of itself (host checks and the CIS Kubernetes
 // v1.12 items for its role, over its real processes, flags and files) find no FAIL but the

@@ -105,7 +105,7 @@ func TestSlotEntry(t *testing.T) {
 	got := string(firstEntry(p.desc).Render())
 	v := p.desc.Verity
 	want := "title Cairn v1.2.3-test (slot A)\nsort-key cairn\nversion 1\nlinux /cairn/a/vmlinuz\ninitrd /cairn/a/initramfs\n" +
-		"options console=ttyS0 panic=10 cairn.verity.roothash=" + v.RootHash + " cairn.verity.salt=" + v.Salt +
+		"options console=ttyS0 panic=10 lockdown=integrity cairn.verity.roothash=" + v.RootHash + " cairn.verity.salt=" + v.Salt +
 		fmt.Sprintf(" cairn.verity.hashoffset=%d cairn.slot=a\n", v.HashOffset)
 	if got != want {
 		t.Errorf("firstEntry().Render() =\n%s\nwant\n%s", got, want)

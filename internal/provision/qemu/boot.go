@@ -85,7 +85,8 @@ func (p *Plan) bootArgs(n Node) []string {
 		}
 		return args
 	}
-	cmdline := []string{"console=ttyS0", "panic=10"}
+	// The image manifest's boot.cmdline, which the disk and ISO boot entries carry.
+	cmdline := []string{"console=ttyS0", "panic=10", "lockdown=integrity"}
 	if n.Config != "" {
 		cmdline = append(cmdline, "cairn.config="+n.ConfigURL())
 	}

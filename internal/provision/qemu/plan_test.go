@@ -60,7 +60,7 @@ func TestArgs(t *testing.T) {
 	p.Accel = "tcg"
 	args := strings.Join(p.Args(p.Nodes[0]), " ")
 	for _, w := range []string{"-accel tcg", "-m 512", "-kernel /img/vmlinuz", "-initrd /img/initramfs",
-		"console=ttyS0 panic=10 cairn.config=http://10.5.0.1:8080/config/demo-cp1 cairn.hostname=x",
+		"console=ttyS0 panic=10 lockdown=integrity cairn.config=http://10.5.0.1:8080/config/demo-cp1 cairn.hostname=x",
 		"tap,id=net0,ifname=tap0,script=no,downscript=no", "virtio-net-pci,netdev=net0,mac=52:54:00:ca:00:00",
 		"file=/s/demo/demo-cp1.disk.raw,if=virtio", "path=/s/demo/demo-cp1.console.log"} {
 		if !strings.Contains(args, w) {
