@@ -82,6 +82,7 @@ func (p *params) controllerManagerFlags() flagSet {
 		"allocate-node-cidrs": "true", "cluster-cidr": p.podCIDR, "node-cidr-mask-size": "24",
 		"service-cluster-ip-range": p.serviceCIDR, "terminated-pod-gc-threshold": "10",
 		"tls-min-version": "VersionTLS13",
+		"tls-cert-file":   pkiPath("controller-manager.crt"), "tls-private-key-file": pkiPath("controller-manager.key"),
 	}
 	leaderElection(f)
 	p.gates(f)
@@ -94,6 +95,7 @@ func (p *params) schedulerFlags() flagSet {
 		"kubeconfig": conf, "authentication-kubeconfig": conf, "authorization-kubeconfig": conf,
 		"bind-address": "127.0.0.1", "profiling": "false",
 		"tls-min-version": "VersionTLS13",
+		"tls-cert-file":   pkiPath("scheduler.crt"), "tls-private-key-file": pkiPath("scheduler.key"),
 	}
 	leaderElection(f)
 	p.gates(f)

@@ -146,6 +146,8 @@ var handed = map[string]bool{
 	pkiPath("front-proxy-client.key"):             true,
 	pkiPath("ca.key"):                             true,
 	pkiPath("sa.key"):                             true,
+	pkiPath("controller-manager.key"):             true,
+	pkiPath("scheduler.key"):                      true,
 	path.Join(kubeDir, "controller-manager.conf"): true,
 	path.Join(kubeDir, "scheduler.conf"):          true,
 }

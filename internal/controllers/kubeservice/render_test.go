@@ -141,12 +141,12 @@ func TestHandOver(t *testing.T) {
 	want := map[string][]string{
 		Etcd:              {"--key-file=/proc/self/fd/3", "--peer-key-file=/proc/self/fd/4"},
 		APIServer:         {"--tls-private-key-file=/proc/self/fd/", "--service-account-signing-key-file=/proc/self/fd/"},
-		ControllerManager: {"--kubeconfig=/proc/self/fd/", "--authentication-kubeconfig=/proc/self/fd/", "--cluster-signing-key-file=/proc/self/fd/"},
-		Scheduler:         {"--authentication-kubeconfig=/proc/self/fd/3", "--authorization-kubeconfig=/proc/self/fd/3", "--kubeconfig=/proc/self/fd/3"},
+		ControllerManager: {"--kubeconfig=/proc/self/fd/", "--authentication-kubeconfig=/proc/self/fd/", "--cluster-signing-key-file=/proc/self/fd/", "--tls-private-key-file=/proc/self/fd/"},
+		Scheduler:         {"--authentication-kubeconfig=/proc/self/fd/3", "--authorization-kubeconfig=/proc/self/fd/3", "--kubeconfig=/proc/self/fd/3", "--tls-private-key-file=/proc/self/fd/4", "--tls-cert-file=" + pkiPath("scheduler.crt")},
 	}
 	wantFiles := map[string][]string{
 		Etcd:      {etcdPath("server.key"), etcdPath("peer.key")},
-		Scheduler: {kubeDir + "/scheduler.conf"},
+		Scheduler: {kubeDir + "/scheduler.conf", pkiPath("scheduler.key")},
 	}
 	for _, s := range plan.Services {
 		args := strings.Join(s.Spec.Args, " ")
@@ -167,7 +167,7 @@ func TestHandOver(t *testing.T) {
 		if s.Name == APIServer && len(s.Spec.Handed) != 5 {
 			t.Errorf("kube-apiserver is handed %v, want its four keys and sa.key", s.Spec.Handed)
 		}
-		if s.Name == ControllerManager && !slices.Equal(s.Spec.Handed, []string{kubeDir + "/controller-manager.conf", pkiPath("ca.key"), pkiPath("sa.key")}) {
+		if s.Name == ControllerManager && !slices.Equal(s.Spec.Handed, []string{kubeDir + "/controller-manager.conf", pkiPath("ca.key"), pkiPath("sa.key"), pkiPath("controller-manager.key")}) {
 			t.Errorf("kube-controller-manager is handed %v", s.Spec.Handed)
 		}
 	}

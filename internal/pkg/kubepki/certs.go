@@ -20,6 +20,10 @@ const (
 	SuperAdminCN          = "kubernetes-super-admin"
 	ControllerManagerUser = "system:kube-controller-manager"
 	SchedulerUser         = "system:kube-scheduler"
+	// ControllerManagerCN and SchedulerCN name their serving certificates (not kubeadm's:
+	// kubeadm gives them none, and they generate one at each start).
+	ControllerManagerCN = "kube-controller-manager"
+	SchedulerCN         = "kube-scheduler"
 	// ClusterAdminsGroup is bound to the cluster-admin role by a ClusterRoleBinding of the same
 	// name, which the control plane's bootstrap creates (as kubeadm does with super-admin.conf).
 	ClusterAdminsGroup = "kubeadm:cluster-admins"
@@ -49,8 +53,20 @@ func (p *parsed) leaves() []leaf {
 		{"etcd/server", p.etcdCA, pki.Request{CommonName: p.in.Hostname, DNSNames: etcdNames, IPAddresses: etcdIPs, Usage: pki.ServerAuth | pki.ClientAuth}},
 		{"etcd/peer", p.etcdCA, pki.Request{CommonName: p.in.Hostname, DNSNames: etcdNames, IPAddresses: etcdIPs, Usage: pki.ServerAuth | pki.ClientAuth}},
 		{"etcd/healthcheck-client", p.etcdCA, pki.Request{CommonName: EtcdHealthcheckCN, Usage: pki.ClientAuth}},
+		{"controller-manager", p.ca, pki.Request{CommonName: ControllerManagerCN, DNSNames: loopbackNames, IPAddresses: loopbackIPs, Usage: pki.ServerAuth}},
+		{"scheduler", p.ca, pki.Request{CommonName: SchedulerCN, DNSNames: loopbackNames, IPAddresses: loopbackIPs, Usage: pki.ServerAuth}},
 	}
 }
+
+// The controller-manager and the scheduler serve on loopback only (--bind-address). Without
+// certificates of their own, each generates a self-signed CA and serving certificate at every
+// start, two RSA-2048 keys, which took a control plane under emulation three to six minutes
+// of CPU before either of them started: kubeadm leaves them to do that, Cairn issues them
+// ECDSA certificates from the cluster CA instead.
+var (
+	loopbackNames = []string{"localhost"}
+	loopbackIPs   = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+)
 
 // issue signs l with the Input's time and lifetime and returns its two files.
 func (p *parsed) issue(l leaf) ([]File, error) {

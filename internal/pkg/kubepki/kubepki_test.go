@@ -38,6 +38,8 @@ func TestRenderPathsAndModes(t *testing.T) {
 			"/etc/kubernetes/pki/etcd/server.crt": 0o644, "/etc/kubernetes/pki/etcd/server.key": 0o600,
 			"/etc/kubernetes/pki/etcd/peer.crt": 0o644, "/etc/kubernetes/pki/etcd/peer.key": 0o600,
 			"/etc/kubernetes/pki/etcd/healthcheck-client.crt": 0o644, "/etc/kubernetes/pki/etcd/healthcheck-client.key": 0o600,
+			"/etc/kubernetes/pki/controller-manager.crt": 0o644, "/etc/kubernetes/pki/controller-manager.key": 0o600,
+			"/etc/kubernetes/pki/scheduler.crt": 0o644, "/etc/kubernetes/pki/scheduler.key": 0o600,
 			"/etc/kubernetes/admin.conf": 0o600, "/etc/kubernetes/super-admin.conf": 0o600,
 			"/etc/kubernetes/controller-manager.conf": 0o600, "/etc/kubernetes/scheduler.conf": 0o600,
 			"/etc/kubernetes/bootstrap-kubelet.conf": 0o600,
@@ -101,6 +103,8 @@ func TestRenderControlPlaneCertificates(t *testing.T) {
 		"etcd/server":              {ca: etcd, cn: "cp-1", ekus: []x509.ExtKeyUsage{server, client}, names: etcdNames, ips: etcdIPs},
 		"etcd/peer":                {ca: etcd, cn: "cp-1", ekus: []x509.ExtKeyUsage{server, client}, names: etcdNames, ips: etcdIPs},
 		"etcd/healthcheck-client":  {ca: etcd, cn: "kube-etcd-healthcheck-client", ekus: []x509.ExtKeyUsage{client}},
+		"controller-manager":       {ca: k, cn: "kube-controller-manager", ekus: []x509.ExtKeyUsage{server}, names: []string{"localhost"}, ips: []string{"127.0.0.1", "::1"}},
+		"scheduler":                {ca: k, cn: "kube-scheduler", ekus: []x509.ExtKeyUsage{server}, names: []string{"localhost"}, ips: []string{"127.0.0.1", "::1"}},
 	}
 	files := render(t, c.cpIn)
 	for base, want := range tests {
