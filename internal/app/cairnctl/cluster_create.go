@@ -44,8 +44,8 @@ func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
 new network namespace (TCG, or KVM when a quick probe shows it works), forward each node's API
 to a loopback port, add a context named after the cluster to the cairnconfig and make it
 current, and wait until every node's API answers. With --no-config the nodes boot into
-maintenance mode instead. Under TCG the workers' QEMU runs at nice 10: every vCPU is a host
-thread, and the control plane's first start must get the host's CPU first.
+maintenance mode instead. Under TCG the workers' QEMU runs at nice 10 for its first 6 minutes:
+every vCPU is a host thread, and the control plane's first start must get the host's CPU first.
 
 --boot kernel (the default) starts each VM with the image's kernel and initramfs: the root
 lives in RAM. --boot disk boots each VM under UEFI firmware (OVMF, from Debian's ovmf package)

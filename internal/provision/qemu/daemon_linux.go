@@ -122,7 +122,7 @@ func (d *daemon) reconcile() {
 		case down[n.Name] && alive:
 			d.stopQEMU(n.Name)
 		case !down[n.Name] && !alive:
-			if err := d.startQEMU(n); err != nil {
+			if err := d.startQEMU(n, false); err != nil {
 				d.log.Error("QEMU not started", "node", n.Name, "error", err)
 			}
 		}
@@ -207,7 +207,7 @@ func (d *daemon) start(ctx context.Context) error {
 		if down[n.Name] {
 			continue
 		}
-		if err := d.startQEMU(n); err != nil {
+		if err := d.startQEMU(n, n.Type == "worker" && d.plan.Accel == "tcg"); err != nil {
 			return err
 		}
 	}
@@ -278,7 +278,8 @@ func (d *daemon) startKubeForward(ctx context.Context) error {
 }
 
 // startQEMU starts the node's VM from the namespace thread, so QEMU and its tap live there.
-func (d *daemon) startQEMU(n Node) error {
+// A niced VM runs at workerNice for its first workerNiceFor.
+func (d *daemon) startQEMU(n Node, niced bool) error {
 	if err := d.plan.prepareDisk(n); err != nil {
 		return err
 	}
@@ -291,7 +292,7 @@ func (d *daemon) startQEMU(n Node) error {
 	cmd.Dir = d.plan.Dir // its QMP socket's path is relative to it
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	start := cmd.Start
-	if n.Type == "worker" && d.plan.Accel == "tcg" {
+	if niced {
 		start = func() error { return startNiced(cmd, workerNice) }
 	}
 	if err := d.ns.do(start); err != nil {
@@ -304,7 +305,14 @@ func (d *daemon) startQEMU(n Node) error {
 	d.state.QEMU[n.Name] = cmd.Process.Pid
 	d.state.Started[n.Name] = time.Now()
 	d.mu.Unlock()
-	d.log.Info("QEMU started", "node", n.Name, "pid", cmd.Process.Pid, "accel", d.plan.Accel)
+	d.log.Info("QEMU started", "node", n.Name, "pid", cmd.Process.Pid, "accel", d.plan.Accel, "niced", niced)
+	if niced {
+		time.AfterFunc(workerNiceFor, func() {
+			if err := reniceProcess(cmd.Process.Pid, 0); err != nil {
+				d.log.Warn("QEMU's priority not restored", "node", n.Name, "error", err)
+			}
+		})
+	}
 	go func() {
 		err := cmd.Wait()
 		_ = out.Close()
@@ -314,11 +322,36 @@ func (d *daemon) startQEMU(n Node) error {
 	return nil
 }
 
-// workerNice is the nice value of a worker's QEMU under emulation. Every vCPU is a host
-// thread there, and a worker booting (its containerd unpacking images) competes with the
-// control plane for the host's cores just when the apiserver starts, which must finish its
-// start-up checks within a minute or exit: the control plane's VMs get the CPU first.
-const workerNice = 10
+// workerNice is the nice value of a worker's QEMU under emulation for the first
+// workerNiceFor of a cluster's start. Every vCPU is a host thread there, and a worker booting
+// (its containerd unpacking images) competes with the control plane for the host's cores just
+// when the apiserver starts, which must finish its start-up checks within a minute or exit:
+// the control plane's VMs get the CPU first. Not for longer: a control plane under emulation
+// is never idle, and a worker niced for good got a tenth of the host and took minutes to boot.
+const (
+	workerNice    = 10
+	workerNiceFor = 6 * time.Minute
+)
+
+// reniceProcess sets the nice value of every thread of process pid (nice values are per
+// thread on Linux).
+func reniceProcess(pid, nice int) error {
+	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.Setpriority(unix.PRIO_PROCESS, tid, nice); err != nil && !errors.Is(err, unix.ESRCH) {
+			errs = append(errs, fmt.Errorf("thread %d: %w", tid, err))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // startNiced starts cmd at nice value nice (or the calling thread's, if higher). It runs on
 // the namespace thread: a thread's nice value is its own, and the child inherits the thread's.

@@ -12,7 +12,7 @@ import (
 )
 
 // TestStartNiced: the child starts at the worker's nice value and the starting thread gets
-// its own back.
+// its own back; reniceProcess brings the child back to 0.
 func TestStartNiced(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -36,5 +36,11 @@ func TestStartNiced(t *testing.T) {
 	}
 	if after, _ := unix.Getpriority(unix.PRIO_PROCESS, 0); after != before {
 		t.Errorf("the starting thread's priority is %d after, %d before", after, before)
+	}
+	if err := reniceProcess(cmd.Process.Pid, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := unix.Getpriority(unix.PRIO_PROCESS, cmd.Process.Pid); 20-got != 0 {
+		t.Errorf("after reniceProcess(0) the child's nice is %d", 20-got)
 	}
 }
