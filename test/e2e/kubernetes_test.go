@@ -25,7 +25,7 @@ type kubectl struct {
 }
 
 func (k kubectl) run(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), kubectlLimit(args))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, k.bin, append([]string{"--kubeconfig", k.kconf}, args...)...)
 	out, err := cmd.CombinedOutput()
@@ -34,6 +34,19 @@ func (k kubectl) run(args ...string) (string, error) {
 		return string(out), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, out)
 	}
 	return string(out), nil
+}
+
+// kubectlLimit bounds one kubectl command: 3 minutes, or a minute more than the --timeout it
+// is given (kubectl wait --timeout=10m was killed after 3 minutes).
+func kubectlLimit(args []string) time.Duration {
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--timeout="); ok {
+			if d, err := time.ParseDuration(v); err == nil {
+				return d + time.Minute
+			}
+		}
+	}
+	return 3 * time.Minute
 }
 
 func (k kubectl) must(args ...string) string {
