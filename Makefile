@@ -56,6 +56,10 @@ test: ## Run the unit and container-mode tests, then a short run of every fuzz t
 test-e2e: kubectl ## Boot real images under QEMU and test them (slow; the Kubernetes test drives the cluster with _out/kubectl)
 	$(GO) test -count=1 -tags e2e -timeout 85m ./test/e2e/...
 
+.PHONY: test-rollback
+test-rollback: ## Upgrade a disk-booted VM to an image that never boots and wait for the trial watchdog to roll it back (about 8 minutes under TCG: kept out of test-e2e for CI's time)
+	$(GO) test -count=1 -tags 'e2e rollback' -timeout 40m -run TestDiskUpgradeUnhealthyRollsBack ./test/e2e/...
+
 .PHONY: test-powercut
 test-powercut: ## Cut a disk-booted VM's power at five points of an upgrade (12 minutes under TCG: kept out of test-e2e for CI's time)
 	$(GO) test -count=1 -tags 'e2e powercut' -timeout 60m -run TestDiskUpgradePowerCut ./test/e2e/...

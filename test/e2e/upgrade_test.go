@@ -178,25 +178,3 @@ func persistence(t *testing.T, e *env) {
 		t.Errorf("the audit log after the reboot does not hold the first entry from before it")
 	}
 }
-
-// TestDiskUpgradeUnhealthyRollsBack upgrades to an image whose boot never completes (its
-// kernel command line names a configuration URL where nothing answers): the trial watchdog
-// marks the new slot bad once machine.upgrade.trialMinutes (2, set on the node) and its
-// grace have passed, and the node comes back on the old slot by itself.
-func TestDiskUpgradeUnhealthyRollsBack(t *testing.T) {
-	key, v1, _, v3 := diskImagesAll(t)
-	e := newEnv(t)
-	name, node := "e2e-unhealthy", "e2e-unhealthy-cp1"
-	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
-	e.must("cluster", "create", "--name", name, "--boot", "disk", "--kubernetes=false", "--image", v1,
-		"--trusted-image-key", key+".pub", "--wait", "10m")
-	cfg := filepath.Join(e.vars["XDG_STATE_HOME"], "cairn", "clusters", name, node+".yaml")
-	e.must("machineconfig", "patch", cfg, "-p", "{machine: {upgrade: {trialMinutes: 2}}}", "-o", cfg)
-	e.must("apply-config", "-f", cfg)
-	start := time.Now()
-	if out, err := e.run("upgrade", "--image", v3); err != nil {
-		t.Fatalf("upgrade to v3: %v\n%s", err, out)
-	}
-	wantSlots(t, e, 15*time.Minute, "v0.1.0-e2e", "a", map[string]string{"a": "v0.1.0-e2e good", "b": "v0.3.0-e2e bad"})
-	t.Logf("automatic rollback: API call to the old version answering again: %s", time.Since(start).Round(time.Second))
-}
