@@ -142,7 +142,8 @@ func TestKubernetes(t *testing.T) {
 		t.Fatalf("the worker's boot ID: %q, %v", before, err)
 	}
 	e.must("reboot", "-n", workerIP)
-	waitFor(t, "worker Ready again after its reboot", 15*time.Minute, func() error {
+	// 20 minutes: a kubelet that gets no client certificate is restarted after 10 (kubeletReadyWithin).
+	waitFor(t, "worker Ready again after its reboot", 20*time.Minute, func() error {
 		if now, err := bootID(); err != nil || now == before {
 			return fmt.Errorf("the worker still reports boot %s (%w)", before, err)
 		}

@@ -138,6 +138,7 @@ func (n *daemon) kubeSpec(name string, s resources.KubeServiceSpec) supervisor.S
 		Limits:     sandbox.Limits{MemoryMax: s.MemoryMax, PidsMax: s.PidsMax, CPUWeight: s.CPUWeight},
 		Ready:      readyCheck(s.Ready, s.ReadyCA),
 		StartAfter: readyCheck(s.StartAfter, s.ReadyCA), StartAfterWhat: checkWhat(s.StartAfter),
+		ReadyWithin: s.ReadyWithin,
 	}
 }
 

@@ -98,7 +98,7 @@ func TestRenderServices(t *testing.T) {
 	// Every kubelet waits for the cluster's apiserver, verified with the cluster CA.
 	for _, p := range []*Plan{before, wplan} {
 		for _, s := range p.Services {
-			if s.Name == Kubelet && (s.Spec.StartAfter != "https:10.5.0.2:6443/readyz" || s.Spec.ReadyCA != pkiPath("ca.crt")) {
+			if s.Name == Kubelet && (s.Spec.StartAfter != "https:10.5.0.2:6443/readyz" || s.Spec.ReadyCA != pkiPath("ca.crt") || s.Spec.ReadyWithin != kubeletReadyWithin) {
 				t.Errorf("kubelet StartAfter %q with CA %q, want https:10.5.0.2:6443/readyz with the cluster CA", s.Spec.StartAfter, s.Spec.ReadyCA)
 			}
 		}

@@ -3,6 +3,7 @@ package kubeservice
 import (
 	"net/netip"
 	"net/url"
+	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
 	"github.com/cairn-os/cairn/pkg/machinery/resources"
@@ -30,6 +31,7 @@ func (p *params) services() []Service {
 			Path: bin("kubelet"), Args: p.kubeletFlags().args("kubelet"), Env: searchPath,
 			Privileged: true, MemoryMax: 512 * mib, DependsOn: []string{Containerd},
 			Ready: "file:" + kubeletCurrent, StartAfter: p.apiServerReady(), ReadyCA: pkiPath("ca.crt"),
+			ReadyWithin: kubeletReadyWithin,
 		}},
 		{KubeProxy, resources.KubeServiceSpec{
 			Path: bin("kube-proxy"), Args: []string{"kube-proxy", "--config=" + proxyConfig}, Env: searchPath,
@@ -42,6 +44,13 @@ func (p *params) services() []Service {
 	}
 	return out
 }
+
+// kubeletReadyWithin bounds a kubelet's TLS bootstrap (it is ready once it has its client
+// certificate): a rebooted worker's kubelet was seen to request none for over ten minutes,
+// waiting on a server it judged unresponsive while the apiserver answered it; a new start
+// requests one at once. Ten minutes leaves a slow controller-manager under emulation the
+// time to approve a request that is on its way.
+const kubeletReadyWithin = 10 * time.Minute
 
 // apiServerReady is the kubelet's StartAfter: the cluster's apiserver answers /readyz (as
 // kubeadm join starts the kubelet only after its discovery reached the apiserver). Until then

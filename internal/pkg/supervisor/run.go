@@ -82,7 +82,12 @@ func (s *service) runOnce(ctx context.Context, r *run) error {
 		return err
 	}
 	pid := p.cmd.Process.Pid
-	if s.awaitReady(ctx, r, p) {
+	ready, late := s.awaitReady(ctx, r, p)
+	if late {
+		_ = p.terminate(s.spec.StopTimeout)
+		return fmt.Errorf("%s not ready within %s", s.spec.Name, s.spec.ReadyWithin)
+	}
+	if ready {
 		s.set(r, StateRunning, pid, "", "running")
 	}
 	select {
@@ -126,10 +131,12 @@ func (s *service) awaitStartAfter(ctx context.Context, r *run) bool {
 
 // awaitReady polls the ready check until it passes (true), or the process exits or ctx ends
 // (false). Meanwhile the service is Starting with the process's pid.
-func (s *service) awaitReady(ctx context.Context, r *run, p *proc) bool {
+// It reports late when the process was not ready within the service's ReadyWithin.
+func (s *service) awaitReady(ctx context.Context, r *run, p *proc) (ready, late bool) {
 	if s.spec.Ready == nil {
-		return true
+		return true, false
 	}
+	started := time.Now()
 	s.set(r, StateStarting, p.cmd.Process.Pid, "", "started; waiting until it is ready")
 	poll := readyPoll
 	for {
@@ -137,13 +144,16 @@ func (s *service) awaitReady(ctx context.Context, r *run, p *proc) bool {
 		err := s.spec.Ready(cctx)
 		cancel()
 		if err == nil {
-			return true
+			return true, false
+		}
+		if s.spec.ReadyWithin > 0 && time.Since(started) > s.spec.ReadyWithin {
+			return false, true
 		}
 		select {
 		case <-p.exited:
-			return false
+			return false, false
 		case <-ctx.Done():
-			return false
+			return false, false
 		case <-time.After(poll):
 		}
 		poll = min(poll*2, readyPollMax)

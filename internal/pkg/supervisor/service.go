@@ -37,6 +37,9 @@ type Spec struct {
 	// Starting until it returns nil, polled every readyPoll at first, then less often (up to
 	// readyPollMax). Nil: ready once started.
 	Ready func(ctx context.Context) error
+	// ReadyWithin, when set, bounds how long a started process may take to become ready: one
+	// that is not is stopped and started again, counted as a failure (with backoff).
+	ReadyWithin time.Duration
 	// StartAfter, when set, must pass before each start: until it returns nil the service is
 	// Waiting and its process is not started (polled every gatePoll at first, then up to
 	// gatePollMax). It holds back a program that could do nothing yet but compete for the CPU,

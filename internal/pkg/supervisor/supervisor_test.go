@@ -186,3 +186,22 @@ func TestStartAfter(t *testing.T) {
 		t.Errorf("stopped while Waiting: %s, want Stopped", st)
 	}
 }
+
+// TestReadyWithin: a process that is not ready within its ReadyWithin is stopped and started
+// again, counted as a failure that says why.
+func TestReadyWithin(t *testing.T) {
+	sup, err := New(slog.New(slog.DiscardHandler), Options{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
+		Spec{Name: "stuck", Command: func() *exec.Cmd { return exec.Command("sleep", "300") },
+			Ready:       func(context.Context) error { return errors.New("no certificate yet") },
+			ReadyWithin: 200 * time.Millisecond},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.StopAll()
+	go func() { _, _ = sup.Start(t.Context(), "stuck") }()
+	waitFor(t, "stuck restarted twice", func() bool { return sup.List()[0].Restarts >= 2 })
+	if st := sup.List()[0]; !strings.Contains(st.LastError, "stuck not ready within 200ms") {
+		t.Errorf("LastError = %q, want the ready deadline", st.LastError)
+	}
+}

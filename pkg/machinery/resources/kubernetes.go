@@ -2,6 +2,7 @@ package resources
 
 import (
 	"slices"
+	"time"
 
 	"github.com/cosi-project/runtime/pkg/resource"
 	"github.com/cosi-project/runtime/pkg/resource/meta"
@@ -53,6 +54,8 @@ type KubeServiceSpec struct {
 	// StartAfter, in Ready's forms, must pass before each start: until then the service is
 	// Waiting (the kubelet waits for its cluster's apiserver to answer /readyz).
 	StartAfter string `yaml:"startAfter,omitempty"`
+	// ReadyWithin, when set, restarts a process not ready that long after it started.
+	ReadyWithin time.Duration `yaml:"readyWithin,omitempty"`
 	// ReadyCA verifies the server of an https: Ready or StartAfter.
 	ReadyCA string `yaml:"readyCA,omitempty"`
 	// Digest changes whenever its inputs (configuration, files) change: a new digest restarts
