@@ -47,8 +47,9 @@ func (p *params) services() []Service {
 
 // kubeletReadyWithin bounds a kubelet's TLS bootstrap (it is ready once it has its client
 // certificate): a rebooted worker's kubelet was seen to request none for over ten minutes,
-// waiting on a server it judged unresponsive while the apiserver answered it; a new start
-// requests one at once. Ten minutes leaves a slow controller-manager under emulation the
+// waiting on a server it judged unresponsive while the apiserver answered it; a kubelet
+// started afresh bootstraps in background again (that a restart gets it through is expected,
+// not yet seen in a VM). Ten minutes leaves a slow controller-manager under emulation the
 // time to approve a request that is on its way.
 const kubeletReadyWithin = 10 * time.Minute
 
