@@ -55,10 +55,29 @@ func FuzzParseNetTable(f *testing.F) {
 	})
 }
 
+// TestMountOfMalformed: a mount point the kernel never writes (empty, relative, not clean)
+// holds nothing; CI's fuzzing found an empty one taken for "/".
+func TestMountOfMalformed(t *testing.T) {
+	for _, line := range []string{"1 0 0:1 /  rw - a b c\n", "1 0 0:1 / var rw - a b c\n", "1 0 0:1 / /var/ rw - a b c\n", "1 0 0:1 / /var/./lib rw - a b c\n"} {
+		if m, err := MountOf([]byte(line), "/var/lib/x"); err == nil {
+			t.Errorf("MountOf(%q) = %+v, want an error", line, m)
+		}
+		if m, err := RootMount([]byte(line)); err == nil {
+			t.Errorf("RootMount(%q) = %+v, want an error", line, m)
+		}
+	}
+	m, err := MountOf([]byte("1 0 0:1 / / ro - squashfs a ro\n2 1 0:2 / /var rw - tmpfs b rw\n3 2 0:3 / /var/lib/ rw - x c rw\n"), "/var/lib/x")
+	if err != nil || m.Mountpoint != "/var" {
+		t.Errorf("MountOf = %+v, %v; want /var", m, err)
+	}
+}
+
 func FuzzRootMount(f *testing.F) {
 	f.Add([]byte("20 1 7:0 / / ro,relatime - squashfs /dev/dm-0 ro\n21 20 0:5 / /proc rw - proc proc rw\n"))
 	f.Add([]byte("1 0 8:1 / / rw shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n2 1 0:20 / / ro - overlay overlay ro\n"))
 	f.Add([]byte(""))
+	f.Add([]byte("1 0 0:1 /  rw - a b c\n"))
+	f.Add([]byte("1 0 0:1 / /var/ rw - a b c\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := RootMount(data)
 		if err == nil && m.Mountpoint != "/" {
