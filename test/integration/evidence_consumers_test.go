@@ -22,6 +22,7 @@ import (
 const (
 	plantedModule     = "testdata/planted"
 	govulncheckModule = "testdata/govulncheck"
+	grypeModule       = "testdata/grype"
 	// vulnDB is the vulnerability database in golang.org/x/vuln's own test data (OSV files in
 	// the v1 layout govulncheck reads with -db file://): no network.
 	vulnDB = "cmd/govulncheck/testdata/common/vulndb-v1"
@@ -88,16 +89,112 @@ func TestEvidenceConsumers(t *testing.T) {
 		}
 	}
 
-	sbomFile := filepath.Join(work, "sbom.cdx.json")
-	mustCtl(t, auditor, "evidence", "sbom", "--format", "cyclonedx", "-n", ip, "-o", sbomFile)
-	data, err := os.ReadFile(sbomFile)
+	t.Logf("govulncheck scanned %d Go binaries from the inventory: %v", scanned, found)
+
+	// grype and syft read both SBOM formats as the API serves them. grype scans with a
+	// database grype's own builder makes from the same x/vuln advisories, offline.
+	tools := filepath.Join(work, "tools")
+	goBuild(t, grypeModule, "-o", tools+"/", "github.com/anchore/grype/cmd/grype", "github.com/anchore/syft/cmd/syft", "./grypedb")
+	advisories, err := filepath.Glob(filepath.Join(db, "ID", "*.json"))
+	if err != nil || len(advisories) == 0 {
+		t.Fatalf("x/vuln's test advisories under %s: %v", db, err)
+	}
+	grypeCache := filepath.Join(work, "grype-db")
+	run(t, nil, filepath.Join(tools, "grypedb"), append([]string{"-out", filepath.Join(grypeCache, "6")}, advisories...)...)
+	for _, format := range []string{"cyclonedx", "spdx"} {
+		sbomFile := filepath.Join(work, "sbom."+format+".json")
+		mustCtl(t, auditor, "evidence", "sbom", "--format", format, "-n", ip, "-o", sbomFile)
+		data, err := os.ReadFile(sbomFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(data, []byte(`pkg:golang/golang.org/x/text@v0.3.5`)) {
+			t.Errorf("the %s SBOM from the API does not name golang.org/x/text v0.3.5 by its package URL", format)
+		}
+		matches := grypeMatches(t, filepath.Join(tools, "grype"), grypeCache, work, sbomFile)
+		if !slices.Equal(matches, []string{plantedVuln + " golang.org/x/text@v0.3.5"}) {
+			t.Errorf("grype sbom:%s: %q, want only %s in golang.org/x/text v0.3.5", filepath.Base(sbomFile), matches, plantedVuln)
+		}
+		pkgs := syftPackages(t, filepath.Join(tools, "syft"), work, sbomFile)
+		if !slices.Contains(pkgs, "golang.org/x/text@v0.3.5") || !slices.Contains(pkgs, "stdlib@"+goVersion(t)) {
+			t.Errorf("syft convert %s: packages %q, want golang.org/x/text@v0.3.5 and the Go toolchain as stdlib", filepath.Base(sbomFile), pkgs)
+		}
+		t.Logf("%s SBOM: grype matched %q with %d advisories; syft convert read %d Go packages", format, matches, len(advisories), len(pkgs))
+	}
+}
+
+// scannerEnv keeps grype and syft offline and out of the user's home: no update checks, no
+// database download (a stray one would go to a closed loopback port), a database of any age.
+func scannerEnv(home, grypeCache string) []string {
+	return append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home, "XDG_CACHE_HOME="+home,
+		"GRYPE_CHECK_FOR_APP_UPDATE=false", "SYFT_CHECK_FOR_APP_UPDATE=false",
+		"GRYPE_DB_CACHE_DIR="+grypeCache, "GRYPE_DB_AUTO_UPDATE=false", "GRYPE_DB_VALIDATE_AGE=false",
+		"GRYPE_DB_REQUIRE_UPDATE_CHECK=false", "GRYPE_DB_UPDATE_URL=http://127.0.0.1:9/listing.json")
+}
+
+// grypeMatches runs grype on an SBOM file and returns each match as "ID package@version".
+func grypeMatches(t *testing.T, grype, grypeCache, home, sbomFile string) []string {
+	t.Helper()
+	out := run(t, scannerEnv(home, grypeCache), grype, "sbom:"+sbomFile, "-o", "json", "-q")
+	var doc struct {
+		Matches []struct {
+			Vulnerability struct{ ID string }            `json:"vulnerability"`
+			Artifact      struct{ Name, Version string } `json:"artifact"`
+		} `json:"matches"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("grype -o json: %v\n%s", err, out)
+	}
+	var got []string
+	for _, m := range doc.Matches {
+		got = append(got, m.Vulnerability.ID+" "+m.Artifact.Name+"@"+m.Artifact.Version)
+	}
+	slices.Sort(got)
+	return slices.Compact(got)
+}
+
+// syftPackages converts an SBOM with syft convert to syft's own JSON and returns its Go
+// packages as "name@version".
+func syftPackages(t *testing.T, syft, home, sbomFile string) []string {
+	t.Helper()
+	out := run(t, scannerEnv(home, ""), syft, "convert", sbomFile, "-o", "syft-json", "-q")
+	var doc struct {
+		Artifacts []struct{ Name, Version, PURL string } `json:"artifacts"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("syft convert -o syft-json: %v\n%s", err, out)
+	}
+	var got []string
+	for _, a := range doc.Artifacts {
+		if strings.HasPrefix(a.PURL, "pkg:golang/") {
+			got = append(got, a.Name+"@"+a.Version)
+		}
+	}
+	return got
+}
+
+// run runs a command (env nil: the test's own) and returns its standard output.
+func run(t *testing.T, env []string, name string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}
+
+// goVersion is the Go release the test's binaries are built with, as SBOMs name stdlib.
+func goVersion(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(data, []byte(`"pkg:golang/golang.org/x/text@v0.3.5`)) {
-		t.Error("the CycloneDX SBOM from the API does not name golang.org/x/text v0.3.5 by its package URL")
-	}
-	t.Logf("govulncheck scanned %d Go binaries from the inventory: %v", scanned, found)
+	return strings.TrimPrefix(strings.TrimSpace(string(out)), "go")
 }
 
 // govulncheckFindings runs govulncheck -mode=binary on bin against db and returns each
