@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
+	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
 	"github.com/cairn-os/cairn/internal/pkg/sandbox"
 	"github.com/cairn-os/cairn/internal/pkg/supervisor"
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
@@ -76,6 +78,11 @@ func (k *kubeRunner) reconcile(ctx context.Context, want map[string]resources.Ku
 				continue
 			}
 			delete(k.running, name)
+			if p := kubeservice.RecordPath(name); p != "" {
+				if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					log.Warn("record of a removed Kubernetes service not removed", zap.String("path", p), zap.Error(err))
+				}
+			}
 			if cancel := k.starting[name]; cancel != nil {
 				cancel()
 				delete(k.starting, name)
@@ -92,12 +99,26 @@ func (k *kubeRunner) reconcile(ctx context.Context, want map[string]resources.Ku
 			continue
 		}
 		k.running[name] = spec.Digest
+		k.writeRecord(name, spec, log)
 		if cancel := k.starting[name]; cancel != nil {
 			cancel()
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		k.starting[name] = cancel
 		go k.start(sctx, name, log)
+	}
+}
+
+// writeRecord writes the service's record at kubeadm's path (kubeservice.Record) from the
+// spec the supervisor was just given. A record not written is logged and does not stop the
+// service: the CIS checks then report the file missing.
+func (k *kubeRunner) writeRecord(name string, spec resources.KubeServiceSpec, log *zap.Logger) {
+	f, ok, err := kubeservice.Record(name, spec)
+	if ok && err == nil {
+		err = writeKubeFile(f)
+	}
+	if err != nil {
+		log.Warn("record of a Kubernetes service not written", zap.String("service", name), zap.Error(err))
 	}
 }
 

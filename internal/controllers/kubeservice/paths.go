@@ -15,7 +15,7 @@ const (
 	bootstrapConf  = kubeDir + "/bootstrap-kubelet.conf"
 	proxyDir       = "/var/lib/kube-proxy"
 	proxyConfig    = proxyDir + "/config.conf"
-	proxyConf      = kubeDir + "/kube-proxy.conf"
+	proxyConf      = kubeDir + "/proxy.conf" // kube-bench's default path for it (CIS 4.1.3, 4.1.4)
 	etcdDataDir    = "/var/lib/etcd"
 	auditPolicy    = kubeDir + "/audit-policy.yaml"
 	auditLogDir    = "/var/log/kubernetes/audit"

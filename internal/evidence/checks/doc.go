@@ -21,12 +21,12 @@
 // the configuration files those flags name.
 //
 // N/A items and why:
-//   - 1.1.1-1.1.8: machined runs the control plane as supervised services from the image,
-//     not as static pods, so no pod specification file exists (if one appears at kubeadm's
-//     path, it is checked like any other file).
+//   - 1.1.1-1.1.8, 4.1.1, 4.1.2: machined runs the components as supervised services, not
+//     as static pods or systemd units; it records each at kubeadm's path, from the spec it
+//     runs (/etc/kubernetes/manifests/NAME.yaml, /etc/systemd/system/kubelet.service), and
+//     these items check those files (N/A only where the component does not run).
 //   - 1.1.9, 1.1.10: until machined has written the CNI configuration (after the node's pod
 //     CIDR is allocated) there are no CNI files.
-//   - 4.1.1, 4.1.2: the node has no systemd, so there is no kubelet unit file.
 //   - 4.1.3, 4.1.4 when kube-proxy names no kubeconfig; any item when Kubernetes does not run.
 //
 // Where the native check sees more than kube-bench's automated test: 1.2.1 (anonymous

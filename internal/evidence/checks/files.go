@@ -87,29 +87,38 @@ func flagFile(component, flag, fallback string, missing outcome) locator {
 	}
 }
 
-// staticPod locates a kubeadm static pod specification; machined runs the components
-// itself, so it normally does not exist and the item does not apply.
+// staticPod locates a component's specification at kubeadm's static pod path: on Cairn,
+// machined's record of the service (kubeservice.Record), written whenever it runs it. Where
+// the component runs, a missing record fails, as it does in kube-bench.
 func staticPod(component string) locator {
 	path := "/etc/kubernetes/manifests/" + component + ".yaml"
-	return func(*env) (string, outcome, *outcome) {
-		return path, na("machined runs " + component + " as a supervised service from the image, not as a static pod: no pod specification exists at " + path + " (the command line the CIS flags checks read is the service's)"), nil
+	return func(e *env) (string, outcome, *outcome) {
+		if _, early := e.component(component); early != nil {
+			return "", outcome{}, early
+		}
+		return path, fail(path + " does not exist: machined writes it whenever it runs " + component), nil
 	}
 }
 
 var (
 	kubeletSvcPaths = []string{"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "/etc/systemd/system/kubelet.service",
 		"/lib/systemd/system/kubelet.service", "/usr/lib/systemd/system/kubelet.service"}
-	noKubeletSvc = "the node has no systemd: machined starts the kubelet itself, so no kubelet service file exists (looked for " + strings.Join(kubeletSvcPaths, ", ") + ")"
+	noKubeletSvc = "no kubelet service file exists (looked for " + strings.Join(kubeletSvcPaths, ", ") + "): machined writes /etc/systemd/system/kubelet.service whenever it runs the kubelet"
 )
 
-// kubeletSvc locates the first kubelet unit file that exists.
+// kubeletSvc locates the first kubelet unit file that exists: on Cairn, machined's record of
+// the kubelet's service in systemd's unit form (kubeservice.Record). Where the kubelet runs,
+// a missing one fails, as it does in kube-bench.
 func kubeletSvc(e *env) (string, outcome, *outcome) {
+	if _, early := e.component("kubelet"); early != nil {
+		return "", outcome{}, early
+	}
 	for _, p := range kubeletSvcPaths {
 		if f, ok := e.file(p); ok && f.Exists {
 			return p, outcome{}, nil
 		}
 	}
-	return kubeletSvcPaths[0], na(noKubeletSvc), nil
+	return kubeletSvcPaths[0], fail(noKubeletSvc), nil
 }
 
 // proxyKubeconfig locates kube-proxy's kubeconfig: its --kubeconfig flag, else its

@@ -17,13 +17,13 @@ var NamedFiles = []string{
 	// The kubelet's systemd unit files (CIS 4.1.1): kube-bench looks in these places.
 	"/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "/etc/systemd/system/kubelet.service",
 	"/lib/systemd/system/kubelet.service", "/usr/lib/systemd/system/kubelet.service",
-	// Static pod specifications (CIS 1.1.1-1.1.8).
+	// Static pod specifications (CIS 1.1.1-1.1.8); on Cairn, machined's records of the services.
 	"/etc/kubernetes/manifests/kube-apiserver.yaml", "/etc/kubernetes/manifests/kube-controller-manager.yaml",
 	"/etc/kubernetes/manifests/kube-scheduler.yaml", "/etc/kubernetes/manifests/etcd.yaml",
 	// Kubeconfigs (CIS 1.1.13-1.1.18, 4.1.3-4.1.6).
 	"/etc/kubernetes/admin.conf", "/etc/kubernetes/super-admin.conf", "/etc/kubernetes/scheduler.conf",
 	"/etc/kubernetes/controller-manager.conf", "/etc/kubernetes/kubelet.conf", "/etc/kubernetes/bootstrap-kubelet.conf",
-	"/etc/kubernetes/kube-proxy.conf", "/var/lib/kube-proxy/kubeconfig.conf",
+	"/etc/kubernetes/proxy.conf", "/var/lib/kube-proxy/kubeconfig.conf",
 	// Component configurations and data (CIS 1.1.11, 1.1.12, 4.1.9, 4.1.10).
 	"/var/lib/kubelet/config.yaml", "/var/lib/kube-proxy/config.conf", "/var/lib/etcd",
 	"/etc/kubernetes", "/etc/kubernetes/pki",

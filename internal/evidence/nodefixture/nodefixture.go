@@ -86,6 +86,14 @@ func render(tb testing.TB, controlPlane bool) *kubeservice.Plan {
 	}
 	plan, err := kubeservice.Render(cfg, node)
 	must(tb, err)
+	// machined writes each service's record as it runs it (kubeRunner.writeRecord).
+	for _, s := range plan.Services {
+		f, ok, err := kubeservice.Record(s.Name, s.Spec)
+		must(tb, err)
+		if ok {
+			plan.Files = append(plan.Files, f)
+		}
+	}
 	return plan
 }
 
