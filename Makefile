@@ -33,6 +33,10 @@ kubectl: ## Build kubectl for this host into _out/kubectl from external/kubernet
 image: build ## Build the bootable image (kernel, initramfs, rootfs.sqsh) into _out/image
 	$(OUT)/cairnctl image build --out $(OUT)/image
 
+.PHONY: kube-bench-image
+kube-bench-image: build ## Build the kube-bench tool image (for a Job, never in a node's root) into _out/image/kube-bench.tar and kube-bench.json
+	$(OUT)/cairnctl image build --tool-images kube-bench --out $(OUT)/image
+
 .PHONY: bench-boot
 bench-boot: ## Measure image sizes, boot-to-API time (median of 3) and idle RSS under QEMU
 	$(GO) run ./bench/boot

@@ -33,8 +33,8 @@ func (r *runner) surfaces(ctx context.Context, cairn, deb *image) error {
 		return err
 	}
 	// Cairn has no package database: count what its image manifest pins (the kernel, our Go
-	// binaries, third-party components).
-	r.res.cairn.components = 1 + len(m.Binaries) + len(m.External)
+	// binaries, the third-party components in its root).
+	r.res.cairn.components = 1 + len(m.Binaries) + len(m.RootExternals())
 	r.res.debian.components = r.res.debian.surface.Packages
 	return nil
 }

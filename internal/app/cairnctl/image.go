@@ -30,7 +30,7 @@ func newImageCmd(g *globals) *cobra.Command {
 
 type imageBuildFlags struct {
 	out, cache, manifest, source string
-	formats                      []string
+	formats, toolImages          []string
 	signKey, tag                 string
 }
 
@@ -59,7 +59,18 @@ entries with the time of the build), but every file in it is.
 image that cairnctl upgrade streams to a node: the slot's kernel, disk initramfs, verity'd
 root and boot loader, listed with their sha256 in a manifest signed with ECDSA P-256. Nodes
 accept it only when machine.upgrade.trustedKeys lists the key's public half. --tag sets the
-version stamped into the binaries and the image (default: git describe).`,
+version stamped into the binaries and the image (default: git describe).
+
+--tool-images NAME builds the manifest's tool image NAME instead of the boot assets: an OCI
+image never placed in a node's root, carrying tools a Job needs and a node must not have (a
+shell, ps, find). It writes OUT/NAME.tar, an OCI image layout tarball for cairnctl image import
+(or ctr images import), and OUT/NAME.json: its reference, digest, sha256 and size, its Debian
+packages and files, and the Go build info of its binaries. kube-bench is the unmodified
+kube-bench v0.15.1 with its cfg/, kubectl and the commands its audits run, as
+cairn.local/kube-bench:v0.15.1 (make kube-bench-image):
+
+  cairnctl image build --tool-images kube-bench --out _out/image
+  cairnctl image import -n 10.5.0.2,10.5.0.3 _out/image/kube-bench.tar`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
 	}
@@ -70,6 +81,7 @@ version stamped into the binaries and the image (default: git describe).`,
 	cmd.Flags().StringVar(&f.source, "source", "", "root of the Cairn source tree (default: found from the current directory)")
 	cmd.Flags().StringVar(&f.signKey, "sign-key", "", "private key (PEM, from cairnctl gen image-key) signing cairn.img; implies --format signed")
 	cmd.Flags().StringVar(&f.tag, "tag", "", "version stamped into the image, e.g. v0.2.0 (default: git describe)")
+	cmd.Flags().StringSliceVar(&f.toolImages, "tool-images", nil, "build these tool images of the manifest (e.g. kube-bench) instead of the boot assets: OUT/NAME.tar and OUT/NAME.json")
 	return cmd
 }
 
@@ -95,6 +107,9 @@ func (f *imageBuildFlags) run(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
+	if len(f.toolImages) > 0 {
+		return f.runTools(cmd, imager.Options{Manifest: m, Source: src, Cache: f.cache, Out: f.out, Epoch: epoch, Progress: cmd.OutOrStdout()})
+	}
 	key, formats, err := f.signing(formats)
 	if err != nil {
 		return err
@@ -103,6 +118,18 @@ func (f *imageBuildFlags) run(cmd *cobra.Command, g *globals) error {
 		Manifest: m, Source: src, Cache: f.cache, Out: f.out, Epoch: epoch, Formats: formats, Progress: cmd.OutOrStdout(),
 		SignKey: key, Tag: f.tag,
 	})
+	return err
+}
+
+// runTools builds the tool images named by --tool-images, which build no boot assets: the
+// flags that shape those are refused rather than ignored.
+func (f *imageBuildFlags) runTools(cmd *cobra.Command, o imager.Options) error {
+	for _, name := range []string{"format", "sign-key", "tag"} {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s does not apply to --tool-images, which builds no boot assets", name)
+		}
+	}
+	_, err := imager.BuildToolImages(cmd.Context(), o, f.toolImages)
 	return err
 }
 

@@ -24,21 +24,30 @@ type DebianResult struct {
 func (b *builder) stageDebian(ctx context.Context, root string) ([]DebianResult, error) {
 	var out []DebianResult
 	for _, d := range b.m.Debian {
-		t, err := b.extractDebs(ctx, d)
+		r, err := b.stageDebianProgram(ctx, d, root)
 		if err != nil {
-			return nil, fmt.Errorf("debian %s: %w", d.Name, err)
+			return nil, err
 		}
-		files, err := t.closure(d.Files)
-		if err != nil {
-			return nil, fmt.Errorf("debian %s: %w", d.Name, err)
-		}
-		if err := placeDebFiles(root, files); err != nil {
-			return nil, fmt.Errorf("debian %s: %w", d.Name, err)
-		}
-		b.progress("%s: %d files from %d Debian packages (libraries from DT_NEEDED)", d.Name, len(files), len(d.Packages))
-		out = append(out, DebianResult{Name: d.Name, Packages: d.Packages, Files: files})
+		out = append(out, *r)
 	}
 	return out, nil
+}
+
+// stageDebianProgram places one program's files, with their libraries, into root.
+func (b *builder) stageDebianProgram(ctx context.Context, d Debian, root string) (*DebianResult, error) {
+	t, err := b.extractDebs(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("debian %s: %w", d.Name, err)
+	}
+	files, err := t.closure(d.Files)
+	if err != nil {
+		return nil, fmt.Errorf("debian %s: %w", d.Name, err)
+	}
+	if err := placeDebFiles(root, files); err != nil {
+		return nil, fmt.Errorf("debian %s: %w", d.Name, err)
+	}
+	b.progress("%s: %d files from %d Debian packages (libraries from DT_NEEDED)", d.Name, len(files), len(d.Packages))
+	return &DebianResult{Name: d.Name, Packages: d.Packages, Files: files}, nil
 }
 
 // extractDebs fetches the program's packages and extracts each into a directory of its own

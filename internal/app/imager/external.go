@@ -92,10 +92,10 @@ func hashFile(w io.Writer, p string, mode fs.FileMode) error {
 	return disklayout.CopyInto(w, p)
 }
 
-// buildExternals builds (or takes from the cache) every external component of the manifest.
+// buildExternals builds (or takes from the cache) every external component the root needs.
 func (b *builder) buildExternals(ctx context.Context) ([]*builtExternal, error) {
 	var out []*builtExternal
-	for _, e := range b.m.External {
+	for _, e := range b.m.RootExternals() {
 		x, err := b.buildExternal(ctx, e)
 		if err != nil {
 			return nil, fmt.Errorf("external %s (%s %s): %w", e.Name, e.Module, e.Version, err)
@@ -133,6 +133,23 @@ func (b *builder) buildExternal(ctx context.Context, e External) (*builtExternal
 		x.res.Binaries = append(x.res.Binaries, BuiltBinary{Binary: bin, SHA256: sum, Size: size})
 	}
 	return x, nil
+}
+
+// RootExternals are the external components the root needs: those with a binary placed in it
+// or packed as one of its images. A component only tool images carry (kube-bench) is built
+// when one of them is: the node image's build stays as fast without it.
+func (m *Manifest) RootExternals() []External {
+	images := map[string]bool{}
+	for _, im := range m.Images {
+		images[im.Binary] = true
+	}
+	var out []External
+	for _, e := range m.External {
+		if slices.ContainsFunc(e.Binaries, func(b Binary) bool { return b.Path != "" || images[b.Name] }) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // cached tells whether dir is a finished cache entry holding every binary.

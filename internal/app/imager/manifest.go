@@ -28,6 +28,8 @@ type Manifest struct {
 	External []External `yaml:"external"`
 	Debian   []Debian   `yaml:"debian"`
 	Images   []Image    `yaml:"images"`
+	// ToolImages are built beside the node image on request, never into its root.
+	ToolImages []ToolImage `yaml:"toolImages"`
 }
 
 // Kernel pins the Debian kernel package.
@@ -170,6 +172,7 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	errs = append(errs, m.validateExternal()...)
+	errs = append(errs, m.validateTools()...)
 	errs = append(errs, m.Boot.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid manifest:\n  %s", strings.Join(errs, "\n  "))

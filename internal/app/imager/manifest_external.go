@@ -32,7 +32,7 @@ func (p *problems) add(field, value, msg string) {
 // a name and no two files share a path in the root.
 func (m *Manifest) validateExternal() []string {
 	var p problems
-	names, paths := map[string]string{}, map[string]string{}
+	names, paths, components := map[string]string{}, map[string]string{}, map[string]string{}
 	claim := func(seen map[string]string, field, v string) {
 		if prev, ok := seen[v]; ok {
 			p.add(field, v, "is already used by "+prev)
@@ -49,6 +49,8 @@ func (m *Manifest) validateExternal() []string {
 	for i, e := range m.External {
 		f := fmt.Sprintf("external[%d]", i)
 		p.external(f, e)
+		// The cache holds one build per component name.
+		claim(components, f+".name", e.Name)
 		for j, b := range e.Binaries {
 			bf := fmt.Sprintf("%s.binaries[%d]", f, j)
 			claim(names, bf+".name", b.Name)

@@ -73,6 +73,11 @@ func ociImage(bin []byte, im Image, epoch int64) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newImage(layer, when, v1.Config{Entrypoint: []string{"/" + im.Binary}, User: im.User})
+}
+
+// newImage is a linux/amd64 OCI image of one layer with the configuration c, created when.
+func newImage(layer v1.Layer, when time.Time, c v1.Config) (v1.Image, error) {
 	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, History: v1.History{Created: v1.Time{Time: when}, CreatedBy: "cairn image build"}})
 	if err != nil {
@@ -84,8 +89,7 @@ func ociImage(bin []byte, im Image, epoch int64) (v1.Image, error) {
 	}
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture, cfg.Created = "linux", "amd64", v1.Time{Time: when}
-	cfg.Config.Entrypoint = []string{"/" + im.Binary}
-	cfg.Config.User = im.User
+	cfg.Config = c
 	return mutate.ConfigFile(img, cfg)
 }
 
