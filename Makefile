@@ -64,6 +64,10 @@ test-e2e: kubectl ## Boot real images under QEMU and test them (slow; the Kubern
 test-rollback: ## Upgrade a disk-booted VM to an image that never boots and wait for the trial watchdog to roll it back (about 8 minutes under TCG: kept out of test-e2e for CI's time)
 	$(GO) test -count=1 -tags 'e2e rollback' -timeout 40m -run TestDiskUpgradeUnhealthyRollsBack ./test/e2e/...
 
+.PHONY: test-kubebench
+test-kubebench: kubectl ## TestKubernetes with the unmodified kube-bench as a Job on each node (importing its image takes 10+ minutes per node under TCG: kept out of test-e2e for CI's time)
+	$(GO) test -count=1 -tags 'e2e kubebench' -timeout 85m -run 'TestKubernetes$$' ./test/e2e/...
+
 .PHONY: test-powercut
 test-powercut: ## Cut a disk-booted VM's power at five points of an upgrade (12 minutes under TCG: kept out of test-e2e for CI's time)
 	$(GO) test -count=1 -tags 'e2e powercut' -timeout 60m -run TestDiskUpgradePowerCut ./test/e2e/...

@@ -66,8 +66,12 @@ func (e *env) run(args ...string) (string, error) {
 }
 
 // commandTimeout bounds one cairnctl command: 10 minutes, or its --wait and 5 minutes more
-// (a command's own wait must be what ends it, with its own message).
+// (a command's own wait must be what ends it, with its own message); an image import, 30
+// minutes (the node's own limit).
 func commandTimeout(args []string) time.Duration {
+	if len(args) > 1 && args[0] == "image" && args[1] == "import" {
+		return 30 * time.Minute
+	}
 	for i, a := range args[:max(len(args)-1, 0)] {
 		if d, err := time.ParseDuration(args[i+1]); a == "--wait" && err == nil {
 			return d + 5*time.Minute

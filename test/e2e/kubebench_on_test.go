@@ -1,0 +1,5 @@
+//go:build e2e && kubebench
+
+package e2e
+
+const kubeBenchOn = true
