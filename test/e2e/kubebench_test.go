@@ -20,7 +20,13 @@ import (
 const kubeBenchRef = "cairn.local/kube-bench:v0.15.1"
 
 // kubeBenchTargets are kube-bench's targets for each role (its own job-master and job-node).
-var kubeBenchTargets = map[string]string{"cp": "master,node,etcd,controlplane,policies", "worker": "node"}
+// The control plane's policies target (RBAC, service accounts, pods) is a Job of its own:
+// it runs kubectl once per object, which took more than 10 minutes under TCG, while the
+// others take about one.
+var kubeBenchTargets = map[string]string{"cp": "master,node,etcd,controlplane", "policies": "policies", "worker": "node"}
+
+// kubeBenchWait is how long each Job may take under TCG.
+var kubeBenchWait = map[string]string{"cp": "15m", "worker": "15m", "policies": "45m"}
 
 // nativeFiner are the items where the native check judges what kube-bench's automated test
 // cannot, so their verdicts differ by design (internal/evidence/checks/doc.go).
@@ -53,13 +59,14 @@ func checkKubeBench(t *testing.T, e *env, k kubectl, tar string, nodes, ips map[
 		}
 	}
 	k.apply(kubeBenchRBAC)
-	for role, node := range nodes {
+	jobs := map[string]string{"worker": nodes["worker"], "cp": nodes["cp"], "policies": nodes["cp"]}
+	for role, node := range jobs {
 		k.apply(kubeBenchJob(role, node))
 	}
-	for role := range nodes {
-		k.must("wait", "--for=condition=complete", "job/kube-bench-"+role, "--timeout=10m")
-	}
-	for role, node := range nodes {
+	// Each Job's verdicts are read as it completes, the quickest first.
+	for _, role := range []string{"worker", "cp", "policies"} {
+		node := jobs[role]
+		k.must("wait", "--for=condition=complete", "job/kube-bench-"+role, "--timeout="+kubeBenchWait[role])
 		out, err := k.quiet("logs", "job/kube-bench-"+role)
 		if err != nil {
 			t.Fatal(err)
@@ -76,11 +83,13 @@ func checkKubeBench(t *testing.T, e *env, k kubectl, tar string, nodes, ips map[
 		if len(fails) > 0 {
 			t.Errorf("kube-bench on %s (%s): %d FAIL: %s", node, kubeBenchTargets[role], len(fails), strings.Join(fails, "; "))
 		}
-		if verdicts["PASS"] < 20 {
+		if role != "policies" && verdicts["PASS"] < 20 {
 			t.Errorf("kube-bench on %s: verdicts %v, want 20 PASS or more", node, verdicts)
 		}
 		t.Logf("kube-bench on %s (%s): %d results, verdicts %v", node, kubeBenchTargets[role], len(bench), verdicts)
-		compareNative(t, e, ips[role], bench)
+		if role != "policies" { // the native checks cover sections 1-4, not 5
+			compareNative(t, e, ips[role], bench)
+		}
 	}
 }
 
@@ -211,7 +220,7 @@ subjects:
 func kubeBenchJob(role, node string) string {
 	mounts := [][3]string{{"etc-kubernetes", "/etc/kubernetes", "Directory"}, {"var-lib-kubelet", "/var/lib/kubelet", "Directory"},
 		{"etc-systemd", "/etc/systemd", "Directory"}}
-	if role == "cp" {
+	if role != "worker" {
 		mounts = append(mounts, [3]string{"var-lib-etcd", "/var/lib/etcd", "Directory"}, [3]string{"etc-passwd", "/etc/passwd", "File"},
 			[3]string{"etc-group", "/etc/group", "File"}, [3]string{"var-lib-cni", "/var/lib/cni", "Directory"})
 	}
