@@ -12,10 +12,6 @@ import (
 	"testing"
 )
 
-// kubeBenchOn (the kubebench build tag, make test-kubebench) runs kube-bench in
-// TestKubernetes. Off in make test-e2e, and so in CI: importing its 46 MB image took more
-// than 10 minutes per node under TCG.
-
 // kubeBenchRef is the kube-bench image the builder packs beside the node image.
 const kubeBenchRef = "cairn.local/kube-bench:v0.15.1"
 
