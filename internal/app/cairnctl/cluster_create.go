@@ -75,7 +75,7 @@ the install and the API answering from the disk.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.name, "name", "cairn", "cluster name (also the cairnconfig context)")
-	fl.IntVar(&f.controlplanes, "controlplanes", 1, "number of control-plane nodes (more than one only with --kubernetes=false: control planes do not join a first one's etcd yet)")
+	fl.IntVar(&f.controlplanes, "controlplanes", 1, "number of control-plane nodes: the first is bootstrapped, the others join its etcd as learners and are promoted once caught up (1 or 3 for a cluster; an even number adds no tolerance to failure)")
 	fl.IntVar(&f.workers, "workers", 0, "number of worker nodes")
 	fl.IntVar(&f.memory, "memory", 2048, "memory of each VM in MiB (Kubernetes needs about 1.5 GiB on a control plane; 1024 is enough with --kubernetes=false)")
 	fl.IntVar(&f.cpus, "cpus", 2, "virtual CPUs of each VM")
@@ -92,10 +92,6 @@ the install and the API answering from the disk.`,
 
 func (f *clusterCreateFlags) run(cmd *cobra.Command, g *globals, cf *clusterFlags) error {
 	out := cmd.OutOrStdout()
-	if f.kubernetes && !f.noConfig && f.controlplanes > 1 {
-		return fmt.Errorf("--controlplanes %d with Kubernetes: a second control plane would need its etcd to join the first one's, "+
-			"which Cairn does not do yet; create one control plane (and any number of --workers), or pass --kubernetes=false for nodes that only serve Cairn's API", f.controlplanes)
-	}
 	if os.Geteuid() != 0 {
 		return errors.New("cluster create needs root: it creates a network namespace, a bridge and taps")
 	}

@@ -152,19 +152,6 @@ func TestClusterCreateExclusive(t *testing.T) {
 	}
 }
 
-// TestClusterCreateRefusesHA: Kubernetes with more than one control plane is refused, naming
-// what is missing, before anything is created.
-func TestClusterCreateRefusesHA(t *testing.T) {
-	state := t.TempDir()
-	r := run(t, nil, "cluster", "create", "--state-dir", state, "--name", "ha", "--controlplanes", "3", "--image", fakeImage(t))
-	if r.code != 1 || !strings.Contains(r.stderr, "--controlplanes 3 with Kubernetes: a second control plane would need its etcd to join") {
-		t.Errorf("cluster create --controlplanes 3: exit %d, stderr %q", r.code, r.stderr)
-	}
-	if entries, _ := os.ReadDir(state); len(entries) != 0 {
-		t.Errorf("the refused create left state behind: %v", entries)
-	}
-}
-
 // TestClusterCreateDamagedImage: a truncated initramfs is caught by its manifest's sha256
 // before any VM starts.
 func TestClusterCreateDamagedImage(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cosi-project/runtime/pkg/controller/runtime"
+	"github.com/cosi-project/runtime/pkg/safe"
 	"github.com/cosi-project/runtime/pkg/state"
 
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
@@ -49,8 +50,11 @@ func (n *daemon) kubeBootstrap(ctx context.Context) error {
 		return fmt.Errorf("%w (%s): a cluster of its own would split the control plane; reset the node (cairnctl reset) first; nothing was changed", errEtcdLeft, strings.TrimSpace(rec))
 	}
 	b := resources.NewBootstrap()
-	b.TypedSpec().Source = "api"
+	b.TypedSpec().Source = resources.BootstrapAPI
 	if err := n.st.Create(ctx, b); state.IsConflictError(err) {
+		if prev, gerr := safe.StateGetByID[*resources.Bootstrap](ctx, n.st, resources.BootstrapID); gerr == nil && prev.TypedSpec().Source == resources.BootstrapJoin {
+			return fmt.Errorf("%w: this node joined the cluster's etcd through %s", errAlreadyBootstrapped, prev.TypedSpec().JoinedThrough)
+		}
 		return fmt.Errorf("%w: bootstrap was already requested", errAlreadyBootstrapped)
 	} else if err != nil {
 		return fmt.Errorf("record the bootstrap: %w", err)
@@ -69,18 +73,21 @@ func (n *daemon) kubeAbsence(cfg *config.Config) string {
 
 // startKube registers the Kubernetes controllers: only on a node booted from the image,
 // where the components and the paths they use exist. A control plane whose etcd already holds
-// data (a restart of machined) is bootstrapped.
+// data (a restart of machined) is bootstrapped; one that was not joins an existing cluster's
+// etcd when it finds one (etcdMembership).
 func (n *daemon) startKube(ctx context.Context, rt *runtime.Runtime) error {
 	if n.opts.Mode != ModeMetal {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(kubeservice.EtcdDataDir, "member")); err == nil {
 		b := resources.NewBootstrap()
-		b.TypedSpec().Source = "data"
+		b.TypedSpec().Source = resources.BootstrapData
 		if err := n.st.Create(ctx, b); err != nil && !state.IsConflictError(err) {
 			return err
 		}
 	}
+	go n.etcdMembership(ctx)
+	n.startAPIBalancer(ctx)
 	if err := rt.RegisterController(&kubeservice.Controller{Address: nodeAddress, Write: n.prepareKube}); err != nil {
 		return err
 	}

@@ -119,6 +119,7 @@ conntrack:
 
 // proxyKubeconfig lets kube-proxy authenticate with the kubelet's client certificate (kept
 // current by the kubelet's rotation); the group system:nodes is bound to system:node-proxier.
+// It reaches the cluster through the node's load balancer.
 func (p *params) proxyKubeconfig() []byte {
 	return []byte(`apiVersion: v1
 kind: Config
@@ -126,7 +127,7 @@ clusters:
 - name: cluster
   cluster:
     certificate-authority: ` + pkiPath("ca.crt") + `
-    server: ` + p.cfg.Cluster.ControlPlane.Endpoint + `
+    server: ` + apiBalancer + `
 users:
 - name: kube-proxy
   user:

@@ -111,11 +111,15 @@ func (c *Controller) inputs(ctx context.Context, r controller.Runtime) (*config.
 	if err != nil {
 		return nil, Node{}, err
 	}
-	_, err = safe.ReaderGetByID[*resources.Bootstrap](ctx, r, resources.BootstrapID)
+	b, err := safe.ReaderGetByID[*resources.Bootstrap](ctx, r, resources.BootstrapID)
 	if err != nil && !state.IsNotFoundError(err) {
 		return nil, Node{}, err
 	}
-	return cfg, Node{Name: h.TypedSpec().Hostname, IP: ip, Bootstrapped: err == nil}, nil
+	node := Node{Name: h.TypedSpec().Hostname, IP: ip, Bootstrapped: err == nil}
+	if err == nil && b.TypedSpec().Source == resources.BootstrapJoin {
+		node.InitialCluster = b.TypedSpec().InitialCluster
+	}
+	return cfg, node, nil
 }
 
 // output makes the KubeService resources exactly the services.

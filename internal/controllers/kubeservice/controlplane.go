@@ -11,14 +11,18 @@ func (p *params) url(port int) string {
 
 func (p *params) etcdFlags() flagSet {
 	name := p.node.Name
+	initial, state := name+"="+p.url(2380), "new"
+	if p.node.InitialCluster != "" {
+		initial, state = p.node.InitialCluster, "existing"
+	}
 	return flagSet{
 		"name": name, "data-dir": etcdDataDir,
 		"listen-client-urls":          "https://127.0.0.1:2379," + p.url(2379),
 		"advertise-client-urls":       p.url(2379),
 		"listen-peer-urls":            p.url(2380),
 		"initial-advertise-peer-urls": p.url(2380),
-		"initial-cluster":             name + "=" + p.url(2380),
-		"initial-cluster-state":       "new",
+		"initial-cluster":             initial,
+		"initial-cluster-state":       state,
 		"listen-metrics-urls":         "http://127.0.0.1:2381",
 		"cert-file":                   etcdPath("server.crt"), "key-file": etcdPath("server.key"),
 		"trusted-ca-file": etcdPath("ca.crt"), "client-cert-auth": "true",

@@ -34,6 +34,10 @@ type Node struct {
 	IP netip.Addr
 	// Bootstrapped says this control plane may run etcd (and so the control plane).
 	Bootstrapped bool
+	// InitialCluster, when the node's etcd member was added to an existing cluster, is the
+	// cluster it starts into (--initial-cluster-state existing); empty, etcd starts a cluster of
+	// its own (or, holding data, ignores both flags).
+	InitialCluster string
 }
 
 // params are the checked values the templates and flags use.

@@ -27,6 +27,14 @@ const (
 	binDir         = "/usr/bin"
 )
 
+// APIBalancerPort is the loopback port of machined's load balancer for the Kubernetes API on
+// every node (apilb): a worker's kubelet and every kube-proxy reach the cluster through it,
+// so that they keep working while any one control plane is down.
+const APIBalancerPort = 7445
+
+// apiBalancer is the balancer's URL; the apiserver certificates carry 127.0.0.1.
+const apiBalancer = "https://127.0.0.1:7445"
+
 // EtcdDataDir is etcd's data directory; machined looks for a member there at boot.
 const EtcdDataDir = etcdDataDir
 

@@ -39,6 +39,7 @@ func Render(cfg *config.Config, node Node) (*Plan, error) {
 		return nil, err
 	}
 	in := kubepki.FromConfig(cfg, node.Name, nodeIPs(node))
+	in.BalancerPort = APIBalancerPort
 	pkiFiles, err := kubepki.Render(in)
 	if err != nil {
 		return nil, err

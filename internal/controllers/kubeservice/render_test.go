@@ -98,8 +98,8 @@ func TestRenderServices(t *testing.T) {
 	// Every kubelet waits for the cluster's apiserver, verified with the cluster CA.
 	for _, p := range []*Plan{before, wplan} {
 		for _, s := range p.Services {
-			if s.Name == Kubelet && (s.Spec.StartAfter != "https:10.5.0.2:6443/readyz" || s.Spec.ReadyCA != pkiPath("ca.crt") || s.Spec.ReadyWithin != kubeletReadyWithin) {
-				t.Errorf("kubelet StartAfter %q with CA %q, want https:10.5.0.2:6443/readyz with the cluster CA", s.Spec.StartAfter, s.Spec.ReadyCA)
+			if s.Name == Kubelet && (s.Spec.StartAfter != "https:127.0.0.1:7445/readyz" || s.Spec.ReadyCA != pkiPath("ca.crt") || s.Spec.ReadyWithin != kubeletReadyWithin) {
+				t.Errorf("kubelet StartAfter %q with CA %q, want https:127.0.0.1:7445/readyz (the node's load balancer) with the cluster CA", s.Spec.StartAfter, s.Spec.ReadyCA)
 			}
 		}
 	}
@@ -225,5 +225,38 @@ func TestRenderLogging(t *testing.T) {
 	i := slices.IndexFunc(plan.Files, func(f File) bool { return f.Path == auditPolicy })
 	if i < 0 || !strings.HasSuffix(string(plan.Files[i].Data), policy) {
 		t.Errorf("%s is missing or not the configured policy", auditPolicy)
+	}
+}
+
+// TestRenderJoinedEtcd: a member added to an existing cluster starts into that cluster
+// (--initial-cluster as etcd returned it, state existing); one that bootstraps starts its own.
+func TestRenderJoinedEtcd(t *testing.T) {
+	cp, _ := generate(t)
+	etcdArgs := func(n Node) []string {
+		t.Helper()
+		services, err := Services(cp, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range services {
+			if s.Name == Etcd {
+				return s.Spec.Args
+			}
+		}
+		t.Fatal("no etcd service")
+		return nil
+	}
+	initial := "cp-1=https://10.5.0.2:2380,cp-2=https://10.5.0.3:2380"
+	joined := etcdArgs(Node{Name: "cp-2", IP: netip.MustParseAddr("10.5.0.3"), Bootstrapped: true, InitialCluster: initial})
+	for _, want := range []string{"--initial-cluster=" + initial, "--initial-cluster-state=existing", "--initial-advertise-peer-urls=https://10.5.0.3:2380"} {
+		if !slices.Contains(joined, want) {
+			t.Errorf("joined etcd args %q lack %q", joined, want)
+		}
+	}
+	own := etcdArgs(Node{Name: "cp-1", IP: netip.MustParseAddr("10.5.0.2"), Bootstrapped: true})
+	for _, want := range []string{"--initial-cluster=cp-1=https://10.5.0.2:2380", "--initial-cluster-state=new"} {
+		if !slices.Contains(own, want) {
+			t.Errorf("bootstrapping etcd args %q lack %q", own, want)
+		}
 	}
 }

@@ -2,7 +2,7 @@ package kubeservice
 
 import (
 	"net/netip"
-	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cairn-os/cairn/pkg/machinery/constants"
@@ -53,17 +53,13 @@ func (p *params) services() []Service {
 // time to approve a request that is on its way.
 const kubeletReadyWithin = 10 * time.Minute
 
-// apiServerReady is the kubelet's StartAfter: the cluster's apiserver answers /readyz (as
-// kubeadm join starts the kubelet only after its discovery reached the apiserver). Until then
-// a kubelet can do nothing but retry, and under emulation its retries and those of the
-// containerd it polls took a third of the CPU the apiserver needed to start; on a worker,
-// CPU of the host the control plane shares.
+// apiServerReady is the kubelet's StartAfter: the cluster's apiserver answers /readyz through
+// the node's load balancer (as kubeadm join starts the kubelet only after its discovery
+// reached the apiserver). Until then a kubelet can do nothing but retry, and under emulation
+// its retries and those of the containerd it polls took a third of the CPU the apiserver
+// needed to start; on a worker, CPU of the host the control plane shares.
 func (p *params) apiServerReady() string {
-	u, err := url.Parse(p.cfg.Cluster.ControlPlane.Endpoint)
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	return "https:" + u.Host + "/readyz"
+	return "https:" + strings.TrimPrefix(apiBalancer, "https://") + "/readyz"
 }
 
 // controlPlaneServices: etcd and the apiserver get the larger CPU shares (cpu.weight 400 and

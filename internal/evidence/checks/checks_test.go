@@ -138,6 +138,13 @@ func TestBreakages(t *testing.T) {
 		{"H.9", "FAIL", "port 10257 by kube-controller-manager", func(s *facts.Snapshot) {
 			s.Sockets.Value = append(s.Sockets.Value, facts.Socket{Proto: "tcp", Addr: "10.5.0.2", Port: 10257, Service: "kube-controller-manager"})
 		}},
+		// machined's load balancer for the API listens on loopback only.
+		{"H.9", "PASS", "tcp 127.0.0.1 port 7445 by machined", func(s *facts.Snapshot) {
+			s.Sockets.Value = append(s.Sockets.Value, facts.Socket{Proto: "tcp", Addr: "127.0.0.1", Port: 7445, PID: 1, Comm: "init"})
+		}},
+		{"H.9", "FAIL", "tcp 0.0.0.0 port 7445 by machined", func(s *facts.Snapshot) {
+			s.Sockets.Value = append(s.Sockets.Value, facts.Socket{Proto: "tcp", Addr: "0.0.0.0", Port: 7445, PID: 1, Comm: "init"})
+		}},
 		{"H.10", "FAIL", "none", func(s *facts.Snapshot) { s.Lockdown.Value = "none" }},
 		{"H.11", "FAIL", "kubelet=off", func(s *facts.Snapshot) {
 			for i := range s.Processes.Value {

@@ -23,8 +23,10 @@ type Listener struct {
 
 // DefaultListeners are the sockets Cairn's services open: the node API and trustd, the
 // kubelet, kube-proxy, the control plane and etcd on their ports (health, metrics and the
-// controllers' ports on loopback only), and containerd's streaming server on loopback.
+// controllers' ports on loopback only), containerd's streaming server on loopback, and
+// machined's load balancer for the Kubernetes API on loopback.
 var DefaultListeners = []Listener{
+	{"machined", "tcp", 7445, true},
 	{"apid", "tcp", constants.APIPort, false},
 	{"trustd", "tcp", 50001, false},
 	{"kubelet", "tcp", 10250, false},
@@ -42,7 +44,7 @@ var DefaultListeners = []Listener{
 
 // allows reports whether l permits s.
 func (l Listener) allows(s facts.Socket) bool {
-	if l.Service != s.Service || !strings.HasPrefix(s.Proto, l.Proto) || (l.Port != 0 && l.Port != s.Port) {
+	if l.Service != serviceOf(s) || !strings.HasPrefix(s.Proto, l.Proto) || (l.Port != 0 && l.Port != s.Port) {
 		return false
 	}
 	a, err := netip.ParseAddr(s.Addr)
@@ -210,10 +212,21 @@ func listenersAllowed(e *env) outcome {
 	return pass(listOr(all, "nothing listens"))
 }
 
+// machined is process 1 on a node, in the root cgroup, not a service of its own.
+const machined = "machined"
+
+// serviceOf names the service that holds s: machined for process 1.
+func serviceOf(s facts.Socket) string {
+	if s.Service == "" && s.PID == 1 {
+		return machined
+	}
+	return s.Service
+}
+
 func ownerName(s facts.Socket) string {
 	switch {
-	case s.Service != "":
-		return s.Service
+	case serviceOf(s) != "":
+		return serviceOf(s)
 	case s.PID != 0:
 		return fmt.Sprintf("%s (pid %d, not a Cairn service)", s.Comm, s.PID)
 	}

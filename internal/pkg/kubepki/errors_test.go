@@ -41,6 +41,7 @@ func TestRenderRefusesBadInput(t *testing.T) {
 		{name: "bad SAN and node IP", base: c.cpIn, mutate: func(in *Input) { in.CertSANs = []string{"bad name"}; in.NodeIPs = []netip.Addr{{}} },
 			want: []string{`apiserver cert SANs[0] "bad name"`, `node IPs[0]`}},
 		{name: "bad local port", base: c.cpIn, mutate: func(in *Input) { in.LocalAPIPort = 70000 }, want: []string{"local API port 70000"}},
+		{name: "bad balancer port", base: c.workIn, mutate: func(in *Input) { in.BalancerPort = -1 }, want: []string{"balancer port -1"}},
 		{name: "bad token", base: c.workIn, mutate: func(in *Input) { in.BootstrapToken = "secret-token" }, want: []string{"bootstrap token: token does not match"}},
 		{name: "worker with CA key", base: c.workIn, mutate: func(in *Input) { in.KubernetesCA.Key = c.bundle.Certs.Kubernetes.KeyPEM },
 			want: []string{"kubernetes CA key: a worker must not hold it"}},

@@ -30,6 +30,9 @@ type Input struct {
 	Endpoint string
 	// LocalAPIPort is the port of this node's kube-apiserver; zero means 6443.
 	LocalAPIPort int
+	// BalancerPort is the loopback port of the node's load balancer for the Kubernetes API,
+	// which a worker's kubelet bootstraps through; zero means straight to Endpoint.
+	BalancerPort int
 	// ServiceSubnets are the service CIDRs; the first address of each is an apiserver SAN.
 	ServiceSubnets []string
 	// DNSDomain is the cluster's DNS domain, e.g. cluster.local.
@@ -97,6 +100,9 @@ func parse(in Input) (*parsed, error) {
 	add(checkRole(in.Role))
 	add(p.parseEndpoint())
 	add(checkToken(in.BootstrapToken))
+	if in.BalancerPort < 0 || in.BalancerPort > 65535 {
+		add(fmt.Errorf("balancer port %d: not in 1-65535 (0: none)", in.BalancerPort))
+	}
 	add(p.parseKubernetesCA())
 	switch in.Role {
 	case config.TypeControlPlane:

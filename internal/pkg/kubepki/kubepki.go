@@ -16,6 +16,7 @@ package kubepki
 
 import (
 	"io/fs"
+	"net/netip"
 	"path"
 )
 
@@ -65,9 +66,14 @@ func Render(in Input) ([]File, error) {
 	return renderControlPlane(p)
 }
 
-// renderWorker returns what a worker's kubelet needs for TLS bootstrap.
+// renderWorker returns what a worker's kubelet needs for TLS bootstrap, through the node's
+// load balancer when it has one (the apiserver certificates carry 127.0.0.1).
 func renderWorker(p *parsed) ([]File, error) {
-	boot, err := p.bootstrapKubeconfig(p.endpoint)
+	server := p.endpoint
+	if p.in.BalancerPort > 0 {
+		server = "https://" + netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(p.in.BalancerPort)).String()
+	}
+	boot, err := p.bootstrapKubeconfig(server)
 	if err != nil {
 		return nil, err
 	}

@@ -287,3 +287,23 @@ func TestRenderLowercasesNames(t *testing.T) {
 		t.Errorf("Render changed the caller's CertSANs to %v", sans)
 	}
 }
+
+// TestWorkerBootstrapThroughBalancer: with a balancer port, a worker's kubelet bootstraps
+// through 127.0.0.1 (the node's load balancer, so that any one control plane may be down);
+// without one, straight to the endpoint.
+func TestWorkerBootstrapThroughBalancer(t *testing.T) {
+	c := newCluster(t)
+	in := c.workIn
+	server := func(in Input) string {
+		t.Helper()
+		f := render(t, in)[BootstrapKubeletConf]
+		return decodeKubeconfig(t, f.Data).Clusters[0].Cluster.Server
+	}
+	if got := server(in); got != in.Endpoint {
+		t.Errorf("without a balancer the worker bootstraps to %q, want the endpoint %q", got, in.Endpoint)
+	}
+	in.BalancerPort = 7445
+	if got := server(in); got != "https://127.0.0.1:7445" {
+		t.Errorf("with a balancer the worker bootstraps to %q, want https://127.0.0.1:7445", got)
+	}
+}

@@ -257,12 +257,18 @@ func (d *daemon) startForward(ctx context.Context, n Node) error {
 }
 
 // startKubeForward listens on a free loopback port of the host (the one of the last run if
-// it is free) for the Kubernetes API of the first control-plane node.
+// it is free) for the Kubernetes API of the control-plane nodes: each connection goes to the
+// one that answered last, or the next that accepts, so the forward outlives any one of them.
 func (d *daemon) startKubeForward(ctx context.Context) error {
-	if len(d.plan.Nodes) == 0 {
+	var targets []string
+	for _, n := range d.plan.Nodes {
+		if n.Type == "controlplane" {
+			targets = append(targets, net.JoinHostPort(n.IP.String(), "6443"))
+		}
+	}
+	if len(targets) == 0 {
 		return nil
 	}
-	cp := d.plan.Nodes[0]
 	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(d.prevKube)))
 	if err != nil && d.prevKube != 0 {
 		l, err = net.Listen("tcp", "127.0.0.1:0")
@@ -273,7 +279,7 @@ func (d *daemon) startKubeForward(ctx context.Context) error {
 	d.mu.Lock()
 	d.state.KubeForward = l.Addr().(*net.TCPAddr).Port
 	d.mu.Unlock()
-	go forward(ctx, d.log, l, d.ns, net.JoinHostPort(cp.IP.String(), "6443"))
+	go forward(ctx, d.log, l, d.ns, targets...)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -61,11 +62,15 @@ func (t *nsThread) do(f func() error) error {
 }
 
 // dial connects to addr from inside the namespace.
+// dialTimeout bounds a dial from the namespace thread, which serves one dial at a time: a
+// VM that is gone (no ARP answer) must not hold up the others' forwards.
+const dialTimeout = 3 * time.Second
+
 func (t *nsThread) dial(addr string) (net.Conn, error) {
 	var c net.Conn
 	err := t.do(func() error {
 		var err error
-		c, err = net.Dial("tcp", addr)
+		c, err = net.DialTimeout("tcp", addr, dialTimeout)
 		return err
 	})
 	return c, err

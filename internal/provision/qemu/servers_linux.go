@@ -89,24 +89,36 @@ func configHandler(log *slog.Logger, nodes []Node) http.Handler {
 
 // forward accepts on l (host loopback) and splices each connection to target inside the
 // namespace.
-func forward(ctx context.Context, log *slog.Logger, l net.Listener, t *nsThread, target string) {
+func forward(ctx context.Context, log *slog.Logger, l net.Listener, t *nsThread, targets ...string) {
 	go func() { <-ctx.Done(); _ = l.Close() }()
+	var mu sync.Mutex
+	last := 0 // the target that answered last is tried first
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {
-				log.Warn("forward accept", "target", target, "error", err)
+				log.Warn("forward accept", "targets", targets, "error", err)
 			}
 			return
 		}
 		go func() {
 			defer func() { _ = c.Close() }()
-			up, err := t.dial(target)
-			if err != nil {
+			mu.Lock()
+			first := last
+			mu.Unlock()
+			for i := range targets {
+				k := (first + i) % len(targets)
+				up, err := t.dial(targets[k])
+				if err != nil {
+					continue
+				}
+				mu.Lock()
+				last = k
+				mu.Unlock()
+				defer func() { _ = up.Close() }()
+				splice(c, up)
 				return
 			}
-			defer func() { _ = up.Close() }()
-			splice(c, up)
 		}()
 	}
 }

@@ -100,13 +100,26 @@ const BootstrapType = resource.Type("Bootstraps.kubernetes.cairn.dev")
 const BootstrapID = "etcd"
 
 // Bootstrap says that this control-plane node may run etcd: it was asked to bootstrap the
-// cluster, or its etcd already holds data.
+// cluster, it joined an existing one as a learner, or its etcd already holds data.
 type Bootstrap = typed.Resource[BootstrapSpec, BootstrapExtension]
+
+// Bootstrap sources.
+const (
+	BootstrapAPI  = "api"
+	BootstrapJoin = "join"
+	BootstrapData = "data"
+)
 
 // BootstrapSpec is the spec of Bootstrap.
 type BootstrapSpec struct {
-	// Source is "api" (a Bootstrap call) or "data" (etcd's data directory existed at boot).
+	// Source is "api" (a Bootstrap call), "join" (the node's member was added to an existing
+	// cluster as a learner) or "data" (etcd's data directory existed at boot).
 	Source string `yaml:"source"`
+	// InitialCluster, after a join, is the --initial-cluster the new member starts with
+	// ("name=peerURL,..."): the cluster's members as etcd returned them when it added this one.
+	InitialCluster string `yaml:"initialCluster,omitempty"`
+	// JoinedThrough, after a join, is the client URL of the member that added this one.
+	JoinedThrough string `yaml:"joinedThrough,omitempty"`
 }
 
 // DeepCopy implements typed.DeepCopyable.
