@@ -44,7 +44,7 @@ func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
 new network namespace (TCG, or KVM when a quick probe shows it works), forward each node's API
 to a loopback port, add a context named after the cluster to the cairnconfig and make it
 current, and wait until every node's API answers. With --no-config the nodes boot into
-maintenance mode instead. Under TCG the workers' QEMU runs at nice 10 for its first 6 minutes:
+maintenance mode instead. Under TCG every QEMU but the first control plane's runs at nice 10 for its first 6 minutes:
 every vCPU is a host thread, and the control plane's first start must get the host's CPU first.
 
 --boot kernel (the default) starts each VM with the image's kernel and initramfs: the root
@@ -168,6 +168,7 @@ func writeConfigs(plan *qemu.Plan, keys []pki.PEMBytes) (*clientconfig.Context, 
 	if err != nil {
 		return nil, err
 	}
+	slowRaft(plan, cp)
 	for _, n := range plan.Nodes {
 		c := cp
 		if n.Type == "worker" {
@@ -186,6 +187,34 @@ func writeConfigs(plan *qemu.Plan, keys []pki.PEMBytes) (*clientconfig.Context, 
 		return nil, err
 	}
 	return cc.Contexts[plan.Name], nil
+}
+
+// Raft timing for control planes under software emulation: etcd's defaults (a heartbeat every
+// 100 ms, an election after 1 s without one) assume real CPUs; three emulated control planes
+// sharing a few host cores miss them, and the members keep electing leaders instead of serving
+// (seen: reads waiting 5 s for agreement, the first apiserver never ready).
+const (
+	tcgHeartbeatMillis = "500"
+	tcgElectionMillis  = "5000"
+)
+
+// slowRaft gives the control planes of an emulated cluster with more than one of them etcd's
+// slower raft timing (cluster.etcd.extraArgs, as an operator would set it).
+func slowRaft(plan *qemu.Plan, cp *config.Config) {
+	n := 0
+	for _, node := range plan.Nodes {
+		if node.Type == "controlplane" {
+			n++
+		}
+	}
+	if plan.Accel != "tcg" || n < 2 {
+		return
+	}
+	if cp.Cluster.Etcd.ExtraArgs == nil {
+		cp.Cluster.Etcd.ExtraArgs = map[string]string{}
+	}
+	cp.Cluster.Etcd.ExtraArgs["heartbeat-interval"] = tcgHeartbeatMillis
+	cp.Cluster.Etcd.ExtraArgs["election-timeout"] = tcgElectionMillis
 }
 
 // finish saves the context and waits for every API.

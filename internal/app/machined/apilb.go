@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cairn-os/cairn/internal/controllers/kubecluster"
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
 	"github.com/cairn-os/cairn/internal/pkg/apilb"
 	"github.com/cairn-os/cairn/internal/pkg/kubepki"
@@ -77,36 +78,6 @@ func apiServers(ctx context.Context, kubeconfig string) []netip.AddrPort {
 	defer c.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()
-	var list struct {
-		Items []struct {
-			Endpoints []struct {
-				Addresses []string `json:"addresses"`
-			} `json:"endpoints"`
-			Ports []struct {
-				Name string `json:"name"`
-				Port int    `json:"port"`
-			} `json:"ports"`
-		} `json:"items"`
-	}
-	q := url.Values{"labelSelector": {"kubernetes.io/service-name=kubernetes"}}
-	if err := c.List(ctx, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", q, &list); err != nil {
-		return nil
-	}
-	var out []netip.AddrPort
-	for _, s := range list.Items {
-		port := kubepki.DefaultLocalAPIPort
-		for _, p := range s.Ports {
-			if p.Name == "https" && p.Port > 0 && p.Port < 65536 {
-				port = p.Port
-			}
-		}
-		for _, e := range s.Endpoints {
-			for _, a := range e.Addresses {
-				if ip, err := netip.ParseAddr(a); err == nil {
-					out = append(out, netip.AddrPortFrom(ip, uint16(port)))
-				}
-			}
-		}
-	}
+	out, _ := kubecluster.APIServers(ctx, c)
 	return out
 }

@@ -89,7 +89,7 @@ func (n *daemon) etcdMembershipStep(ctx context.Context) (done bool, err error) 
 	peerURL := "https://" + netip.AddrPortFrom(ip, 2380).String()
 	b, err := safe.StateGetByID[*resources.Bootstrap](ctx, n.st, resources.BootstrapID)
 	switch {
-	case err == nil && b.TypedSpec().Source == resources.BootstrapAPI:
+	case err == nil && (b.TypedSpec().Source == resources.BootstrapAPI || b.TypedSpec().Source == resources.BootstrapRecover):
 		return true, nil // a cluster of its own: its one member votes
 	case err == nil:
 		return n.promoteEtcdMember(ctx, cfg, ip, peerURL, b.TypedSpec())

@@ -34,6 +34,24 @@ var (
 // (errNotControlPlane), a node that has no configuration or does not run Kubernetes
 // (errKubeNotReady) and a second call (errAlreadyBootstrapped), changing nothing.
 func (n *daemon) kubeBootstrap(ctx context.Context) error {
+	if err := n.canBootstrap(); err != nil {
+		return err
+	}
+	n.kubeMu.Lock()
+	defer n.kubeMu.Unlock()
+	if err := n.canBootstrapLocked(); err != nil {
+		return err
+	}
+	if err := n.recordBootstrap(ctx, resources.BootstrapAPI); err != nil {
+		return err
+	}
+	n.events.publish(KindLifecycle, "bootstrap: starting etcd and the control plane")
+	return nil
+}
+
+// canBootstrap refuses a node that cannot run the control plane: no configuration, not booted
+// from the image, or a worker.
+func (n *daemon) canBootstrap() error {
 	cfg := n.config()
 	switch {
 	case cfg == nil || n.opts.Mode != ModeMetal:
@@ -41,16 +59,26 @@ func (n *daemon) kubeBootstrap(ctx context.Context) error {
 	case cfg.Machine.Type != config.TypeControlPlane:
 		return errNotControlPlane
 	}
-	n.kubeMu.Lock()
-	defer n.kubeMu.Unlock()
+	return nil
+}
+
+// canBootstrapLocked (under kubeMu) refuses a node whose etcd holds a member, or whose member
+// left its cluster.
+func (n *daemon) canBootstrapLocked() error {
 	if _, err := os.Stat(filepath.Join(kubeservice.EtcdDataDir, "member")); err == nil {
 		return fmt.Errorf("%w: etcd's data directory %s holds a member", errAlreadyBootstrapped, kubeservice.EtcdDataDir)
 	}
 	if rec, ok := etcdLeft(kubeservice.EtcdDataDir); ok {
 		return fmt.Errorf("%w (%s): a cluster of its own would split the control plane; reset the node (cairnctl reset) first; nothing was changed", errEtcdLeft, strings.TrimSpace(rec))
 	}
+	return nil
+}
+
+// recordBootstrap (under kubeMu) creates the Bootstrap resource that starts etcd and the
+// control plane, refusing a node bootstrapped already (or joined).
+func (n *daemon) recordBootstrap(ctx context.Context, source string) error {
 	b := resources.NewBootstrap()
-	b.TypedSpec().Source = resources.BootstrapAPI
+	b.TypedSpec().Source = source
 	if err := n.st.Create(ctx, b); state.IsConflictError(err) {
 		if prev, gerr := safe.StateGetByID[*resources.Bootstrap](ctx, n.st, resources.BootstrapID); gerr == nil && prev.TypedSpec().Source == resources.BootstrapJoin {
 			return fmt.Errorf("%w: this node joined the cluster's etcd through %s", errAlreadyBootstrapped, prev.TypedSpec().JoinedThrough)
@@ -59,7 +87,6 @@ func (n *daemon) kubeBootstrap(ctx context.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("record the bootstrap: %w", err)
 	}
-	n.events.publish(KindLifecycle, "bootstrap: starting etcd and the control plane")
 	return nil
 }
 

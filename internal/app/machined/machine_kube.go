@@ -27,7 +27,7 @@ func (a *machineAPI) Bootstrap(ctx context.Context, _ *machine.BootstrapRequest)
 
 // kubeError maps the Kubernetes hooks' sentinels to FailedPrecondition, with their text.
 func kubeError(err error) error {
-	for _, e := range []error{errNotControlPlane, errAlreadyBootstrapped, errKubeNotReady} {
+	for _, e := range []error{errNotControlPlane, errAlreadyBootstrapped, errKubeNotReady, errEtcdLeft} {
 		if errors.Is(err, e) {
 			return status.Error(codes.FailedPrecondition, err.Error())
 		}

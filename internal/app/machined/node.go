@@ -78,6 +78,8 @@ type daemon struct {
 	// unit test sets a stand-in). importing is true while an ImageImport runs.
 	images    imageStore
 	importing atomic.Bool
+	// recovering is true while a BootstrapRecover runs.
+	recovering atomic.Bool
 
 	// slots manages the boot disk's A/B slots; nil on a node without them, and slotsAbsent
 	// then says why ("container mode", "the root is in RAM (...)", ...).

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -194,6 +196,75 @@ func FuzzParseID(f *testing.F) {
 			if back, err := ParseID(FormatID(id)); err != nil || back != id {
 				t.Errorf("ParseID(FormatID(%x)) = %x, %v", id, back, err)
 			}
+		}
+	})
+}
+
+// TestCopySnapshot: a snapshot whose trailer is the sha256 of its database passes; truncated,
+// extended, altered or empty ones are refused, whatever the read sizes.
+func TestCopySnapshot(t *testing.T) {
+	db := bytes.Repeat([]byte("bolt page "), 20000)
+	sum := sha256.Sum256(db)
+	good := append(slices.Clone(db), sum[:]...)
+	altered := slices.Clone(good)
+	altered[100] ^= 1
+	for _, tc := range []struct {
+		name string
+		data []byte
+		ok   bool
+	}{
+		{"good", good, true},
+		{"truncated", good[:len(good)-1000], false},
+		{"trailer cut", good[:len(good)-1], false},
+		{"extended", append(slices.Clone(good), 0), false},
+		{"altered", altered, false},
+		{"only a sum", sum[:], false},
+		{"empty", nil, false},
+	} {
+		for _, step := range []int{1, 7, 4096, 1 << 20} {
+			var out bytes.Buffer
+			n, err := CopySnapshot(&out, &stepReader{data: tc.data, step: step})
+			if (err == nil) != tc.ok || n != int64(len(tc.data)) || !bytes.Equal(out.Bytes(), tc.data) {
+				t.Errorf("%s (reads of %d): CopySnapshot = %d, %v; want ok=%v after copying all %d bytes", tc.name, step, n, err, tc.ok, len(tc.data))
+			}
+		}
+	}
+}
+
+// stepReader returns at most step bytes per Read.
+type stepReader struct {
+	data []byte
+	step int
+}
+
+func (r *stepReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.step)], r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// FuzzCopySnapshot: whatever the bytes, CopySnapshot copies all of them and accepts exactly
+// those whose last 32 bytes are the sha256 of a non-empty rest.
+func FuzzCopySnapshot(f *testing.F) {
+	db := []byte("a database")
+	sum := sha256.Sum256(db)
+	f.Add(append(slices.Clone(db), sum[:]...), 3)
+	f.Add(sum[:], 1)
+	f.Add([]byte{}, 5)
+	f.Fuzz(func(t *testing.T, data []byte, step int) {
+		step = max(1, step%70000)
+		var out bytes.Buffer
+		n, err := CopySnapshot(&out, &stepReader{data: data, step: step})
+		valid := len(data) > sha256.Size
+		if valid {
+			s := sha256.Sum256(data[:len(data)-sha256.Size])
+			valid = bytes.Equal(s[:], data[len(data)-sha256.Size:])
+		}
+		if (err == nil) != valid || n != int64(len(data)) || !bytes.Equal(out.Bytes(), data) {
+			t.Fatalf("CopySnapshot(%d bytes, reads of %d) = %d, %v; valid %v", len(data), step, n, err, valid)
 		}
 	})
 }

@@ -134,3 +134,42 @@ func checkTrailer(h hash.Hash, last []byte, n int64) error {
 	}
 	return nil
 }
+
+// CopySnapshot copies a snapshot file (as Snapshot writes it: the database, then its sha256)
+// from r to w and checks its trailer: it returns the bytes copied, and an error when the file
+// ends before any database, or its last 32 bytes are not the sha256 of what came before (a
+// truncated, extended or altered snapshot). w receives every byte either way; the caller
+// discards it on error.
+func CopySnapshot(w io.Writer, r io.Reader) (int64, error) {
+	h := sha256.New()
+	buf := make([]byte, 64<<10)
+	var tail []byte // the last sha256.Size bytes seen: not hashed until more follow
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		if m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, werr
+			}
+			n += int64(m)
+			tail = append(tail, buf[:m]...)
+			if over := len(tail) - sha256.Size; over > 0 {
+				h.Write(tail[:over])
+				tail = append(tail[:0], tail[over:]...)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	if n <= sha256.Size {
+		return n, fmt.Errorf("the snapshot is %d bytes: it holds no database (a snapshot is the database followed by its 32-byte sha256)", n)
+	}
+	if sum := h.Sum(nil); !bytes.Equal(sum, tail) {
+		return n, fmt.Errorf("the snapshot's last 32 bytes are not the sha256 of the %d bytes before them (%x, computed %x): it is truncated or corrupt", n-sha256.Size, tail, sum)
+	}
+	return n, nil
+}

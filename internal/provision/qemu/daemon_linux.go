@@ -207,7 +207,9 @@ func (d *daemon) start(ctx context.Context) error {
 		if down[n.Name] {
 			continue
 		}
-		if err := d.startQEMU(n, n.Type == "worker" && d.plan.Accel == "tcg"); err != nil {
+		// Every node but the first control plane (whose apiserver starts first and must
+		// finish its start-up checks) yields to it at first under emulation.
+		if err := d.startQEMU(n, n.Name != d.plan.Nodes[0].Name && d.plan.Accel == "tcg"); err != nil {
 			return err
 		}
 	}
@@ -328,8 +330,9 @@ func (d *daemon) startQEMU(n Node, niced bool) error {
 	return nil
 }
 
-// workerNice is the nice value of a worker's QEMU under emulation for the first
-// workerNiceFor of a cluster's start. Every vCPU is a host thread there, and a worker booting
+// workerNice is the nice value of a worker's QEMU (and of every control plane's but the
+// first) under emulation for the first workerNiceFor of a cluster's start. Every vCPU is a
+// host thread there, and a worker booting
 // (its containerd unpacking images) competes with the control plane for the host's cores just
 // when the apiserver starts, which must finish its start-up checks within a minute or exit:
 // the control plane's VMs get the CPU first. Not for longer: a control plane under emulation

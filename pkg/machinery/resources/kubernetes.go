@@ -105,15 +105,17 @@ type Bootstrap = typed.Resource[BootstrapSpec, BootstrapExtension]
 
 // Bootstrap sources.
 const (
-	BootstrapAPI  = "api"
-	BootstrapJoin = "join"
-	BootstrapData = "data"
+	BootstrapAPI     = "api"
+	BootstrapJoin    = "join"
+	BootstrapRecover = "recover"
+	BootstrapData    = "data"
 )
 
 // BootstrapSpec is the spec of Bootstrap.
 type BootstrapSpec struct {
 	// Source is "api" (a Bootstrap call), "join" (the node's member was added to an existing
-	// cluster as a learner) or "data" (etcd's data directory existed at boot).
+	// cluster as a learner), "recover" (a BootstrapRecover call restored a snapshot) or "data"
+	// (etcd's data directory existed at boot).
 	Source string `yaml:"source"`
 	// InitialCluster, after a join, is the --initial-cluster the new member starts with
 	// ("name=peerURL,..."): the cluster's members as etcd returned them when it added this one.

@@ -55,7 +55,8 @@ var methodRoles = map[string][]Role{
 	machine + "GenerateClientConfiguration": admins,
 	// Bootstrap is os:admin only, as in Talos: it creates the cluster (etcd, the control
 	// plane) once and for all, which is not lifecycle of a node an operator may drive.
-	machine + "Bootstrap": admins,
+	machine + "Bootstrap":        admins,
+	machine + "BootstrapRecover": admins,
 	// Kubeconfig's reply carries the private key of a cluster-admin certificate.
 	machine + "Kubeconfig": admins,
 	// ImageImport puts code that pods may run on the node.

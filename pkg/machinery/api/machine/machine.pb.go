@@ -3556,6 +3556,51 @@ func (*BootstrapRequest) Descriptor() ([]byte, []int) {
 	return file_machine_machine_proto_rawDescGZIP(), []int{54}
 }
 
+type BootstrapRecoverRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// chunk is the next part of the snapshot file; send at most 1 MiB per message.
+	Chunk         []byte `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BootstrapRecoverRequest) Reset() {
+	*x = BootstrapRecoverRequest{}
+	mi := &file_machine_machine_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BootstrapRecoverRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BootstrapRecoverRequest) ProtoMessage() {}
+
+func (x *BootstrapRecoverRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_machine_machine_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BootstrapRecoverRequest.ProtoReflect.Descriptor instead.
+func (*BootstrapRecoverRequest) Descriptor() ([]byte, []int) {
+	return file_machine_machine_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *BootstrapRecoverRequest) GetChunk() []byte {
+	if x != nil {
+		return x.Chunk
+	}
+	return nil
+}
+
 type Kubeconfig struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Metadata *common.Metadata       `protobuf:"bytes,1,opt,name=metadata,proto3" json:"metadata,omitempty"`
@@ -3570,7 +3615,7 @@ type Kubeconfig struct {
 
 func (x *Kubeconfig) Reset() {
 	*x = Kubeconfig{}
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3582,7 +3627,7 @@ func (x *Kubeconfig) String() string {
 func (*Kubeconfig) ProtoMessage() {}
 
 func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[55]
+	mi := &file_machine_machine_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3595,7 +3640,7 @@ func (x *Kubeconfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kubeconfig.ProtoReflect.Descriptor instead.
 func (*Kubeconfig) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{55}
+	return file_machine_machine_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Kubeconfig) GetMetadata() *common.Metadata {
@@ -3628,7 +3673,7 @@ type KubeconfigResponse struct {
 
 func (x *KubeconfigResponse) Reset() {
 	*x = KubeconfigResponse{}
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3640,7 +3685,7 @@ func (x *KubeconfigResponse) String() string {
 func (*KubeconfigResponse) ProtoMessage() {}
 
 func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[56]
+	mi := &file_machine_machine_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3653,7 +3698,7 @@ func (x *KubeconfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KubeconfigResponse.ProtoReflect.Descriptor instead.
 func (*KubeconfigResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{56}
+	return file_machine_machine_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *KubeconfigResponse) GetMessages() []*Kubeconfig {
@@ -3673,7 +3718,7 @@ type ImageImportRequest struct {
 
 func (x *ImageImportRequest) Reset() {
 	*x = ImageImportRequest{}
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3685,7 +3730,7 @@ func (x *ImageImportRequest) String() string {
 func (*ImageImportRequest) ProtoMessage() {}
 
 func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[57]
+	mi := &file_machine_machine_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3698,7 +3743,7 @@ func (x *ImageImportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportRequest.ProtoReflect.Descriptor instead.
 func (*ImageImportRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{57}
+	return file_machine_machine_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ImageImportRequest) GetChunk() []byte {
@@ -3721,7 +3766,7 @@ type ImageImport struct {
 
 func (x *ImageImport) Reset() {
 	*x = ImageImport{}
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3733,7 +3778,7 @@ func (x *ImageImport) String() string {
 func (*ImageImport) ProtoMessage() {}
 
 func (x *ImageImport) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[58]
+	mi := &file_machine_machine_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3746,7 +3791,7 @@ func (x *ImageImport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImport.ProtoReflect.Descriptor instead.
 func (*ImageImport) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{58}
+	return file_machine_machine_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ImageImport) GetMetadata() *common.Metadata {
@@ -3779,7 +3824,7 @@ type ImageImportResponse struct {
 
 func (x *ImageImportResponse) Reset() {
 	*x = ImageImportResponse{}
-	mi := &file_machine_machine_proto_msgTypes[59]
+	mi := &file_machine_machine_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3791,7 +3836,7 @@ func (x *ImageImportResponse) String() string {
 func (*ImageImportResponse) ProtoMessage() {}
 
 func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[59]
+	mi := &file_machine_machine_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3804,7 +3849,7 @@ func (x *ImageImportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageImportResponse.ProtoReflect.Descriptor instead.
 func (*ImageImportResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{59}
+	return file_machine_machine_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ImageImportResponse) GetMessages() []*ImageImport {
@@ -3830,7 +3875,7 @@ type Image struct {
 
 func (x *Image) Reset() {
 	*x = Image{}
-	mi := &file_machine_machine_proto_msgTypes[60]
+	mi := &file_machine_machine_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3842,7 +3887,7 @@ func (x *Image) String() string {
 func (*Image) ProtoMessage() {}
 
 func (x *Image) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[60]
+	mi := &file_machine_machine_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3855,7 +3900,7 @@ func (x *Image) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Image.ProtoReflect.Descriptor instead.
 func (*Image) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{60}
+	return file_machine_machine_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *Image) GetName() string {
@@ -3896,7 +3941,7 @@ type ImageList struct {
 
 func (x *ImageList) Reset() {
 	*x = ImageList{}
-	mi := &file_machine_machine_proto_msgTypes[61]
+	mi := &file_machine_machine_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3908,7 +3953,7 @@ func (x *ImageList) String() string {
 func (*ImageList) ProtoMessage() {}
 
 func (x *ImageList) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[61]
+	mi := &file_machine_machine_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3921,7 +3966,7 @@ func (x *ImageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageList.ProtoReflect.Descriptor instead.
 func (*ImageList) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{61}
+	return file_machine_machine_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ImageList) GetMetadata() *common.Metadata {
@@ -3947,7 +3992,7 @@ type ImageListResponse struct {
 
 func (x *ImageListResponse) Reset() {
 	*x = ImageListResponse{}
-	mi := &file_machine_machine_proto_msgTypes[62]
+	mi := &file_machine_machine_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3959,7 +4004,7 @@ func (x *ImageListResponse) String() string {
 func (*ImageListResponse) ProtoMessage() {}
 
 func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[62]
+	mi := &file_machine_machine_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3972,7 +4017,7 @@ func (x *ImageListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageListResponse.ProtoReflect.Descriptor instead.
 func (*ImageListResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{62}
+	return file_machine_machine_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ImageListResponse) GetMessages() []*ImageList {
@@ -3999,7 +4044,7 @@ type UpgradeRequest struct {
 
 func (x *UpgradeRequest) Reset() {
 	*x = UpgradeRequest{}
-	mi := &file_machine_machine_proto_msgTypes[63]
+	mi := &file_machine_machine_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4011,7 +4056,7 @@ func (x *UpgradeRequest) String() string {
 func (*UpgradeRequest) ProtoMessage() {}
 
 func (x *UpgradeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[63]
+	mi := &file_machine_machine_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4024,7 +4069,7 @@ func (x *UpgradeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeRequest.ProtoReflect.Descriptor instead.
 func (*UpgradeRequest) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{63}
+	return file_machine_machine_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *UpgradeRequest) GetStage() bool {
@@ -4071,7 +4116,7 @@ type Upgrade struct {
 
 func (x *Upgrade) Reset() {
 	*x = Upgrade{}
-	mi := &file_machine_machine_proto_msgTypes[64]
+	mi := &file_machine_machine_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4083,7 +4128,7 @@ func (x *Upgrade) String() string {
 func (*Upgrade) ProtoMessage() {}
 
 func (x *Upgrade) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[64]
+	mi := &file_machine_machine_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4096,7 +4141,7 @@ func (x *Upgrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upgrade.ProtoReflect.Descriptor instead.
 func (*Upgrade) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{64}
+	return file_machine_machine_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *Upgrade) GetMetadata() *common.Metadata {
@@ -4164,7 +4209,7 @@ type UpgradeResponse struct {
 
 func (x *UpgradeResponse) Reset() {
 	*x = UpgradeResponse{}
-	mi := &file_machine_machine_proto_msgTypes[65]
+	mi := &file_machine_machine_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4176,7 +4221,7 @@ func (x *UpgradeResponse) String() string {
 func (*UpgradeResponse) ProtoMessage() {}
 
 func (x *UpgradeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[65]
+	mi := &file_machine_machine_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4189,7 +4234,7 @@ func (x *UpgradeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResponse.ProtoReflect.Descriptor instead.
 func (*UpgradeResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{65}
+	return file_machine_machine_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *UpgradeResponse) GetMessages() []*Upgrade {
@@ -4212,7 +4257,7 @@ type Rollback struct {
 
 func (x *Rollback) Reset() {
 	*x = Rollback{}
-	mi := &file_machine_machine_proto_msgTypes[66]
+	mi := &file_machine_machine_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4224,7 +4269,7 @@ func (x *Rollback) String() string {
 func (*Rollback) ProtoMessage() {}
 
 func (x *Rollback) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[66]
+	mi := &file_machine_machine_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4237,7 +4282,7 @@ func (x *Rollback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rollback.ProtoReflect.Descriptor instead.
 func (*Rollback) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{66}
+	return file_machine_machine_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *Rollback) GetMetadata() *common.Metadata {
@@ -4270,7 +4315,7 @@ type RollbackResponse struct {
 
 func (x *RollbackResponse) Reset() {
 	*x = RollbackResponse{}
-	mi := &file_machine_machine_proto_msgTypes[67]
+	mi := &file_machine_machine_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4282,7 +4327,7 @@ func (x *RollbackResponse) String() string {
 func (*RollbackResponse) ProtoMessage() {}
 
 func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_machine_machine_proto_msgTypes[67]
+	mi := &file_machine_machine_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4295,7 +4340,7 @@ func (x *RollbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RollbackResponse.ProtoReflect.Descriptor instead.
 func (*RollbackResponse) Descriptor() ([]byte, []int) {
-	return file_machine_machine_proto_rawDescGZIP(), []int{67}
+	return file_machine_machine_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *RollbackResponse) GetMessages() []*Rollback {
@@ -4579,7 +4624,9 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x03key\x18\x04 \x01(\fR\x03key\"e\n" +
 	"#GenerateClientConfigurationResponse\x12>\n" +
 	"\bmessages\x18\x01 \x03(\v2\".cairn.machine.ClientConfigurationR\bmessages\"\x12\n" +
-	"\x10BootstrapRequest\"w\n" +
+	"\x10BootstrapRequest\"/\n" +
+	"\x17BootstrapRecoverRequest\x12\x14\n" +
+	"\x05chunk\x18\x01 \x01(\fR\x05chunk\"w\n" +
 	"\n" +
 	"Kubeconfig\x122\n" +
 	"\bmetadata\x18\x01 \x01(\v2\x16.cairn.common.MetadataR\bmetadata\x12\x12\n" +
@@ -4627,7 +4674,7 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\x04slot\x18\x02 \x01(\v2\x13.cairn.machine.SlotR\x04slot\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\"G\n" +
 	"\x10RollbackResponse\x123\n" +
-	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.RollbackR\bmessages2\xdc\x11\n" +
+	"\bmessages\x18\x01 \x03(\v2\x17.cairn.machine.RollbackR\bmessages2\xb9\x12\n" +
 	"\x0eMachineService\x12>\n" +
 	"\aVersion\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.VersionResponse\x12@\n" +
 	"\bHostname\x12\x13.cairn.common.Empty\x1a\x1f.cairn.machine.HostnameResponse\x12:\n" +
@@ -4654,7 +4701,8 @@ const file_machine_machine_proto_rawDesc = "" +
 	"\aLoadAvg\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.LoadAvgResponse\x12>\n" +
 	"\aNetstat\x12\x13.cairn.common.Empty\x1a\x1e.cairn.machine.NetstatResponse\x12\x84\x01\n" +
 	"\x1bGenerateClientConfiguration\x121.cairn.machine.GenerateClientConfigurationRequest\x1a2.cairn.machine.GenerateClientConfigurationResponse\x12K\n" +
-	"\tBootstrap\x12\x1f.cairn.machine.BootstrapRequest\x1a\x1d.cairn.machine.ActionResponse\x12D\n" +
+	"\tBootstrap\x12\x1f.cairn.machine.BootstrapRequest\x1a\x1d.cairn.machine.ActionResponse\x12[\n" +
+	"\x10BootstrapRecover\x12&.cairn.machine.BootstrapRecoverRequest\x1a\x1d.cairn.machine.ActionResponse(\x01\x12D\n" +
 	"\n" +
 	"Kubeconfig\x12\x13.cairn.common.Empty\x1a!.cairn.machine.KubeconfigResponse\x12V\n" +
 	"\vImageImport\x12!.cairn.machine.ImageImportRequest\x1a\".cairn.machine.ImageImportResponse(\x01\x12B\n" +
@@ -4675,7 +4723,7 @@ func file_machine_machine_proto_rawDescGZIP() []byte {
 }
 
 var file_machine_machine_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
+var file_machine_machine_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
 var file_machine_machine_proto_goTypes = []any{
 	(ResetRequest_Wipe)(0),                      // 0: cairn.machine.ResetRequest.Wipe
 	(ApplyConfigurationRequest_Mode)(0),         // 1: cairn.machine.ApplyConfigurationRequest.Mode
@@ -4734,161 +4782,164 @@ var file_machine_machine_proto_goTypes = []any{
 	(*ClientConfiguration)(nil),                 // 54: cairn.machine.ClientConfiguration
 	(*GenerateClientConfigurationResponse)(nil), // 55: cairn.machine.GenerateClientConfigurationResponse
 	(*BootstrapRequest)(nil),                    // 56: cairn.machine.BootstrapRequest
-	(*Kubeconfig)(nil),                          // 57: cairn.machine.Kubeconfig
-	(*KubeconfigResponse)(nil),                  // 58: cairn.machine.KubeconfigResponse
-	(*ImageImportRequest)(nil),                  // 59: cairn.machine.ImageImportRequest
-	(*ImageImport)(nil),                         // 60: cairn.machine.ImageImport
-	(*ImageImportResponse)(nil),                 // 61: cairn.machine.ImageImportResponse
-	(*Image)(nil),                               // 62: cairn.machine.Image
-	(*ImageList)(nil),                           // 63: cairn.machine.ImageList
-	(*ImageListResponse)(nil),                   // 64: cairn.machine.ImageListResponse
-	(*UpgradeRequest)(nil),                      // 65: cairn.machine.UpgradeRequest
-	(*Upgrade)(nil),                             // 66: cairn.machine.Upgrade
-	(*UpgradeResponse)(nil),                     // 67: cairn.machine.UpgradeResponse
-	(*Rollback)(nil),                            // 68: cairn.machine.Rollback
-	(*RollbackResponse)(nil),                    // 69: cairn.machine.RollbackResponse
-	nil,                                         // 70: cairn.machine.Event.AttributesEntry
-	(*common.Metadata)(nil),                     // 71: cairn.common.Metadata
-	(*timestamppb.Timestamp)(nil),               // 72: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                 // 73: google.protobuf.Duration
-	(*common.Empty)(nil),                        // 74: cairn.common.Empty
+	(*BootstrapRecoverRequest)(nil),             // 57: cairn.machine.BootstrapRecoverRequest
+	(*Kubeconfig)(nil),                          // 58: cairn.machine.Kubeconfig
+	(*KubeconfigResponse)(nil),                  // 59: cairn.machine.KubeconfigResponse
+	(*ImageImportRequest)(nil),                  // 60: cairn.machine.ImageImportRequest
+	(*ImageImport)(nil),                         // 61: cairn.machine.ImageImport
+	(*ImageImportResponse)(nil),                 // 62: cairn.machine.ImageImportResponse
+	(*Image)(nil),                               // 63: cairn.machine.Image
+	(*ImageList)(nil),                           // 64: cairn.machine.ImageList
+	(*ImageListResponse)(nil),                   // 65: cairn.machine.ImageListResponse
+	(*UpgradeRequest)(nil),                      // 66: cairn.machine.UpgradeRequest
+	(*Upgrade)(nil),                             // 67: cairn.machine.Upgrade
+	(*UpgradeResponse)(nil),                     // 68: cairn.machine.UpgradeResponse
+	(*Rollback)(nil),                            // 69: cairn.machine.Rollback
+	(*RollbackResponse)(nil),                    // 70: cairn.machine.RollbackResponse
+	nil,                                         // 71: cairn.machine.Event.AttributesEntry
+	(*common.Metadata)(nil),                     // 72: cairn.common.Metadata
+	(*timestamppb.Timestamp)(nil),               // 73: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                 // 74: google.protobuf.Duration
+	(*common.Empty)(nil),                        // 75: cairn.common.Empty
 }
 var file_machine_machine_proto_depIdxs = []int32{
-	71, // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
-	2,  // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
-	4,  // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
-	72, // 3: cairn.machine.Slot.written:type_name -> google.protobuf.Timestamp
-	3,  // 4: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
-	71, // 5: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
-	6,  // 6: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
-	71, // 7: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
-	8,  // 8: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
-	9,  // 9: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
-	72, // 10: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
-	12, // 11: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
-	71, // 12: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
-	11, // 13: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
-	13, // 14: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
-	72, // 15: cairn.machine.LogDestinationStatus.last_error_time:type_name -> google.protobuf.Timestamp
-	72, // 16: cairn.machine.LogDestinationStatus.oldest_queued:type_name -> google.protobuf.Timestamp
-	71, // 17: cairn.machine.LoggingStatus.metadata:type_name -> cairn.common.Metadata
-	16, // 18: cairn.machine.LoggingStatus.destinations:type_name -> cairn.machine.LogDestinationStatus
-	17, // 19: cairn.machine.LoggingStatusResponse.messages:type_name -> cairn.machine.LoggingStatus
-	71, // 20: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
-	19, // 21: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
-	71, // 22: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
-	71, // 23: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
-	72, // 24: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
-	70, // 25: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
-	0,  // 26: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
-	1,  // 27: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
-	73, // 28: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
-	71, // 29: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
-	28, // 30: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
-	71, // 31: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
-	30, // 32: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
-	71, // 33: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
-	33, // 34: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
-	72, // 35: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
-	71, // 36: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
-	36, // 37: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
-	37, // 38: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
-	71, // 39: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
-	39, // 40: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
-	40, // 41: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
-	71, // 42: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
-	42, // 43: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
-	43, // 44: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
-	71, // 45: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
-	45, // 46: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
-	46, // 47: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
-	71, // 48: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
-	48, // 49: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
-	71, // 50: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
-	50, // 51: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
-	51, // 52: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
-	73, // 53: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
-	71, // 54: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
-	54, // 55: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
-	71, // 56: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
-	57, // 57: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
-	71, // 58: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
-	60, // 59: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
-	71, // 60: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
-	62, // 61: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
-	63, // 62: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
-	71, // 63: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
-	66, // 64: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
-	71, // 65: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
-	4,  // 66: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
-	68, // 67: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
-	74, // 68: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
-	74, // 69: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
-	74, // 70: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
-	74, // 71: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
-	15, // 72: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
-	15, // 73: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
-	15, // 74: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
-	21, // 75: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
-	22, // 76: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
-	24, // 77: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
-	74, // 78: cairn.machine.MachineService.LoggingStatus:input_type -> cairn.common.Empty
-	74, // 79: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
-	74, // 80: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
-	26, // 81: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
-	27, // 82: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
-	74, // 83: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
-	74, // 84: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
-	32, // 85: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
-	35, // 86: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
-	74, // 87: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
-	74, // 88: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
-	74, // 89: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
-	74, // 90: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
-	74, // 91: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
-	53, // 92: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
-	56, // 93: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
-	74, // 94: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
-	59, // 95: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
-	74, // 96: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
-	65, // 97: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
-	74, // 98: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
-	5,  // 99: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
-	7,  // 100: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
-	10, // 101: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
-	14, // 102: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
-	20, // 103: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
-	20, // 104: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
-	20, // 105: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
-	23, // 106: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
-	23, // 107: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
-	25, // 108: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
-	18, // 109: cairn.machine.MachineService.LoggingStatus:output_type -> cairn.machine.LoggingStatusResponse
-	20, // 110: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
-	20, // 111: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
-	20, // 112: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
-	29, // 113: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
-	20, // 114: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
-	31, // 115: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
-	34, // 116: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
-	38, // 117: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
-	41, // 118: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
-	44, // 119: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
-	47, // 120: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
-	49, // 121: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
-	52, // 122: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
-	55, // 123: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
-	20, // 124: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
-	58, // 125: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
-	61, // 126: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
-	64, // 127: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
-	67, // 128: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
-	69, // 129: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
-	99, // [99:130] is the sub-list for method output_type
-	68, // [68:99] is the sub-list for method input_type
-	68, // [68:68] is the sub-list for extension type_name
-	68, // [68:68] is the sub-list for extension extendee
-	0,  // [0:68] is the sub-list for field type_name
+	72,  // 0: cairn.machine.Version.metadata:type_name -> cairn.common.Metadata
+	2,   // 1: cairn.machine.Version.version:type_name -> cairn.machine.VersionInfo
+	4,   // 2: cairn.machine.Version.slots:type_name -> cairn.machine.Slot
+	73,  // 3: cairn.machine.Slot.written:type_name -> google.protobuf.Timestamp
+	3,   // 4: cairn.machine.VersionResponse.messages:type_name -> cairn.machine.Version
+	72,  // 5: cairn.machine.Hostname.metadata:type_name -> cairn.common.Metadata
+	6,   // 6: cairn.machine.HostnameResponse.messages:type_name -> cairn.machine.Hostname
+	72,  // 7: cairn.machine.DiskList.metadata:type_name -> cairn.common.Metadata
+	8,   // 8: cairn.machine.DiskList.disks:type_name -> cairn.machine.Disk
+	9,   // 9: cairn.machine.DisksResponse.messages:type_name -> cairn.machine.DiskList
+	73,  // 10: cairn.machine.ServiceInfo.since:type_name -> google.protobuf.Timestamp
+	12,  // 11: cairn.machine.ServiceInfo.cgroup:type_name -> cairn.machine.ServiceCgroup
+	72,  // 12: cairn.machine.ServiceList.metadata:type_name -> cairn.common.Metadata
+	11,  // 13: cairn.machine.ServiceList.services:type_name -> cairn.machine.ServiceInfo
+	13,  // 14: cairn.machine.ServiceListResponse.messages:type_name -> cairn.machine.ServiceList
+	73,  // 15: cairn.machine.LogDestinationStatus.last_error_time:type_name -> google.protobuf.Timestamp
+	73,  // 16: cairn.machine.LogDestinationStatus.oldest_queued:type_name -> google.protobuf.Timestamp
+	72,  // 17: cairn.machine.LoggingStatus.metadata:type_name -> cairn.common.Metadata
+	16,  // 18: cairn.machine.LoggingStatus.destinations:type_name -> cairn.machine.LogDestinationStatus
+	17,  // 19: cairn.machine.LoggingStatusResponse.messages:type_name -> cairn.machine.LoggingStatus
+	72,  // 20: cairn.machine.Action.metadata:type_name -> cairn.common.Metadata
+	19,  // 21: cairn.machine.ActionResponse.messages:type_name -> cairn.machine.Action
+	72,  // 22: cairn.machine.LogChunk.metadata:type_name -> cairn.common.Metadata
+	72,  // 23: cairn.machine.Event.metadata:type_name -> cairn.common.Metadata
+	73,  // 24: cairn.machine.Event.time:type_name -> google.protobuf.Timestamp
+	71,  // 25: cairn.machine.Event.attributes:type_name -> cairn.machine.Event.AttributesEntry
+	0,   // 26: cairn.machine.ResetRequest.wipe:type_name -> cairn.machine.ResetRequest.Wipe
+	1,   // 27: cairn.machine.ApplyConfigurationRequest.mode:type_name -> cairn.machine.ApplyConfigurationRequest.Mode
+	74,  // 28: cairn.machine.ApplyConfigurationRequest.try_timeout:type_name -> google.protobuf.Duration
+	72,  // 29: cairn.machine.ApplyConfiguration.metadata:type_name -> cairn.common.Metadata
+	28,  // 30: cairn.machine.ApplyConfigurationResponse.messages:type_name -> cairn.machine.ApplyConfiguration
+	72,  // 31: cairn.machine.Configuration.metadata:type_name -> cairn.common.Metadata
+	30,  // 32: cairn.machine.ConfigurationResponse.messages:type_name -> cairn.machine.Configuration
+	72,  // 33: cairn.machine.FileContent.metadata:type_name -> cairn.common.Metadata
+	33,  // 34: cairn.machine.ReadResponse.messages:type_name -> cairn.machine.FileContent
+	73,  // 35: cairn.machine.FileInfo.modified:type_name -> google.protobuf.Timestamp
+	72,  // 36: cairn.machine.FileList.metadata:type_name -> cairn.common.Metadata
+	36,  // 37: cairn.machine.FileList.files:type_name -> cairn.machine.FileInfo
+	37,  // 38: cairn.machine.ListResponse.messages:type_name -> cairn.machine.FileList
+	72,  // 39: cairn.machine.ProcessList.metadata:type_name -> cairn.common.Metadata
+	39,  // 40: cairn.machine.ProcessList.processes:type_name -> cairn.machine.Process
+	40,  // 41: cairn.machine.ProcessesResponse.messages:type_name -> cairn.machine.ProcessList
+	72,  // 42: cairn.machine.Memory.metadata:type_name -> cairn.common.Metadata
+	42,  // 43: cairn.machine.Memory.meminfo:type_name -> cairn.machine.MemInfo
+	43,  // 44: cairn.machine.MemoryResponse.messages:type_name -> cairn.machine.Memory
+	72,  // 45: cairn.machine.MountList.metadata:type_name -> cairn.common.Metadata
+	45,  // 46: cairn.machine.MountList.mounts:type_name -> cairn.machine.Mount
+	46,  // 47: cairn.machine.MountsResponse.messages:type_name -> cairn.machine.MountList
+	72,  // 48: cairn.machine.LoadAvg.metadata:type_name -> cairn.common.Metadata
+	48,  // 49: cairn.machine.LoadAvgResponse.messages:type_name -> cairn.machine.LoadAvg
+	72,  // 50: cairn.machine.ConnectionList.metadata:type_name -> cairn.common.Metadata
+	50,  // 51: cairn.machine.ConnectionList.connections:type_name -> cairn.machine.Connection
+	51,  // 52: cairn.machine.NetstatResponse.messages:type_name -> cairn.machine.ConnectionList
+	74,  // 53: cairn.machine.GenerateClientConfigurationRequest.ttl:type_name -> google.protobuf.Duration
+	72,  // 54: cairn.machine.ClientConfiguration.metadata:type_name -> cairn.common.Metadata
+	54,  // 55: cairn.machine.GenerateClientConfigurationResponse.messages:type_name -> cairn.machine.ClientConfiguration
+	72,  // 56: cairn.machine.Kubeconfig.metadata:type_name -> cairn.common.Metadata
+	58,  // 57: cairn.machine.KubeconfigResponse.messages:type_name -> cairn.machine.Kubeconfig
+	72,  // 58: cairn.machine.ImageImport.metadata:type_name -> cairn.common.Metadata
+	61,  // 59: cairn.machine.ImageImportResponse.messages:type_name -> cairn.machine.ImageImport
+	72,  // 60: cairn.machine.ImageList.metadata:type_name -> cairn.common.Metadata
+	63,  // 61: cairn.machine.ImageList.images:type_name -> cairn.machine.Image
+	64,  // 62: cairn.machine.ImageListResponse.messages:type_name -> cairn.machine.ImageList
+	72,  // 63: cairn.machine.Upgrade.metadata:type_name -> cairn.common.Metadata
+	67,  // 64: cairn.machine.UpgradeResponse.messages:type_name -> cairn.machine.Upgrade
+	72,  // 65: cairn.machine.Rollback.metadata:type_name -> cairn.common.Metadata
+	4,   // 66: cairn.machine.Rollback.slot:type_name -> cairn.machine.Slot
+	69,  // 67: cairn.machine.RollbackResponse.messages:type_name -> cairn.machine.Rollback
+	75,  // 68: cairn.machine.MachineService.Version:input_type -> cairn.common.Empty
+	75,  // 69: cairn.machine.MachineService.Hostname:input_type -> cairn.common.Empty
+	75,  // 70: cairn.machine.MachineService.Disks:input_type -> cairn.common.Empty
+	75,  // 71: cairn.machine.MachineService.ServiceList:input_type -> cairn.common.Empty
+	15,  // 72: cairn.machine.MachineService.ServiceStart:input_type -> cairn.machine.ServiceRequest
+	15,  // 73: cairn.machine.MachineService.ServiceStop:input_type -> cairn.machine.ServiceRequest
+	15,  // 74: cairn.machine.MachineService.ServiceRestart:input_type -> cairn.machine.ServiceRequest
+	21,  // 75: cairn.machine.MachineService.Logs:input_type -> cairn.machine.LogsRequest
+	22,  // 76: cairn.machine.MachineService.Dmesg:input_type -> cairn.machine.DmesgRequest
+	24,  // 77: cairn.machine.MachineService.Events:input_type -> cairn.machine.EventsRequest
+	75,  // 78: cairn.machine.MachineService.LoggingStatus:input_type -> cairn.common.Empty
+	75,  // 79: cairn.machine.MachineService.Reboot:input_type -> cairn.common.Empty
+	75,  // 80: cairn.machine.MachineService.Shutdown:input_type -> cairn.common.Empty
+	26,  // 81: cairn.machine.MachineService.Reset:input_type -> cairn.machine.ResetRequest
+	27,  // 82: cairn.machine.MachineService.ApplyConfiguration:input_type -> cairn.machine.ApplyConfigurationRequest
+	75,  // 83: cairn.machine.MachineService.ConfirmConfiguration:input_type -> cairn.common.Empty
+	75,  // 84: cairn.machine.MachineService.GetConfiguration:input_type -> cairn.common.Empty
+	32,  // 85: cairn.machine.MachineService.Read:input_type -> cairn.machine.ReadRequest
+	35,  // 86: cairn.machine.MachineService.List:input_type -> cairn.machine.ListRequest
+	75,  // 87: cairn.machine.MachineService.Processes:input_type -> cairn.common.Empty
+	75,  // 88: cairn.machine.MachineService.Memory:input_type -> cairn.common.Empty
+	75,  // 89: cairn.machine.MachineService.Mounts:input_type -> cairn.common.Empty
+	75,  // 90: cairn.machine.MachineService.LoadAvg:input_type -> cairn.common.Empty
+	75,  // 91: cairn.machine.MachineService.Netstat:input_type -> cairn.common.Empty
+	53,  // 92: cairn.machine.MachineService.GenerateClientConfiguration:input_type -> cairn.machine.GenerateClientConfigurationRequest
+	56,  // 93: cairn.machine.MachineService.Bootstrap:input_type -> cairn.machine.BootstrapRequest
+	57,  // 94: cairn.machine.MachineService.BootstrapRecover:input_type -> cairn.machine.BootstrapRecoverRequest
+	75,  // 95: cairn.machine.MachineService.Kubeconfig:input_type -> cairn.common.Empty
+	60,  // 96: cairn.machine.MachineService.ImageImport:input_type -> cairn.machine.ImageImportRequest
+	75,  // 97: cairn.machine.MachineService.ImageList:input_type -> cairn.common.Empty
+	66,  // 98: cairn.machine.MachineService.Upgrade:input_type -> cairn.machine.UpgradeRequest
+	75,  // 99: cairn.machine.MachineService.Rollback:input_type -> cairn.common.Empty
+	5,   // 100: cairn.machine.MachineService.Version:output_type -> cairn.machine.VersionResponse
+	7,   // 101: cairn.machine.MachineService.Hostname:output_type -> cairn.machine.HostnameResponse
+	10,  // 102: cairn.machine.MachineService.Disks:output_type -> cairn.machine.DisksResponse
+	14,  // 103: cairn.machine.MachineService.ServiceList:output_type -> cairn.machine.ServiceListResponse
+	20,  // 104: cairn.machine.MachineService.ServiceStart:output_type -> cairn.machine.ActionResponse
+	20,  // 105: cairn.machine.MachineService.ServiceStop:output_type -> cairn.machine.ActionResponse
+	20,  // 106: cairn.machine.MachineService.ServiceRestart:output_type -> cairn.machine.ActionResponse
+	23,  // 107: cairn.machine.MachineService.Logs:output_type -> cairn.machine.LogChunk
+	23,  // 108: cairn.machine.MachineService.Dmesg:output_type -> cairn.machine.LogChunk
+	25,  // 109: cairn.machine.MachineService.Events:output_type -> cairn.machine.Event
+	18,  // 110: cairn.machine.MachineService.LoggingStatus:output_type -> cairn.machine.LoggingStatusResponse
+	20,  // 111: cairn.machine.MachineService.Reboot:output_type -> cairn.machine.ActionResponse
+	20,  // 112: cairn.machine.MachineService.Shutdown:output_type -> cairn.machine.ActionResponse
+	20,  // 113: cairn.machine.MachineService.Reset:output_type -> cairn.machine.ActionResponse
+	29,  // 114: cairn.machine.MachineService.ApplyConfiguration:output_type -> cairn.machine.ApplyConfigurationResponse
+	20,  // 115: cairn.machine.MachineService.ConfirmConfiguration:output_type -> cairn.machine.ActionResponse
+	31,  // 116: cairn.machine.MachineService.GetConfiguration:output_type -> cairn.machine.ConfigurationResponse
+	34,  // 117: cairn.machine.MachineService.Read:output_type -> cairn.machine.ReadResponse
+	38,  // 118: cairn.machine.MachineService.List:output_type -> cairn.machine.ListResponse
+	41,  // 119: cairn.machine.MachineService.Processes:output_type -> cairn.machine.ProcessesResponse
+	44,  // 120: cairn.machine.MachineService.Memory:output_type -> cairn.machine.MemoryResponse
+	47,  // 121: cairn.machine.MachineService.Mounts:output_type -> cairn.machine.MountsResponse
+	49,  // 122: cairn.machine.MachineService.LoadAvg:output_type -> cairn.machine.LoadAvgResponse
+	52,  // 123: cairn.machine.MachineService.Netstat:output_type -> cairn.machine.NetstatResponse
+	55,  // 124: cairn.machine.MachineService.GenerateClientConfiguration:output_type -> cairn.machine.GenerateClientConfigurationResponse
+	20,  // 125: cairn.machine.MachineService.Bootstrap:output_type -> cairn.machine.ActionResponse
+	20,  // 126: cairn.machine.MachineService.BootstrapRecover:output_type -> cairn.machine.ActionResponse
+	59,  // 127: cairn.machine.MachineService.Kubeconfig:output_type -> cairn.machine.KubeconfigResponse
+	62,  // 128: cairn.machine.MachineService.ImageImport:output_type -> cairn.machine.ImageImportResponse
+	65,  // 129: cairn.machine.MachineService.ImageList:output_type -> cairn.machine.ImageListResponse
+	68,  // 130: cairn.machine.MachineService.Upgrade:output_type -> cairn.machine.UpgradeResponse
+	70,  // 131: cairn.machine.MachineService.Rollback:output_type -> cairn.machine.RollbackResponse
+	100, // [100:132] is the sub-list for method output_type
+	68,  // [68:100] is the sub-list for method input_type
+	68,  // [68:68] is the sub-list for extension type_name
+	68,  // [68:68] is the sub-list for extension extendee
+	0,   // [0:68] is the sub-list for field type_name
 }
 
 func init() { file_machine_machine_proto_init() }
@@ -4902,7 +4953,7 @@ func file_machine_machine_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_machine_machine_proto_rawDesc), len(file_machine_machine_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   69,
+			NumMessages:   70,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -48,6 +48,7 @@ const (
 	MachineService_Netstat_FullMethodName                     = "/cairn.machine.MachineService/Netstat"
 	MachineService_GenerateClientConfiguration_FullMethodName = "/cairn.machine.MachineService/GenerateClientConfiguration"
 	MachineService_Bootstrap_FullMethodName                   = "/cairn.machine.MachineService/Bootstrap"
+	MachineService_BootstrapRecover_FullMethodName            = "/cairn.machine.MachineService/BootstrapRecover"
 	MachineService_Kubeconfig_FullMethodName                  = "/cairn.machine.MachineService/Kubeconfig"
 	MachineService_ImageImport_FullMethodName                 = "/cairn.machine.MachineService/ImageImport"
 	MachineService_ImageList_FullMethodName                   = "/cairn.machine.MachineService/ImageList"
@@ -93,6 +94,11 @@ type MachineServiceClient interface {
 	// once per cluster. A worker, a node without configuration and a second call are refused
 	// (FailedPrecondition) and nothing changes.
 	Bootstrap(ctx context.Context, in *BootstrapRequest, opts ...grpc.CallOption) (*ActionResponse, error)
+	// BootstrapRecover is Bootstrap from an etcd snapshot (cairnctl etcd snapshot), sent in
+	// chunks: the node checks the snapshot's sha256 and restores it with etcdutl into a scratch
+	// directory before it touches etcd's data directory, so that a corrupt or truncated snapshot
+	// is refused (InvalidArgument) with nothing changed. The same preconditions as Bootstrap hold.
+	BootstrapRecover(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[BootstrapRecoverRequest, ActionResponse], error)
 	// Kubeconfig issues a fresh admin kubeconfig (it carries a private key: os:admin only) from
 	// the cluster CA of a control-plane node's configuration.
 	Kubeconfig(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*KubeconfigResponse, error)
@@ -410,6 +416,19 @@ func (c *machineServiceClient) Bootstrap(ctx context.Context, in *BootstrapReque
 	return out, nil
 }
 
+func (c *machineServiceClient) BootstrapRecover(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[BootstrapRecoverRequest, ActionResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &MachineService_ServiceDesc.Streams[3], MachineService_BootstrapRecover_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[BootstrapRecoverRequest, ActionResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MachineService_BootstrapRecoverClient = grpc.ClientStreamingClient[BootstrapRecoverRequest, ActionResponse]
+
 func (c *machineServiceClient) Kubeconfig(ctx context.Context, in *common.Empty, opts ...grpc.CallOption) (*KubeconfigResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(KubeconfigResponse)
@@ -422,7 +441,7 @@ func (c *machineServiceClient) Kubeconfig(ctx context.Context, in *common.Empty,
 
 func (c *machineServiceClient) ImageImport(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImageImportRequest, ImageImportResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &MachineService_ServiceDesc.Streams[3], MachineService_ImageImport_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &MachineService_ServiceDesc.Streams[4], MachineService_ImageImport_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -445,7 +464,7 @@ func (c *machineServiceClient) ImageList(ctx context.Context, in *common.Empty, 
 
 func (c *machineServiceClient) Upgrade(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UpgradeRequest, UpgradeResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &MachineService_ServiceDesc.Streams[4], MachineService_Upgrade_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &MachineService_ServiceDesc.Streams[5], MachineService_Upgrade_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -504,6 +523,11 @@ type MachineServiceServer interface {
 	// once per cluster. A worker, a node without configuration and a second call are refused
 	// (FailedPrecondition) and nothing changes.
 	Bootstrap(context.Context, *BootstrapRequest) (*ActionResponse, error)
+	// BootstrapRecover is Bootstrap from an etcd snapshot (cairnctl etcd snapshot), sent in
+	// chunks: the node checks the snapshot's sha256 and restores it with etcdutl into a scratch
+	// directory before it touches etcd's data directory, so that a corrupt or truncated snapshot
+	// is refused (InvalidArgument) with nothing changed. The same preconditions as Bootstrap hold.
+	BootstrapRecover(grpc.ClientStreamingServer[BootstrapRecoverRequest, ActionResponse]) error
 	// Kubeconfig issues a fresh admin kubeconfig (it carries a private key: os:admin only) from
 	// the cluster CA of a control-plane node's configuration.
 	Kubeconfig(context.Context, *common.Empty) (*KubeconfigResponse, error)
@@ -611,6 +635,9 @@ func (UnimplementedMachineServiceServer) GenerateClientConfiguration(context.Con
 }
 func (UnimplementedMachineServiceServer) Bootstrap(context.Context, *BootstrapRequest) (*ActionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Bootstrap not implemented")
+}
+func (UnimplementedMachineServiceServer) BootstrapRecover(grpc.ClientStreamingServer[BootstrapRecoverRequest, ActionResponse]) error {
+	return status.Error(codes.Unimplemented, "method BootstrapRecover not implemented")
 }
 func (UnimplementedMachineServiceServer) Kubeconfig(context.Context, *common.Empty) (*KubeconfigResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Kubeconfig not implemented")
@@ -1095,6 +1122,13 @@ func _MachineService_Bootstrap_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MachineService_BootstrapRecover_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(MachineServiceServer).BootstrapRecover(&grpc.GenericServerStream[BootstrapRecoverRequest, ActionResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MachineService_BootstrapRecoverServer = grpc.ClientStreamingServer[BootstrapRecoverRequest, ActionResponse]
+
 func _MachineService_Kubeconfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(common.Empty)
 	if err := dec(in); err != nil {
@@ -1290,6 +1324,11 @@ var MachineService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "Events",
 			Handler:       _MachineService_Events_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "BootstrapRecover",
+			Handler:       _MachineService_BootstrapRecover_Handler,
+			ClientStreams: true,
 		},
 		{
 			StreamName:    "ImageImport",
