@@ -68,6 +68,10 @@ test-rollback: ## Upgrade a disk-booted VM to an image that never boots and wait
 test-kubebench: kubectl ## TestKubernetes with the unmodified kube-bench as a Job on each node (importing its image takes 10+ minutes per node under TCG: kept out of test-e2e for CI's time)
 	$(GO) test -count=1 -tags 'e2e kubebench' -timeout 85m -run 'TestKubernetes$$' ./test/e2e/...
 
+.PHONY: test-ha
+test-ha: kubectl ## Three control planes and a worker; the first control plane loses power and the cluster keeps serving (half an hour or more under TCG: kept out of test-e2e for CI's time)
+	$(GO) test -count=1 -tags 'e2e ha' -timeout 110m -run TestHAControlPlane ./test/e2e/...
+
 .PHONY: test-powercut
 test-powercut: ## Cut a disk-booted VM's power at five points of an upgrade (12 minutes under TCG: kept out of test-e2e for CI's time)
 	$(GO) test -count=1 -tags 'e2e powercut' -timeout 60m -run TestDiskUpgradePowerCut ./test/e2e/...
