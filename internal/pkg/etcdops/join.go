@@ -48,7 +48,11 @@ func (c *Client) AddLearner(ctx context.Context, name, peerURL string) (Join, er
 		}
 		for _, m := range members {
 			if m.Learner {
-				return Join{}, errorf(ErrRefused, "member %s (%s) is a learner not promoted yet: one member joins at a time", m.IDString(), m.Name)
+				name := m.Name
+				if name == "" {
+					name = "not started yet, at " + strings.Join(m.PeerURLs, ",")
+				}
+				return Join{}, errorf(ErrRefused, "member %s (%s) is a learner not promoted yet: one member joins at a time", m.IDString(), name)
 			}
 		}
 		var added struct {
