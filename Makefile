@@ -69,7 +69,7 @@ test-kubebench: kubectl ## TestKubernetes with the unmodified kube-bench as a Jo
 	$(GO) test -count=1 -tags 'e2e kubebench' -timeout 85m -run 'TestKubernetes$$' ./test/e2e/...
 
 .PHONY: test-ha
-test-ha: kubectl ## Three control planes and a worker; the first control plane loses power and the cluster keeps serving (half an hour or more under TCG: kept out of test-e2e for CI's time)
+test-ha: kubectl ## Three control planes and a worker; the first control plane loses power and the cluster keeps serving (needs KVM or more than two cores: under TCG on two the guests saturate; kept out of test-e2e)
 	$(GO) test -count=1 -tags 'e2e ha' -timeout 110m -run TestHAControlPlane ./test/e2e/...
 
 .PHONY: test-powercut

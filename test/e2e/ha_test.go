@@ -17,8 +17,10 @@ import (
 	"github.com/cairn-os/cairn/internal/provision/qemu"
 )
 
-// TestHAControlPlane creates three control planes and a worker with one command (make test-ha:
-// about half an hour under TCG, so not in CI): the second and third control planes join etcd
+// TestHAControlPlane creates three control planes and a worker with one command (make test-ha;
+// not in CI: under TCG on two host cores the guests saturate once three apiservers run, and the
+// cluster was not Ready after 15 minutes in three tries; it needs KVM or more cores): the second
+// and third control planes join etcd
 // as learners by themselves and are promoted; all four nodes are Ready. Then the first control
 // plane, the one the configuration's endpoint names, loses power (its QEMU killed): the
 // Kubernetes API still answers and takes writes through the host's forward, the worker stays
