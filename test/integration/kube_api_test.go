@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"os"
 	"path/filepath"
@@ -29,8 +31,9 @@ func TestKubeCallsNeedAdmin(t *testing.T) {
 	if err := os.WriteFile(tar, []byte("not really a tarball"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	snap := goodSnapshot(t, dir)
 	for _, r := range []role.Role{role.Reader, role.Operator} {
-		for _, args := range [][]string{{"kubeconfig", "-"}, {"bootstrap"}, {"image", "import", tar}} {
+		for _, args := range [][]string{{"kubeconfig", "-"}, {"bootstrap"}, {"bootstrap", "--recover-from", snap}, {"image", "import", tar}} {
 			wantFail(t, shared.configs[r], args, "PermissionDenied", "needs one of [os:admin]")
 		}
 	}
@@ -93,6 +96,22 @@ func TestKubeCallsOnWorker(t *testing.T) {
 	wantFail(t, admin, []string{"bootstrap", "-n", "127.0.0.7"}, "FailedPrecondition")
 	wantFail(t, admin, []string{"bootstrap", "-n", "127.0.0.2"}, "FailedPrecondition", "the node does not run Kubernetes yet")
 	wantFail(t, admin, []string{"bootstrap", "-n", "127.0.0.2,127.0.0.3"}, "exactly one control-plane node")
+	snap := goodSnapshot(t, t.TempDir())
+	wantFail(t, admin, []string{"bootstrap", "--recover-from", snap, "-n", "127.0.0.7"}, "FailedPrecondition")
+	wantFail(t, admin, []string{"bootstrap", "--recover-from", snap, "-n", "127.0.0.2"}, "FailedPrecondition", "the node does not run Kubernetes yet")
+}
+
+// goodSnapshot writes a file that passes a snapshot's checksum (a database, then its sha256):
+// what a node refuses it for is then the call's preconditions, not the file.
+func goodSnapshot(t *testing.T, dir string) string {
+	t.Helper()
+	db := bytes.Repeat([]byte("page"), 4096)
+	sum := sha256.Sum256(db)
+	p := filepath.Join(dir, "snapshot.db")
+	if err := os.WriteFile(p, append(db, sum[:]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestImageImportWithoutContainerd: with no containerd the import is refused with a clear
