@@ -15,8 +15,12 @@ import (
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 )
 
-// balancerRefresh is how often the load balancer's apiservers are looked up again.
-const balancerRefresh = 30 * time.Second
+// How often the load balancer's apiservers are looked up again: every 30 s, every 2 s while
+// the node has no configuration yet.
+const (
+	balancerRefresh  = 30 * time.Second
+	balancerNoConfig = 2 * time.Second
+)
 
 // startAPIBalancer runs, on a node booted from the image, the load balancer for the Kubernetes
 // API on 127.0.0.1:7445 (apilb) that a worker's kubelet and every kube-proxy use: it passes
@@ -38,13 +42,16 @@ func (n *daemon) startAPIBalancer(ctx context.Context) {
 	}()
 	go func() {
 		for {
+			every := balancerRefresh
 			if cfg := n.config(); cfg != nil {
 				b.SetBackends(balancerBackends(cfg, apiServers(ctx, kubeservice.KubeletKubeconfig)))
+			} else {
+				every = balancerNoConfig // the configuration comes soon after boot, or with apply-config
 			}
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(balancerRefresh):
+			case <-time.After(every):
 			}
 		}
 	}()
