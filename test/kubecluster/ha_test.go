@@ -81,7 +81,7 @@ func (n *haNode) run(t *testing.T, bin, name string, args ...string) {
 // newHANode renders the node's files from the cluster's configuration.
 func newHANode(t *testing.T, cfg *config.Config, i int) *haNode {
 	t.Helper()
-	n := &haNode{controlPlane: &controlPlane{dir: t.TempDir(), cfg: cfg}, name: fmt.Sprintf("cp-%d", i), ip: fmt.Sprintf("127.0.0.%d", 30+i), idx: map[string]int{}}
+	n := &haNode{controlPlane: &controlPlane{dir: t.TempDir(), cfg: cfg}, name: fmt.Sprintf("cp-%d", i), ip: fmt.Sprintf("127.0.0.%d", 70+i), idx: map[string]int{}}
 	n.input = kubepki.FromConfig(cfg, n.name, []netip.Addr{netip.MustParseAddr(n.ip)})
 	files, err := kubepki.Render(n.input)
 	if err != nil {
@@ -207,7 +207,7 @@ func TestHAControlPlanes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, _, err := config.Generate(config.GenerateInput{ClusterName: "ha-test", Endpoint: "https://127.0.0.31:6443", Secrets: b})
+	gen, _, err := config.Generate(config.GenerateInput{ClusterName: "ha-test", Endpoint: "https://127.0.0.71:6443", Secrets: b})
 	if err != nil {
 		t.Fatal(err)
 	}
