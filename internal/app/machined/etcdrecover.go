@@ -54,8 +54,13 @@ func (a *machineAPI) BootstrapRecover(stream machine.MachineService_BootstrapRec
 	defer cancel(nil)
 	ctx, stop := context.WithTimeoutCause(ctx, recoverTimeout, fmt.Errorf("the recovery took longer than %s: %w", recoverTimeout, context.DeadlineExceeded))
 	defer stop()
-	if err := a.n.canBootstrap(); err != nil {
-		return kubeError(err)
+	// Refused before a byte of the snapshot is received: a node that cannot run the control
+	// plane, or that is bootstrapped (or joined) already. The checks run again, locked, before
+	// the restored member moves in.
+	for _, check := range []func() error{a.n.canBootstrap, a.n.canBootstrapLocked, func() error { return a.n.bootstrapped(ctx) }} {
+		if err := check(); err != nil {
+			return kubeError(err)
+		}
 	}
 	if !a.n.recovering.CompareAndSwap(false, true) {
 		return apierr.Unavailable("another recovery is in progress on this node")
@@ -102,11 +107,8 @@ func (n *daemon) recoverEtcd(ctx context.Context, r io.Reader) (int64, error) {
 	}
 	n.kubeMu.Lock()
 	defer n.kubeMu.Unlock()
-	if err := n.canBootstrapLocked(); err != nil {
+	if err := errors.Join(n.canBootstrapLocked(), n.bootstrapped(ctx)); err != nil {
 		return size, err
-	}
-	if _, err := safe.StateGetByID[*resources.Bootstrap](ctx, n.st, resources.BootstrapID); err == nil {
-		return size, n.recordBootstrap(ctx, resources.BootstrapRecover) // names why it is refused
 	}
 	if err := os.Rename(member, filepath.Join(kubeservice.EtcdDataDir, "member")); err != nil {
 		return size, fmt.Errorf("move the restored member into %s: %w", kubeservice.EtcdDataDir, err)

@@ -62,8 +62,8 @@ func (n *daemon) canBootstrap() error {
 	return nil
 }
 
-// canBootstrapLocked (under kubeMu) refuses a node whose etcd holds a member, or whose member
-// left its cluster.
+// canBootstrapLocked (under kubeMu; without it, only as an early refusal) refuses a node whose
+// etcd holds a member, or whose member left its cluster.
 func (n *daemon) canBootstrapLocked() error {
 	if _, err := os.Stat(filepath.Join(kubeservice.EtcdDataDir, "member")); err == nil {
 		return fmt.Errorf("%w: etcd's data directory %s holds a member", errAlreadyBootstrapped, kubeservice.EtcdDataDir)
@@ -80,14 +80,28 @@ func (n *daemon) recordBootstrap(ctx context.Context, source string) error {
 	b := resources.NewBootstrap()
 	b.TypedSpec().Source = source
 	if err := n.st.Create(ctx, b); state.IsConflictError(err) {
-		if prev, gerr := safe.StateGetByID[*resources.Bootstrap](ctx, n.st, resources.BootstrapID); gerr == nil && prev.TypedSpec().Source == resources.BootstrapJoin {
-			return fmt.Errorf("%w: this node joined the cluster's etcd through %s", errAlreadyBootstrapped, prev.TypedSpec().JoinedThrough)
+		if err := n.bootstrapped(ctx); err != nil {
+			return err
 		}
 		return fmt.Errorf("%w: bootstrap was already requested", errAlreadyBootstrapped)
 	} else if err != nil {
 		return fmt.Errorf("record the bootstrap: %w", err)
 	}
 	return nil
+}
+
+// bootstrapped refuses a node that has a Bootstrap already, saying whether it joined.
+func (n *daemon) bootstrapped(ctx context.Context) error {
+	b, err := safe.StateGetByID[*resources.Bootstrap](ctx, n.st, resources.BootstrapID)
+	switch {
+	case state.IsNotFoundError(err):
+		return nil
+	case err != nil:
+		return err
+	case b.TypedSpec().Source == resources.BootstrapJoin:
+		return fmt.Errorf("%w: this node joined the cluster's etcd through %s", errAlreadyBootstrapped, b.TypedSpec().JoinedThrough)
+	}
+	return fmt.Errorf("%w: bootstrap was already requested", errAlreadyBootstrapped)
 }
 
 // kubeAbsence says why a node does not run Kubernetes.
