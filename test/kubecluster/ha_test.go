@@ -240,6 +240,9 @@ func TestHAControlPlanes(t *testing.T) {
 			if err != nil && ctx.Err() != nil {
 				t.Fatalf("%s: promote: %v", n.name, err)
 			}
+			if !promoted {
+				time.Sleep(500 * time.Millisecond) // as machined asks again, not in a tight loop
+			}
 		}
 		n.startControlPlane(t, bins)
 		waitReadyz(ctx, t, n.clientTo(t, kubepki.SuperAdminConf, "https://"+n.apiAddr()))

@@ -46,6 +46,9 @@ to a loopback port, add a context named after the cluster to the cairnconfig and
 current, and wait until every node's API answers. With --no-config the nodes boot into
 maintenance mode instead. Under TCG every QEMU but the first control plane's runs at nice 10 for its first 6 minutes:
 every vCPU is a host thread, and the control plane's first start must get the host's CPU first.
+With more than one control plane under TCG the configurations also give etcd a 500 ms heartbeat
+and a 5 s election timeout; even so, three emulated control planes on two host cores saturated
+their guests here: use KVM or more cores for them.
 
 --boot kernel (the default) starts each VM with the image's kernel and initramfs: the root
 lives in RAM. --boot disk boots each VM under UEFI firmware (OVMF, from Debian's ovmf package)
