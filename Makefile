@@ -29,6 +29,15 @@ kubectl: ## Build kubectl for this host into _out/kubectl from external/kubernet
 	cd external/kubernetes && GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFIPS140=certified GOFLAGS='-mod=readonly -buildvcs=false' \
 		$(GO) build -trimpath -ldflags '$(shell $(GO) run ./hack/ldflags kubernetes)' -o $(abspath $(OUT))/kubectl k8s.io/kubernetes/cmd/kubectl
 
+.PHONY: e2e-test
+e2e-test: ## Build Kubernetes' upstream end-to-end test binary into _out/e2e.test from the pinned module (external/kubernetes-e2e), stamped as the image's Kubernetes
+	cd external/kubernetes-e2e && GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFIPS140=certified GOFLAGS='-mod=readonly -buildvcs=false' \
+		$(GO) test -c -trimpath -ldflags '$(shell $(GO) run ./hack/ldflags kubernetes-e2e)' -o $(abspath $(OUT))/e2e.test k8s.io/kubernetes/test/e2e
+
+.PHONY: conformance-images
+conformance-images: build ## Build the conformance tests' images (agnhost, busybox, jessie-dnsutils: tool images, for import, never pulled) into _out/image
+	$(OUT)/cairnctl image build --tool-images busybox,agnhost,jessie-dnsutils --out $(OUT)/image
+
 .PHONY: image
 image: build ## Build the bootable image (kernel, initramfs, rootfs.sqsh) into _out/image
 	$(OUT)/cairnctl image build --out $(OUT)/image
@@ -71,6 +80,10 @@ test-kubebench: kubectl ## TestKubernetes with the unmodified kube-bench as a Jo
 .PHONY: test-ha
 test-ha: kubectl ## Three control planes and a worker; the first control plane loses power and the cluster keeps serving (needs KVM or more than two cores: under TCG on two the guests saturate; kept out of test-e2e)
 	$(GO) test -count=1 -tags 'e2e ha' -timeout 110m -run TestHAControlPlane ./test/e2e/...
+
+.PHONY: test-conformance
+test-conformance: kubectl e2e-test ## Upstream Kubernetes [Conformance] tests (pods, ConfigMaps, Secrets, networking, DNS, Services) from e2e.test on a 1 + 1 cluster, images imported (slow under TCG: kept out of test-e2e for CI's time)
+	$(GO) test -count=1 -tags 'e2e conformance' -timeout 300m -run TestConformance -v ./test/e2e/...
 
 .PHONY: test-powercut
 test-powercut: ## Cut a disk-booted VM's power at five points of an upgrade (12 minutes under TCG: kept out of test-e2e for CI's time)

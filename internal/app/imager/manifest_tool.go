@@ -19,7 +19,10 @@ type ToolImage struct {
 	// Name names the outputs, NAME.tar and NAME.json.
 	Name       string   `yaml:"name" json:"name"`
 	Ref        string   `yaml:"ref" json:"ref"`
-	Entrypoint []string `yaml:"entrypoint" json:"entrypoint"`
+	Entrypoint []string `yaml:"entrypoint" json:"entrypoint,omitempty"`
+	// Cmd are the default arguments (the program itself when there is no entrypoint, as in
+	// busybox's image: sh).
+	Cmd []string `yaml:"cmd" json:"cmd,omitempty"`
 	// WorkingDir holds nothing but the module directories copied into it (checked at build).
 	WorkingDir string   `yaml:"workingDir" json:"workingDir,omitempty"`
 	Env        []string `yaml:"env" json:"env,omitempty"`
@@ -161,14 +164,20 @@ func (p *problems) toolImage(f string, t ToolImage, binaries map[string]string, 
 	p.absent(f, t.Absent, paths)
 }
 
-// toolConfig checks the image configuration: entrypoint, working directory, environment, user.
+// toolConfig checks the image configuration: entrypoint and command, working directory,
+// environment, user.
 func (p *problems) toolConfig(f string, t ToolImage) {
-	if len(t.Entrypoint) == 0 {
-		p.add(f+".entrypoint", "", "is empty: a tool image runs a program")
+	if len(t.Entrypoint) == 0 && len(t.Cmd) == 0 {
+		p.add(f+".entrypoint", "", "is empty and so is cmd: a tool image runs a program")
 	}
-	for i, a := range t.Entrypoint {
-		if a == "" || strings.Contains(a, "\x00") {
-			p.add(fmt.Sprintf("%s.entrypoint[%d]", f, i), a, "is empty or holds a NUL")
+	for _, c := range []struct {
+		field string
+		args  []string
+	}{{"entrypoint", t.Entrypoint}, {"cmd", t.Cmd}} {
+		for i, a := range c.args {
+			if a == "" || strings.Contains(a, "\x00") {
+				p.add(fmt.Sprintf("%s.%s[%d]", f, c.field, i), a, "is empty or holds a NUL")
+			}
 		}
 	}
 	if t.WorkingDir != "" && (!path.IsAbs(t.WorkingDir) || path.Clean(t.WorkingDir) != t.WorkingDir) {

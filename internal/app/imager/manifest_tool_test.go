@@ -30,7 +30,8 @@ toolImages:
     generated: {/etc/kubernetes/x.conf: "x"}
     absent: [/etc/kubernetes, /]
   - {name: manifest, ref: "cairn.local/x:v1", entrypoint: [x]}
-  - {name: manifest, ref: "cairn.local/y:v1", entrypoint: [""]}
+  - {name: manifest, ref: "cairn.local/y:v1", entrypoint: [""], cmd: [sh, ""]}
+  - {name: shell, ref: "cairn.local/sh:v1", cmd: [sh]}
 `
 	_, err := ParseManifest([]byte(in))
 	if err == nil {
@@ -41,7 +42,7 @@ toolImages:
 		`external[2].name: "tool" is already used by external[0].name`,
 		`toolImages[0].name: "Bad Name" is not a name`,
 		`toolImages[0].ref: "tool" is not a full image reference with a tag`,
-		`toolImages[0].entrypoint: "" is empty`,
+		`toolImages[0].entrypoint: "" is empty and so is cmd`,
 		`toolImages[0].workingDir: "opt/tool" is not a clean absolute path`,
 		`toolImages[0].env[1]: "1X=y" is not NAME=value`,
 		`toolImages[0].env[2]: "PATH=/usr/bin" sets PATH again`,
@@ -59,10 +60,14 @@ toolImages:
 		`toolImages[1].name: "manifest" is not a name`,
 		`toolImages[2].name: "manifest" is already used by toolImages[1].name`,
 		`toolImages[2].entrypoint[0]: "" is empty or holds a NUL`,
+		`toolImages[2].cmd[1]: "" is empty or holds a NUL`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+	if strings.Contains(err.Error(), "toolImages[3]") { // a command and no entrypoint is an image's program too
+		t.Errorf("error names toolImages[3], which has a cmd and no entrypoint:\n%v", err)
 	}
 }
 

@@ -166,7 +166,7 @@ func packToolImage(root, work, file string, t ToolImage, epoch int64) (string, e
 	if err != nil {
 		return "", err
 	}
-	img, err := newImage(layer, time.Unix(epoch, 0).UTC(), v1.Config{Entrypoint: t.Entrypoint, WorkingDir: t.WorkingDir, Env: t.Env, User: t.User})
+	img, err := newImage(layer, time.Unix(epoch, 0).UTC(), v1.Config{Entrypoint: t.Entrypoint, Cmd: t.Cmd, WorkingDir: t.WorkingDir, Env: t.Env, User: t.User})
 	if err != nil {
 		return "", err
 	}
