@@ -1,10 +1,16 @@
 package machined
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -22,12 +28,22 @@ const (
 	balancerNoConfig = 2 * time.Second
 )
 
+// balancerMemory keeps, on EPHEMERAL, the apiservers the cluster last listed: after a reboot,
+// and whenever the cluster does not answer, the balancer tries them too, so that a node whose
+// endpoint's control plane is down still finds the others (a kubelet needs the API to be
+// told where they are).
+const balancerMemory = "/var/lib/cairn/api-servers"
+
+// maxRemembered bounds what is read back from balancerMemory.
+const maxRemembered = 64
+
 // startAPIBalancer runs, on a node booted from the image, the load balancer for the Kubernetes
 // API on 127.0.0.1:7445 (apilb) that a worker's kubelet and every kube-proxy use: it passes
 // each connection to this node's own apiserver on a control plane, else to the first of the
 // cluster's apiservers that accepts it, so that losing any one control plane loses no node.
 // The apiservers are the control-plane endpoint and those the cluster's "kubernetes" service
-// lists, looked up every 30 s with the kubelet's credentials.
+// lists, looked up every 30 s with the kubelet's credentials and remembered across reboots
+// (balancerMemory).
 func (n *daemon) startAPIBalancer(ctx context.Context) {
 	ln, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), kubeservice.APIBalancerPort).String())
 	if err != nil {
@@ -41,10 +57,24 @@ func (n *daemon) startAPIBalancer(ctx context.Context) {
 		}
 	}()
 	go func() {
+		remembered, err := loadAPIServers(balancerMemory)
+		if err != nil && !os.IsNotExist(err) {
+			n.log.Warn("the apiservers this node last knew are unreadable", "file", balancerMemory, "error", err)
+		}
 		for {
 			every := balancerRefresh
 			if cfg := n.config(); cfg != nil {
-				b.SetBackends(balancerBackends(cfg, apiServers(ctx, kubeservice.KubeletKubeconfig)))
+				listed := apiServers(ctx, kubeservice.KubeletKubeconfig)
+				switch {
+				case len(listed) == 0:
+					listed = remembered
+				case !slices.Equal(listed, remembered):
+					if err := saveAPIServers(balancerMemory, listed); err != nil {
+						n.log.Warn("the cluster's apiservers are not kept for the next boot", "file", balancerMemory, "error", err)
+					}
+					remembered = listed
+				}
+				b.SetBackends(balancerBackends(cfg, listed))
 			} else {
 				every = balancerNoConfig // the configuration comes soon after boot, or with apply-config
 			}
@@ -87,4 +117,63 @@ func apiServers(ctx context.Context, kubeconfig string) []netip.AddrPort {
 	defer cancel()
 	out, _ := kubecluster.APIServers(ctx, c)
 	return out
+}
+
+// saveAPIServers writes the addresses to file, one per line, replacing it whole (a crash
+// leaves the old list or the new one).
+func saveAPIServers(file string, list []netip.AddrPort) error {
+	var buf bytes.Buffer
+	for _, a := range list {
+		fmt.Fprintln(&buf, a)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".api-servers-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) //nolint:errcheck // gone after the rename
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close() //nolint:errcheck,gosec // the write's error is the one to report
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close() //nolint:errcheck,gosec // the sync's error is the one to report
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+// loadAPIServers reads what saveAPIServers wrote: at most maxRemembered addresses from the
+// first 64 KiB; a line that is not an address:port is an error naming it.
+func loadAPIServers(file string) ([]netip.AddrPort, error) {
+	f, err := os.Open(file) //nolint:gosec // machined's own file
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() //nolint:errcheck // read only
+	return parseAPIServers(io.LimitReader(f, 64<<10))
+}
+
+func parseAPIServers(r io.Reader) ([]netip.AddrPort, error) {
+	var out []netip.AddrPort
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		if sc.Text() == "" {
+			continue
+		}
+		a, err := netip.ParseAddrPort(sc.Text())
+		if err != nil || a.Port() == 0 {
+			return nil, fmt.Errorf("line %d: %q is not an apiserver's address:port", n, sc.Text())
+		}
+		if len(out) == maxRemembered {
+			return nil, fmt.Errorf("more than %d apiservers", maxRemembered)
+		}
+		out = append(out, a)
+	}
+	return out, sc.Err()
 }

@@ -2,7 +2,10 @@ package machined
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -26,4 +29,61 @@ func TestBalancerBackends(t *testing.T) {
 	if got, want := balancerBackends(cfg, nil), []string{"127.0.0.1:6443", "api.example.internal:443"}; !slices.Equal(got, want) {
 		t.Errorf("control plane, nothing listed yet: %q, want %q", got, want)
 	}
+}
+
+// TestRememberAPIServers: the apiservers the cluster listed are written and read back in
+// order; a file that is not such a list is refused with the line that is wrong.
+func TestRememberAPIServers(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "lib", "cairn", "api-servers")
+	if _, err := loadAPIServers(file); !os.IsNotExist(err) {
+		t.Fatalf("loadAPIServers(no file) = %v, want not-exist", err)
+	}
+	want := []netip.AddrPort{netip.MustParseAddrPort("10.5.0.3:6443"), netip.MustParseAddrPort("10.5.0.2:6443"), netip.MustParseAddrPort("[fd00::4]:6443")}
+	for _, list := range [][]netip.AddrPort{want[:1], want} { // the second replaces the first
+		if err := saveAPIServers(file, list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := loadAPIServers(file)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("loadAPIServers = %v, %v; want %v", got, err, want)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), ".api-servers-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	for in, msg := range map[string]string{
+		"10.5.0.2:6443\n10.5.0.3\n":          `line 2: "10.5.0.3" is not`,
+		"10.5.0.2:0\n":                       `line 1: "10.5.0.2:0" is not`,
+		"node.example:6443\n":                `line 1: "node.example:6443" is not`,
+		strings.Repeat("10.5.0.2:6443\n", 65): "more than 64 apiservers",
+	} {
+		if _, err := parseAPIServers(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("parseAPIServers(%.40q) = %v, want an error with %q", in, err, msg)
+		}
+	}
+}
+
+func FuzzParseAPIServers(f *testing.F) {
+	f.Add("10.5.0.2:6443\n[fd00::4]:6443\n")
+	f.Add("\n\nx\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		list, err := parseAPIServers(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		if len(list) > maxRemembered {
+			t.Fatalf("%d addresses, more than %d", len(list), maxRemembered)
+		}
+		var out strings.Builder
+		for _, a := range list {
+			if !a.IsValid() || a.Port() == 0 {
+				t.Fatalf("invalid address %v accepted", a)
+			}
+			out.WriteString(a.String() + "\n")
+		}
+		again, err := parseAPIServers(strings.NewReader(out.String()))
+		if err != nil || !slices.Equal(again, list) {
+			t.Fatalf("round trip: %v, %v; want %v", again, err, list)
+		}
+	})
 }
