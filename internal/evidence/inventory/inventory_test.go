@@ -122,7 +122,7 @@ func TestScanLimits(t *testing.T) {
 }
 
 func TestOrigins(t *testing.T) {
-	doc := `{"bomFormat":"CycloneDX","metadata":{"component":{"type":"operating-system","name":"cairn","components":[
+	doc := `{"bomFormat":"CycloneDX","metadata":{"component":{"type":"application","name":"cairn-image","components":[
 		{"type":"file","name":"/etc/os-release","properties":[{"name":"cairn:origin","value":"generated"}]}]}},
 		"components":[{"type":"library","name":"libc6","components":[
 		{"type":"file","name":"/usr/lib/libc.so.6","properties":[{"name":"cairn:size","value":"1"},{"name":"cairn:origin","value":"debian:libc6"}]}]},

@@ -15,24 +15,50 @@ var cdxType = map[string]cdx.ComponentType{
 	kindProgram: cdx.ComponentTypeApplication, kindModule: cdx.ComponentTypeLibrary, kindImage: cdx.ComponentTypeContainer,
 }
 
-// CycloneDX writes the bill as a CycloneDX 1.6 JSON document: the operating system is the
-// metadata component; every other component is listed with its purl, and the files of the
-// root are file components nested in the component they belong to (the rest at the top).
-// Dependencies say what the operating system holds and what each program links.
+// imageRef is the reference of the CycloneDX document's root: the image, not its operating
+// system.
+const imageRef = "cairn-image"
+
+// CycloneDX writes the bill as a CycloneDX 1.6 JSON document. Its metadata component is the
+// image (an application: the root a scanner reads as the thing scanned, the way Trivy writes
+// a root filesystem's), and every other component is listed with its purl, the one operating
+// system among them; the files of the root are file components nested in the component they
+// belong to (the rest at the top). Dependencies say what each component holds: the image the
+// operating system, the Go programs and the OCI images; the operating system the kernel and
+// the Debian packages; each program the modules it links. Scanners that take whatever the
+// operating system holds for OS packages (Trivy) thus read the Go modules as Go packages.
 func (b *Bill) CycloneDX() ([]byte, error) {
-	comps := b.components()
-	files := map[string]cdx.Component{}
-	for _, f := range b.Files {
-		files[f.Path] = cdxFile(f)
-	}
 	bom := cdx.NewBOM()
 	bom.SerialNumber = "urn:uuid:" + b.uuid()
 	bom.Metadata = &cdx.Metadata{
 		Timestamp: b.Image.Created.UTC().Format(time.RFC3339),
 		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "cairn-image-build", Version: b.Image.Version}}},
+		Component: &cdx.Component{BOMRef: imageRef, Type: cdx.ComponentTypeApplication, Supplier: &cdx.OrganizationalEntity{Name: "Cairn"},
+			Name: b.Image.Name + "-image", Version: b.Image.Version,
+			Description: "the Cairn image (kernel and root file system) built from commit " + b.Image.Commit},
 	}
+	comps, deps := b.cdxComponents()
+	bom.Components = &comps
+	bom.Dependencies = &deps
+	var buf bytes.Buffer
+	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON).SetPretty(true).SetEscapeHTML(false)
+	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
+		return nil, fmt.Errorf("encode CycloneDX: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// cdxComponents lists every component of the bill, the operating system first, each with the
+// files found in it, then the files found in none; and the dependencies, the image's first.
+func (b *Bill) cdxComponents() ([]cdx.Component, []cdx.Dependency) {
+	comps := b.components()
+	files := map[string]cdx.Component{}
+	for _, f := range b.Files {
+		files[f.Path] = cdxFile(f)
+	}
+	image := []string{osRef}
+	deps := []cdx.Dependency{{Ref: imageRef}} // the image's, complete after the loop
 	var top []cdx.Component
-	var deps []cdx.Dependency
 	for _, c := range comps {
 		cc := cdxComponent(c)
 		var nested []cdx.Component
@@ -45,13 +71,15 @@ func (b *Bill) CycloneDX() ([]byte, error) {
 		if len(nested) > 0 {
 			cc.Components = &nested
 		}
+		top = append(top, cc)
+		held := c.deps
 		if c.kind == kindOS {
-			bom.Metadata.Component = &cc
-		} else {
-			top = append(top, cc)
+			var rest []string
+			held, rest = osSplit(comps, c.deps)
+			image = append(image, rest...)
 		}
-		if len(c.deps) > 0 {
-			deps = append(deps, cdx.Dependency{Ref: c.ref, Dependencies: &c.deps})
+		if len(held) > 0 {
+			deps = append(deps, cdx.Dependency{Ref: c.ref, Dependencies: &held})
 		}
 	}
 	for _, f := range b.Files {
@@ -59,14 +87,25 @@ func (b *Bill) CycloneDX() ([]byte, error) {
 			top = append(top, fc)
 		}
 	}
-	bom.Components = &top
-	bom.Dependencies = &deps
-	var buf bytes.Buffer
-	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON).SetPretty(true).SetEscapeHTML(false)
-	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
-		return nil, fmt.Errorf("encode CycloneDX: %w", err)
+	deps[0].Dependencies = &image
+	return top, deps
+}
+
+// osSplit divides what the operating system contains into what the CycloneDX document says
+// it holds, the kernel and the Debian packages, and the rest, which the image holds.
+func osSplit(comps []*component, refs []string) (held, rest []string) {
+	kind := make(map[string]string, len(comps))
+	for _, c := range comps {
+		kind[c.ref] = c.kind
 	}
-	return buf.Bytes(), nil
+	for _, r := range refs {
+		if k := kind[r]; k == kindKernel || k == kindDebian {
+			held = append(held, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	return held, rest
 }
 
 func cdxComponent(c *component) cdx.Component {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cairn-os/cairn/internal/evidence/sbom/schema"
 )
 
@@ -175,40 +177,100 @@ func checkSPDX(t *testing.T, doc []byte, files int) {
 	}
 }
 
+// cdxComp is the part of a CycloneDX component checkCycloneDX reads.
+type cdxComp struct {
+	Ref        string `json:"bom-ref"`
+	Type, Name string
+	Components []cdxComp
+}
+
+// checkCycloneDX checks the document's shape: the image is the root, an application; the
+// operating system is one component among the others; the dependencies say the image holds
+// the operating system, the programs and the OCI image, the operating system the kernel and
+// the Debian packages, each program the modules it links; every component is in that graph.
 func checkCycloneDX(t *testing.T, doc []byte, files int) {
 	t.Helper()
-	type comp struct {
-		Type, Name string
-		Components []json.RawMessage
-	}
 	var d struct {
-		SpecVersion string
-		Metadata    struct{ Component comp }
-		Components  []json.RawMessage
+		SpecVersion  string
+		Metadata     struct{ Component cdxComp }
+		Components   []cdxComp
+		Dependencies []struct {
+			Ref       string
+			DependsOn []string
+		}
 	}
-	if err := json.Unmarshal(doc, &d); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(doc, &d); err != nil || len(d.Components) == 0 {
+		t.Fatalf("CycloneDX document: %v, %d components", err, len(d.Components))
 	}
-	if d.SpecVersion != "1.6" || d.Metadata.Component.Type != "operating-system" || d.Metadata.Component.Name != "cairn" {
-		t.Errorf("CycloneDX spec %q, metadata component %+v, want 1.6 and the cairn operating system", d.SpecVersion, d.Metadata.Component)
+	root := d.Metadata.Component
+	if d.SpecVersion != "1.6" || root.Type != "application" || root.Ref != "cairn-image" || root.Name != "cairn-image" || len(root.Components) != 0 {
+		t.Errorf("CycloneDX spec %q, metadata component %+v, want 1.6 and the image cairn-image, an application", d.SpecVersion, root)
 	}
 	counts := map[string]int{}
-	var walk func([]json.RawMessage)
-	walk = func(list []json.RawMessage) {
-		for _, raw := range list {
-			var c comp
-			_ = json.Unmarshal(raw, &c)
+	refs := map[string]bool{}
+	var walk func([]cdxComp)
+	walk = func(list []cdxComp) {
+		for _, c := range list {
 			counts[c.Type]++
+			if c.Type != "file" {
+				refs[c.Ref] = true
+			}
 			walk(c.Components)
 		}
 	}
 	walk(d.Components)
-	walk(d.Metadata.Component.Components)
-	if counts["operating-system"] != 0 {
-		t.Errorf("CycloneDX lists %d more operating-system components, want only the metadata one", counts["operating-system"])
+	if counts["operating-system"] != 1 || d.Components[0].Type != "operating-system" || d.Components[0].Ref != "cairn-os" || d.Components[0].Name != "cairn" {
+		t.Errorf("CycloneDX lists %d operating-system components, the first component %+v; want one, first, cairn-os named cairn", counts["operating-system"], d.Components[0])
 	}
 	if counts["file"] != files {
 		t.Errorf("CycloneDX lists %d file components, want %d", counts["file"], files)
+	}
+	graph := map[string][]string{}
+	for _, dep := range d.Dependencies {
+		graph[dep.Ref] = dep.DependsOn
+	}
+	checkCDXGraph(t, graph, refs)
+}
+
+// checkCDXGraph checks the dependencies (by ref) of the fixture's CycloneDX document, and that
+// every component (refs) is reached from the image.
+func checkCDXGraph(t *testing.T, graph map[string][]string, refs map[string]bool) {
+	t.Helper()
+	got := map[string][]string{}
+	for ref, deps := range graph {
+		for _, r := range deps {
+			if strings.HasPrefix(r, "pkg:golang/stdlib@") {
+				r = "stdlib" // the toolchain's version
+			}
+			got[ref] = append(got[ref], r)
+		}
+	}
+	want := map[string][]string{
+		"cairn-image":           {"cairn-os", "program:/sbin/cairn", "program:/usr/bin/tool", "image:/usr/share/cairn/images/pause.tar"},
+		"cairn-os":              {"kernel", "deb:libc6@2.36-9+deb12u14", "deb:netbase@6.4"},
+		"program:/sbin/cairn":   {"stdlib"},
+		"program:/usr/bin/tool": {"stdlib", "pkg:golang/golang.org/x/sys@v0.49.0"},
+		"image:/usr/share/cairn/images/pause.tar":         {"program:/usr/share/cairn/images/pause.tar!pause"},
+		"program:/usr/share/cairn/images/pause.tar!pause": {"stdlib"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CycloneDX dependencies (-want +got):\n%s", diff)
+	}
+	reached := map[string]bool{}
+	var reach func(string)
+	reach = func(ref string) {
+		if !reached[ref] {
+			reached[ref] = true
+			for _, r := range graph[ref] {
+				reach(r)
+			}
+		}
+	}
+	reach("cairn-image")
+	for ref := range refs {
+		if !reached[ref] {
+			t.Errorf("CycloneDX component %s is not in the image's dependency graph", ref)
+		}
 	}
 }
 
