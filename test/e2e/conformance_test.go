@@ -97,7 +97,7 @@ func TestConformance(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Hour)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin,
-		"--kubeconfig", k.kconf, "--provider", "skeleton", "--report-dir", work,
+		"--kubeconfig", k.kconf, "--kubectl-path", k.bin, "--provider", "skeleton", "--report-dir", work,
 		"--ginkgo.focus", focus, "--ginkgo.skip", conformanceSkip,
 		"--ginkgo.json-report", report, "--ginkgo.no-color", "--ginkgo.timeout", "4h")
 	cmd.Env = append(os.Environ(), "KUBE_TEST_REPO_LIST="+repoList)
