@@ -151,7 +151,7 @@ func saveAPIServers(file string, list []netip.AddrPort) error {
 // loadAPIServers reads what saveAPIServers wrote: at most maxRemembered addresses from the
 // first 64 KiB; a line that is not an address:port is an error naming it.
 func loadAPIServers(file string) ([]netip.AddrPort, error) {
-	f, err := os.Open(file) //nolint:gosec // machined's own file
+	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}

@@ -52,9 +52,9 @@ func TestRememberAPIServers(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 	for in, msg := range map[string]string{
-		"10.5.0.2:6443\n10.5.0.3\n":          `line 2: "10.5.0.3" is not`,
-		"10.5.0.2:0\n":                       `line 1: "10.5.0.2:0" is not`,
-		"node.example:6443\n":                `line 1: "node.example:6443" is not`,
+		"10.5.0.2:6443\n10.5.0.3\n":           `line 2: "10.5.0.3" is not`,
+		"10.5.0.2:0\n":                        `line 1: "10.5.0.2:0" is not`,
+		"node.example:6443\n":                 `line 1: "node.example:6443" is not`,
 		strings.Repeat("10.5.0.2:6443\n", 65): "more than 64 apiservers",
 	} {
 		if _, err := parseAPIServers(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), msg) {
