@@ -119,7 +119,8 @@ func (k kubectl) nodesReady() ([]string, error) {
 // exec and port-forward work; a pod with the RuntimeDefault seccomp profile and a memory
 // limit runs under seccomp; the nodes' own CIS checks find no FAIL (with the kubebench build
 // tag, make test-kubebench, neither does the unmodified kube-bench run as a Job on each node:
-// checkKubeBench); a reboot of the worker through the API brings it back Ready with its pods
+// checkKubeBench); the upstream conformance tests of conformanceCI pass (make
+// test-conformance runs more of them: TestConformance); a reboot of the worker through the API brings it back Ready with its pods
 // running again. The nodes boot the kernel and initramfs directly: a disk-booted
 // control plane under TCG took from 9 minutes to more than 20 to be Ready here (see the
 // issue's note), too slow and too variable for CI.
@@ -130,6 +131,7 @@ func TestKubernetes(t *testing.T) {
 	if kubeBenchOn {
 		kubeBench = buildKubeBenchImage(t, e)
 	}
+	conformance := buildConformanceImages(t, e)
 	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
 	if _, err := os.Stat(k.bin); err != nil {
 		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
@@ -155,6 +157,7 @@ func TestKubernetes(t *testing.T) {
 	if kubeBenchOn {
 		checkKubeBench(t, e, k, kubeBench, map[string]string{"cp": cp, "worker": worker}, map[string]string{"cp": "10.5.0.2", "worker": workerIP})
 	}
+	runConformance(t, e, k, conformance, []string{"10.5.0.2", workerIP}, conformanceCI, "")
 
 	bootID := func() (string, error) {
 		out, err := k.run("get", "node", worker, "-o", "jsonpath={.status.nodeInfo.bootID}")
