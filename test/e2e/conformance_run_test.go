@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,8 +42,19 @@ var conformanceCI = func() string {
 	return "(" + strings.Join(q, "|") + ")$" // Ginkgo matches the text with a prefix before [sig-...]
 }()
 
-// conformanceSkip leaves out what never runs on a shared cluster.
-const conformanceSkip = `\[Serial\]|\[Disruptive\]`
+// conformanceNotRun are the selected tests this run leaves out, each with why.
+var conformanceNotRun = map[string]string{
+	"[sig-node] Pods should run through the lifecycle of Pods and PodStatus [Conformance]": "its pod starts from agnhost 2.55 (AgnhostPrev), which the pinned module does not hold (it holds 2.59); only images built from it are imported",
+}
+
+// conformanceSkip leaves out what never runs on a shared cluster and conformanceNotRun.
+var conformanceSkip = func() string {
+	q := []string{`\[Serial\]`, `\[Disruptive\]`}
+	for _, s := range slices.Sorted(maps.Keys(conformanceNotRun)) {
+		q = append(q, regexp.QuoteMeta(s)+"$")
+	}
+	return strings.Join(q, "|")
+}()
 
 // conformanceImages are the tool images the conformance tests need (make
 // conformance-images), imported into every node's containerd through the API; the run maps
@@ -131,6 +143,9 @@ func runConformance(t *testing.T, e *env, k kubectl, images string, nodes []stri
 		}
 	}
 	t.Logf("conformance (%s): %d ran in %v: %v", focus, len(specs)-counts["skipped"], elapsed.Round(time.Second), counts)
+	for _, s := range slices.Sorted(maps.Keys(conformanceNotRun)) {
+		t.Logf("not run: %s: %s", s, conformanceNotRun[s])
+	}
 	if counts["passed"] == 0 {
 		t.Errorf("no conformance test passed (focus %s)", focus)
 	}
