@@ -16,7 +16,7 @@ func TestImageBuildToolImages(t *testing.T) {
 	}{
 		{[]string{"--tool-images", "kube-bench", "--format", "raw"}, "--format does not apply to --tool-images"},
 		{[]string{"--tool-images", "kube-bench", "--tag", "v1.0.0"}, "--tag does not apply to --tool-images"},
-		{[]string{"--tool-images", "nosuch"}, `the image manifest has no tool image "nosuch" (it has kube-bench)`},
+		{[]string{"--tool-images", "nosuch"}, `the image manifest has no tool image "nosuch" (it has kube-bench, busybox, agnhost, jessie-dnsutils)`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
