@@ -67,7 +67,9 @@ shell, ps, find). It writes OUT/NAME.tar, an OCI image layout tarball for cairnc
 (or ctr images import), and OUT/NAME.json: its reference, digest, sha256 and size, its Debian
 packages and files, and the Go build info of its binaries. kube-bench is the unmodified
 kube-bench v0.15.1 with its cfg/, kubectl and the commands its audits run, as
-cairn.local/kube-bench:v0.15.1 (make kube-bench-image):
+cairn.local/kube-bench:v0.15.1 (make kube-bench-image); busybox, agnhost and jessie-dnsutils
+are the images Kubernetes' conformance tests run, under cairn.local/e2e-test-images (make
+conformance-images):
 
   cairnctl image build --tool-images kube-bench --out _out/image
   cairnctl image import -n 10.5.0.2,10.5.0.3 _out/image/kube-bench.tar`,
