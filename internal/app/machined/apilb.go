@@ -18,6 +18,7 @@ import (
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
 	"github.com/cairn-os/cairn/internal/pkg/apilb"
 	"github.com/cairn-os/cairn/internal/pkg/kubepki"
+	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 )
 
@@ -129,23 +130,7 @@ func saveAPIServers(file string, list []netip.AddrPort) error {
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".api-servers-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) //nolint:errcheck // gone after the rename
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close() //nolint:errcheck,gosec // the write's error is the one to report
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close() //nolint:errcheck,gosec // the sync's error is the one to report
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
+	return atomicfile.Write(file, buf.Bytes(), 0o600, true)
 }
 
 // loadAPIServers reads what saveAPIServers wrote: at most maxRemembered addresses from the

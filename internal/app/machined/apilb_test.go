@@ -48,7 +48,7 @@ func TestRememberAPIServers(t *testing.T) {
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("loadAPIServers = %v, %v; want %v", got, err, want)
 	}
-	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), ".api-servers-*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), ".api-servers.tmp-*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
 	for in, msg := range map[string]string{
