@@ -76,10 +76,11 @@ func buildConformanceImages(t *testing.T, e *env) string {
 }
 
 // runConformance imports the conformance images on the nodes (at the same time) and runs the
-// upstream e2e.test's specs that match focus, one after another, with the pinned kubectl.
+// upstream e2e.test's specs that match focus, one after another, with the pinned kubectl,
+// for at most limit.
 // Every spec that ran must pass; the log lists each with its time. The Ginkgo JSON report is
 // kept in report when it names a file.
-func runConformance(t *testing.T, e *env, k kubectl, images string, nodes []string, focus, report string) {
+func runConformance(t *testing.T, e *env, k kubectl, images string, nodes []string, focus, report string, limit time.Duration) {
 	t.Helper()
 	start := time.Now()
 	errs := make(chan error, len(nodes))
@@ -109,12 +110,12 @@ func runConformance(t *testing.T, e *env, k kubectl, images string, nodes []stri
 	if report == "" {
 		report = filepath.Join(work, "report.json")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), limit+time.Minute) // Ginkgo's own timeout first
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot(t), "_out", "e2e.test"),
 		"--kubeconfig", k.kconf, "--kubectl-path", k.bin, "--provider", "skeleton", "--report-dir", work,
 		"--ginkgo.focus", focus, "--ginkgo.skip", conformanceSkip,
-		"--ginkgo.json-report", report, "--ginkgo.no-color", "--ginkgo.timeout", "4h")
+		"--ginkgo.json-report", report, "--ginkgo.no-color", "--ginkgo.timeout", limit.String())
 	cmd.Env = append(os.Environ(), "KUBE_TEST_REPO_LIST="+repoList)
 	log, err := os.Create(filepath.Join(work, "e2e.log"))
 	if err != nil {

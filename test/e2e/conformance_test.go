@@ -42,5 +42,5 @@ func TestConformance(t *testing.T) {
 	if f := os.Getenv("CAIRN_CONFORMANCE_FOCUS"); f != "" {
 		focus = f
 	}
-	runConformance(t, e, k, images, []string{"10.5.0.2", "10.5.0.3"}, focus, os.Getenv("CAIRN_CONFORMANCE_REPORT"))
+	runConformance(t, e, k, images, []string{"10.5.0.2", "10.5.0.3"}, focus, os.Getenv("CAIRN_CONFORMANCE_REPORT"), 4*time.Hour)
 }

@@ -157,7 +157,7 @@ func TestKubernetes(t *testing.T) {
 	if kubeBenchOn {
 		checkKubeBench(t, e, k, kubeBench, map[string]string{"cp": cp, "worker": worker}, map[string]string{"cp": "10.5.0.2", "worker": workerIP})
 	}
-	runConformance(t, e, k, conformance, []string{"10.5.0.2", workerIP}, conformanceCI, "")
+	runConformance(t, e, k, conformance, []string{"10.5.0.2", workerIP}, conformanceCI, "", 20*time.Minute)
 
 	bootID := func() (string, error) {
 		out, err := k.run("get", "node", worker, "-o", "jsonpath={.status.nodeInfo.bootID}")
