@@ -157,6 +157,10 @@ func runConformance(t *testing.T, e *env, k kubectl, images string, nodes []stri
 	for _, f := range failed {
 		t.Errorf("failed: %s", f)
 	}
+	if len(failed) > 0 { // the directory goes with the test: keep the end of e2e.test's output
+		tail, _ := os.ReadFile(log.Name())
+		t.Logf("the end of e2e.test's output:\n%s", lastBytes(tail, 20000))
+	}
 	if runErr != nil && len(failed) == 0 {
 		tail, _ := os.ReadFile(log.Name())
 		t.Errorf("e2e.test: %v with no failed test in its report\n%s", runErr, lastBytes(tail, 8000))
