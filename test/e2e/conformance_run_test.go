@@ -109,6 +109,8 @@ func runConformance(t *testing.T, e *env, k kubectl, images string, nodes []stri
 	}
 	if report == "" {
 		report = filepath.Join(work, "report.json")
+	} else if err := os.Remove(report); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err) // an earlier run's report must not be read as this one's
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit+time.Minute) // Ginkgo's own timeout first
 	defer cancel()
