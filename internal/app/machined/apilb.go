@@ -133,15 +133,23 @@ func saveAPIServers(file string, list []netip.AddrPort) error {
 	return atomicfile.Write(file, buf.Bytes(), 0o600, true)
 }
 
-// loadAPIServers reads what saveAPIServers wrote: at most maxRemembered addresses from the
-// first 64 KiB; a line that is not an address:port is an error naming it.
+// loadAPIServers reads what saveAPIServers wrote: at most maxRemembered addresses in at most
+// 64 KiB; a longer file, or a line that is not an address:port, is an error naming it.
 func loadAPIServers(file string) ([]netip.AddrPort, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() //nolint:errcheck // read only
-	return parseAPIServers(io.LimitReader(f, 64<<10))
+	const limit = 64 << 10
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
+	}
+	return parseAPIServers(bytes.NewReader(data))
 }
 
 func parseAPIServers(r io.Reader) ([]netip.AddrPort, error) {

@@ -51,6 +51,13 @@ func TestRememberAPIServers(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), ".api-servers.tmp-*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
+	big := filepath.Join(filepath.Dir(file), "big")
+	if err := os.WriteFile(big, []byte(strings.Repeat("\n", 64<<10)+"10.5.0.2:6443\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := loadAPIServers(big); err == nil || !strings.Contains(err.Error(), "larger than 65536 bytes") {
+		t.Errorf("loadAPIServers(64 KiB of blank lines, then an address) = %v, %v; want it refused, not cut", got, err)
+	}
 	for in, msg := range map[string]string{
 		"10.5.0.2:6443\n10.5.0.3\n":           `line 2: "10.5.0.3" is not`,
 		"10.5.0.2:0\n":                        `line 1: "10.5.0.2:0" is not`,
