@@ -29,10 +29,10 @@ const (
 	balancerNoConfig = 2 * time.Second
 )
 
-// balancerMemory keeps, on EPHEMERAL, the apiservers the cluster last listed: after a reboot,
-// and whenever the cluster does not answer, the balancer tries them too, so that a node whose
-// endpoint's control plane is down still finds the others (a kubelet needs the API to be
-// told where they are).
+// balancerMemory keeps, in /var, the apiservers the cluster last listed: whenever the cluster
+// does not answer, and after a reboot where /var is on EPHEMERAL (not on a node whose /var is
+// in memory), the balancer tries them too, so that a node whose endpoint's control plane is
+// down still finds the others (a kubelet needs the API to be told where they are).
 const balancerMemory = "/var/lib/cairn/api-servers"
 
 // maxRemembered bounds what is read back from balancerMemory.
@@ -43,8 +43,7 @@ const maxRemembered = 64
 // each connection to this node's own apiserver on a control plane, else to the first of the
 // cluster's apiservers that accepts it, so that losing any one control plane loses no node.
 // The apiservers are the control-plane endpoint and those the cluster's "kubernetes" service
-// lists, looked up every 30 s with the kubelet's credentials and remembered across reboots
-// (balancerMemory).
+// lists, looked up every 30 s with the kubelet's credentials and remembered (balancerMemory).
 func (n *daemon) startAPIBalancer(ctx context.Context) {
 	ln, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), kubeservice.APIBalancerPort).String())
 	if err != nil {
