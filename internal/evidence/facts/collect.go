@@ -69,6 +69,9 @@ func recordProcs(procs []proc, socks []Socket, scanErr error) Fact[[]Process] {
 	for _, p := range procs {
 		if p.PID == 1 || p.Service != "" || p.Component() != "" || owners[p.PID] {
 			p.FIPS = readFIPS(p.dir)
+			if p.FIPS.Unknown != "" && exited(p.dir) {
+				continue // gone since the scan, or a zombie not yet reaped: it runs nothing
+			}
 			out = append(out, p.Process)
 		}
 	}

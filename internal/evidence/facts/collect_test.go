@@ -122,3 +122,44 @@ func plant(t *testing.T, root string) {
 }
 
 func itoa(v uint16) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestCollectLeavesOutEndedProcesses: a process of a service's cgroup that ended after the
+// scan listed it (its stat gone) or is a zombie has no program to read and is left out; one
+// still running whose program cannot be read stays, its FIPS mode unknown.
+func TestCollectLeavesOutEndedProcesses(t *testing.T) {
+	n := nodefixture.Build(t, false)
+	add := func(pid, stat string) {
+		dir := filepath.Join(n.Sources.Proc, pid)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files := map[string]string{"comm": "containerd-shim\n", "cmdline": "containerd-shim-runc-v2\x00start\x00", "cgroup": "0::/cairn/containerd\n"}
+		if stat != "" {
+			files["stat"] = stat
+		}
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o444); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add("900", "900 (containerd-shim) Z 641 900 641 0 -1\n")
+	add("901", "")
+	add("902", "902 (containerd-shim) S 641 902 641 0 -1\n")
+	s, err := facts.Collect(context.Background(), n.Sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, p := range s.Processes.Value {
+		if p.PID >= 900 {
+			pids = append(pids, p.PID)
+			if p.FIPS.Unknown == "" {
+				t.Errorf("process %d with no program: FIPS %+v, want unknown", p.PID, p.FIPS)
+			}
+		}
+	}
+	if !slices.Equal(pids, []int{902}) {
+		t.Errorf("processes of the fixture's shims kept: %v, want [902] (the zombie 900 and the gone 901 left out)", pids)
+	}
+}

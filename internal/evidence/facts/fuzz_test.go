@@ -245,3 +245,35 @@ func FuzzParseHandedLink(f *testing.F) {
 		}
 	})
 }
+
+// TestProcState: the state follows the command's last ')', which a command may hold itself.
+func TestProcState(t *testing.T) {
+	for stat, want := range map[string]byte{
+		"783 (containerd-shim) Z 641 783 641 0 -1": 'Z',
+		"12 (a) S (b) R 1 12":                      'R',
+		"5 (runc:[2:INIT]) S 4 5":                  'S',
+		"7 (x)":                                    0,
+		"7 (x)Z":                                   0,
+		"no parenthesis":                           0,
+		"":                                         0,
+	} {
+		if got := procState([]byte(stat)); got != want {
+			t.Errorf("procState(%q) = %q, want %q", stat, got, want)
+		}
+	}
+}
+
+func FuzzProcState(f *testing.F) {
+	f.Add([]byte("783 (containerd-shim) Z 641 783 641 0 -1"))
+	f.Add([]byte("12 (a) S (b) R 1 12"))
+	f.Fuzz(func(t *testing.T, stat []byte) {
+		s := procState(stat)
+		if s == 0 {
+			return
+		}
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 || i+2 >= len(stat) || stat[i+2] != s {
+			t.Fatalf("procState(%q) = %q, not the byte after the last \") \"", stat, s)
+		}
+	})
+}

@@ -180,6 +180,27 @@ func ParseHandedLink(target string) (string, bool) {
 	return rest, true
 }
 
+// exited tells whether the process of dir has ended: its stat is gone, or says it is a zombie
+// (Z) or dead (X). A short-lived process in a service's cgroup (a runc or shim that
+// containerd starts) often ends between the scan and the reading of its program.
+func exited(dir string) bool {
+	b, _, err := readCapped(filepath.Join(dir, "stat"), maxSmallFile)
+	if err != nil {
+		return true
+	}
+	return procState(b) == 'Z' || procState(b) == 'X'
+}
+
+// procState returns the state letter of a /proc/PID/stat line ("123 (comm) S 1 ..."), read
+// after the last ')' since the command may hold one; 0 when there is none.
+func procState(stat []byte) byte {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) || stat[i+1] != ' ' {
+		return 0
+	}
+	return stat[i+2]
+}
+
 // readFIPS tells a Go program's FIPS 140-3 mode: GODEBUG's fips140 setting in its
 // environment wins over the binary's DefaultGODEBUG, as in the Go runtime.
 func readFIPS(dir string) FIPS {
