@@ -117,9 +117,9 @@ func (k kubectl) nodesReady() ([]string, error) {
 // locally built and imported image runs on the worker and is reached from a pod on the
 // control plane by pod IP, through a ClusterIP Service and by its DNS name; kubectl logs,
 // exec and port-forward work; a pod with the RuntimeDefault seccomp profile and a memory
-// limit runs under seccomp; the nodes' own CIS checks find no FAIL (with the kubebench build
-// tag, make test-kubebench, neither does the unmodified kube-bench run as a Job on each node:
-// checkKubeBench); the upstream conformance tests of conformanceCI pass (make
+// limit runs under seccomp; the nodes' own CIS checks find no FAIL, and neither does the
+// unmodified kube-bench run as Jobs with each node's targets and the policies target
+// (checkKubeBench); the upstream conformance tests of conformanceCI pass (make
 // test-conformance runs more of them: TestConformance); a reboot of the worker through the API brings it back Ready with its pods
 // running again. The nodes boot the kernel and initramfs directly: a disk-booted
 // control plane under TCG took from 9 minutes to more than 20 to be Ready here (see the
@@ -127,10 +127,7 @@ func (k kubectl) nodesReady() ([]string, error) {
 func TestKubernetes(t *testing.T) {
 	img := buildImage(t)
 	e := newEnv(t)
-	var kubeBench string
-	if kubeBenchOn {
-		kubeBench = buildKubeBenchImage(t, e)
-	}
+	kubeBench := buildKubeBenchImage(t, e)
 	conformance := buildConformanceImages(t, e)
 	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
 	if _, err := os.Stat(k.bin); err != nil {
@@ -154,9 +151,7 @@ func TestKubernetes(t *testing.T) {
 	checkPortForward(t, k)
 	checkCIS(t, e, "10.5.0.2")
 	checkCIS(t, e, workerIP)
-	if kubeBenchOn {
-		checkKubeBench(t, e, k, kubeBench, map[string]string{"cp": cp, "worker": worker}, map[string]string{"cp": "10.5.0.2", "worker": workerIP})
-	}
+	checkKubeBench(t, e, k, kubeBench, map[string]string{"cp": cp, "worker": worker}, map[string]string{"cp": "10.5.0.2", "worker": workerIP})
 	runConformance(t, e, k, conformance, []string{"10.5.0.2", workerIP}, conformanceCI, "", 20*time.Minute)
 
 	bootID := func() (string, error) {
