@@ -17,7 +17,7 @@ import (
 // so it comes back a fresh control plane with the same configuration and no etcd data. A
 // truncated copy of the snapshot is refused before anything is sent, and the node stays
 // unbootstrapped; cairnctl bootstrap --recover-from the whole snapshot brings Kubernetes back
-// with the ConfigMap and the node's own Node object.
+// with the ConfigMap made before the snapshot (and not the one made after it), the node Ready.
 func TestEtcdRecoverFrom(t *testing.T) {
 	img := buildImage(t)
 	e := newEnv(t)
@@ -39,6 +39,7 @@ func TestEtcdRecoverFrom(t *testing.T) {
 	fi, err := os.Stat(snap)
 	must(t, err)
 	t.Logf("etcd snapshot of a fresh one-node cluster: %d bytes in %s", fi.Size(), time.Since(start).Round(time.Millisecond))
+	k.must("create", "configmap", "after-snapshot", "--from-literal=kept=no")
 
 	bootID := func() string {
 		out, err := e.run(append([]string{"read", "/proc/sys/kernel/random/boot_id"}, node...)...)
@@ -86,6 +87,9 @@ func TestEtcdRecoverFrom(t *testing.T) {
 		return err
 	})
 	t.Logf("bootstrap --recover-from to the restored ConfigMap answering: %s", time.Since(start).Round(time.Second))
+	if out, err := k.quiet("get", "configmap", "after-snapshot"); err == nil || !strings.Contains(out+err.Error(), "NotFound") {
+		t.Errorf("a ConfigMap made after the snapshot: %v, want NotFound after the restore:\n%s", err, out)
+	}
 	waitFor(t, "the node Ready again", 15*time.Minute, func() error {
 		ready, err := k.nodesReady()
 		if err == nil && len(ready) != 1 {
