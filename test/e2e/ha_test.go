@@ -119,22 +119,16 @@ type etcdMember struct {
 	Learner  bool
 }
 
-// etcdMembers lists the members as the node at ip knows them.
+// etcdMembers lists the members as the node at ip knows them (etcd members -o json: one
+// message per node, each with the members).
 func etcdMembers(t *testing.T, e *env, ip string) []etcdMember {
 	t.Helper()
 	out := e.must("etcd", "members", "-n", ip, "-o", "json")
-	var nodes []struct{ Members []etcdMember }
-	if err := json.Unmarshal([]byte(out), &nodes); err != nil {
-		var one struct{ Members []etcdMember }
-		if err := json.Unmarshal([]byte(out), &one); err != nil {
-			t.Fatalf("etcd members -o json: %v\n%s", err, out)
-		}
-		return one.Members
+	var resp struct{ Messages []struct{ Members []etcdMember } }
+	if err := json.Unmarshal([]byte(out), &resp); err != nil || len(resp.Messages) != 1 {
+		t.Fatalf("etcd members -n %s -o json: %v, %d messages, want 1\n%s", ip, err, len(resp.Messages), out)
 	}
-	if len(nodes) != 1 {
-		t.Fatalf("etcd members -n %s: %d replies", ip, len(nodes))
-	}
-	return nodes[0].Members
+	return resp.Messages[0].Members
 }
 
 var logTime = regexp.MustCompile(`time=(\S+) `)
