@@ -18,8 +18,9 @@ const kubeBenchRef = "cairn.local/kube-bench:v0.15.1"
 
 // kubeBenchTargets are kube-bench's targets for each role (its own job-master and job-node).
 // The policies target (RBAC, service accounts, pods) is a Job of its own on the worker: it
-// reads only the API, running kubectl once per object (it had not ended after half an hour
-// on the busy control plane under TCG), so it needs no host path, no host PID and no privilege.
+// reads only the API, running kubectl once per object (on the control plane, busy with etcd
+// and the apiserver under TCG, it was never seen to finish; on the worker it took about 4
+// minutes), so it needs no host path, no host PID and no privilege.
 var kubeBenchTargets = map[string]string{"cp": "master,node,etcd,controlplane", "policies": "policies", "worker": "node"}
 
 // kubeBenchWait is how long each Job may take under TCG, counted from the wait for the one
