@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -17,6 +20,7 @@ import (
 	"github.com/cairn-os/cairn/internal/controllers/kubecluster"
 	"github.com/cairn-os/cairn/internal/controllers/kubeservice"
 	"github.com/cairn-os/cairn/internal/pkg/apilb"
+	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
 	"github.com/cairn-os/cairn/internal/pkg/kubepki"
 	"github.com/cairn-os/cairn/pkg/machinery/atomicfile"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
@@ -43,7 +47,8 @@ const maxRemembered = 64
 // each connection to this node's own apiserver on a control plane, else to the first of the
 // cluster's apiservers that accepts it, so that losing any one control plane loses no node.
 // The apiservers are the control-plane endpoint and those the cluster's "kubernetes" service
-// lists, looked up every 30 s with the kubelet's credentials and remembered (balancerMemory).
+// lists, looked up every 30 s with the kubelet's credentials (apiServerLister) and remembered
+// (balancerMemory).
 func (n *daemon) startAPIBalancer(ctx context.Context) {
 	ln, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), kubeservice.APIBalancerPort).String())
 	if err != nil {
@@ -57,6 +62,8 @@ func (n *daemon) startAPIBalancer(ctx context.Context) {
 		}
 	}()
 	go func() {
+		lister := &apiServerLister{log: n.log.With("component", "api-balancer"),
+			newClient: func() (*kubeapi.Client, error) { return kubeClient(kubeservice.KubeletKubeconfig) }}
 		remembered, err := loadAPIServers(balancerMemory)
 		if err != nil && !os.IsNotExist(err) {
 			n.log.Warn("the apiservers this node last knew are unreadable", "file", balancerMemory, "error", err)
@@ -64,7 +71,7 @@ func (n *daemon) startAPIBalancer(ctx context.Context) {
 		for {
 			every := balancerRefresh
 			if cfg := n.config(); cfg != nil {
-				listed := apiServers(ctx, kubeservice.KubeletKubeconfig)
+				listed := lister.list(ctx)
 				switch {
 				case len(listed) == 0:
 					listed = remembered
@@ -105,7 +112,62 @@ func balancerBackends(cfg *config.Config, listed []netip.AddrPort) []string {
 	return out
 }
 
-// apiServers asks the cluster, with the kubeconfig at path, for the addresses of the
+// apiServerLister asks the cluster for the addresses of the apiservers behind its
+// "kubernetes" service, with one client kept from one lookup to the next: its connection stays
+// open between them, so that a lookup costs no new TLS handshake (on an emulated node,
+// saturated while its control planes start, a fresh handshake and list every 30 s missed a
+// 10 s limit again and again, and a worker kept only the endpoint). A lookup that fails is
+// logged when the failures start, every failWarnEvery lookups while they last, and when they end.
+type apiServerLister struct {
+	log       *slog.Logger
+	newClient func() (*kubeapi.Client, error)
+	c         *kubeapi.Client
+	failures  int
+}
+
+// Lookups are bounded by balancerListTimeout, under balancerRefresh; failWarnEvery is how
+// often (in lookups) a lasting failure is logged again.
+const (
+	balancerListTimeout = 25 * time.Second
+	failWarnEvery       = 10
+)
+
+// list returns the apiservers the cluster lists; none when it does not answer, or before the
+// kubelet has its kubeconfig (TLS bootstrap), which is not a failure.
+func (l *apiServerLister) list(ctx context.Context) []netip.AddrPort {
+	if l.c == nil {
+		c, err := l.newClient()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			l.failed(err)
+			return nil
+		}
+		l.c = c
+	}
+	ctx, cancel := context.WithTimeout(ctx, balancerListTimeout)
+	defer cancel()
+	out, err := kubecluster.APIServers(ctx, l.c)
+	if err != nil {
+		l.failed(err)
+		return nil
+	}
+	if l.failures > 0 {
+		l.log.Info("the cluster's apiservers are listed again", "after_failures", l.failures, "apiservers", out)
+	}
+	l.failures = 0
+	return out
+}
+
+func (l *apiServerLister) failed(err error) {
+	if l.failures%failWarnEvery == 0 {
+		l.log.Warn("the cluster's apiservers could not be listed; the balancer keeps those it knows", "failures", l.failures+1, "error", err)
+	}
+	l.failures++
+}
+
+// apiServers asks the cluster once, with the kubeconfig at path, for the addresses of the
 // apiservers behind its "kubernetes" service; none when it does not answer.
 func apiServers(ctx context.Context, kubeconfig string) []netip.AddrPort {
 	c, err := kubeClient(kubeconfig)

@@ -1,13 +1,24 @@
 package machined
 
 import (
+	"bytes"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/cairn-os/cairn/internal/pkg/kubeapi"
 	"github.com/cairn-os/cairn/pkg/machinery/config"
 )
 
@@ -93,4 +104,63 @@ func FuzzParseAPIServers(f *testing.F) {
 			t.Fatalf("round trip: %v, %v; want %v", again, err, list)
 		}
 	})
+}
+
+// TestAPIServerLister: the balancer's lookups share one connection (no TLS handshake per
+// lookup); a failure is logged when failures start and every failWarnEvery lookups while they
+// last, the recovery once; a node whose kubelet has no kubeconfig yet logs nothing.
+func TestAPIServerLister(t *testing.T) {
+	var failing atomic.Bool
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() || r.URL.Path != "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, `{"items":[{"endpoints":[{"addresses":["10.5.0.3"]},{"addresses":["10.5.0.4"]}],"ports":[{"name":"https","port":6443}]}]}`)
+	}))
+	var conns atomic.Int32
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	var logs bytes.Buffer
+	l := &apiServerLister{log: slog.New(slog.NewTextHandler(&logs, nil)),
+		newClient: func() (*kubeapi.Client, error) { return kubeapi.New(kubeapi.Config{Server: ts.URL, CA: ca}) }}
+	want := []netip.AddrPort{netip.MustParseAddrPort("10.5.0.3:6443"), netip.MustParseAddrPort("10.5.0.4:6443")}
+	for i := range 5 {
+		if got := l.list(t.Context()); !slices.Equal(got, want) {
+			t.Fatalf("lookup %d = %v, want %v", i, got, want)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("5 lookups opened %d connections, want 1", n)
+	}
+
+	failing.Store(true)
+	for i := range 2*failWarnEvery + 1 {
+		if got := l.list(t.Context()); got != nil {
+			t.Fatalf("failing lookup %d = %v, want none", i, got)
+		}
+	}
+	failing.Store(false)
+	if got := l.list(t.Context()); !slices.Equal(got, want) {
+		t.Fatalf("lookup after the failures = %v, want %v", got, want)
+	}
+	if n := strings.Count(logs.String(), "could not be listed"); n != 3 {
+		t.Errorf("21 failed lookups logged %d warnings, want 3 (the 1st, 11th and 21st):\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "listed again") || !strings.Contains(logs.String(), "after_failures=21") {
+		t.Errorf("the recovery is not logged with the count:\n%s", logs.String())
+	}
+
+	logs.Reset()
+	none := &apiServerLister{log: slog.New(slog.NewTextHandler(&logs, nil)),
+		newClient: func() (*kubeapi.Client, error) { return nil, fmt.Errorf("read kubeconfig: %w", fs.ErrNotExist) }}
+	if got := none.list(t.Context()); got != nil || logs.Len() != 0 {
+		t.Errorf("lookup before the kubelet's kubeconfig = %v, logged %q; want none and nothing", got, logs.String())
+	}
 }
