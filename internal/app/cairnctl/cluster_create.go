@@ -151,9 +151,22 @@ func (f *clusterCreateFlags) create(ctx context.Context, out io.Writer, plan *qe
 		return nil, nil, err
 	}
 	if cctx != nil {
-		cctx.Endpoints = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[plan.Nodes[0].Name]))}
+		cctx.Endpoints = contextEndpoints(plan, st)
 	}
 	return cctx, st, nil
+}
+
+// contextEndpoints are the host's forwards to every control plane's API, the first control
+// plane's first: the client connects to the first that answers (gRPC's pick_first), so that
+// cairnctl still reaches the cluster, and every node through it, when a control plane is down.
+func contextEndpoints(plan *qemu.Plan, st *qemu.State) []string {
+	var out []string
+	for _, n := range plan.Nodes {
+		if n.Type == "controlplane" {
+			out = append(out, net.JoinHostPort("127.0.0.1", strconv.Itoa(st.Forwards[n.Name])))
+		}
+	}
+	return out
 }
 
 // writeConfigs generates the cluster's secrets and each node's configuration.
