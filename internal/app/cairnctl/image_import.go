@@ -49,7 +49,7 @@ func runImageImport(cmd *cobra.Command, g *globals, path string) error {
 }
 
 func nodeFailure(node string, err error) error {
-	if node == "" {
+	if node == "" || err == nil {
 		return err
 	}
 	return fmt.Errorf("node %s: %w", printable(node), err)

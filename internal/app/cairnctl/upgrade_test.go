@@ -2,6 +2,7 @@ package cairnctl
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -93,5 +94,20 @@ func TestFetchImage(t *testing.T) {
 	capped := &cappedBody{ReadCloser: io.NopCloser(strings.NewReader("0123456789")), ref: "URL", left: 4}
 	if _, err := io.ReadAll(capped); err == nil || !strings.Contains(err.Error(), "--image URL: more than 1073741824 bytes") {
 		t.Errorf("a body past the limit read with %v, want an error", err)
+	}
+}
+
+// TestNodeFailure: a node's success stays a success (upgrade --wait --nodes X reported
+// "node X: %!w(<nil>)" and exit 1 after a good upgrade); its failure is named by the node.
+func TestNodeFailure(t *testing.T) {
+	if err := nodeFailure("10.5.0.2", nil); err != nil {
+		t.Errorf("nodeFailure(node, nil) = %v, want nil", err)
+	}
+	want := errors.New("refused")
+	if err := nodeFailure("10.5.0.2", want); !errors.Is(err, want) || err.Error() != "node 10.5.0.2: refused" {
+		t.Errorf("nodeFailure(node, err) = %v", err)
+	}
+	if err := nodeFailure("", want); err != want { //nolint:errorlint // the very error, unwrapped
+		t.Errorf("nodeFailure(\"\", err) = %v, want err itself", err)
 	}
 }
