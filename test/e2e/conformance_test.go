@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -21,15 +20,10 @@ const conformanceFocus = `\[sig-(node|storage|network)\] (ConfigMap|Secrets|Proj
 // test-e2e (CI's time: about 40 minutes under TCG): make test-conformance. TestKubernetes
 // runs a part of them in CI (conformanceCI).
 func TestConformance(t *testing.T) {
-	root := repoRoot(t)
 	img := buildImage(t)
 	e := newEnv(t)
-	k := kubectl{t: t, bin: filepath.Join(root, "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
-	if _, err := os.Stat(k.bin); err != nil {
-		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
-	}
+	k := newKubectl(t, e)
 	images := buildConformanceImages(t, e)
-	e.vars["KUBECONFIG"] = k.kconf
 	name := "e2e-conformance"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
 	start := time.Now()

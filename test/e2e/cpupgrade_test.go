@@ -20,8 +20,7 @@ import (
 func TestControlPlaneUpgrade(t *testing.T) {
 	key, v1, v2 := diskImages(t)
 	e := newEnv(t)
-	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
-	e.vars["KUBECONFIG"] = k.kconf
+	k := newKubectl(t, e)
 	tools := t.TempDir()
 	e.must("image", "build", "--out", tools, "--cache", filepath.Join(repoRoot(t), "_cache"), "--tool-images", "busybox")
 

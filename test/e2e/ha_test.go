@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -29,11 +28,7 @@ import (
 func TestHAControlPlane(t *testing.T) {
 	img := buildImage(t)
 	e := newEnv(t)
-	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
-	if _, err := os.Stat(k.bin); err != nil {
-		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
-	}
-	e.vars["KUBECONFIG"] = k.kconf
+	k := newKubectl(t, e)
 	name := "e2e-ha"
 	cps := []string{"10.5.0.2", "10.5.0.3", "10.5.0.4"}
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
@@ -124,7 +119,9 @@ type etcdMember struct {
 func etcdMembers(t *testing.T, e *env, ip string) []etcdMember {
 	t.Helper()
 	out := e.must("etcd", "members", "-n", ip, "-o", "json")
-	var resp struct{ Messages []struct{ Members []etcdMember } }
+	var resp struct {
+		Messages []struct{ Members []etcdMember }
+	}
 	if err := json.Unmarshal([]byte(out), &resp); err != nil || len(resp.Messages) != 1 {
 		t.Fatalf("etcd members -n %s -o json: %v, %d messages, want 1\n%s", ip, err, len(resp.Messages), out)
 	}

@@ -24,6 +24,18 @@ type kubectl struct {
 	bin, kconf string
 }
 
+// newKubectl is the pinned kubectl (make kubectl) with a kubeconfig of the test's own, which
+// cluster create merges into through the test's KUBECONFIG.
+func newKubectl(t *testing.T, e *env) kubectl {
+	t.Helper()
+	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
+	if _, err := os.Stat(k.bin); err != nil {
+		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
+	}
+	e.vars["KUBECONFIG"] = k.kconf
+	return k
+}
+
 func (k kubectl) run(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), kubectlLimit(args))
 	defer cancel()
@@ -129,11 +141,7 @@ func TestKubernetes(t *testing.T) {
 	e := newEnv(t)
 	kubeBench := buildKubeBenchImage(t, e)
 	conformance := buildConformanceImages(t, e)
-	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
-	if _, err := os.Stat(k.bin); err != nil {
-		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
-	}
-	e.vars["KUBECONFIG"] = k.kconf
+	k := newKubectl(t, e)
 	name, workerIP := "e2e-k8s", "10.5.0.3"
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
 	e.must("cluster", "create", "--name", name, "--workers", "1", "--image", img, "--wait", "20m")

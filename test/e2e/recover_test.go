@@ -21,11 +21,7 @@ import (
 func TestEtcdRecoverFrom(t *testing.T) {
 	img := buildImage(t)
 	e := newEnv(t)
-	k := kubectl{t: t, bin: filepath.Join(repoRoot(t), "_out", "kubectl"), kconf: filepath.Join(t.TempDir(), "kubeconfig")}
-	if _, err := os.Stat(k.bin); err != nil {
-		t.Fatalf("kubectl from the pinned module is missing (make kubectl): %v", err)
-	}
-	e.vars["KUBECONFIG"] = k.kconf
+	k := newKubectl(t, e)
 	name, ip := "e2e-recover", "10.5.0.2"
 	node := []string{"-n", ip}
 	t.Cleanup(func() { _, _ = e.run("cluster", "destroy", "--name", name) })
