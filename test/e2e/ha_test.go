@@ -17,8 +17,8 @@ import (
 )
 
 // TestHAControlPlane creates three control planes and a worker with one command (make test-ha;
-// not in CI: under TCG on two host cores the cluster took 10 to 14 minutes to be Ready in three
-// runs of four, and the fourth saturated and was not Ready after 28 minutes): the second
+// not in CI: under TCG on two host cores the cluster took 10 to 19 minutes to be Ready in four
+// runs of five, and the fifth saturated and was stopped unconverged after 28 minutes): the second
 // and third control planes join etcd
 // as learners by themselves and are promoted; all four nodes are Ready. Then the first control
 // plane, the one the configuration's endpoint names, loses power (its QEMU killed): the
