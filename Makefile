@@ -82,7 +82,7 @@ test-conformance: kubectl e2e-test ## Upstream Kubernetes [Conformance] tests (p
 	$(GO) test -count=1 -tags 'e2e conformance' -timeout 300m -run TestConformance -v ./test/e2e/...
 
 .PHONY: test-cpupgrade
-test-cpupgrade: kubectl ## Upgrade a disk-booted control plane running Kubernetes (refused without --force: etcd's quorum; trial passes on its node Ready; etcd's objects and containerd's images kept). Two disk-booted control-plane starts under TCG: kept out of test-e2e for CI's time
+test-cpupgrade: kubectl ## Upgrade a disk-booted control plane running Kubernetes (refused without --force: etcd's quorum; trial passes on its node Ready; etcd's objects and containerd's images kept). About 7 minutes under TCG: kept out of test-e2e for CI's time
 	$(GO) test -count=1 -tags 'e2e cpupgrade' -timeout 90m -v -run TestControlPlaneUpgrade ./test/e2e/...
 
 .PHONY: test-powercut

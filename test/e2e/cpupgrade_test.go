@@ -15,8 +15,9 @@ import (
 // member), with nothing written; forced, the node writes slot b, reboots into it on trial and
 // marks it good only once its Kubernetes node is Ready again; afterwards the objects etcd held
 // and the image imported into containerd before the upgrade are still there (EPHEMERAL), and a
-// pod runs from that image without pulling. Kept out of test-e2e for CI's time: a disk-booted
-// control plane under TCG takes many minutes to be Ready, twice.
+// pod runs from that image without pulling. Kept out of test-e2e for CI's time: 7 minutes
+// under TCG here (Ready 2 min 28 s after create, the forced upgrade 2 min 58 s), besides the
+// disk images it shares with the other disk tests.
 func TestControlPlaneUpgrade(t *testing.T) {
 	key, v1, v2 := diskImages(t)
 	e := newEnv(t)

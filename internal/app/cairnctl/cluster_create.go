@@ -42,13 +42,15 @@ func newClusterCreateCmd(g *globals, cf *clusterFlags) *cobra.Command {
 		Short: "Create a local cluster of QEMU VMs and add its context to the cairnconfig",
 		Long: `Create a local cluster: generate its secrets and machine configurations, start the VMs in a
 new network namespace (TCG, or KVM when a quick probe shows it works), forward each node's API
-to a loopback port, add a context named after the cluster to the cairnconfig and make it
-current, and wait until every node's API answers. With --no-config the nodes boot into
+to a loopback port, add a context named after the cluster to the cairnconfig (its endpoints:
+every control plane's forward, the first that answers is used) and make it current, and wait
+until every node's API answers. With --no-config the nodes boot into
 maintenance mode instead. Under TCG every QEMU but the first control plane's runs at nice 10 for its first 6 minutes:
 every vCPU is a host thread, and the control plane's first start must get the host's CPU first.
 With more than one control plane under TCG the configurations also give etcd a 500 ms heartbeat
-and a 5 s election timeout; even so, three emulated control planes on two host cores saturated
-their guests here: use KVM or more cores for them.
+and a 5 s election timeout; even so, three emulated control planes and a worker on two host
+cores took 10 to 19 minutes to be Ready here, and once did not become Ready: KVM or more cores
+give them room.
 
 --boot kernel (the default) starts each VM with the image's kernel and initramfs: the root
 lives in RAM. --boot disk boots each VM under UEFI firmware (OVMF, from Debian's ovmf package)
